@@ -87,6 +87,7 @@ CREATE TABLE "PaymentNotification" (
     "eventKey" TEXT,
     "verifiedEventKey" TEXT,
     "verdict" "NotificationVerdict" NOT NULL,
+    "paid" BOOLEAN NOT NULL DEFAULT false,
     "reason" TEXT,
     "orderNo" TEXT,
     "tradeNo" TEXT,
@@ -158,7 +159,7 @@ CREATE UNIQUE INDEX "Payment_channel_tradeNo_key" ON "Payment"("channel", "trade
 CREATE INDEX "PaymentNotification_orderNo_idx" ON "PaymentNotification"("orderNo");
 
 -- CreateIndex
-CREATE INDEX "PaymentNotification_verdict_signalledAt_idx" ON "PaymentNotification"("verdict", "signalledAt");
+CREATE INDEX "PaymentNotification_paid_signalledAt_idx" ON "PaymentNotification"("paid", "signalledAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "PaymentNotification_channel_verifiedEventKey_key" ON "PaymentNotification"("channel", "verifiedEventKey");

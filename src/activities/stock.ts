@@ -1,0 +1,68 @@
+import type { ActivityDeps } from './deps';
+import { transitionOrder } from '../db/order-transition';
+
+export type Reservation = { ok: true; keyIds: number[] } | { ok: false; available: number };
+
+export function createStockActivities({ db, clock }: ActivityDeps) {
+  return {
+    /**
+     * Reserves `quantity` keys for the order, all or none. Rows other orders are locking are
+     * skipped rather than waited for, so concurrent buyers never queue behind each other.
+     * Idempotent: keys already held by the order are returned again.
+     */
+    async reserveKeys({ orderNo, sku, quantity }: { orderNo: string; sku: string; quantity: number }): Promise<Reservation> {
+      const at = clock();
+      return db.$transaction(async (tx) => {
+        const held = await tx.cardKey.findMany({
+          where: { orderNo, status: { in: ['RESERVED', 'SOLD'] } },
+          select: { id: true },
+          orderBy: { id: 'asc' },
+        });
+        const needed = quantity - held.length;
+        if (needed <= 0) return { ok: true, keyIds: held.map((k) => k.id) };
+        const free = await tx.$queryRaw<Array<{ id: number }>>`
+          SELECT "id" FROM "CardKey"
+          WHERE "sku" = ${sku} AND "status" = 'AVAILABLE'
+          ORDER BY "id"
+          LIMIT ${needed}
+          FOR UPDATE SKIP LOCKED`;
+        if (free.length < needed) return { ok: false, available: free.length + held.length };
+        const ids = free.map((row) => row.id);
+        await tx.cardKey.updateMany({
+          where: { id: { in: ids }, status: 'AVAILABLE' },
+          data: { status: 'RESERVED', orderNo, reservedAt: at },
+        });
+        await tx.orderEvent.create({
+          data: { orderNo, type: 'KEYS_RESERVED', actor: 'system', message: `${quantity} key(s) reserved`, createdAt: at },
+        });
+        return { ok: true, keyIds: [...held.map((k) => k.id), ...ids].sort((a, b) => a - b) };
+      });
+    },
+
+    /** Sells the reserved keys and marks the order DELIVERED in one short transaction. */
+    async issueKeys({ orderNo, keyIds }: { orderNo: string; keyIds: number[] }): Promise<void> {
+      const at = clock();
+      await db.$transaction(async (tx) => {
+        await tx.cardKey.updateMany({
+          where: { id: { in: keyIds }, orderNo, status: 'RESERVED' },
+          data: { status: 'SOLD', soldAt: at },
+        });
+        const sold = await tx.cardKey.count({ where: { id: { in: keyIds }, orderNo, status: 'SOLD' } });
+        if (sold !== keyIds.length) {
+          // Rolls back: a key this order reserved was taken away, which must never happen silently.
+          throw new Error(`order ${orderNo}: expected ${keyIds.length} sold keys, found ${sold}`);
+        }
+        await transitionOrder(tx, {
+          orderNo,
+          to: 'DELIVERED',
+          from: ['PAID', 'AWAITING_STOCK', 'NEEDS_REVIEW'],
+          actor: 'system',
+          type: 'DELIVERED',
+          message: `${keyIds.length} key(s) issued`,
+          data: { deliveredAt: at },
+          at,
+        });
+      });
+    },
+  };
+}

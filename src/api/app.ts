@@ -1,0 +1,24 @@
+import express from 'express';
+import type { ApiDeps } from './deps';
+import { catalogueRoutes } from './routes/catalogue';
+import { orderRoutes } from './routes/orders';
+import { paymentRoutes } from './routes/payments';
+import { adminRoutes } from './routes/admin';
+import { healthRoutes } from './routes/health';
+import { errorHandler, HttpError } from './http-errors';
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  // Payment notifications need their raw bytes, so they are routed before any body parser.
+  app.use(paymentRoutes(deps));
+  app.use(healthRoutes(deps));
+  app.use(adminRoutes(deps));
+  app.use(express.json({ limit: '16kb' }));
+  app.use(catalogueRoutes(deps));
+  app.use(orderRoutes(deps));
+  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

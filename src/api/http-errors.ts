@@ -1,0 +1,36 @@
+import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+    throw new HttpError(400, 'invalid_request', issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), issues);
+  }
+  return result.data;
+}
+
+/** Last middleware: known errors become JSON with their status; anything else is a 500 without internals. */
+export function errorHandler(logger: { error: (obj: object, msg: string) => void }) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof HttpError) {
+      res.status(error.status).json({ error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) });
+      return;
+    }
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      // body-parser's errors: too large, malformed JSON, wrong charset.
+      const type = (error as { type?: string }).type ?? 'bad_request';
+      res.status(status).json({ error: type.replace(/\./g, '_'), message: (error as Error).message });
+      return;
+    }
+    logger.error({ err: error, path: req.path }, 'request failed');
+    res.status(500).json({ error: 'internal', message: 'internal error' });
+  };
+}

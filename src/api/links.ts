@@ -1,0 +1,7 @@
+export function orderPageUrl(publicBaseUrl: string, orderNo: string, token: string): string {
+  return `${publicBaseUrl}/orders/${encodeURIComponent(orderNo)}?token=${encodeURIComponent(token)}`;
+}
+
+export function notifyUrl(publicBaseUrl: string, channel: string): string {
+  return `${publicBaseUrl}/api/payments/${channel}/notify`;
+}

@@ -1,0 +1,59 @@
+import type { Db } from '../db/client';
+import type { CardKeyCipher } from '../crypto/card-key-cipher';
+
+export interface BuyerOrderView {
+  orderNo: string;
+  status: string;
+  reason: string | null;
+  sku: string;
+  skuName: string;
+  quantity: number;
+  amountCents: number;
+  currency: string;
+  channel: string;
+  payUrl?: string;
+  expiresAt?: string;
+  cardKeys?: string[];
+  createdAt: string;
+  paidAt: string | null;
+  deliveredAt: string | null;
+  timeline: Array<{ at: string; type: string; message: string | null }>;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** What the buyer may see of their order; keys are decrypted only once the order is DELIVERED. */
+export async function loadBuyerOrderView(db: Db, cipher: CardKeyCipher, orderNo: string): Promise<BuyerOrderView | null> {
+  const order = await db.order.findUnique({
+    where: { orderNo },
+    include: {
+      skuRef: { select: { name: true } },
+      events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true, message: true, actor: true } },
+    },
+  });
+  if (!order) return null;
+  const view: BuyerOrderView = {
+    orderNo: order.orderNo,
+    status: order.status,
+    reason: order.statusReason,
+    sku: order.sku,
+    skuName: order.skuRef.name,
+    quantity: order.quantity,
+    amountCents: order.amountCents,
+    currency: order.currency,
+    channel: order.channel,
+    createdAt: order.createdAt.toISOString(),
+    paidAt: iso(order.paidAt),
+    deliveredAt: iso(order.deliveredAt),
+    timeline: order.events.map((e) => ({ at: e.createdAt.toISOString(), type: e.type, message: e.message })),
+  };
+  if (order.status === 'AWAITING_PAYMENT' && order.payUrl) {
+    view.payUrl = order.payUrl;
+    view.expiresAt = order.expiresAt.toISOString();
+  }
+  if (order.status === 'DELIVERED') {
+    const keys = await db.cardKey.findMany({ where: { orderNo, status: 'SOLD' }, orderBy: { id: 'asc' }, select: { secret: true } });
+    view.cardKeys = keys.map((k) => cipher.decrypt(k.secret));
+  }
+  return view;
+}

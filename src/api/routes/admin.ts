@@ -1,0 +1,60 @@
+import express, { Router } from 'express';
+import type { ApiDeps } from '../deps';
+import { requireStaff } from '../auth';
+import { HttpError, parseOr400 } from '../http-errors';
+import { orderNoParam, putSkuBody, skuParam } from '../validation';
+import { importKeys, stockBySku } from '../../stock/import-keys';
+
+export function adminRoutes(deps: ApiDeps): Router {
+  const { db } = deps;
+  const router = Router();
+  router.use('/api/admin', requireStaff(deps.config.adminTokens));
+
+  router.put('/api/admin/skus/:sku', express.json({ limit: '16kb' }), async (req, res) => {
+    const sku = parseOr400(skuParam, req.params.sku);
+    const body = parseOr400(putSkuBody, req.body);
+    const existing = await db.sku.findUnique({ where: { sku } });
+    const saved = await db.sku.upsert({
+      where: { sku },
+      create: { sku, name: body.name, priceCents: body.priceCents, currency: body.currency, active: body.active ?? true },
+      update: { name: body.name, priceCents: body.priceCents, currency: body.currency, ...(body.active === undefined ? {} : { active: body.active }) },
+    });
+    deps.logger.info({ sku, staff: res.locals.staff }, existing ? 'sku updated' : 'sku created');
+    res.status(existing ? 200 : 201).json(saved);
+  });
+
+  router.post('/api/admin/skus/:sku/keys', express.text({ type: 'text/plain', limit: '5mb' }), async (req, res) => {
+    const sku = parseOr400(skuParam, req.params.sku);
+    if (!req.is('text/plain')) throw new HttpError(415, 'unsupported_media_type', 'send keys as text/plain, one per line');
+    if (!(await db.sku.findUnique({ where: { sku } }))) throw new HttpError(404, 'unknown_sku', `SKU ${sku} does not exist; create it first`);
+    const result = await importKeys(db, deps.cipher, sku, typeof req.body === 'string' ? req.body : '');
+    deps.logger.info({ sku, staff: res.locals.staff, imported: result.imported, duplicate: result.duplicate, rejected: result.rejected }, 'keys imported');
+    res.json({ sku, ...result, stock: await stockBySku(db, sku) });
+  });
+
+  router.get('/api/admin/skus/:sku', async (req, res) => {
+    const sku = parseOr400(skuParam, req.params.sku);
+    const found = await db.sku.findUnique({ where: { sku } });
+    if (!found) throw new HttpError(404, 'unknown_sku', `SKU ${sku} does not exist`);
+    res.json({ ...found, stock: await stockBySku(db, sku) });
+  });
+
+  router.get('/api/admin/orders/:orderNo', async (req, res) => {
+    const orderNo = parseOr400(orderNoParam, req.params.orderNo);
+    const order = await db.order.findUnique({
+      where: { orderNo },
+      include: {
+        payments: { orderBy: { id: 'asc' } },
+        refunds: { orderBy: { id: 'asc' } },
+        events: { orderBy: { id: 'asc' } },
+        cardKeys: { orderBy: { id: 'asc' }, select: { id: true, status: true, reservedAt: true, soldAt: true, voidedAt: true } },
+      },
+    });
+    if (!order) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
+    const notifications = await db.paymentNotification.findMany({ where: { orderNo }, orderBy: { id: 'asc' } });
+    const { idempotencyKey: _key, requestHash: _hash, ...visible } = order;
+    res.json({ ...visible, notifications, workflowId: `order-${orderNo}` });
+  });
+
+  return router;
+}

@@ -1,0 +1,17 @@
+import { Router } from 'express';
+import type { ApiDeps } from '../deps';
+
+export function catalogueRoutes({ db }: ApiDeps): Router {
+  const router = Router();
+  router.get('/api/skus', async (_req, res) => {
+    const [skus, counts] = await Promise.all([
+      db.sku.findMany({ where: { active: true }, orderBy: { sku: 'asc' } }),
+      db.cardKey.groupBy({ by: ['sku'], where: { status: 'AVAILABLE' }, _count: { _all: true } }),
+    ]);
+    const available = new Map(counts.map((c) => [c.sku, c._count._all]));
+    res.json({
+      skus: skus.map((s) => ({ sku: s.sku, name: s.name, priceCents: s.priceCents, currency: s.currency, available: available.get(s.sku) ?? 0 })),
+    });
+  });
+  return router;
+}

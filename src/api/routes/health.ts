@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import type { ApiDeps } from '../deps';
+
+export function healthRoutes({ db, temporal }: ApiDeps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [database, temporalCheck] = await Promise.all([
+      db.$queryRaw`SELECT 1`.then(() => 'ok', (e: Error) => `down: ${e.message.split('\n')[0]}`),
+      temporal.workflowService.getSystemInfo({}).then(() => 'ok', (e: Error) => `down: ${e.message.split('\n')[0]}`),
+    ]);
+    const ready = database === 'ok' && temporalCheck === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: { database, temporal: temporalCheck } });
+  });
+  return router;
+}

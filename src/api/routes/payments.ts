@@ -1,0 +1,28 @@
+import express, { Router } from 'express';
+import type { ApiDeps } from '../deps';
+import { receiveNotification } from '../../payments/inbox';
+
+/** `/api/payments/<channel>/notify`: raw bytes in, the channel's own acknowledgement out. */
+export function paymentRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const raw = express.raw({ type: () => true, limit: '64kb' });
+  router.all('/api/payments/:channel/notify', raw, async (req, res) => {
+    const channel = deps.channels.get(String(req.params.channel));
+    if (!channel || (req.method !== 'GET' && req.method !== 'POST')) {
+      res.status(404).type('text/plain').send('unknown payment channel');
+      return;
+    }
+    const query: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.query)) {
+      if (typeof value === 'string') query[name] = value;
+    }
+    const { reply } = await receiveNotification(deps, channel, {
+      method: req.method,
+      query,
+      headers: req.headers as Record<string, string | undefined>,
+      rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    });
+    res.status(reply.status).type(reply.contentType).send(reply.body);
+  });
+  return router;
+}

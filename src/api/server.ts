@@ -1,0 +1,52 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config';
+import { createDb } from '../db/client';
+import { pingDatabase } from '../db/database';
+import { connectTemporal } from '../temporal/connection';
+import { createChannelRegistry } from '../payments/registry';
+import { CardKeyCipher } from '../crypto/card-key-cipher';
+import { AccessTokens } from '../crypto/access-token';
+import { createLogger, type Logger } from '../logging';
+import { createApp } from './app';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Connects to Postgres and Temporal (failing fast with what to do), then serves the API. */
+export async function startApiServer(config: Config, options: { port?: number; logger?: Logger } = {}): Promise<RunningApi> {
+  const logger = options.logger ?? createLogger('api', config.logLevel);
+  await pingDatabase(config.databaseUrl);
+  const temporal = await connectTemporal(config);
+  const db = createDb(config.databaseUrl);
+  const app = createApp({
+    config,
+    db,
+    temporal,
+    channels: createChannelRegistry(config),
+    cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
+    accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
+    logger,
+    clock: () => new Date(),
+  });
+  const server = http.createServer(app);
+  // Slow clients are cut off instead of holding a socket forever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.port, '0.0.0.0', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await db.$disconnect();
+      await temporal.connection.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { ORDER_NO_PATTERN } from '../orders/order-number';
+
+export const SKU_PATTERN = /^[a-z0-9-]{1,64}$/;
+
+export const skuParam = z.string().regex(SKU_PATTERN, 'sku must be 1–64 of a-z, 0-9 and -');
+export const orderNoParam = z.string().regex(ORDER_NO_PATTERN, 'orderNo must be 6–32 letters and digits');
+
+export function createOrderBody(channels: readonly string[]) {
+  return z
+    .object({
+      sku: skuParam,
+      quantity: z.number().int('quantity must be a whole number').min(1, 'quantity must be at least 1'),
+      email: z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)),
+      channel: z.string().refine((c) => channels.includes(c), {
+        message: channels.length ? `channel must be one of: ${channels.join(', ')}` : 'no payment channel is enabled',
+      }),
+      payType: z.string().regex(/^[a-z0-9_]{1,32}$/, 'payType must be 1–32 of a-z, 0-9 and _').optional(),
+    })
+    .strict();
+}
+
+export const putSkuBody = z
+  .object({
+    name: z.string().trim().min(1, 'name is required').max(200),
+    priceCents: z.number().int('priceCents must be a whole number of cents').min(1).max(100_000_000),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be a 3-letter ISO code like CNY'),
+    active: z.boolean().optional(),
+  })
+  .strict();
+
+export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'Idempotency-Key must be 1–128 visible ASCII characters');

@@ -1,0 +1,157 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseKey32, envSchema } from './schema';
+import { loadOrCreateLocalSecrets, type GeneratedSecretName } from './local-secrets';
+import { PROJECT_ROOT } from '../paths';
+
+export interface EpayConfig {
+  pid: string;
+  key: string;
+  apiUrl: string;
+}
+
+export interface Config {
+  mode: 'local' | 'production';
+  nodeEnv: 'development' | 'production' | 'test';
+  databaseUrl: string;
+  temporal: { address: string; namespace: string; taskQueue: string; uiPort: number };
+  port: number;
+  publicBaseUrl: string;
+  sandboxPort: number;
+  smtpUrl: string;
+  mailFrom: string;
+  /** Staff name → bearer token. */
+  adminTokens: Map<string, string>;
+  cardKeyEncryptionKey: Buffer;
+  payloadEncryptionKeys: Array<{ id: string; key: Buffer }>;
+  codecPort: number;
+  workerMetricsPort: number;
+  operatorWebhookUrl?: string;
+  searchBuyerEmail: boolean;
+  epay?: EpayConfig;
+  order: {
+    paymentDeadlineMs: number;
+    paymentPollIntervalMs: number;
+    latePaymentPolicy: 'fulfil' | 'refund';
+    restockWaitMs: number;
+    deliverySlaMs: number;
+    maxQuantity: number;
+  };
+  reconcileIntervalMs: number;
+  logLevel: string;
+  /** Secrets that local mode supplied from its secrets file (for the banner). */
+  localSecrets?: { file: string; used: GeneratedSecretName[]; createdNow: GeneratedSecretName[] };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Keyflow configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSet the variables in the environment (see README "Configuration").`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Where local mode keeps generated secrets; `.keyflow/` in the project by default. */
+  secretsDir?: string;
+}
+
+const PRODUCTION_REQUIRED = ['ADMIN_TOKEN or ADMIN_TOKENS', 'CARD_KEY_ENCRYPTION_KEY', 'PAYLOAD_ENCRYPTION_KEYS', 'PUBLIC_BASE_URL'] as const;
+
+/** Reads and validates the environment once; everything else receives the result. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map(describeIssue));
+  }
+  const raw = parsed.data;
+  const production = raw.NODE_ENV === 'production';
+
+  const problems: string[] = [];
+  let localSecrets: Config['localSecrets'];
+  const secretValue: Partial<Record<GeneratedSecretName, string>> = {};
+  if (production) {
+    const missing = PRODUCTION_REQUIRED.filter((name) => {
+      if (name === 'ADMIN_TOKEN or ADMIN_TOKENS') return !raw.ADMIN_TOKEN && !raw.ADMIN_TOKENS;
+      return raw[name] === undefined;
+    });
+    for (const name of missing) problems.push(`${name} is required when NODE_ENV=production`);
+    const epayGiven = [raw.EPAY_PID, raw.EPAY_KEY, raw.EPAY_API_URL].filter(Boolean).length;
+    if (epayGiven > 0 && epayGiven < 3) problems.push('Epay needs all of EPAY_PID, EPAY_KEY and EPAY_API_URL');
+  } else {
+    const needed: GeneratedSecretName[] = [];
+    if (!raw.ADMIN_TOKEN && !raw.ADMIN_TOKENS) needed.push('ADMIN_TOKEN');
+    if (!raw.CARD_KEY_ENCRYPTION_KEY) needed.push('CARD_KEY_ENCRYPTION_KEY');
+    if (!raw.PAYLOAD_ENCRYPTION_KEYS) needed.push('PAYLOAD_ENCRYPTION_KEYS');
+    if (!raw.EPAY_PID) needed.push('EPAY_PID');
+    if (!raw.EPAY_KEY) needed.push('EPAY_KEY');
+    if (needed.length > 0) {
+      const secrets = loadOrCreateLocalSecrets(options.secretsDir ?? path.join(PROJECT_ROOT, '.keyflow'));
+      for (const name of needed) secretValue[name] = secrets.values[name];
+      localSecrets = { file: secrets.file, used: needed, createdNow: secrets.created.filter((n) => needed.includes(n)) };
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const adminTokens = new Map<string, string>();
+  for (const { name, value } of raw.ADMIN_TOKENS ?? []) adminTokens.set(name, value);
+  const adminToken = raw.ADMIN_TOKEN ?? secretValue.ADMIN_TOKEN;
+  if (adminToken) adminTokens.set('admin', adminToken);
+
+  const payloadKeys = raw.PAYLOAD_ENCRYPTION_KEYS ??
+    secretValue.PAYLOAD_ENCRYPTION_KEYS!.split(',').map((pair) => {
+      const [name, value] = pair.split('=');
+      return { name, value };
+    });
+
+  const epayPid = raw.EPAY_PID ?? secretValue.EPAY_PID;
+  const epayKey = raw.EPAY_KEY ?? secretValue.EPAY_KEY;
+  const epayApiUrl = raw.EPAY_API_URL ?? (production ? undefined : `http://127.0.0.1:${raw.SANDBOX_PORT}`);
+
+  return {
+    mode: production ? 'production' : 'local',
+    nodeEnv: raw.NODE_ENV,
+    databaseUrl: raw.DATABASE_URL,
+    temporal: {
+      address: raw.TEMPORAL_ADDRESS,
+      namespace: raw.TEMPORAL_NAMESPACE,
+      taskQueue: raw.TEMPORAL_TASK_QUEUE,
+      uiPort: raw.TEMPORAL_UI_PORT,
+    },
+    port: raw.PORT,
+    publicBaseUrl: (raw.PUBLIC_BASE_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),
+    sandboxPort: raw.SANDBOX_PORT,
+    smtpUrl: raw.SMTP_URL,
+    mailFrom: raw.MAIL_FROM,
+    adminTokens,
+    cardKeyEncryptionKey: raw.CARD_KEY_ENCRYPTION_KEY ?? parseKey32(secretValue.CARD_KEY_ENCRYPTION_KEY!)!,
+    payloadEncryptionKeys: payloadKeys.map(({ name, value }) => ({ id: name, key: parseKey32(value)! })),
+    codecPort: raw.CODEC_PORT,
+    workerMetricsPort: raw.WORKER_METRICS_PORT,
+    operatorWebhookUrl: raw.OPERATOR_WEBHOOK_URL,
+    searchBuyerEmail: raw.SEARCH_BUYER_EMAIL,
+    epay: epayPid && epayKey && epayApiUrl ? { pid: epayPid, key: epayKey, apiUrl: epayApiUrl.replace(/\/+$/, '') } : undefined,
+    order: {
+      paymentDeadlineMs: raw.PAYMENT_DEADLINE,
+      paymentPollIntervalMs: raw.PAYMENT_POLL_INTERVAL,
+      latePaymentPolicy: raw.LATE_PAYMENT_POLICY,
+      restockWaitMs: raw.RESTOCK_WAIT,
+      deliverySlaMs: raw.DELIVERY_SLA,
+      maxQuantity: raw.MAX_QUANTITY,
+    },
+    reconcileIntervalMs: raw.RECONCILE_INTERVAL,
+    logLevel: raw.LOG_LEVEL,
+    localSecrets,
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const name = issue.path.join('.');
+  if (issue.message.startsWith(name)) return issue.message;
+  return `${name}: ${issue.message}`;
+}
+
+/** Channels a buyer can pick, in a stable order. */
+export function enabledChannels(config: Config): string[] {
+  return config.epay ? ['epay'] : [];
+}

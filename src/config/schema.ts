@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+const SECRET_MIN = 16;
+
+/** 32 bytes given as 64 hex characters or as base64. */
+export function parseKey32(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
+    const bytes = Buffer.from(trimmed, 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  return undefined;
+}
+
+const duration = (name: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a duration like 15m, 30s, 250ms or 0 (got "${text}")` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const url = z.string().refine((text) => {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an absolute URL');
+
+const secret = (name: string) => z.string().min(SECRET_MIN, `${name} must be at least ${SECRET_MIN} characters`);
+
+const key32 = (name: string) =>
+  z.string().transform((text, ctx) => {
+    const key = parseKey32(text);
+    if (!key) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be 32 bytes as 64 hex characters or base64` });
+      return z.NEVER;
+    }
+    return key;
+  });
+
+/** `name=value,name=value` pairs; the order is kept (the first payload key encrypts). */
+function pairs(name: string, valueCheck: (value: string) => string | undefined) {
+  return z.string().transform((text, ctx) => {
+    const out: Array<{ name: string; value: string }> = [];
+    for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const eq = part.indexOf('=');
+      const key = eq > 0 ? part.slice(0, eq).trim() : '';
+      const value = eq > 0 ? part.slice(eq + 1).trim() : '';
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key) || !value) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be name=value pairs separated by commas` });
+        return z.NEVER;
+      }
+      const problem = valueCheck(value);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: `${name}: the value for "${key}" ${problem}` });
+        return z.NEVER;
+      }
+      out.push({ name: key, value });
+    }
+    if (out.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `${name} must hold at least one name=value pair` });
+      return z.NEVER;
+    }
+    return out;
+  });
+}
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** The environment as Keyflow reads it; defaults are those of DESIGN.md. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: url.default('postgresql://postgres@127.0.0.1:5432/keyflow'),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  PORT: port.default(3000),
+  PUBLIC_BASE_URL: url.optional(),
+  SANDBOX_PORT: port.default(3100),
+  SMTP_URL: url.default('smtp://127.0.0.1:2525'),
+  MAIL_FROM: z.string().default('Keyflow <no-reply@keyflow.local>'),
+  ADMIN_TOKEN: secret('ADMIN_TOKEN').optional(),
+  ADMIN_TOKENS: pairs('ADMIN_TOKENS', (v) => (v.length < SECRET_MIN ? `must be at least ${SECRET_MIN} characters` : undefined)).optional(),
+  CARD_KEY_ENCRYPTION_KEY: key32('CARD_KEY_ENCRYPTION_KEY').optional(),
+  PAYLOAD_ENCRYPTION_KEYS: pairs('PAYLOAD_ENCRYPTION_KEYS', (v) => (parseKey32(v) ? undefined : 'must be 32 bytes as hex or base64')).optional(),
+  CODEC_PORT: port.default(8888),
+  WORKER_METRICS_PORT: port.default(9464),
+  OPERATOR_WEBHOOK_URL: url.optional(),
+  SEARCH_BUYER_EMAIL: bool.default(true),
+  EPAY_PID: z.string().regex(/^\w{1,32}$/, 'must be the merchant id (letters and digits)').optional(),
+  EPAY_KEY: secret('EPAY_KEY').optional(),
+  EPAY_API_URL: url.optional(),
+  PAYMENT_DEADLINE: duration('PAYMENT_DEADLINE').default(15 * 60_000),
+  PAYMENT_POLL_INTERVAL: duration('PAYMENT_POLL_INTERVAL').default(30_000),
+  LATE_PAYMENT_POLICY: z.enum(['fulfil', 'refund']).default('fulfil'),
+  RESTOCK_WAIT: duration('RESTOCK_WAIT').default(10 * 60_000),
+  DELIVERY_SLA: duration('DELIVERY_SLA').default(2 * 60_000),
+  RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL').default(5 * 60_000),
+  MAX_QUANTITY: z.coerce.number().int().min(1).max(1000).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;

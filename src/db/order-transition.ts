@@ -1,0 +1,41 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { OrderStatus } from '../domain/order-status';
+import type { Prisma } from '../generated/prisma/client';
+
+type Tx = Prisma.TransactionClient;
+
+export interface Transition {
+  orderNo: string;
+  to: OrderStatus;
+  from: readonly OrderStatus[];
+  actor: string;
+  type: string;
+  message?: string;
+  reason?: string | null;
+  data?: Prisma.OrderUpdateManyMutationInput;
+  at: Date;
+}
+
+/**
+ * Moves an order between states inside a transaction and records the timeline event with it.
+ * Idempotent: an order already in the target state is left alone and reports `false`.
+ */
+export async function transitionOrder(tx: Tx, t: Transition): Promise<boolean> {
+  const { count } = await tx.order.updateMany({
+    where: { orderNo: t.orderNo, status: { in: [...t.from] } },
+    data: { ...t.data, status: t.to, statusReason: t.reason ?? null },
+  });
+  if (count === 0) {
+    const order = await tx.order.findUnique({ where: { orderNo: t.orderNo }, select: { status: true } });
+    if (!order) throw ApplicationFailure.nonRetryable(`order ${t.orderNo} does not exist`, 'OrderNotFound');
+    if (order.status === t.to) return false;
+    throw ApplicationFailure.nonRetryable(
+      `order ${t.orderNo} cannot move from ${order.status} to ${t.to}`,
+      'InvalidOrderTransition',
+    );
+  }
+  await tx.orderEvent.create({
+    data: { orderNo: t.orderNo, type: t.type, actor: t.actor, message: t.message ?? t.reason ?? null, createdAt: t.at },
+  });
+  return true;
+}

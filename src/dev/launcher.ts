@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { loadConfig } from '../config';
+import { reportFatal } from '../cli';
+import { ensureDatabase } from '../db/database';
+import { migrate } from '../db/migrator';
+import { DATA_DIR, MIGRATIONS_DIR, PROJECT_ROOT } from '../paths';
+import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
+import { openTemporalConnection } from '../temporal/connection';
+import { registerSearchAttributes } from '../temporal/register-search-attributes';
+import { Supervisor } from './supervisor';
+import { banner } from './banner';
+
+/**
+ * `npm start`: the whole stack on its embedded defaults. Temporal dev server (file-backed under
+ * .data/, Web UI), migrations, then sandbox gateway + SMTP sink, worker and API as supervised
+ * child processes. KEYFLOW_TEMPORAL=external uses TEMPORAL_ADDRESS instead of the dev server.
+ */
+async function main() {
+  const config = loadConfig();
+  const dataDir = process.env.KEYFLOW_DATA_DIR ?? DATA_DIR;
+  let devServer: DevServer | undefined;
+  const supervisor = new Supervisor(() => void shutdown(1));
+
+  let shuttingDown = false;
+  async function shutdown(code: number) {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log('\nstopping Keyflow…');
+    await supervisor.stopAll();
+    await devServer?.stop();
+    console.log('stopped.');
+    process.exit(code);
+  }
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  if (process.env.KEYFLOW_TEMPORAL !== 'external') {
+    const [host, port] = config.temporal.address.split(':');
+    console.log(`starting the Temporal dev server on ${config.temporal.address} (data in ${path.relative(PROJECT_ROOT, dataDir) || dataDir})…`);
+    devServer = await startTemporalDevServer({
+      host,
+      port: Number(port),
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      dbFile: path.join(dataDir, 'temporal.sqlite'),
+      stdio: 'inherit',
+    });
+    devServer.process.once('exit', (code) => {
+      if (!shuttingDown) {
+        console.error(`\n✖ the Temporal dev server exited (code ${code}); stopping Keyflow.`);
+        void shutdown(1);
+      }
+    });
+  }
+  const connection = await openTemporalConnection(config);
+  const added = await registerSearchAttributes(connection, config.temporal.namespace);
+  if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
+  await connection.close();
+
+  if (await ensureDatabase(config.databaseUrl)) console.log('created the database');
+  const migrated = await migrate(config.databaseUrl, MIGRATIONS_DIR);
+  console.log(migrated.applied.length ? `applied migrations: ${migrated.applied.join(', ')}` : 'database schema is up to date');
+
+  const src = path.join(PROJECT_ROOT, 'src');
+  const localSandbox = config.epay?.apiUrl === `http://127.0.0.1:${config.sandboxPort}`;
+  if (localSandbox) supervisor.start({ name: 'sandbox', entry: path.join(src, 'sandbox', 'main.ts') });
+  supervisor.start({ name: 'worker', entry: path.join(src, 'worker', 'main.ts') });
+  supervisor.start({ name: 'api', entry: path.join(src, 'api', 'main.ts') });
+
+  await waitForReady(`http://127.0.0.1:${config.port}/readyz`);
+  console.log(banner(config, devServer ? devServer.uiUrl : undefined));
+}
+
+async function waitForReady(url: string): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.error(`✖ the API did not become ready at ${url}; see its output above.`);
+}
+
+main().catch((error) => {
+  reportFatal(error);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+// Card keys never reach a logger, but channel keys, tokens and signatures could ride along in a
+// request or error object: these paths are always blanked.
+const REDACT = [
+  'secret', '*.secret', 'key', '*.key', 'sign', '*.sign', 'token', '*.token', 'accessToken', '*.accessToken',
+  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization', 'cardKeys', '*.cardKeys',
+];
+
+export function createLogger(name: string, level = 'info'): Logger {
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } });
+}

@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import type { AccessTokens } from '../crypto/access-token';
+import type { ChannelRegistry } from '../payments/channel';
+import type { Order } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
+import { notifyUrl, orderPageUrl } from '../api/links';
+import { newOrderNo } from './order-number';
+import { orderWorkflowId } from './workflow-ids';
+import type { OrderWorkflowInput } from '../workflows/types';
+import {
+  AmountCentsKey,
+  BuyerEmailKey,
+  OrderNoKey,
+  OrderStatusKey,
+  PaymentChannelKey,
+  SkuKey,
+} from '../workflows/search-attributes';
+
+export interface PlaceOrderRequest {
+  sku: string;
+  quantity: number;
+  email: string;
+  channel: string;
+  payType?: string;
+}
+
+export interface PlacedOrder {
+  orderNo: string;
+  status: string;
+  amountCents: number;
+  currency: string;
+  payUrl: string;
+  accessToken: string;
+  expiresAt: string;
+}
+
+/** Why an order could not be placed, mapped by the API to its HTTP status. */
+export class PlaceOrderError extends Error {
+  constructor(
+    readonly kind: 'unknown-sku' | 'insufficient-stock' | 'over-cap' | 'idempotency-conflict' | 'unavailable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PlaceOrderDeps {
+  db: Db;
+  temporal: Client;
+  channels: ChannelRegistry;
+  accessTokens: AccessTokens;
+  config: Config;
+  clock: () => Date;
+}
+
+/**
+ * Writes the order row, starts its workflow, and only then hands out a pay URL. An order whose
+ * workflow cannot be started becomes FAILED and is never payable.
+ */
+export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
+  const { db, config } = deps;
+  const requestHash = hashRequest(request);
+  if (idempotencyKey) {
+    const existing = await db.order.findUnique({ where: { idempotencyKey } });
+    if (existing) return resumeExisting(deps, existing, requestHash);
+  }
+
+  if (request.quantity > config.order.maxQuantity) {
+    throw new PlaceOrderError('over-cap', `quantity ${request.quantity} is over the limit of ${config.order.maxQuantity} per order`);
+  }
+  const sku = await db.sku.findUnique({ where: { sku: request.sku } });
+  if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
+  const available = await db.cardKey.count({ where: { sku: sku.sku, status: 'AVAILABLE' } });
+  if (available < request.quantity) {
+    throw new PlaceOrderError('insufficient-stock', `only ${available} key(s) of ${sku.sku} available, ${request.quantity} requested`);
+  }
+
+  const now = deps.clock();
+  let order: Order;
+  try {
+    order = await db.order.create({
+      data: {
+        orderNo: newOrderNo(now),
+        sku: sku.sku,
+        quantity: request.quantity,
+        unitPriceCents: sku.priceCents,
+        amountCents: sku.priceCents * request.quantity,
+        currency: sku.currency,
+        email: request.email,
+        channel: request.channel,
+        payType: request.payType,
+        idempotencyKey,
+        requestHash,
+        expiresAt: new Date(now.getTime() + config.order.paymentDeadlineMs),
+        createdAt: now,
+        events: { create: { type: 'CREATED', actor: 'buyer', message: `${request.quantity} × ${sku.name}`, createdAt: now } },
+      },
+    });
+  } catch (error) {
+    // Two requests with one idempotency key raced; the loser answers with the winner's order.
+    if (idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      const existing = await db.order.findUniqueOrThrow({ where: { idempotencyKey } });
+      return resumeExisting(deps, existing, requestHash);
+    }
+    throw error;
+  }
+  return startAndPublish(deps, order, sku.name);
+}
+
+async function resumeExisting(deps: PlaceOrderDeps, order: Order, requestHash: string): Promise<PlacedOrder> {
+  if (order.requestHash !== requestHash) {
+    throw new PlaceOrderError('idempotency-conflict', 'this Idempotency-Key was already used for a different order request');
+  }
+  if (order.status === 'FAILED') throw new PlaceOrderError('unavailable', 'the order could not be started; place a new one');
+  if (order.status === 'CREATED' || !order.payUrl) {
+    const sku = await deps.db.sku.findUniqueOrThrow({ where: { sku: order.sku } });
+    return startAndPublish(deps, order, sku.name);
+  }
+  return present(deps, order, order.payUrl);
+}
+
+async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: string): Promise<PlacedOrder> {
+  const { db, config } = deps;
+  const channel = deps.channels.get(order.channel);
+  let payUrl: string;
+  try {
+    if (!channel) throw new Error(`channel ${order.channel} is not enabled`);
+    ({ payUrl } = await channel.createPayment({
+      orderNo: order.orderNo,
+      amountCents: order.amountCents,
+      currency: order.currency,
+      subject: `${skuName} × ${order.quantity}`,
+      payType: order.payType ?? undefined,
+      notifyUrl: notifyUrl(config.publicBaseUrl, order.channel),
+      returnUrl: orderPageUrl(config.publicBaseUrl, order.orderNo, deps.accessTokens.issue(order.orderNo)),
+    }));
+    await startOrderWorkflow(deps, order, skuName);
+  } catch (error) {
+    await db.$transaction([
+      db.order.updateMany({ where: { orderNo: order.orderNo, status: 'CREATED' }, data: { status: 'FAILED', statusReason: 'workflow could not be started' } }),
+      db.orderEvent.create({ data: { orderNo: order.orderNo, type: 'FAILED', actor: 'system', message: 'workflow could not be started' } }),
+    ]);
+    throw new PlaceOrderError('unavailable', `order processing is unavailable right now (${describe(error)}); no payment was requested`);
+  }
+  // The workflow may already have seen a payment (a very fast callback); only CREATED moves here.
+  await db.$transaction([
+    db.order.updateMany({ where: { orderNo: order.orderNo, status: 'CREATED' }, data: { status: 'AWAITING_PAYMENT' } }),
+    db.order.update({ where: { orderNo: order.orderNo }, data: { payUrl } }),
+  ]);
+  const fresh = await db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } });
+  return present(deps, fresh, payUrl);
+}
+
+async function startOrderWorkflow(deps: PlaceOrderDeps, order: Order, skuName: string): Promise<void> {
+  const { config } = deps;
+  const input: OrderWorkflowInput = {
+    orderNo: order.orderNo,
+    sku: order.sku,
+    skuName,
+    quantity: order.quantity,
+    amountCents: order.amountCents,
+    currency: order.currency,
+    channel: order.channel,
+    paymentDeadlineMs: Math.max(0, order.expiresAt.getTime() - deps.clock().getTime()),
+    paymentPollIntervalMs: config.order.paymentPollIntervalMs,
+  };
+  const attributes = [
+    { key: OrderNoKey, value: order.orderNo },
+    { key: OrderStatusKey, value: 'AWAITING_PAYMENT' },
+    { key: SkuKey, value: order.sku },
+    { key: PaymentChannelKey, value: order.channel },
+    { key: AmountCentsKey, value: order.amountCents },
+    ...(config.searchBuyerEmail ? [{ key: BuyerEmailKey, value: normaliseEmail(order.email) }] : []),
+  ];
+  try {
+    await deps.temporal.workflow.start('orderWorkflow', {
+      workflowId: orderWorkflowId(order.orderNo),
+      taskQueue: config.temporal.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: new TypedSearchAttributes(attributes as never),
+      staticSummary: `${order.orderNo} · ${order.quantity} × ${skuName} · ${order.channel}`,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw error;
+  }
+}
+
+function present(deps: PlaceOrderDeps, order: Order, payUrl: string): PlacedOrder {
+  return {
+    orderNo: order.orderNo,
+    status: order.status,
+    amountCents: order.amountCents,
+    currency: order.currency,
+    payUrl,
+    accessToken: deps.accessTokens.issue(order.orderNo),
+    expiresAt: order.expiresAt.toISOString(),
+  };
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function hashRequest(request: PlaceOrderRequest): string {
+  const canonical = JSON.stringify([request.sku, request.quantity, normaliseEmail(request.email), request.channel, request.payType ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0].slice(0, 200);
+}

@@ -1,0 +1,1 @@
+export const orderWorkflowId = (orderNo: string) => `order-${orderNo}`;

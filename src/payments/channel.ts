@@ -1,0 +1,67 @@
+/** What a channel adapter sees of an incoming notification: the raw request, before any parsing. */
+export interface RawNotification {
+  method: string;
+  query: Record<string, string>;
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export interface VerifiedPayment {
+  verdict: 'verified';
+  /** The channel's unique id of this event (inbox dedupe key). */
+  eventKey: string;
+  orderNo: string;
+  tradeNo: string;
+  amountCents: number;
+  currency: string;
+  /** False for verified notifications that do not report a completed payment. */
+  paid: boolean;
+  payload: Record<string, unknown>;
+}
+
+export interface RejectedNotification {
+  verdict: 'rejected';
+  reason: string;
+  /** Whatever the request claimed, for the inbox record; never trusted. */
+  eventKey?: string;
+  orderNo?: string;
+  payload: Record<string, unknown>;
+}
+
+export type ParsedNotification = VerifiedPayment | RejectedNotification;
+
+export interface ChannelReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface CreatePaymentInput {
+  orderNo: string;
+  amountCents: number;
+  currency: string;
+  subject: string;
+  payType?: string;
+  notifyUrl: string;
+  returnUrl: string;
+}
+
+export interface TradeStatus {
+  found: boolean;
+  paid: boolean;
+  tradeNo?: string;
+  amountCents?: number;
+  currency?: string;
+}
+
+/** One payment channel: how to ask for money, and how to believe a notification about it. */
+export interface PaymentChannel {
+  readonly name: string;
+  createPayment(input: CreatePaymentInput): Promise<{ payUrl: string }>;
+  /** Must never throw: malformed input is a rejection with a reason. */
+  parseNotification(request: RawNotification): ParsedNotification;
+  reply(accepted: boolean): ChannelReply;
+  queryTrade(orderNo: string): Promise<TradeStatus>;
+}
+
+export type ChannelRegistry = ReadonlyMap<string, PaymentChannel>;

@@ -1,0 +1,147 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/client';
+import { Prisma } from '../generated/prisma/client';
+import type { ChannelReply, PaymentChannel, RawNotification, VerifiedPayment } from './channel';
+import { paymentReceivedSignal } from '../workflows/order-messages';
+import { orderWorkflowId } from '../orders/workflow-ids';
+import type { PaymentReport } from '../workflows/types';
+import type { Logger } from '../logging';
+
+export interface InboxDeps {
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+}
+
+export type InboxOutcome =
+  | 'rejected'
+  | 'not-a-payment'
+  | 'unknown-order'
+  | 'signalled'
+  | 'duplicate'
+  | 'stored-not-signalled'
+  | 'not-stored';
+
+/**
+ * The notify endpoint's whole job: verify, store in the inbox, signal, answer in the channel's words.
+ * Every verified notification that reached the inbox is acknowledged; the rest of its story is told
+ * by the order workflow, NEEDS_REVIEW, or the inbox relay.
+ */
+export async function receiveNotification(
+  deps: InboxDeps,
+  channel: PaymentChannel,
+  request: RawNotification,
+): Promise<{ reply: ChannelReply; outcome: InboxOutcome }> {
+  const parsed = channel.parseNotification(request);
+  if (parsed.verdict === 'rejected') {
+    await deps.db.paymentNotification
+      .create({
+        data: {
+          channel: channel.name,
+          eventKey: parsed.eventKey?.slice(0, 128),
+          orderNo: parsed.orderNo?.slice(0, 64),
+          verdict: 'REJECTED',
+          reason: parsed.reason,
+          payload: parsed.payload as Prisma.InputJsonValue,
+        },
+      })
+      .catch((error) => deps.logger.error({ err: error, channel: channel.name }, 'could not store rejected notification'));
+    deps.logger.warn({ channel: channel.name, reason: parsed.reason, orderNo: parsed.orderNo }, 'payment notification rejected');
+    return { reply: channel.reply(false), outcome: 'rejected' };
+  }
+
+  let stored: { id: number; signalledAt: Date | null; isNew: boolean };
+  try {
+    stored = await storeVerified(deps.db, channel.name, parsed);
+  } catch (error) {
+    deps.logger.error({ err: error, channel: channel.name, orderNo: parsed.orderNo }, 'verified notification could not be stored; asking the channel to retry');
+    return { reply: channel.reply(false), outcome: 'not-stored' };
+  }
+  if (!parsed.paid) return { reply: channel.reply(true), outcome: 'not-a-payment' };
+  if (!stored.isNew && stored.signalledAt) return { reply: channel.reply(true), outcome: 'duplicate' };
+
+  const outcome = await signalStored(deps, stored.id);
+  return { reply: channel.reply(true), outcome: outcome ?? (stored.isNew ? 'signalled' : 'duplicate') };
+}
+
+async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) {
+  const data = {
+    channel,
+    eventKey: payment.eventKey,
+    verifiedEventKey: payment.eventKey,
+    verdict: 'VERIFIED' as const,
+    paid: payment.paid,
+    reason: payment.paid ? null : 'verified, but not a completed payment',
+    orderNo: payment.orderNo,
+    tradeNo: payment.tradeNo,
+    amountCents: payment.amountCents,
+    payload: { ...payment.payload, currency: payment.currency } as Prisma.InputJsonValue,
+  };
+  try {
+    const row = await db.paymentNotification.create({ data, select: { id: true, signalledAt: true } });
+    return { ...row, isNew: true };
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      const row = await db.paymentNotification.findUniqueOrThrow({
+        where: { channel_verifiedEventKey: { channel, verifiedEventKey: payment.eventKey } },
+        select: { id: true, signalledAt: true },
+      });
+      return { ...row, isNew: false };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Delivers one stored, verified payment to its order workflow and records the result on the inbox
+ * row. Used by the notify endpoint and by the relay. Returns the outcome when it is not a plain signal.
+ */
+export async function signalStored(deps: InboxDeps, notificationId: number): Promise<InboxOutcome | undefined> {
+  const row = await deps.db.paymentNotification.findUniqueOrThrow({ where: { id: notificationId } });
+  const order = row.orderNo ? await deps.db.order.findUnique({ where: { orderNo: row.orderNo }, select: { orderNo: true } }) : null;
+  if (!order) {
+    await deps.db.paymentNotification.update({
+      where: { id: row.id },
+      data: { reason: 'no such order: flagged for reconciliation' },
+    });
+    deps.logger.warn({ channel: row.channel, orderNo: row.orderNo, tradeNo: row.tradeNo }, 'verified payment for an unknown order');
+    return 'unknown-order';
+  }
+  const report: PaymentReport = {
+    channel: row.channel,
+    tradeNo: row.tradeNo!,
+    amountCents: row.amountCents!,
+    currency: String((row.payload as Record<string, unknown>).currency ?? ''),
+    source: 'callback',
+    notificationId: row.id,
+  };
+  try {
+    await deps.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).signal(paymentReceivedSignal, report);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 300) : String(error);
+    await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalError: message } }).catch(() => undefined);
+    deps.logger.warn({ orderNo: order.orderNo, workflowId: orderWorkflowId(order.orderNo), err: error }, 'signal failed; the inbox relay will deliver it');
+    return 'stored-not-signalled';
+  }
+  await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalledAt: new Date(), signalError: null } });
+  return undefined;
+}
+
+/** Re-delivers verified payments that were stored but never signalled (Temporal was down, say). */
+export async function relayInbox(deps: InboxDeps, options: { olderThanMs?: number; limit?: number } = {}) {
+  const cutoff = new Date(Date.now() - (options.olderThanMs ?? 0));
+  const pending = await deps.db.paymentNotification.findMany({
+    where: { paid: true, signalledAt: null, reason: null, receivedAt: { lte: cutoff }, orderNo: { not: null } },
+    orderBy: { id: 'asc' },
+    take: options.limit ?? 100,
+    select: { id: true },
+  });
+  const results = { checked: pending.length, signalled: 0, failed: 0, unknownOrder: 0 };
+  for (const { id } of pending) {
+    const outcome = await signalStored(deps, id);
+    if (outcome === undefined) results.signalled += 1;
+    else if (outcome === 'unknown-order') results.unknownOrder += 1;
+    else results.failed += 1;
+  }
+  return results;
+}

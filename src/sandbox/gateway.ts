@@ -1,0 +1,129 @@
+import express from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { epaySign } from '../payments/epay-signature';
+import { decimalToCents } from '../payments/money';
+import { Notifier, notifyParams } from './notifier';
+import { TradeBook, type Trade } from './trades';
+import { errorPage, mailboxPage, payPage } from './pages';
+import type { SmtpSink } from './smtp-sink';
+
+export interface SandboxMerchant {
+  pid: string;
+  key: string;
+}
+
+export interface GatewayOptions {
+  merchant: SandboxMerchant;
+  mailbox?: SmtpSink;
+  /** Multiplies the notification retry schedule (tests: small). */
+  timeFactor?: number;
+}
+
+const SUBMIT_FIELDS = ['pid', 'type', 'out_trade_no', 'notify_url', 'return_url', 'name', 'money'] as const;
+
+function signatureValid(params: Record<string, string>, key: string): boolean {
+  if (!/^[0-9a-f]{32}$/i.test(params.sign ?? '')) return false;
+  return timingSafeEqual(Buffer.from(epaySign(params, key), 'hex'), Buffer.from(params.sign.toLowerCase(), 'hex'));
+}
+
+function stringParams(source: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+}
+
+/** Buyer-facing redirect back to the shop, signed like a notification (as Epay gateways do). */
+function returnUrlFor(trade: Trade, key: string): string {
+  const sep = trade.returnUrl.includes('?') ? '&' : '?';
+  return `${trade.returnUrl}${sep}${new URLSearchParams(notifyParams(trade, key))}`;
+}
+
+/**
+ * A local stand-in for an Epay (彩虹易支付) gateway. The shop talks to it only through the Epay
+ * protocol; the extra /api and /mailbox routes are for people and scripts.
+ */
+export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOptions) {
+  const trades = new TradeBook();
+  const notifier = new Notifier(merchant.key, timeFactor);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+
+  const submit = (req: express.Request, res: express.Response) => {
+    const params = stringParams({ ...req.query, ...(req.body ?? {}) });
+    const missing = SUBMIT_FIELDS.filter((f) => !params[f]);
+    if (missing.length) return res.status(400).type('html').send(errorPage(`missing ${missing.join(', ')}`));
+    if (params.pid !== merchant.pid) return res.status(400).type('html').send(errorPage('unknown merchant'));
+    if (!signatureValid(params, merchant.key)) return res.status(400).type('html').send(errorPage('signature mismatch'));
+    if (decimalToCents(params.money) === undefined) return res.status(400).type('html').send(errorPage('invalid money'));
+    const trade = trades.open({
+      pid: params.pid,
+      outTradeNo: params.out_trade_no,
+      type: params.type,
+      name: params.name,
+      money: params.money,
+      notifyUrl: params.notify_url,
+      returnUrl: params.return_url,
+    });
+    if (trade.money !== params.money) return res.status(400).type('html').send(errorPage('this order was opened with another amount'));
+    res.type('html').send(payPage(trade));
+  };
+  app.get('/submit.php', submit);
+  app.post('/submit.php', submit);
+
+  async function pay(trade: Trade): Promise<boolean> {
+    if (!trades.markPaid(trade)) return trade.notifications.some((n) => n.acknowledged);
+    return notifier.start(trade);
+  }
+
+  // The pay button: notify the shop first (as gateways do), then send the buyer back.
+  app.post('/pay/:outTradeNo', async (req, res) => {
+    const trade = trades.get(req.params.outTradeNo);
+    if (!trade) return res.status(404).type('html').send(errorPage('no such trade; open the pay link first'));
+    await pay(trade);
+    res.redirect(303, returnUrlFor(trade, merchant.key));
+  });
+
+  app.get('/api.php', (req, res) => {
+    const params = stringParams(req.query);
+    if (params.pid !== merchant.pid || !params.key || params.key.length !== merchant.key.length ||
+        !timingSafeEqual(Buffer.from(params.key), Buffer.from(merchant.key))) {
+      return res.json({ code: -1, msg: 'merchant id or key is wrong' });
+    }
+    if (params.act !== 'order') return res.json({ code: -1, msg: `unsupported act ${params.act ?? ''}` });
+    const trade = params.out_trade_no ? trades.get(params.out_trade_no) : undefined;
+    if (!trade) return res.json({ code: -1, msg: 'order not found' });
+    res.json({
+      code: 1,
+      msg: 'succ',
+      trade_no: trade.tradeNo,
+      out_trade_no: trade.outTradeNo,
+      type: trade.type,
+      pid: trade.pid,
+      addtime: trade.createdAt,
+      endtime: trade.paidAt ?? '',
+      name: trade.name,
+      money: trade.money,
+      status: trade.status === 'PAID' ? 1 : 0,
+    });
+  });
+
+  // Script endpoints: pay as if the buyer pressed Pay, and read a trade back.
+  app.post('/api/trades/:outTradeNo/pay', async (req, res) => {
+    const trade = trades.get(req.params.outTradeNo);
+    if (!trade) return res.status(404).json({ error: 'not_found', message: 'no such trade; the pay URL has not been opened' });
+    const acknowledged = await pay(trade);
+    res.json({ tradeNo: trade.tradeNo, status: trade.status, acknowledged, returnUrl: returnUrlFor(trade, merchant.key) });
+  });
+
+  app.get('/api/trades/:outTradeNo', (req, res) => {
+    const trade = trades.get(req.params.outTradeNo);
+    if (!trade) return res.status(404).json({ error: 'not_found', message: 'no such trade' });
+    res.json(trade);
+  });
+
+  app.get('/mailbox.json', (_req, res) => res.json(mailbox?.messages() ?? []));
+  app.get('/mailbox', (_req, res) => res.type('html').send(mailboxPage(mailbox?.messages() ?? [])));
+  app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+
+  return { app, trades, notifier };
+}

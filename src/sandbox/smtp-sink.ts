@@ -1,0 +1,58 @@
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedMail {
+  to: string;
+  from: string;
+  subject: string;
+  text: string;
+  messageId?: string;
+  receivedAt: string;
+}
+
+export interface SmtpSink {
+  port: number;
+  /** Newest first. */
+  messages(): ReceivedMail[];
+  close(): Promise<void>;
+}
+
+const MAX_KEPT = 1000;
+
+/** A real SMTP server (smtp-server) that accepts any mail on loopback and keeps it for the mailbox. */
+export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<SmtpSink> {
+  const received: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    size: 1024 * 1024,
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          const to = session.envelope.rcptTo.map((r) => r.address).join(', ');
+          received.unshift({
+            to,
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+            messageId: mail.messageId,
+            receivedAt: new Date().toISOString(),
+          });
+          if (received.length > MAX_KEPT) received.length = MAX_KEPT;
+          callback();
+        })
+        .catch((error: Error) => callback(error));
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    messages: () => [...received],
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

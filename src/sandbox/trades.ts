@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+
+export type TradeStatus = 'WAITING' | 'PAID';
+
+export interface NotificationAttempt {
+  attempt: number;
+  at: string;
+  /** HTTP status and the first bytes of the shop's answer, or the network error. */
+  result: string;
+  acknowledged: boolean;
+}
+
+export interface Trade {
+  pid: string;
+  tradeNo: string;
+  outTradeNo: string;
+  type: string;
+  name: string;
+  money: string;
+  notifyUrl: string;
+  returnUrl: string;
+  status: TradeStatus;
+  createdAt: string;
+  paidAt?: string;
+  notifications: NotificationAttempt[];
+}
+
+/** The sandbox's own ledger of trades, as a real gateway would keep it. In memory: a sandbox. */
+export class TradeBook {
+  private readonly byOutTradeNo = new Map<string, Trade>();
+  private sequence = 0;
+
+  open(fields: Omit<Trade, 'tradeNo' | 'status' | 'createdAt' | 'notifications'>): Trade {
+    const existing = this.byOutTradeNo.get(fields.outTradeNo);
+    if (existing) return existing;
+    this.sequence += 1;
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const trade: Trade = {
+      ...fields,
+      tradeNo: `${day}${String(this.sequence).padStart(6, '0')}${randomBytes(3).toString('hex')}`,
+      status: 'WAITING',
+      createdAt: new Date().toISOString(),
+      notifications: [],
+    };
+    this.byOutTradeNo.set(trade.outTradeNo, trade);
+    return trade;
+  }
+
+  get(outTradeNo: string): Trade | undefined {
+    return this.byOutTradeNo.get(outTradeNo);
+  }
+
+  markPaid(trade: Trade): boolean {
+    if (trade.status === 'PAID') return false;
+    trade.status = 'PAID';
+    trade.paidAt = new Date().toISOString();
+    return true;
+  }
+
+  recentPaid(limit = 500): Trade[] {
+    return [...this.byOutTradeNo.values()].filter((t) => t.status === 'PAID').slice(-limit);
+  }
+}

@@ -1,0 +1,19 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config';
+import { DependencyError } from '../db/errors';
+
+export const TEMPORAL_HINT =
+  'Run `npm start` (it starts a Temporal dev server), start one with `.venv/bin/temporal server start-dev`, or set TEMPORAL_ADDRESS to a running cluster.';
+
+export async function openTemporalConnection(config: Config): Promise<Connection> {
+  try {
+    return await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
+  } catch (error) {
+    throw new DependencyError('Temporal', config.temporal.address, TEMPORAL_HINT, error);
+  }
+}
+
+export async function connectTemporal(config: Config): Promise<Client> {
+  const connection = await openTemporalConnection(config);
+  return new Client({ connection, namespace: config.temporal.namespace });
+}

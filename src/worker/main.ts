@@ -1,0 +1,17 @@
+import { loadConfig } from '../config';
+import { reportFatal } from '../cli';
+import { createOrderWorker } from './worker';
+
+async function main() {
+  const config = loadConfig();
+  const { worker, close } = await createOrderWorker(config);
+  console.log(`Keyflow worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
+  await worker.run();
+  await close();
+}
+
+main().catch((error) => {
+  reportFatal(error);
+  process.exit(1);
+});

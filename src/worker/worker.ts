@@ -1,0 +1,57 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Config } from '../config';
+import { createDb } from '../db/client';
+import { pingDatabase } from '../db/database';
+import { DependencyError } from '../db/errors';
+import { TEMPORAL_HINT } from '../temporal/connection';
+import { createActivities, type ActivityDeps } from '../activities';
+import { createChannelRegistry } from '../payments/registry';
+import { CardKeyCipher } from '../crypto/card-key-cipher';
+import { AccessTokens } from '../crypto/access-token';
+import { createSmtpMailer } from '../mail/mailer';
+import { workflowSource } from './workflow-source';
+
+export interface BuiltWorker {
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export function createActivityDeps(config: Config): ActivityDeps {
+  return {
+    db: createDb(config.databaseUrl),
+    cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
+    accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
+    mailer: createSmtpMailer(config.smtpUrl, config.mailFrom),
+    channels: createChannelRegistry(config),
+    publicBaseUrl: config.publicBaseUrl,
+    clock: () => new Date(),
+  };
+}
+
+/** A worker for the order task queue with the real activity dependencies. */
+export async function createOrderWorker(config: Config, overrides: Partial<WorkerOptions> = {}): Promise<BuiltWorker> {
+  await pingDatabase(config.databaseUrl);
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+  } catch (error) {
+    throw new DependencyError('Temporal', config.temporal.address, TEMPORAL_HINT, error);
+  }
+  const deps = createActivityDeps(config);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities(deps),
+    ...(await workflowSource()),
+    ...overrides,
+  });
+  return {
+    worker,
+    async close() {
+      deps.mailer.close();
+      await deps.db.$disconnect();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Bundle entry for the worker: every workflow type Keyflow runs.
+export { orderWorkflow } from './order';

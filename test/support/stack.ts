@@ -1,0 +1,191 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Config } from '../../src/config';
+import { createDb, type Db } from '../../src/db/client';
+import { startApiServer, type RunningApi } from '../../src/api/server';
+import { createOrderWorker } from '../../src/worker/worker';
+import { createGateway } from '../../src/sandbox/gateway';
+import { startSmtpSink, type SmtpSink } from '../../src/sandbox/smtp-sink';
+import { createLogger } from '../../src/logging';
+import { freePort } from './free-port';
+import { TEST_ADMIN_TOKEN, TEST_EPAY, testConfig } from './config';
+
+export interface Stack {
+  config: Config;
+  api: RunningApi;
+  sandboxUrl: string;
+  gateway: ReturnType<typeof createGateway>;
+  sink: SmtpSink;
+  db: Db;
+  temporal: Client;
+  worker?: Worker;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  /** Scales the sandbox's notification retry schedule. */
+  timeFactor?: number;
+  worker?: boolean;
+}
+
+let runtimeInstalled = false;
+
+/** SDK logs at WARN so test output shows what matters; once per test process. */
+function quietSdk(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+function listen(app: http.RequestListener, port = 0): Promise<http.Server> {
+  const server = http.createServer(app);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/**
+ * The real parts in one process: API over HTTP, a worker on its own task queue with the real
+ * activities, the sandbox Epay gateway and a real SMTP server, all on the run's Temporal and Postgres.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  quietSdk();
+  const sink = await startSmtpSink(0);
+  const gateway = createGateway({ merchant: TEST_EPAY, mailbox: sink, timeFactor: options.timeFactor ?? 0.001 });
+  const sandboxServer = await listen(gateway.app);
+  const sandboxUrl = `http://127.0.0.1:${(sandboxServer.address() as AddressInfo).port}`;
+  const apiPort = await freePort();
+  const config = testConfig({
+    PORT: String(apiPort),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    EPAY_API_URL: sandboxUrl,
+    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    ...options.env,
+  });
+  const api = await startApiServer(config, { logger: createLogger('api', 'silent') });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const db = createDb(config.databaseUrl, { max: 4 });
+
+  let worker: Worker | undefined;
+  let workerDone: Promise<void> | undefined;
+  let closeWorker: (() => Promise<void>) | undefined;
+  if (options.worker !== false) {
+    const built = await createOrderWorker(config);
+    worker = built.worker;
+    closeWorker = built.close;
+    workerDone = worker.run();
+  }
+
+  return {
+    config,
+    api,
+    sandboxUrl,
+    gateway,
+    sink,
+    db,
+    temporal,
+    worker,
+    async stop() {
+      gateway.notifier.stop();
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone;
+      await closeWorker?.();
+      await api.close();
+      sandboxServer.closeAllConnections();
+      await new Promise((r) => sandboxServer.close(r));
+      await sink.close();
+      await db.$disconnect();
+      await connection.close();
+    },
+  };
+}
+
+export const adminHeaders = (token = TEST_ADMIN_TOKEN) => ({ Authorization: `Bearer ${token}` });
+
+export async function request(
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; json?: unknown; body?: string } = {},
+): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.json !== undefined) headers['Content-Type'] ??= 'application/json';
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
+    redirect: 'manual',
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, text, headers: response.headers };
+}
+
+export async function createSkuWithKeys(stack: Stack, sku: string, keys: string[], priceCents = 1000): Promise<void> {
+  const put = await request('PUT', `${stack.api.url}/api/admin/skus/${sku}`, {
+    headers: adminHeaders(),
+    json: { name: `Test ${sku}`, priceCents, currency: 'CNY' },
+  });
+  if (put.status !== 201 && put.status !== 200) throw new Error(`PUT sku: ${put.status} ${put.text}`);
+  if (keys.length === 0) return;
+  const post = await request('POST', `${stack.api.url}/api/admin/skus/${sku}/keys`, {
+    headers: { ...adminHeaders(), 'Content-Type': 'text/plain' },
+    body: keys.join('\n'),
+  });
+  if (post.status !== 200) throw new Error(`import keys: ${post.status} ${post.text}`);
+}
+
+export interface PlacedOrderBody {
+  orderNo: string;
+  status: string;
+  amountCents: number;
+  currency: string;
+  payUrl: string;
+  accessToken: string;
+  expiresAt: string;
+}
+
+export async function placeOrder(stack: Stack, sku: string, quantity = 1, email = 'buyer@example.com'): Promise<PlacedOrderBody> {
+  const response = await request('POST', `${stack.api.url}/api/orders`, { json: { sku, quantity, email, channel: 'epay' } });
+  if (response.status !== 201) throw new Error(`place order: ${response.status} ${response.text}`);
+  return response.body;
+}
+
+/** The buyer opens the pay URL (the gateway opens the trade) and presses Pay. */
+export async function payInSandbox(stack: Stack, order: PlacedOrderBody): Promise<{ tradeNo: string; acknowledged: boolean }> {
+  const page = await fetch(order.payUrl);
+  if (page.status !== 200) throw new Error(`pay page: ${page.status} ${await page.text()}`);
+  const paid = await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
+  if (paid.status !== 200) throw new Error(`pay: ${paid.status} ${paid.text}`);
+  return paid.body;
+}
+
+export async function waitForStatus(db: Db, orderNo: string, statuses: string | string[], timeoutMs = 30_000) {
+  const wanted = Array.isArray(statuses) ? statuses : [statuses];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const order = await db.order.findUnique({ where: { orderNo } });
+    if (order && wanted.includes(order.status)) return order;
+    if (Date.now() > deadline) throw new Error(`order ${orderNo} is ${order?.status ?? 'missing'}, expected ${wanted.join(' or ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,127 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { paymentReceivedSignal, statusQuery } from '../../src/workflows/order-messages';
+import { orderWorkflowId } from '../../src/orders/workflow-ids';
+import {
+  createSkuWithKeys,
+  payInSandbox,
+  placeOrder,
+  startStack,
+  waitFor,
+  waitForStatus,
+  type Stack,
+} from '../support/stack';
+import { uniqueSku } from '../support/config';
+
+describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SMTP sink', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { PAYMENT_DEADLINE: '3s' } });
+  });
+  afterAll(() => stack.stop());
+
+  it('delivers the keys after payment and emails the buyer', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-A1', 'KEY-A2', 'KEY-A3']);
+    const order = await placeOrder(stack, sku, 2, 'deliver@example.com');
+    expect(order.status).toBe('AWAITING_PAYMENT');
+
+    await payInSandbox(stack, order);
+    const delivered = await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    expect(delivered.paidAt).not.toBeNull();
+    expect(delivered.deliveredAt).not.toBeNull();
+
+    const keys = await stack.db.cardKey.findMany({ where: { orderNo: order.orderNo }, orderBy: { id: 'asc' } });
+    expect(keys.map((k) => k.status)).toEqual(['SOLD', 'SOLD']);
+    const mail = await waitFor(async () => stack.sink.messages().find((m) => m.to === 'deliver@example.com'), 'delivery email');
+    expect(mail.text).toContain('KEY-A1');
+    expect(mail.text).toContain('KEY-A2');
+    expect(mail.text).not.toContain('KEY-A3');
+    expect(mail.text).toContain(`/orders/${order.orderNo}?token=`);
+
+    const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
+    expect(await handle.result()).toEqual({ status: 'DELIVERED' });
+    const view = await handle.query(statusQuery);
+    expect(view.timeline.map((t) => t.status)).toEqual(['AWAITING_PAYMENT', 'PAID', 'DELIVERED', 'DELIVERED']);
+  });
+
+  it('keeps card-key plaintext out of the workflow history', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['PLAINTEXT-SECRET-777']);
+    const order = await placeOrder(stack, sku);
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
+    await handle.result();
+    const history = await handle.fetchHistory();
+    const raw = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    expect(raw).toContain(order.orderNo);
+    expect(raw).not.toContain('PLAINTEXT-SECRET-777');
+  });
+
+  it('expires an unpaid order at the deadline', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-E1']);
+    const order = await placeOrder(stack, sku);
+    const expired = await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 15_000);
+    expect(expired.closedAt).not.toBeNull();
+    const key = await stack.db.cardKey.findFirstOrThrow({ where: { sku } });
+    expect(key.status).toBe('AVAILABLE');
+    const result = await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
+    expect(result.status).toBe('EXPIRED');
+  });
+
+  it('delivers once when the same payment is signalled five times at once', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-D1', 'KEY-D2']);
+    const order = await placeOrder(stack, sku);
+    const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
+    const report = { channel: 'epay', tradeNo: 'T-DUP-1', amountCents: order.amountCents, currency: 'CNY', source: 'callback' as const };
+    await Promise.all(Array.from({ length: 5 }, () => handle.signal(paymentReceivedSignal, report)));
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await handle.result();
+    expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
+    expect(await stack.db.cardKey.count({ where: { orderNo: order.orderNo } })).toBe(1);
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(1);
+  });
+
+  it('stops at NEEDS_REVIEW with a reason when stock ran out after payment', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-S1']);
+    const order = await placeOrder(stack, sku);
+    // The only key is withdrawn after the order was placed.
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID', voidedAt: new Date() } });
+    await payInSandbox(stack, order);
+    const review = await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW');
+    expect(review.statusReason).toMatch(/not enough stock: 0 of 1/);
+    expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
+  });
+
+  it('never delivers a payment with the wrong amount', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-M1']);
+    const order = await placeOrder(stack, sku);
+    const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
+    await handle.signal(paymentReceivedSignal, { channel: 'epay', tradeNo: 'T-LOW', amountCents: 1, currency: 'CNY', source: 'callback' });
+    const review = await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW');
+    expect(review.statusReason).toMatch(/amount mismatch/);
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(1);
+  });
+
+  it('refuses to run an order twice under the same workflow id', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-R1']);
+    const order = await placeOrder(stack, sku);
+    const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
+    const description = await handle.describe();
+    expect(description.status.name).toBe('RUNNING');
+    await expect(
+      stack.temporal.workflow.start('orderWorkflow', {
+        workflowId: orderWorkflowId(order.orderNo),
+        taskQueue: stack.config.temporal.taskQueue,
+        args: [{}],
+      }),
+    ).rejects.toThrow(/already started/i);
+    await handle.terminate('test cleanup');
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  });
+});

@@ -1,0 +1,113 @@
+import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { TEST_SUPPORT_TOKEN, uniqueSku } from '../support/config';
+
+describe('admin API over HTTP', () => {
+  let stack: Stack;
+  let url: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    url = stack.api.url;
+  });
+  afterAll(() => stack.stop());
+
+  it.each([
+    ['no token', {}],
+    ['a wrong token', { Authorization: 'Bearer not-a-real-token-at-all' }],
+    ['a malformed header', { Authorization: 'Basic abc' }],
+  ])('refuses %s with 401 and changes nothing', async (_name, headers) => {
+    const sku = uniqueSku('auth');
+    const put = await request('PUT', `${url}/api/admin/skus/${sku}`, { headers, json: { name: 'x', priceCents: 1, currency: 'CNY' } });
+    expect(put.status).toBe(401);
+    expect(put.headers.get('www-authenticate')).toContain('Bearer');
+    expect(await stack.db.sku.findUnique({ where: { sku } })).toBeNull();
+    expect((await request('GET', `${url}/api/admin/skus/${sku}`, { headers })).status).toBe(401);
+    expect((await request('POST', `${url}/api/admin/skus/${sku}/keys`, { headers: { ...headers, 'Content-Type': 'text/plain' }, body: 'K' })).status).toBe(401);
+    expect((await request('GET', `${url}/api/admin/orders/ABCDEF123`, { headers })).status).toBe(401);
+  });
+
+  it('creates (201) then updates (200) a SKU; every ADMIN_TOKENS name may act', async () => {
+    const sku = uniqueSku('put');
+    const created = await request('PUT', `${url}/api/admin/skus/${sku}`, { headers: adminHeaders(), json: { name: 'Steam 50', priceCents: 5000, currency: 'CNY' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ sku, name: 'Steam 50', priceCents: 5000, currency: 'CNY', active: true });
+    const updated = await request('PUT', `${url}/api/admin/skus/${sku}`, { headers: adminHeaders(TEST_SUPPORT_TOKEN), json: { name: 'Steam 50 (new)', priceCents: 4800, currency: 'CNY', active: false } });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ name: 'Steam 50 (new)', priceCents: 4800, active: false });
+  });
+
+  it.each([
+    ['a bad slug', 'Bad_Slug', { name: 'x', priceCents: 1, currency: 'CNY' }],
+    ['a negative price', 'ok-slug', { name: 'x', priceCents: -1, currency: 'CNY' }],
+    ['a lowercase currency', 'ok-slug', { name: 'x', priceCents: 1, currency: 'cny' }],
+    ['a missing name', 'ok-slug', { priceCents: 1, currency: 'CNY' }],
+  ])('refuses a SKU with %s (400)', async (_name, sku, json) => {
+    const { status, body } = await request('PUT', `${url}/api/admin/skus/${sku}`, { headers: adminHeaders(), json });
+    expect(status).toBe(400);
+    expect(body.error).toBe('invalid_request');
+  });
+
+  it('imports keys in one go, reporting duplicates and every rejected line by number', async () => {
+    const sku = uniqueSku('imp');
+    await createSkuWithKeys(stack, sku, ['EXISTING-1']);
+    const body = ['NEW-1', '', 'EXISTING-1', 'NEW-2', 'NEW-1', 'x'.repeat(600), 'BAD\u0001KEY', '  NEW-3  '].join('\n');
+    const { status, body: result } = await request('POST', `${url}/api/admin/skus/${sku}/keys`, {
+      headers: { ...adminHeaders(), 'Content-Type': 'text/plain' },
+      body,
+    });
+    expect(status).toBe(200);
+    expect(result).toMatchObject({
+      imported: 3,
+      duplicate: 2,
+      rejected: 2,
+      duplicateLines: [3, 5],
+      rejectedLines: [
+        { line: 6, reason: 'longer than 512 characters' },
+        { line: 7, reason: 'contains control characters' },
+      ],
+      stock: { AVAILABLE: 4, RESERVED: 0, SOLD: 0, VOID: 0 },
+    });
+    expect(JSON.stringify(result)).not.toContain('NEW-1');
+    const stored = await stack.db.cardKey.findMany({ where: { sku } });
+    expect(stored.every((k) => !k.secret.includes('NEW'))).toBe(true);
+
+    const again = await request('POST', `${url}/api/admin/skus/${sku}/keys`, { headers: { ...adminHeaders(), 'Content-Type': 'text/plain' }, body });
+    expect(again.body).toMatchObject({ imported: 0, duplicate: 5 });
+  });
+
+  it('refuses keys for an unknown SKU (404) or sent as JSON (415)', async () => {
+    const unknown = await request('POST', `${url}/api/admin/skus/no-such-sku/keys`, { headers: { ...adminHeaders(), 'Content-Type': 'text/plain' }, body: 'K-1' });
+    expect(unknown.status).toBe(404);
+    const sku = uniqueSku('json');
+    await createSkuWithKeys(stack, sku, []);
+    const json = await request('POST', `${url}/api/admin/skus/${sku}/keys`, { headers: adminHeaders(), json: ['K-1'] });
+    expect(json.status).toBe(415);
+    expect(await stack.db.cardKey.count({ where: { sku } })).toBe(0);
+  });
+
+  it('shows stock by status for a SKU, 404 for an unknown one', async () => {
+    const sku = uniqueSku('stock');
+    await createSkuWithKeys(stack, sku, ['ST-1', 'ST-2']);
+    const { status, body } = await request('GET', `${url}/api/admin/skus/${sku}`, { headers: adminHeaders() });
+    expect(status).toBe(200);
+    expect(body.stock).toEqual({ AVAILABLE: 2, RESERVED: 0, SOLD: 0, VOID: 0 });
+    expect((await request('GET', `${url}/api/admin/skus/no-such-sku`, { headers: adminHeaders() })).status).toBe(404);
+  });
+
+  it('shows an order with its payments, inbox entries and timeline, never the keys', async () => {
+    const sku = uniqueSku('adm');
+    await createSkuWithKeys(stack, sku, ['ADMIN-SECRET-KEY']);
+    const order = await placeOrder(stack, sku);
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    const { status, body } = await request('GET', `${url}/api/admin/orders/${order.orderNo}`, { headers: adminHeaders() });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ orderNo: order.orderNo, status: 'DELIVERED', workflowId: `order-${order.orderNo}` });
+    expect(body.payments).toHaveLength(1);
+    expect(body.notifications).toEqual([expect.objectContaining({ verdict: 'VERIFIED', paid: true, orderNo: order.orderNo })]);
+    expect(body.events.map((e: { type: string }) => e.type)).toContain('DELIVERED');
+    expect(body.cardKeys).toEqual([expect.objectContaining({ status: 'SOLD' })]);
+    expect(JSON.stringify(body)).not.toContain('ADMIN-SECRET-KEY');
+    expect((await request('GET', `${url}/api/admin/orders/NOSUCHORDER9`, { headers: adminHeaders() })).status).toBe(404);
+    expect((await request('GET', `${url}/api/admin/orders/bad!`, { headers: adminHeaders() })).status).toBe(400);
+  });
+});

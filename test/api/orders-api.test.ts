@@ -1,0 +1,164 @@
+import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { uniqueSku } from '../support/config';
+
+describe('buyer API over HTTP', () => {
+  let stack: Stack;
+  let url: string;
+  beforeAll(async () => {
+    stack = await startStack({ env: { MAX_QUANTITY: '3' } });
+    url = stack.api.url;
+  });
+  afterAll(() => stack.stop());
+
+  describe('GET /api/skus', () => {
+    it('lists active SKUs with their available count, not inactive ones', async () => {
+      const sku = uniqueSku('cat');
+      const hidden = uniqueSku('hidden');
+      await createSkuWithKeys(stack, sku, ['C-1', 'C-2'], 1234);
+      await createSkuWithKeys(stack, hidden, ['H-1']);
+      await request('PUT', `${url}/api/admin/skus/${hidden}`, { headers: adminHeaders(), json: { name: 'x', priceCents: 1, currency: 'CNY', active: false } });
+      const { status, body } = await request('GET', `${url}/api/skus`);
+      expect(status).toBe(200);
+      expect(body.skus).toContainEqual({ sku, name: `Test ${sku}`, priceCents: 1234, currency: 'CNY', available: 2 });
+      expect(body.skus.map((s: { sku: string }) => s.sku)).not.toContain(hidden);
+    });
+  });
+
+  describe('POST /api/orders', () => {
+    let sku: string;
+    beforeAll(async () => {
+      sku = uniqueSku('ord');
+      await createSkuWithKeys(stack, sku, ['O-1', 'O-2', 'O-3', 'O-4'], 2500);
+    });
+
+    it('creates an order awaiting payment with a signed pay URL and an access token', async () => {
+      const { status, body } = await request('POST', `${url}/api/orders`, { json: { sku, quantity: 2, email: ' Buyer@Example.COM ', channel: 'epay' } });
+      expect(status).toBe(201);
+      expect(body).toMatchObject({ status: 'AWAITING_PAYMENT', amountCents: 5000, currency: 'CNY' });
+      expect(body.orderNo).toMatch(/^[A-Za-z0-9]{6,32}$/);
+      expect(body.payUrl).toContain(`${stack.sandboxUrl}/submit.php?`);
+      expect(new URL(body.payUrl).searchParams.get('money')).toBe('50.00');
+      expect(new URL(body.payUrl).searchParams.get('out_trade_no')).toBe(body.orderNo);
+      expect(Date.parse(body.expiresAt)).toBeGreaterThan(Date.now());
+      const row = await stack.db.order.findUniqueOrThrow({ where: { orderNo: body.orderNo } });
+      expect(row.email).toBe('buyer@example.com');
+      expect(row.status).toBe('AWAITING_PAYMENT');
+    });
+
+    it.each([
+      ['not JSON object fields', { sku: 'x' }],
+      ['bad sku slug', { sku: 'Bad SKU!', quantity: 1, email: 'a@b.co', channel: 'epay' }],
+      ['zero quantity', { sku: 'abc', quantity: 0, email: 'a@b.co', channel: 'epay' }],
+      ['fractional quantity', { sku: 'abc', quantity: 1.5, email: 'a@b.co', channel: 'epay' }],
+      ['bad email', { sku: 'abc', quantity: 1, email: 'nope', channel: 'epay' }],
+      ['unknown channel', { sku: 'abc', quantity: 1, email: 'a@b.co', channel: 'paypal' }],
+      ['extra field', { sku: 'abc', quantity: 1, email: 'a@b.co', channel: 'epay', price: 1 }],
+    ])('answers 400 for %s and creates nothing', async (_name, json) => {
+      const before = await stack.db.order.count();
+      const { status, body } = await request('POST', `${url}/api/orders`, { json });
+      expect(status).toBe(400);
+      expect(body.error).toBe('invalid_request');
+      expect(await stack.db.order.count()).toBe(before);
+    });
+
+    it('names the enabled channels when the channel is wrong', async () => {
+      const { body } = await request('POST', `${url}/api/orders`, { json: { sku, quantity: 1, email: 'a@b.co', channel: 'stripe' } });
+      expect(body.message).toContain('channel must be one of: epay');
+    });
+
+    it('answers 400 for malformed JSON and 415 for another content type', async () => {
+      const malformed = await request('POST', `${url}/api/orders`, { headers: { 'Content-Type': 'application/json' }, body: '{"sku":' });
+      expect(malformed.status).toBe(400);
+      const form = await request('POST', `${url}/api/orders`, { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'sku=a' });
+      expect(form.status).toBe(415);
+    });
+
+    it('answers 413 for an oversized body', async () => {
+      const { status } = await request('POST', `${url}/api/orders`, { json: { sku, quantity: 1, email: 'a@b.co', channel: 'epay', pad: 'x'.repeat(20_000) } });
+      expect(status).toBe(413);
+    });
+
+    it('answers 404 for an unknown or inactive SKU', async () => {
+      const { status, body } = await request('POST', `${url}/api/orders`, { json: { sku: 'no-such-sku', quantity: 1, email: 'a@b.co', channel: 'epay' } });
+      expect(status).toBe(404);
+      expect(body.error).toBe('unknown_sku');
+    });
+
+    it('answers 409 when stock is short or the quantity is over the cap', async () => {
+      const small = uniqueSku('small');
+      await createSkuWithKeys(stack, small, ['S-1']);
+      const short = await request('POST', `${url}/api/orders`, { json: { sku: small, quantity: 2, email: 'a@b.co', channel: 'epay' } });
+      expect(short.status).toBe(409);
+      expect(short.body.error).toBe('insufficient_stock');
+      const cap = await request('POST', `${url}/api/orders`, { json: { sku, quantity: 4, email: 'a@b.co', channel: 'epay' } });
+      expect(cap.status).toBe(409);
+      expect(cap.body.error).toBe('quantity_over_cap');
+    });
+
+    it('returns the same order for the same Idempotency-Key and body, 422 for another body', async () => {
+      const headers = { 'Idempotency-Key': `idem-${sku}` };
+      const json = { sku, quantity: 1, email: 'idem@example.com', channel: 'epay' };
+      const [first, second] = await Promise.all([
+        request('POST', `${url}/api/orders`, { headers, json }),
+        request('POST', `${url}/api/orders`, { headers, json }),
+      ]);
+      expect(first.status).toBe(201);
+      expect(second.status).toBe(201);
+      expect(second.body).toEqual(first.body);
+      expect(await stack.db.order.count({ where: { email: 'idem@example.com' } })).toBe(1);
+      const other = await request('POST', `${url}/api/orders`, { headers, json: { ...json, quantity: 2 } });
+      expect(other.status).toBe(422);
+      expect(other.body.error).toBe('idempotency_key_reused');
+    });
+  });
+
+  describe('GET /api/orders/:orderNo and the HTML page', () => {
+    it('shows the order to the token holder only, with keys once delivered', async () => {
+      const sku = uniqueSku('view');
+      await createSkuWithKeys(stack, sku, ['VIEW-KEY-1']);
+      const order = await placeOrder(stack, sku);
+
+      const unpaid = await request('GET', `${url}/api/orders/${order.orderNo}`, { headers: { Authorization: `Bearer ${order.accessToken}` } });
+      expect(unpaid.status).toBe(200);
+      expect(unpaid.body).toMatchObject({ status: 'AWAITING_PAYMENT', payUrl: order.payUrl, paidAt: null, deliveredAt: null });
+      expect(unpaid.body.cardKeys).toBeUndefined();
+
+      for (const token of [undefined, 'wrong-token', `${order.accessToken}x`]) {
+        const denied = await request('GET', `${url}/api/orders/${order.orderNo}${token ? `?token=${token}` : ''}`);
+        expect(denied.status).toBe(404);
+      }
+      expect((await request('GET', `${url}/api/orders/NOSUCHORDER1?token=${order.accessToken}`)).status).toBe(404);
+      expect((await request('GET', `${url}/api/orders/bad!no?token=x`)).status).toBe(404);
+
+      await payInSandbox(stack, order);
+      await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+      const delivered = await request('GET', `${url}/api/orders/${order.orderNo}?token=${encodeURIComponent(order.accessToken)}`);
+      expect(delivered.body.cardKeys).toEqual(['VIEW-KEY-1']);
+      expect(delivered.body.payUrl).toBeUndefined();
+      expect(Date.parse(delivered.body.paidAt)).toBeLessThanOrEqual(Date.parse(delivered.body.deliveredAt));
+      expect(delivered.body.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['CREATED', 'PAID', 'KEYS_RESERVED', 'DELIVERED']));
+
+      const page = await request('GET', `${url}/orders/${order.orderNo}?token=${encodeURIComponent(order.accessToken)}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.text).toContain('VIEW-KEY-1');
+      expect(page.text).toContain('DELIVERED');
+      const hidden = await request('GET', `${url}/orders/${order.orderNo}?token=nope`);
+      expect(hidden.status).toBe(404);
+      expect(hidden.text).not.toContain('VIEW-KEY-1');
+    });
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await request('GET', `${url}/healthz`)).body).toEqual({ status: 'ok' });
+    const ready = await request('GET', `${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toEqual({ database: 'ok', temporal: 'ok' });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const { status, body } = await request('GET', `${url}/api/nothing-here`);
+    expect(status).toBe(404);
+    expect(body.error).toBe('not_found');
+  });
+});

@@ -20,6 +20,8 @@ import {
   SkuKey,
 } from '../workflows/search-attributes';
 
+const START_DEADLINE_MS = 5000;
+
 export interface PlaceOrderRequest {
   sku: string;
   quantity: number;
@@ -177,14 +179,15 @@ async function startOrderWorkflow(deps: PlaceOrderDeps, order: Order, skuName: s
     ...(config.searchBuyerEmail ? [{ key: BuyerEmailKey, value: normaliseEmail(order.email) }] : []),
   ];
   try {
-    await deps.temporal.workflow.start('orderWorkflow', {
+    // Bounded: a buyer waits seconds for a 503, not the client's full retry budget.
+    await deps.temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => deps.temporal.workflow.start('orderWorkflow', {
       workflowId: orderWorkflowId(order.orderNo),
       taskQueue: config.temporal.taskQueue,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: new TypedSearchAttributes(attributes as never),
       staticSummary: `${order.orderNo} · ${order.quantity} × ${skuName} · ${order.channel}`,
-    });
+    }));
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return;
     throw error;

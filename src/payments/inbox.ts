@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import type { ChannelReply, PaymentChannel, RawNotification, VerifiedPayment } from './channel';
@@ -6,6 +6,8 @@ import { paymentReceivedSignal } from '../workflows/order-messages';
 import { orderWorkflowId } from '../orders/workflow-ids';
 import type { PaymentReport } from '../workflows/types';
 import type { Logger } from '../logging';
+
+const SIGNAL_DEADLINE_MS = 3000;
 
 export interface InboxDeps {
   db: Db;
@@ -20,6 +22,7 @@ export type InboxOutcome =
   | 'signalled'
   | 'duplicate'
   | 'stored-not-signalled'
+  | 'workflow-closed'
   | 'not-stored';
 
 /**
@@ -116,8 +119,20 @@ export async function signalStored(deps: InboxDeps, notificationId: number): Pro
     notificationId: row.id,
   };
   try {
-    await deps.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).signal(paymentReceivedSignal, report);
+    // The channel is waiting for its answer: a Temporal outage costs it seconds, then the relay takes over.
+    await deps.temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+      deps.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).signal(paymentReceivedSignal, report),
+    );
   } catch (error) {
+    if (error instanceof WorkflowNotFoundError) {
+      // The order's workflow has finished (expired, say): a late payment, not a transient failure.
+      await deps.db.paymentNotification.update({
+        where: { id: row.id },
+        data: { reason: 'order workflow is closed: late payment, flagged for reconciliation' },
+      });
+      deps.logger.warn({ orderNo: order.orderNo, tradeNo: row.tradeNo }, 'payment for an order whose workflow is closed');
+      return 'workflow-closed';
+    }
     const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 300) : String(error);
     await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalError: message } }).catch(() => undefined);
     deps.logger.warn({ orderNo: order.orderNo, workflowId: orderWorkflowId(order.orderNo), err: error }, 'signal failed; the inbox relay will deliver it');
@@ -136,11 +151,12 @@ export async function relayInbox(deps: InboxDeps, options: { olderThanMs?: numbe
     take: options.limit ?? 100,
     select: { id: true },
   });
-  const results = { checked: pending.length, signalled: 0, failed: 0, unknownOrder: 0 };
+  const results = { checked: pending.length, signalled: 0, failed: 0, unknownOrder: 0, workflowClosed: 0 };
   for (const { id } of pending) {
     const outcome = await signalStored(deps, id);
     if (outcome === undefined) results.signalled += 1;
     else if (outcome === 'unknown-order') results.unknownOrder += 1;
+    else if (outcome === 'workflow-closed') results.workflowClosed += 1;
     else results.failed += 1;
   }
   return results;

@@ -9,7 +9,7 @@ export function healthRoutes({ db, temporal }: ApiDeps): Router {
   router.get('/readyz', async (_req, res) => {
     const [database, temporalCheck] = await Promise.all([
       db.$queryRaw`SELECT 1`.then(() => 'ok', (e: Error) => `down: ${e.message.split('\n')[0]}`),
-      temporal.workflowService.getSystemInfo({}).then(() => 'ok', (e: Error) => `down: ${e.message.split('\n')[0]}`),
+      temporal.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({})).then(() => 'ok', (e: Error) => `down: ${e.message.split('\n')[0]}`),
     ]);
     const ready = database === 'ok' && temporalCheck === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: { database, temporal: temporalCheck } });

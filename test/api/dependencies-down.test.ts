@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { startApiServer, type RunningApi } from '../../src/api/server';
+import { createOrderWorker } from '../../src/worker/worker';
+import { DependencyError } from '../../src/db/errors';
+import { startTemporalDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { createDb, type Db } from '../../src/db/client';
+import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
+import { importKeys } from '../../src/stock/import-keys';
+import { freePort } from '../support/free-port';
+import { TEST_EPAY, testConfig, uniqueSku } from '../support/config';
+import { request } from '../support/stack';
+
+describe('when a dependency is down', () => {
+  it('start-up names Temporal, its address and what to do', async () => {
+    const port = await freePort();
+    const config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    const error = await startApiServer(config).catch((e) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error.message).toContain(`Temporal is not reachable at 127.0.0.1:${port}`);
+    expect(error.message).toContain('npm start');
+    const workerError = await createOrderWorker(config).catch((e) => e);
+    expect(workerError).toBeInstanceOf(DependencyError);
+    expect(workerError.message).toContain('Temporal is not reachable');
+  });
+
+  it('start-up names Postgres, its address and what to do, without the password', async () => {
+    const port = await freePort();
+    const config = testConfig({ DATABASE_URL: `postgresql://postgres:hunter2@127.0.0.1:${port}/keyflow` });
+    const error = await startApiServer(config).catch((e) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error.message).toContain(`Postgres is not reachable at 127.0.0.1:${port}/keyflow`);
+    expect(error.message).toContain('DATABASE_URL');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  describe('Temporal going away while the API runs', () => {
+    let temporal: DevServer;
+    let api: RunningApi;
+    let db: Db;
+    const sku = uniqueSku('down');
+
+    beforeAll(async () => {
+      const [port, uiPort] = [await freePort(), await freePort()];
+      temporal = await startTemporalDevServer({ host: '127.0.0.1', port, uiPort, namespace: 'default' });
+      const config = testConfig({ TEMPORAL_ADDRESS: temporal.address });
+      api = await startApiServer(config);
+      db = createDb(config.databaseUrl, { max: 2 });
+      await db.sku.create({ data: { sku, name: 'Down', priceCents: 1000, currency: 'CNY' } });
+      await importKeys(db, new CardKeyCipher(config.cardKeyEncryptionKey), sku, 'DOWN-1\nDOWN-2');
+      await temporal.stop();
+    });
+    afterAll(async () => {
+      await api.close();
+      await db.$disconnect();
+    });
+
+    it('answers 503 for a new order, hands out no pay URL, and marks the order FAILED', async () => {
+      const response = await request('POST', `${api.url}/api/orders`, { json: { sku, quantity: 1, email: 'down@example.com', channel: 'epay' } });
+      expect(response.status).toBe(503);
+      expect(response.body.error).toBe('unavailable');
+      expect(response.body.payUrl).toBeUndefined();
+      expect(response.headers.get('retry-after')).toBe('5');
+      const order = await db.order.findFirstOrThrow({ where: { email: 'down@example.com' } });
+      expect(order).toMatchObject({ status: 'FAILED', payUrl: null });
+    });
+
+    it('still stores and acknowledges a verified callback, to be relayed later', async () => {
+      const order = await db.order.create({
+        data: { orderNo: `DOWN${Date.now()}`, sku, quantity: 1, unitPriceCents: 1000, amountCents: 1000, currency: 'CNY', email: 'd@example.com', channel: 'epay', status: 'AWAITING_PAYMENT', expiresAt: new Date(Date.now() + 60_000) },
+      });
+      const fields: Record<string, string> = { pid: TEST_EPAY.pid, trade_no: 'T-DOWN-1', out_trade_no: order.orderNo, type: 'alipay', name: 'x', money: '10.00', trade_status: 'TRADE_SUCCESS' };
+      const base = Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&');
+      fields.sign = createHash('md5').update(base + TEST_EPAY.key).digest('hex');
+      const response = await request('GET', `${api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
+      expect(response.status).toBe(200);
+      expect(response.text).toBe('success');
+      const row = await db.paymentNotification.findFirstOrThrow({ where: { verifiedEventKey: 'T-DOWN-1' } });
+      expect(row.signalledAt).toBeNull();
+      expect(row.signalError).toBeTruthy();
+    });
+
+    it('reports not ready', async () => {
+      const response = await request('GET', `${api.url}/readyz`);
+      expect(response.status).toBe(503);
+      expect(response.body.checks.database).toBe('ok');
+      expect(response.body.checks.temporal).toMatch(/^down/);
+    });
+  });
+});

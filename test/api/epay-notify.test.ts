@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { createSkuWithKeys, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { TEST_EPAY, uniqueSku } from '../support/config';
+import { relayInbox } from '../../src/payments/inbox';
+import { createLogger } from '../../src/logging';
+
+// Signed by the published recipe, independently of the adapter and the sandbox.
+function signed(fields: Record<string, string>, key = TEST_EPAY.key): Record<string, string> {
+  const base = Object.keys(fields).filter((k) => fields[k] !== '').sort().map((k) => `${k}=${fields[k]}`).join('&');
+  return { ...fields, sign: createHash('md5').update(base + key).digest('hex'), sign_type: 'MD5' };
+}
+
+function notification(orderNo: string, tradeNo: string, money: string, overrides: Record<string, string> = {}) {
+  return signed({ pid: TEST_EPAY.pid, trade_no: tradeNo, out_trade_no: orderNo, type: 'alipay', name: 'x', money, trade_status: 'TRADE_SUCCESS', ...overrides });
+}
+
+describe('GET|POST /api/payments/epay/notify', () => {
+  let stack: Stack;
+  const notify = (params: Record<string, string>) => request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(params)}`);
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('acknowledges a verified payment with "success" and delivers', async () => {
+    const sku = uniqueSku('ntf');
+    await createSkuWithKeys(stack, sku, ['N-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    const response = await notify(notification(order.orderNo, 'T-OK-1', '10.00'));
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('success');
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    const inbox = await stack.db.paymentNotification.findFirstOrThrow({ where: { orderNo: order.orderNo } });
+    expect(inbox).toMatchObject({ verdict: 'VERIFIED', paid: true, verifiedEventKey: 'T-OK-1', amountCents: 1000 });
+    expect(inbox.signalledAt).not.toBeNull();
+  });
+
+  it('accepts the same notification as a form POST', async () => {
+    const sku = uniqueSku('post');
+    await createSkuWithKeys(stack, sku, ['P-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    const response = await request('POST', `${stack.api.url}/api/payments/epay/notify`, {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(notification(order.orderNo, 'T-POST-1', '10.00')).toString(),
+    });
+    expect(response.text).toBe('success');
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+  });
+
+  it('answers a forged notification with fail/400, stores it as rejected, and lets the real one through after', async () => {
+    const sku = uniqueSku('forge');
+    await createSkuWithKeys(stack, sku, ['F-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    const forged = notification(order.orderNo, 'T-REAL-1', '10.00', {});
+    forged.sign = createHash('md5').update('forged').digest('hex');
+    const response = await notify(forged);
+    expect(response.status).toBe(400);
+    expect(response.text).toBe('fail');
+    const wrongKey = await notify(signed({ pid: TEST_EPAY.pid, trade_no: 'T-REAL-1', out_trade_no: order.orderNo, type: 'alipay', name: 'x', money: '10.00', trade_status: 'TRADE_SUCCESS' }, 'guessed-key-0123456789'));
+    expect(wrongKey.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('AWAITING_PAYMENT');
+    const rejected = await stack.db.paymentNotification.findMany({ where: { orderNo: order.orderNo } });
+    expect(rejected).toHaveLength(2);
+    expect(rejected.every((r) => r.verdict === 'REJECTED' && r.verifiedEventKey === null && r.reason === 'signature mismatch')).toBe(true);
+    expect(JSON.stringify(rejected.map((r) => r.payload))).not.toContain(forged.sign);
+
+    expect((await notify(notification(order.orderNo, 'T-REAL-1', '10.00'))).text).toBe('success');
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+  });
+
+  it.each([
+    ['no parameters', {}],
+    ['garbage', { foo: 'bar', sign: 'x' }],
+  ])('answers %s with fail/400 without a server error', async (_name, params) => {
+    const response = await notify(params as Record<string, string>);
+    expect(response.status).toBe(400);
+    expect(response.text).toBe('fail');
+  });
+
+  it('never delivers a tampered amount: acknowledged, NEEDS_REVIEW with the reason', async () => {
+    const sku = uniqueSku('amt');
+    await createSkuWithKeys(stack, sku, ['A-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    const response = await notify(notification(order.orderNo, 'T-AMT-1', '0.01'));
+    expect(response.text).toBe('success');
+    const review = await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW');
+    expect(review.statusReason).toMatch(/amount mismatch: paid 1, order is 1000/);
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(1);
+  });
+
+  it('delivers once when the channel repeats a notification five times concurrently', async () => {
+    const sku = uniqueSku('dup');
+    await createSkuWithKeys(stack, sku, ['D-1', 'D-2'], 1000);
+    const order = await placeOrder(stack, sku);
+    const params = notification(order.orderNo, 'T-DUP-5', '10.00');
+    const answers = await Promise.all(Array.from({ length: 5 }, () => notify(params)));
+    expect(answers.map((a) => a.text)).toEqual(Array(5).fill('success'));
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    expect(await stack.db.paymentNotification.count({ where: { verifiedEventKey: 'T-DUP-5' } })).toBe(1);
+    expect(await stack.db.cardKey.count({ where: { orderNo: order.orderNo } })).toBe(1);
+  });
+
+  it('acknowledges a verified payment for an unknown order, flags it, and creates nothing', async () => {
+    const before = await stack.db.order.count();
+    const response = await notify(notification('NOSUCHORDER42', 'T-UNKNOWN-1', '10.00'));
+    expect(response.text).toBe('success');
+    const row = await stack.db.paymentNotification.findFirstOrThrow({ where: { verifiedEventKey: 'T-UNKNOWN-1' } });
+    expect(row.reason).toMatch(/no such order/);
+    expect(row.signalledAt).toBeNull();
+    expect(await stack.db.order.count()).toBe(before);
+  });
+
+  it('answers 404 for a channel that is not enabled', async () => {
+    const response = await request('GET', `${stack.api.url}/api/payments/paypal/notify?x=1`);
+    expect(response.status).toBe(404);
+  });
+
+  it('is notified by the sandbox gateway itself, which records each attempt', async () => {
+    const sku = uniqueSku('retry');
+    await createSkuWithKeys(stack, sku, ['R-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    await fetch(order.payUrl);
+    // The sandbox notifies the shop itself, retrying on its (scaled-down) schedule until "success".
+    const paid = await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
+    expect(paid.body.acknowledged).toBe(true);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    const trade = await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`);
+    expect(trade.body).toMatchObject({ status: 'PAID', outTradeNo: order.orderNo });
+    expect(trade.body.notifications[0]).toMatchObject({ attempt: 1, acknowledged: true });
+  });
+
+  it('relays a stored payment whose signal failed once the workflow can take it', async () => {
+    const sku = uniqueSku('relay');
+    await createSkuWithKeys(stack, sku, ['RL-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    // Simulate a signal that never happened: a verified inbox row with no signalledAt.
+    const row = await stack.db.paymentNotification.create({
+      data: { channel: 'epay', eventKey: 'T-RELAY-1', verifiedEventKey: 'T-RELAY-1', verdict: 'VERIFIED', paid: true, orderNo: order.orderNo, tradeNo: 'T-RELAY-1', amountCents: 1000, payload: { currency: 'CNY' }, signalError: 'UNAVAILABLE' },
+    });
+    const result = await relayInbox({ db: stack.db, temporal: stack.temporal, logger: createLogger('test', 'silent') });
+    expect(result.signalled).toBeGreaterThanOrEqual(1);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    const after = await stack.db.paymentNotification.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after.signalledAt).not.toBeNull();
+    expect(after.signalError).toBeNull();
+    // A relayed row is done: the next relay leaves it alone.
+    await relayInbox({ db: stack.db, temporal: stack.temporal, logger: createLogger('test', 'silent') });
+    const later = await stack.db.paymentNotification.findUniqueOrThrow({ where: { id: row.id } });
+    expect(later.signalledAt).toEqual(after.signalledAt);
+  });
+});
+
+describe('a verified payment for an order whose workflow has closed', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('is acknowledged and flagged as a late payment, and the relay does not spin on it', async () => {
+    const sku = uniqueSku('late');
+    await createSkuWithKeys(stack, sku, ['L-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).terminate('closed for the test');
+    const fields: Record<string, string> = { pid: TEST_EPAY.pid, trade_no: 'T-LATE-1', out_trade_no: order.orderNo, type: 'alipay', name: 'x', money: '10.00', trade_status: 'TRADE_SUCCESS' };
+    const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(signed(fields))}`);
+    expect(response.text).toBe('success');
+    const row = await stack.db.paymentNotification.findFirstOrThrow({ where: { verifiedEventKey: 'T-LATE-1' } });
+    expect(row.reason).toMatch(/late payment/);
+    const relay = await relayInbox({ db: stack.db, temporal: stack.temporal, logger: createLogger('test', 'silent') });
+    expect(relay.workflowClosed).toBe(0);
+  });
+});

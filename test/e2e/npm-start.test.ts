@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/paths';
+import { dropDatabase } from '../../src/db/database';
+import { freePort } from '../support/free-port';
+import { waitFor } from '../support/stack';
+
+function run(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function collect(child: ChildProcess): { text: () => string } {
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return { text: () => out };
+}
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
+describe('what `npm start` boots, used as a person would (npm run demo)', () => {
+  let launcher: ChildProcess;
+  let output: { text: () => string };
+  let env: NodeJS.ProcessEnv;
+  const ports: Record<string, number> = {};
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `${url.pathname}_e2e`;
+  const databaseUrl = url.toString();
+
+  beforeAll(async () => {
+    for (const name of ['api', 'sandbox', 'smtp', 'temporal', 'ui']) ports[name] = await freePort();
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'development',
+      DATABASE_URL: databaseUrl,
+      PORT: String(ports.api),
+      SANDBOX_PORT: String(ports.sandbox),
+      SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
+      TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+      TEMPORAL_UI_PORT: String(ports.ui),
+      KEYFLOW_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'keyflow-e2e-')),
+      ADMIN_TOKEN: 'e2e-admin-token-0123456789',
+      CARD_KEY_ENCRYPTION_KEY: '33'.repeat(32),
+      PAYLOAD_ENCRYPTION_KEYS: `e2e=${'44'.repeat(32)}`,
+      EPAY_PID: '4242',
+      EPAY_KEY: 'e2e-epay-key-0123456789',
+    };
+    launcher = run('src/dev/launcher.ts', env);
+    output = collect(launcher);
+    await waitFor(async () => output.text().includes('Keyflow is running') || launcher.exitCode !== null, 'the banner', 120_000);
+    if (launcher.exitCode !== null) throw new Error(`launcher exited:\n${output.text()}`);
+  }, 150_000);
+
+  afterAll(async () => {
+    if (launcher.exitCode === null) launcher.kill('SIGKILL');
+    await dropDatabase(databaseUrl);
+  });
+
+  it('prints a banner with every URL', () => {
+    const banner = output.text();
+    expect(banner).toContain(`http://127.0.0.1:${ports.api}`);
+    expect(banner).toContain(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows`);
+    expect(banner).toContain(`http://127.0.0.1:${ports.sandbox}/mailbox`);
+    expect(banner).toContain('npm run demo');
+  });
+
+  it('sells a key end to end: order, sandbox payment, delivery, email, Web UI link', async () => {
+    const demo = run('src/dev/demo.ts', env);
+    const demoOut = collect(demo);
+    const code = await new Promise((resolve) => demo.once('exit', resolve));
+    const text = demoOut.text();
+    expect({ code, text }).toEqual({ code: 0, text: expect.stringContaining('DELIVERED in') });
+    expect(text).toMatch(/key: STEAM-[0-9A-F]{12}/);
+    expect(text).toContain('email arrived');
+    const orderNo = /order (K\w+),/.exec(text)![1];
+    expect(text).toContain(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows/order-${orderNo}`);
+
+    const mailbox = (await (await fetch(`http://127.0.0.1:${ports.sandbox}/mailbox.json`)).json()) as Array<{ subject: string; text: string }>;
+    const key = /key: (STEAM-[0-9A-F]{12})/.exec(text)![1];
+    expect(mailbox[0].subject).toContain(orderNo);
+    expect(mailbox[0].text).toContain(key);
+
+    // The Web UI serves the order's workflow page from the same dev server.
+    const ui = await fetch(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows/order-${orderNo}`);
+    expect(ui.status).toBe(200);
+  }, 90_000);
+
+  it('stops every process on Ctrl-C', async () => {
+    launcher.kill('SIGINT');
+    const code = await new Promise((resolve) => launcher.once('exit', resolve));
+    expect(code).toBe(0);
+    for (const port of [ports.api, ports.sandbox, ports.smtp, ports.temporal]) expect(await portOpen(port)).toBe(false);
+  }, 60_000);
+});

@@ -1,8 +1,9 @@
 import type { ActivityDeps } from './deps';
 import { createPaymentActivities } from './payment';
-import { createStockActivities } from './stock';
-import { createDeliveryEmailActivities } from './delivery-email';
+import { createStockActivities, createStockCompensationActivities } from './stock';
+import { createBuyerEmailActivities } from './buyer-email';
 import { createPaymentQueryActivities } from './payment-query';
+import { createRefundActivities } from './refund';
 
 export type { ActivityDeps } from './deps';
 
@@ -11,8 +12,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createPaymentActivities(deps),
     ...createStockActivities(deps),
-    ...createDeliveryEmailActivities(deps),
+    ...createStockCompensationActivities(deps),
+    ...createBuyerEmailActivities(deps),
     ...createPaymentQueryActivities(deps),
+    ...createRefundActivities(deps),
   };
 }
 

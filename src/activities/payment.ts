@@ -9,7 +9,7 @@ export interface RecordPaymentInput {
   reviewReason?: string;
 }
 
-export function createPaymentActivities({ db, clock }: ActivityDeps) {
+export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
   return {
     /** Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW. */
     async recordPayment({ orderNo, payment, reviewReason }: RecordPaymentInput): Promise<void> {
@@ -23,7 +23,7 @@ export function createPaymentActivities({ db, clock }: ActivityDeps) {
         await transitionOrder(tx, {
           orderNo,
           to: reviewReason ? 'NEEDS_REVIEW' : 'PAID',
-          from: ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED'],
+          from: ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'],
           actor: 'system',
           type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
           message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
@@ -35,6 +35,8 @@ export function createPaymentActivities({ db, clock }: ActivityDeps) {
     },
 
     async expireOrder({ orderNo }: { orderNo: string }): Promise<void> {
+      const order = await db.order.findUniqueOrThrow({ where: { orderNo } });
+      await channels.get(order.channel)?.closeTrade(orderNo);
       const at = clock();
       await db.$transaction((tx) =>
         transitionOrder(tx, {
@@ -53,16 +55,36 @@ export function createPaymentActivities({ db, clock }: ActivityDeps) {
     async markNeedsReview({ orderNo, reason }: { orderNo: string; reason: string }): Promise<void> {
       const at = clock();
       await db.$transaction((tx) =>
-        transitionOrder(tx, {
-          orderNo,
-          to: 'NEEDS_REVIEW',
-          from: ['PAID', 'AWAITING_STOCK'],
-          actor: 'system',
-          type: 'NEEDS_REVIEW',
-          reason,
-          at,
-        }),
+        transitionOrder(tx, { orderNo, to: 'NEEDS_REVIEW', from: ['PAID', 'AWAITING_STOCK', 'REFUNDING'], actor: 'system', type: 'NEEDS_REVIEW', reason, at }),
       );
+    },
+
+    async markAwaitingStock({ orderNo, reason }: { orderNo: string; reason: string }): Promise<void> {
+      const at = clock();
+      await db.$transaction((tx) =>
+        transitionOrder(tx, { orderNo, to: 'AWAITING_STOCK', from: ['PAID'], actor: 'system', type: 'AWAITING_STOCK', message: reason, at }),
+      );
+    },
+
+    /** Buyer or staff cancel of an unpaid order; the channel trade is closed first. */
+    async cancelOrder({ orderNo, actor, note }: { orderNo: string; actor: string; note?: string }): Promise<void> {
+      const order = await db.order.findUniqueOrThrow({ where: { orderNo } });
+      await channels.get(order.channel)?.closeTrade(orderNo);
+      const at = clock();
+      await db.$transaction((tx) =>
+        transitionOrder(tx, { orderNo, to: 'CANCELLED', from: ['CREATED', 'AWAITING_PAYMENT'], actor, type: 'CANCELLED', message: note ?? 'cancelled', data: { closedAt: at }, at }),
+      );
+    },
+
+    /** The order's state as the database has it, for follow-up runs on a closed order. */
+    async loadOrderStatus({ orderNo }: { orderNo: string }) {
+      const order = await db.order.findUniqueOrThrow({ where: { orderNo }, select: { status: true, statusReason: true } });
+      return { status: order.status, reason: order.statusReason };
+    },
+
+    /** A staff decision or note on the timeline, with who and why. */
+    async recordAction({ orderNo, actor, type, note }: { orderNo: string; actor: string; type: string; note?: string }): Promise<void> {
+      await db.orderEvent.create({ data: { orderNo, type, actor, message: note ?? null, createdAt: clock() } });
     },
   };
 }

@@ -66,3 +66,19 @@ export function createStockActivities({ db, clock }: ActivityDeps) {
     },
   };
 }
+
+export function createStockCompensationActivities({ db, clock }: ActivityDeps) {
+  return {
+    /** Undo of reserveKeys: reserved (never sold) keys go back to stock. Idempotent. */
+    async releaseKeys({ orderNo }: { orderNo: string }): Promise<number> {
+      const { count } = await db.cardKey.updateMany({
+        where: { orderNo, status: 'RESERVED' },
+        data: { status: 'AVAILABLE', orderNo: null, reservedAt: null },
+      });
+      if (count > 0) {
+        await db.orderEvent.create({ data: { orderNo, type: 'KEYS_RELEASED', actor: 'system', message: `${count} reserved key(s) back in stock`, createdAt: clock() } });
+      }
+      return count;
+    },
+  };
+}

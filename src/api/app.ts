@@ -5,6 +5,7 @@ import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
 import { adminRoutes } from './routes/admin';
 import { healthRoutes } from './routes/health';
+import { orderActionRoutes } from './routes/order-actions';
 import { errorHandler, HttpError } from './http-errors';
 
 export function createApp(deps: ApiDeps): express.Express {
@@ -14,6 +15,7 @@ export function createApp(deps: ApiDeps): express.Express {
   // Payment notifications need their raw bytes, so they are routed before any body parser.
   app.use(paymentRoutes(deps));
   app.use(healthRoutes(deps));
+  app.use(orderActionRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(express.json({ limit: '16kb' }));
   app.use(catalogueRoutes(deps));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ORDER_NO_PATTERN } from '../orders/order-number';
+import { ORDER_STATUSES } from '../domain/order-status';
 
 export const SKU_PATTERN = /^[a-z0-9-]{1,64}$/;
 
@@ -30,3 +31,28 @@ export const putSkuBody = z
   .strict();
 
 export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'Idempotency-Key must be 1–128 visible ASCII characters');
+
+export const actionBody = z
+  .object({ note: z.string().trim().max(1000).optional() })
+  .strict();
+
+export const resendLinkBody = z
+  .object({
+    orderNo: orderNoParam,
+    email: z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)),
+  })
+  .strict();
+
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+export const adminOrdersQuery = z
+  .object({
+    status: z.enum(ORDER_STATUSES).optional(),
+    email: z.string().trim().toLowerCase().pipe(z.email()).optional(),
+    sku: skuParam.optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: orderNoParam.optional(),
+  })
+  .strict();

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { AccessTokens } from '../crypto/access-token';
@@ -9,18 +8,7 @@ import type { Order } from '../generated/prisma/client';
 import { Prisma } from '../generated/prisma/client';
 import { notifyUrl, orderPageUrl } from '../api/links';
 import { newOrderNo } from './order-number';
-import { orderWorkflowId } from './workflow-ids';
-import type { OrderWorkflowInput } from '../workflows/types';
-import {
-  AmountCentsKey,
-  BuyerEmailKey,
-  OrderNoKey,
-  OrderStatusKey,
-  PaymentChannelKey,
-  SkuKey,
-} from '../workflows/search-attributes';
-
-const START_DEADLINE_MS = 5000;
+import { normaliseEmail, startOrderRun } from './order-runs';
 
 export interface PlaceOrderRequest {
   sku: string;
@@ -140,7 +128,7 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
       notifyUrl: notifyUrl(config.publicBaseUrl, order.channel),
       returnUrl: orderPageUrl(config.publicBaseUrl, order.orderNo, deps.accessTokens.issue(order.orderNo)),
     }));
-    await startOrderWorkflow(deps, order, skuName);
+    await startOrderRun(deps, order, skuName, { kind: 'new' });
   } catch (error) {
     await db.$transaction([
       db.order.updateMany({ where: { orderNo: order.orderNo, status: 'CREATED' }, data: { status: 'FAILED', statusReason: 'workflow could not be started' } }),
@@ -157,43 +145,6 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
   return present(deps, fresh, payUrl);
 }
 
-async function startOrderWorkflow(deps: PlaceOrderDeps, order: Order, skuName: string): Promise<void> {
-  const { config } = deps;
-  const input: OrderWorkflowInput = {
-    orderNo: order.orderNo,
-    sku: order.sku,
-    skuName,
-    quantity: order.quantity,
-    amountCents: order.amountCents,
-    currency: order.currency,
-    channel: order.channel,
-    paymentDeadlineMs: Math.max(0, order.expiresAt.getTime() - deps.clock().getTime()),
-    paymentPollIntervalMs: config.order.paymentPollIntervalMs,
-  };
-  const attributes = [
-    { key: OrderNoKey, value: order.orderNo },
-    { key: OrderStatusKey, value: 'AWAITING_PAYMENT' },
-    { key: SkuKey, value: order.sku },
-    { key: PaymentChannelKey, value: order.channel },
-    { key: AmountCentsKey, value: order.amountCents },
-    ...(config.searchBuyerEmail ? [{ key: BuyerEmailKey, value: normaliseEmail(order.email) }] : []),
-  ];
-  try {
-    // Bounded: a buyer waits seconds for a 503, not the client's full retry budget.
-    await deps.temporal.withDeadline(Date.now() + START_DEADLINE_MS, () => deps.temporal.workflow.start('orderWorkflow', {
-      workflowId: orderWorkflowId(order.orderNo),
-      taskQueue: config.temporal.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: new TypedSearchAttributes(attributes as never),
-      staticSummary: `${order.orderNo} · ${order.quantity} × ${skuName} · ${order.channel}`,
-    }));
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-    throw error;
-  }
-}
-
 function present(deps: PlaceOrderDeps, order: Order, payUrl: string): PlacedOrder {
   return {
     orderNo: order.orderNo,
@@ -204,10 +155,6 @@ function present(deps: PlaceOrderDeps, order: Order, payUrl: string): PlacedOrde
     accessToken: deps.accessTokens.issue(order.orderNo),
     expiresAt: order.expiresAt.toISOString(),
   };
-}
-
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 function hashRequest(request: PlaceOrderRequest): string {

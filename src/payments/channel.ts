@@ -54,7 +54,30 @@ export interface TradeStatus {
   currency?: string;
 }
 
-/** One payment channel: how to ask for money, and how to believe a notification about it. */
+export interface RefundRequest {
+  orderNo: string;
+  tradeNo: string;
+  amountCents: number;
+  currency: string;
+  reason: string;
+  /** Stable per refund intent and reused on every retry, so the channel refunds at most once. */
+  idempotencyKey: string;
+}
+
+export type RefundResult = { outcome: 'succeeded'; refundNo?: string } | { outcome: 'refused'; reason: string };
+
+/**
+ * A failed call to a channel. `retryable` false means the channel gave a definite answer that
+ * retrying cannot change (bad credentials, malformed request); true means try again later.
+ */
+export class ChannelRequestError extends Error {
+  constructor(message: string, readonly retryable: boolean) {
+    super(message);
+    this.name = 'ChannelRequestError';
+  }
+}
+
+/** One payment channel: how to ask for money, how to believe a notification, how to give it back. */
 export interface PaymentChannel {
   readonly name: string;
   createPayment(input: CreatePaymentInput): Promise<{ payUrl: string }>;
@@ -62,6 +85,9 @@ export interface PaymentChannel {
   parseNotification(request: RawNotification): ParsedNotification;
   reply(accepted: boolean): ChannelReply;
   queryTrade(orderNo: string): Promise<TradeStatus>;
+  /** Stops an unpaid trade from being paid; a no-op where the channel has no such call. */
+  closeTrade(orderNo: string): Promise<void>;
+  refund(request: RefundRequest): Promise<RefundResult>;
 }
 
 export type ChannelRegistry = ReadonlyMap<string, PaymentChannel>;

@@ -1,18 +1,21 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { EpayConfig } from '../config';
-import type { ChannelReply, CreatePaymentInput, ParsedNotification, PaymentChannel, RawNotification, TradeStatus } from './channel';
+import {
+  ChannelRequestError,
+  type ChannelReply,
+  type CreatePaymentInput,
+  type ParsedNotification,
+  type PaymentChannel,
+  type RawNotification,
+  type RefundRequest,
+  type RefundResult,
+  type TradeStatus,
+} from './channel';
 import { epaySign } from './epay-signature';
 import { centsToDecimal, decimalToCents } from './money';
 
 const NOTIFY_FIELDS = ['pid', 'trade_no', 'out_trade_no', 'type', 'name', 'money', 'trade_status'] as const;
 const EPAY_CURRENCY = 'CNY';
-
-export class ChannelRequestError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
-    super(message);
-    this.name = 'ChannelRequestError';
-  }
-}
 
 /** Epay / 彩虹易支付: signed GET redirect to submit.php, MD5-signed GET notify, api.php queries. */
 export class EpayChannel implements PaymentChannel {
@@ -79,16 +82,7 @@ export class EpayChannel implements PaymentChannel {
   }
 
   async queryTrade(orderNo: string): Promise<TradeStatus> {
-    const url = `${this.config.apiUrl}/api.php?${new URLSearchParams({ act: 'order', pid: this.config.pid, key: this.config.key, out_trade_no: orderNo })}`;
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, { signal: AbortSignal.timeout(10_000) });
-    } catch (error) {
-      throw new ChannelRequestError(`Epay query failed: ${(error as Error).message}`, true);
-    }
-    if (!response.ok) throw new ChannelRequestError(`Epay query answered HTTP ${response.status}`, response.status >= 500);
-    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-    if (!body || typeof body.code !== 'number') throw new ChannelRequestError('Epay query answered malformed JSON', true);
+    const body = await this.call('GET', { act: 'order', out_trade_no: orderNo });
     if (body.code !== 1) return { found: false, paid: false };
     const amountCents = typeof body.money === 'string' ? decimalToCents(body.money) : undefined;
     return {
@@ -98,5 +92,34 @@ export class EpayChannel implements PaymentChannel {
       amountCents,
       currency: EPAY_CURRENCY,
     };
+  }
+
+  /** Epay has no close call: an unpaid trade simply lapses. A late payment is handled by policy. */
+  async closeTrade(): Promise<void> {}
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const body = await this.call('POST', { act: 'refund', out_trade_no: request.orderNo, trade_no: request.tradeNo, money: centsToDecimal(request.amountCents) });
+    if (body.code === 1) return { outcome: 'succeeded', refundNo: typeof body.refund_no === 'string' ? body.refund_no : undefined };
+    return { outcome: 'refused', reason: `Epay refused the refund: ${String(body.msg ?? 'no reason given').slice(0, 200)}` };
+  }
+
+  /** api.php calls authenticate with pid + key; failures to reach the gateway are retryable. */
+  private async call(method: 'GET' | 'POST', params: Record<string, string>): Promise<Record<string, unknown>> {
+    const all = new URLSearchParams({ ...params, pid: this.config.pid, key: this.config.key });
+    const url = method === 'GET' ? `${this.config.apiUrl}/api.php?${all}` : `${this.config.apiUrl}/api.php?act=${params.act}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        signal: AbortSignal.timeout(10_000),
+        ...(method === 'POST' ? { body: all, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } } : {}),
+      });
+    } catch (error) {
+      throw new ChannelRequestError(`Epay ${params.act} failed: ${(error as Error).message}`, true);
+    }
+    if (!response.ok) throw new ChannelRequestError(`Epay ${params.act} answered HTTP ${response.status}`, response.status >= 500 || response.status === 429);
+    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!body || typeof body.code !== 'number') throw new ChannelRequestError(`Epay ${params.act} answered malformed JSON`, true);
+    return body;
   }
 }

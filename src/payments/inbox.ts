@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import type { ChannelReply, PaymentChannel, RawNotification, VerifiedPayment } from './channel';
@@ -6,12 +6,11 @@ import { paymentReceivedSignal } from '../workflows/order-messages';
 import { orderWorkflowId } from '../orders/workflow-ids';
 import type { PaymentReport } from '../workflows/types';
 import type { Logger } from '../logging';
+import { startOrderRun, type OrderRunDeps } from '../orders/order-runs';
 
 const SIGNAL_DEADLINE_MS = 3000;
 
-export interface InboxDeps {
-  db: Db;
-  temporal: Client;
+export interface InboxDeps extends OrderRunDeps {
   logger: Logger;
 }
 
@@ -22,7 +21,7 @@ export type InboxOutcome =
   | 'signalled'
   | 'duplicate'
   | 'stored-not-signalled'
-  | 'workflow-closed'
+  | 'late-payment'
   | 'not-stored';
 
 /**
@@ -124,15 +123,7 @@ export async function signalStored(deps: InboxDeps, notificationId: number): Pro
       deps.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).signal(paymentReceivedSignal, report),
     );
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      // The order's workflow has finished (expired, say): a late payment, not a transient failure.
-      await deps.db.paymentNotification.update({
-        where: { id: row.id },
-        data: { reason: 'order workflow is closed: late payment, flagged for reconciliation' },
-      });
-      deps.logger.warn({ orderNo: order.orderNo, tradeNo: row.tradeNo }, 'payment for an order whose workflow is closed');
-      return 'workflow-closed';
-    }
+    if (error instanceof WorkflowNotFoundError) return settleOnClosedOrder(deps, row.id, order.orderNo, report);
     const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 300) : String(error);
     await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalError: message } }).catch(() => undefined);
     deps.logger.warn({ orderNo: order.orderNo, workflowId: orderWorkflowId(order.orderNo), err: error }, 'signal failed; the inbox relay will deliver it');
@@ -140,6 +131,32 @@ export async function signalStored(deps: InboxDeps, notificationId: number): Pro
   }
   await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalledAt: new Date(), signalError: null } });
   return undefined;
+}
+
+/**
+ * The order's workflow has finished (expired, cancelled, delivered): the payment is either one we
+ * already recorded (a poll beat the callback) or a late one, settled by its own follow-up run.
+ */
+async function settleOnClosedOrder(deps: InboxDeps, notificationId: number, orderNo: string, report: PaymentReport): Promise<InboxOutcome> {
+  const known = await deps.db.payment.findUnique({ where: { channel_tradeNo: { channel: report.channel, tradeNo: report.tradeNo } } });
+  if (known) {
+    await deps.db.paymentNotification.update({ where: { id: notificationId }, data: { signalledAt: new Date(), signalError: null, reason: 'payment already recorded' } });
+    return 'duplicate';
+  }
+  const order = await deps.db.order.findUniqueOrThrow({ where: { orderNo }, include: { skuRef: { select: { name: true } } } });
+  try {
+    const workflowId = await startOrderRun(deps, order, order.skuRef.name, { kind: 'late-payment', payment: report });
+    await deps.db.paymentNotification.update({
+      where: { id: notificationId },
+      data: { signalledAt: new Date(), signalError: null, reason: `late payment: settled by ${workflowId}` },
+    });
+    deps.logger.warn({ orderNo, workflowId, tradeNo: report.tradeNo }, 'late payment on a closed order; follow-up started');
+    return 'late-payment';
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 300) : String(error);
+    await deps.db.paymentNotification.update({ where: { id: notificationId }, data: { signalError: message } }).catch(() => undefined);
+    return 'stored-not-signalled';
+  }
 }
 
 /** Re-delivers verified payments that were stored but never signalled (Temporal was down, say). */
@@ -151,12 +168,12 @@ export async function relayInbox(deps: InboxDeps, options: { olderThanMs?: numbe
     take: options.limit ?? 100,
     select: { id: true },
   });
-  const results = { checked: pending.length, signalled: 0, failed: 0, unknownOrder: 0, workflowClosed: 0 };
+  const results = { checked: pending.length, signalled: 0, failed: 0, unknownOrder: 0, latePayments: 0 };
   for (const { id } of pending) {
     const outcome = await signalStored(deps, id);
     if (outcome === undefined) results.signalled += 1;
     else if (outcome === 'unknown-order') results.unknownOrder += 1;
-    else if (outcome === 'workflow-closed') results.workflowClosed += 1;
+    else if (outcome === 'late-payment' || outcome === 'duplicate') results.latePayments += 1;
     else results.failed += 1;
   }
   return results;

@@ -6,6 +6,7 @@ import { Notifier, notifyParams } from './notifier';
 import { TradeBook, type Trade } from './trades';
 import { errorPage, mailboxPage, payPage } from './pages';
 import type { SmtpSink } from './smtp-sink';
+import { FaultBoard, faultsSchema, sleep } from './faults';
 
 export interface SandboxMerchant {
   pid: string;
@@ -42,7 +43,8 @@ function returnUrlFor(trade: Trade, key: string): string {
  */
 export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOptions) {
   const trades = new TradeBook();
-  const notifier = new Notifier(merchant.key, timeFactor);
+  const faults = new FaultBoard();
+  const notifier = new Notifier(merchant.key, faults, timeFactor);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -83,28 +85,67 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
     res.redirect(303, returnUrlFor(trade, merchant.key));
   });
 
-  app.get('/api.php', (req, res) => {
-    const params = stringParams(req.query);
+  const describeTrade = (trade: Trade) => ({
+    trade_no: trade.tradeNo,
+    out_trade_no: trade.outTradeNo,
+    type: trade.type,
+    pid: trade.pid,
+    addtime: trade.createdAt,
+    endtime: trade.paidAt ?? '',
+    name: trade.name,
+    money: trade.money,
+    status: trade.status === 'WAITING' ? 0 : 1,
+    refund_status: trade.status === 'REFUNDED' ? 1 : 0,
+  });
+
+  // Epay's merchant API: act=order (query one), act=orders (recent paid), act=refund.
+  const merchantApi = async (req: express.Request, res: express.Response) => {
+    const params = stringParams({ ...req.query, ...(req.body ?? {}) });
     if (params.pid !== merchant.pid || !params.key || params.key.length !== merchant.key.length ||
         !timingSafeEqual(Buffer.from(params.key), Buffer.from(merchant.key))) {
       return res.json({ code: -1, msg: 'merchant id or key is wrong' });
     }
-    if (params.act !== 'order') return res.json({ code: -1, msg: `unsupported act ${params.act ?? ''}` });
     const trade = params.out_trade_no ? trades.get(params.out_trade_no) : undefined;
-    if (!trade) return res.json({ code: -1, msg: 'order not found' });
-    res.json({
-      code: 1,
-      msg: 'succ',
-      trade_no: trade.tradeNo,
-      out_trade_no: trade.outTradeNo,
-      type: trade.type,
-      pid: trade.pid,
-      addtime: trade.createdAt,
-      endtime: trade.paidAt ?? '',
-      name: trade.name,
-      money: trade.money,
-      status: trade.status === 'PAID' ? 1 : 0,
-    });
+    const tradeFaults = faults.for(params.out_trade_no);
+    switch (params.act) {
+      case 'order': {
+        if (tradeFaults.queryDelayMs) await sleep(tradeFaults.queryDelayMs);
+        if (tradeFaults.queryError) return res.status(500).json({ code: -1, msg: 'query failed (fault switch)' });
+        if (!trade) return res.json({ code: -1, msg: 'order not found' });
+        return res.json({ code: 1, msg: 'succ', ...describeTrade(trade) });
+      }
+      case 'orders': {
+        const limit = Math.min(Number(params.limit) || 100, 500);
+        return res.json({ code: 1, msg: 'succ', count: 0, data: trades.recentPaid(limit).map(describeTrade) });
+      }
+      case 'refund': {
+        if (tradeFaults.failRefunds) return res.status(500).json({ code: -1, msg: 'refund failed (fault switch)' });
+        if (tradeFaults.refuseRefunds) return res.json({ code: -1, msg: 'refund refused (fault switch)' });
+        if (!trade) return res.json({ code: -1, msg: 'order not found' });
+        if (params.money && params.money !== trade.money) return res.json({ code: -1, msg: 'refund amount differs from the trade' });
+        const result = trades.refund(trade);
+        return res.json(result.ok ? { code: 1, msg: 'succ', refund_no: result.refundNo } : { code: -1, msg: result.reason });
+      }
+      default:
+        return res.json({ code: -1, msg: `unsupported act ${params.act ?? ''}` });
+    }
+  };
+  app.get('/api.php', merchantApi);
+  app.post('/api.php', merchantApi);
+
+  // Fault switches, for scripts and tests.
+  app.get('/api/faults', (_req, res) => res.json(faults.describe()));
+  app.put('/api/faults', express.json(), (req, res) => {
+    const parsed = faultsSchema.safeParse(req.body);
+    if (!parsed.success) return res.status(400).json({ error: 'invalid_faults', message: parsed.error.message });
+    faults.setGlobal(parsed.data);
+    res.json(faults.describe());
+  });
+  app.put('/api/trades/:outTradeNo/faults', express.json(), (req, res) => {
+    const parsed = faultsSchema.safeParse(req.body);
+    if (!parsed.success) return res.status(400).json({ error: 'invalid_faults', message: parsed.error.message });
+    faults.setForTrade(req.params.outTradeNo, parsed.data);
+    res.json(faults.describe());
   });
 
   // Script endpoints: pay as if the buyer pressed Pay, and read a trade back.
@@ -125,5 +166,5 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
   app.get('/mailbox', (_req, res) => res.type('html').send(mailboxPage(mailbox?.messages() ?? [])));
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
 
-  return { app, trades, notifier };
+  return { app, trades, notifier, faults };
 }

@@ -1,5 +1,6 @@
 import { epaySign } from '../payments/epay-signature';
 import type { Trade } from './trades';
+import { sleep, type FaultBoard } from './faults';
 
 /** Like a real gateway: retry until the shop answers exactly `success`, on a widening schedule. */
 export const NOTIFY_SCHEDULE_MS = [0, 15_000, 60_000, 180_000, 600_000, 1_800_000, 3_600_000];
@@ -24,26 +25,37 @@ export class Notifier {
 
   constructor(
     private readonly key: string,
+    private readonly faults: FaultBoard,
     /** Scales the retry schedule; tests use a small factor. */
     private readonly timeFactor = 1,
   ) {}
 
-  /** Sends one notification now; true when the shop acknowledged it. */
+  /** Sends one notification now (as the fault switches allow); true when the shop acknowledged it. */
   async sendOnce(trade: Trade): Promise<boolean> {
-    const url = `${trade.notifyUrl}${trade.notifyUrl.includes('?') ? '&' : '?'}${new URLSearchParams(notifyParams(trade, this.key))}`;
+    const faults = this.faults.for(trade.outTradeNo);
     const attempt = trade.notifications.length + 1;
-    let result: string;
-    let acknowledged = false;
+    if (faults.dropNotifications) {
+      trade.notifications.push({ attempt, at: new Date().toISOString(), result: 'dropped (fault switch)', acknowledged: false });
+      return false;
+    }
+    if (faults.delayNotificationsMs) await sleep(faults.delayNotificationsMs);
+    const params = notifyParams(trade, this.key);
+    if (faults.corruptSignature) params.sign = params.sign.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    const url = `${trade.notifyUrl}${trade.notifyUrl.includes('?') ? '&' : '?'}${new URLSearchParams(params)}`;
+    const copies = await Promise.all(Array.from({ length: faults.duplicateNotifications ?? 1 }, () => this.deliver(url)));
+    const acknowledged = copies.some((c) => c.acknowledged);
+    trade.notifications.push({ attempt, at: new Date().toISOString(), result: copies.map((c) => c.result).join(' | '), acknowledged });
+    return acknowledged;
+  }
+
+  private async deliver(url: string): Promise<{ acknowledged: boolean; result: string }> {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
       const body = (await response.text()).slice(0, 64);
-      acknowledged = response.ok && body.trim() === 'success';
-      result = `${response.status} ${body}`;
+      return { acknowledged: response.ok && body.trim() === 'success', result: `${response.status} ${body}` };
     } catch (error) {
-      result = `error ${(error as Error).message}`;
+      return { acknowledged: false, result: `error ${(error as Error).message}` };
     }
-    trade.notifications.push({ attempt, at: new Date().toISOString(), result, acknowledged });
-    return acknowledged;
   }
 
   /** Notifies now and keeps retrying in the background until acknowledged or the schedule ends. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export type TradeStatus = 'WAITING' | 'PAID';
+export type TradeStatus = 'WAITING' | 'PAID' | 'REFUNDED';
 
 export interface NotificationAttempt {
   attempt: number;
@@ -22,6 +22,8 @@ export interface Trade {
   status: TradeStatus;
   createdAt: string;
   paidAt?: string;
+  refundedAt?: string;
+  refundNo?: string;
   notifications: NotificationAttempt[];
 }
 
@@ -57,7 +59,18 @@ export class TradeBook {
     return true;
   }
 
+  /** Refunds a paid trade once; a repeated refund of the same trade reports the first one. */
+  refund(trade: Trade): { ok: true; refundNo: string } | { ok: false; reason: string } {
+    if (trade.status === 'REFUNDED') return { ok: true, refundNo: trade.refundNo! };
+    if (trade.status !== 'PAID') return { ok: false, reason: 'trade is not paid' };
+    trade.status = 'REFUNDED';
+    trade.refundedAt = new Date().toISOString();
+    trade.refundNo = `R${trade.tradeNo}`;
+    return { ok: true, refundNo: trade.refundNo };
+  }
+
+  /** Paid (or since refunded) trades, newest first, for reconciliation. */
   recentPaid(limit = 500): Trade[] {
-    return [...this.byOutTradeNo.values()].filter((t) => t.status === 'PAID').slice(-limit);
+    return [...this.byOutTradeNo.values()].filter((t) => t.paidAt).reverse().slice(0, limit);
   }
 }

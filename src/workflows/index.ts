@@ -1,2 +1,3 @@
 // Bundle entry for the worker: every workflow type Keyflow runs.
 export { orderWorkflow } from './order';
+export { sendOrderLinkWorkflow } from './order-link';

@@ -1,5 +1,12 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { OrderView, PaymentReport } from './types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ActionRequest, OrderView, PaymentReport } from './types';
 
 export const paymentReceivedSignal = defineSignal<[PaymentReport]>('paymentReceived');
+/** A key import for the order's SKU: an order waiting for stock tries again. */
+export const restockedSignal = defineSignal('restocked');
 export const statusQuery = defineQuery<OrderView>('status');
+
+export const cancelUpdate = defineUpdate<OrderView, [ActionRequest]>('cancel');
+export const approveUpdate = defineUpdate<OrderView, [ActionRequest]>('approve');
+export const refundUpdate = defineUpdate<OrderView, [ActionRequest]>('refund');
+export const resendUpdate = defineUpdate<OrderView, [ActionRequest]>('resend');

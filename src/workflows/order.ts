@@ -1,103 +1,104 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
   condition,
   log,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { OrderStatus } from '../domain/order-status';
-import { paymentReceivedSignal, statusQuery } from './order-messages';
+import { db, issuing, mail, poll, refunds } from './activity-proxies';
+import {
+  approveUpdate,
+  cancelUpdate,
+  paymentReceivedSignal,
+  refundUpdate,
+  resendUpdate,
+  restockedSignal,
+  statusQuery,
+} from './order-messages';
 import { OrderStatusKey, PaidAtKey } from './search-attributes';
-import type { OrderResult, OrderWorkflowInput, PaymentReport, TimelineEntry } from './types';
+import type { ActionRequest, OrderResult, OrderView, OrderWorkflowInput, PaymentReport, TimelineEntry } from './types';
 
-// Short database steps: a few seconds each, retried quickly; a stuck DB surfaces in minutes, not hours.
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
-
-// One look at the channel's query API; a failure just waits for the next poll.
-const poll = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { maximumAttempts: 1 },
-});
-
-// Mail may be down for a long time; keep trying with backoff, capped at 5 minutes between tries.
-const mail = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
-
-/** One order, from awaiting payment to delivered (or expired, or needing a human). */
+/**
+ * One order, as a saga: await payment → reserve keys → issue → email. Every paid order ends
+ * DELIVERED, REFUNDED or NEEDS_REVIEW (waiting here for staff to approve or refund).
+ * The same workflow type runs follow-ups on a closed order (late payment, support action).
+ */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderResult> {
-  const order = new OrderProgress(input);
-  return order.run();
+  return new OrderSaga(input).run();
 }
 
-class OrderProgress {
-  private status: OrderStatus = 'AWAITING_PAYMENT';
+const TERMINAL: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+
+class OrderSaga {
+  private status: OrderStatus;
   private reason?: string;
   private readonly timeline: TimelineEntry[] = [];
   private payment?: PaymentReport;
+  private readonly extraPayments: PaymentReport[] = [];
+  private cancelRequest?: ActionRequest;
+  private restocks = 0;
+  private busy = false;
 
   constructor(private readonly input: OrderWorkflowInput) {
-    this.note('AWAITING_PAYMENT', `${input.quantity} × ${input.skuName} via ${input.channel}`);
+    const start = input.start ?? { kind: 'new' };
+    this.status = start.kind === 'new' ? 'AWAITING_PAYMENT' : 'PAID';
+    if (start.kind === 'new') this.note(`${input.quantity} × ${input.skuName} via ${input.channel}`);
     setHandler(paymentReceivedSignal, (report) => this.onPayment(report));
-    setHandler(statusQuery, () => ({
-      orderNo: input.orderNo,
-      status: this.status,
-      reason: this.reason,
-      timeline: [...this.timeline],
-    }));
+    setHandler(restockedSignal, () => void (this.restocks += 1));
+    setHandler(statusQuery, () => this.view());
+    setHandler(cancelUpdate, (request) => this.cancel(request), {
+      validator: (request: ActionRequest) => this.allow(request, ['AWAITING_PAYMENT', 'CANCELLED'], 'only an unpaid order can be cancelled'),
+    });
+    setHandler(approveUpdate, (request) => this.approve(request), {
+      validator: (request: ActionRequest) => this.allow(request, ['NEEDS_REVIEW', 'DELIVERED'], 'only an order in NEEDS_REVIEW can be approved'),
+    });
+    setHandler(refundUpdate, (request) => this.refundByStaff(request), {
+      validator: (request: ActionRequest) => this.allow(request, ['NEEDS_REVIEW', 'DELIVERED', 'REFUNDING', 'REFUNDED'], 'only a paid order can be refunded'),
+    });
+    setHandler(resendUpdate, (request) => this.resend(request), {
+      validator: (request: ActionRequest) => this.allow(request, ['DELIVERED'], 'only a delivered order has keys to resend'),
+    });
   }
 
   async run(): Promise<OrderResult> {
-    const payment = await this.awaitPayment();
-    if (!payment) {
-      await db.expireOrder({ orderNo: this.input.orderNo });
-      return this.finish('EXPIRED', 'payment deadline passed');
+    const start = this.input.start ?? { kind: 'new' };
+    if (start.kind === 'support') {
+      await this.followUp(start.action, start.request);
+    } else if (start.kind === 'late-payment') {
+      await this.settleLatePayment(start.payment);
+    } else {
+      const payment = await this.awaitPayment();
+      if (payment) {
+        await this.fulfil(payment);
+      } else {
+        await this.close();
+        // A payment that raced the deadline or the cancel is never kept silently.
+        if (this.payment) await this.settleLatePayment(this.payment);
+      }
     }
-
-    const mismatch = this.paymentMismatch(payment);
-    await db.recordPayment({ orderNo: this.input.orderNo, payment, reviewReason: mismatch });
-    upsertSearchAttributes([{ key: PaidAtKey, value: new Date() }]);
-    if (mismatch) return this.finish('NEEDS_REVIEW', mismatch);
-    this.moveTo('PAID', `${payment.channel} trade ${payment.tradeNo} (${payment.source})`);
-
-    const reservation = await db.reserveKeys({
-      orderNo: this.input.orderNo,
-      sku: this.input.sku,
-      quantity: this.input.quantity,
-    });
-    if (!reservation.ok) {
-      const reason = `not enough stock: ${reservation.available} of ${this.input.quantity} key(s) available`;
-      await db.markNeedsReview({ orderNo: this.input.orderNo, reason });
-      return this.finish('NEEDS_REVIEW', reason);
-    }
-
-    await db.issueKeys({ orderNo: this.input.orderNo, keyIds: reservation.keyIds });
-    this.moveTo('DELIVERED', `${reservation.keyIds.length} key(s) issued`);
-
-    await mail.sendDeliveryEmail({ orderNo: this.input.orderNo });
-    this.note('DELIVERED', 'delivery email sent');
-    return { status: this.status };
+    await this.reviewUntilSettled();
+    if (this.status === 'DELIVERED') await mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'delivery' });
+    await condition(allHandlersFinished);
+    return { status: this.status, reason: this.reason };
   }
 
-  /** Waits for a callback signal, polling the channel between callbacks, until the deadline. */
+  /** Waits for a callback signal, polling the channel between callbacks, until the deadline or a cancel. */
   private async awaitPayment(): Promise<PaymentReport | undefined> {
     const deadline = Date.now() + this.input.paymentDeadlineMs;
     const pollEvery = this.input.paymentPollIntervalMs;
-    while (!this.payment) {
+    while (!this.payment && !this.cancelRequest) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       const wait = pollEvery > 0 ? Math.min(pollEvery, remaining) : remaining;
-      if (await condition(() => this.payment !== undefined, wait)) break;
+      if (await condition(() => this.payment !== undefined || this.cancelRequest !== undefined, wait)) break;
       if (pollEvery > 0 && Date.now() < deadline) await this.pollChannel();
     }
-    return this.payment;
+    return this.cancelRequest ? undefined : this.payment;
   }
 
   private async pollChannel(): Promise<void> {
@@ -110,13 +111,203 @@ class OrderProgress {
     }
   }
 
+  /** Deadline or cancel: close the trade at the channel, then EXPIRED / CANCELLED. */
+  private async close(): Promise<void> {
+    if (this.cancelRequest) {
+      await db.cancelOrder({ orderNo: this.input.orderNo, actor: this.cancelRequest.actor, note: this.cancelRequest.note });
+      this.moveTo('CANCELLED', `by ${this.cancelRequest.actor}${this.cancelRequest.note ? `: ${this.cancelRequest.note}` : ''}`);
+    } else {
+      await db.expireOrder({ orderNo: this.input.orderNo });
+      this.moveTo('EXPIRED', 'payment deadline passed');
+    }
+  }
+
+  private async settleLatePayment(payment: PaymentReport): Promise<void> {
+    const policy = this.input.latePaymentPolicy;
+    this.note(`late payment ${payment.channel} trade ${payment.tradeNo}: policy ${policy}`);
+    if (policy === 'refund' && !this.paymentMismatch(payment)) {
+      await db.recordPayment({ orderNo: this.input.orderNo, payment });
+      this.markPaid(payment);
+      await this.refund('late payment (policy: refund)', 'system');
+      return;
+    }
+    await this.fulfil(payment);
+  }
+
+  /** PAID → DELIVERED, with undo steps registered as each step succeeds. */
+  private async fulfil(payment: PaymentReport): Promise<void> {
+    const mismatch = this.paymentMismatch(payment);
+    await db.recordPayment({ orderNo: this.input.orderNo, payment, reviewReason: mismatch });
+    this.markPaid(payment);
+    if (mismatch) {
+      this.moveTo('NEEDS_REVIEW', mismatch, mismatch);
+      return;
+    }
+
+    const compensations: Array<{ name: string; undo: () => Promise<void> }> = [];
+    compensations.unshift({ name: 'refund', undo: () => this.refund('keys could not be issued', 'system') });
+
+    const keyIds = await this.reserveWithRestockWait();
+    if (!keyIds) {
+      await this.refund(`out of stock: no ${this.input.quantity} key(s) of ${this.input.sku} within the restock wait`, 'system');
+      return;
+    }
+    compensations.unshift({ name: 'release keys', undo: async () => void (await db.releaseKeys({ orderNo: this.input.orderNo })) });
+
+    try {
+      await issuing.issueKeys({ orderNo: this.input.orderNo, keyIds });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.error('issuing failed for good; compensating', { orderNo: this.input.orderNo, error: describe(error) });
+      this.note(`issuing failed: ${describe(error)}`);
+      await this.compensate(compensations);
+      return;
+    }
+    this.moveTo('DELIVERED', `${keyIds.length} key(s) issued`);
+  }
+
+  /** Runs the undo steps in reverse order of registration; a cancellation cannot interrupt them. */
+  private async compensate(compensations: Array<{ name: string; undo: () => Promise<void> }>): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      for (const { name, undo } of compensations) {
+        try {
+          await undo();
+        } catch (error) {
+          log.error(`compensation "${name}" failed`, { orderNo: this.input.orderNo, error: describe(error) });
+        }
+      }
+    });
+  }
+
+  /** Reserves the keys; when short, waits up to RESTOCK_WAIT for imports (woken by `restocked`). */
+  private async reserveWithRestockWait(): Promise<number[] | undefined> {
+    const request = { orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity };
+    let reservation = await db.reserveKeys(request);
+    if (reservation.ok) return reservation.keyIds;
+    if (this.input.restockWaitMs <= 0) return undefined;
+
+    const reason = `waiting for stock: ${reservation.available} of ${this.input.quantity} key(s) available`;
+    await db.markAwaitingStock({ orderNo: this.input.orderNo, reason });
+    this.moveTo('AWAITING_STOCK', reason);
+    const deadline = Date.now() + this.input.restockWaitMs;
+    for (;;) {
+      const seen = this.restocks;
+      const remaining = deadline - Date.now();
+      const woke = remaining > 0 && (await condition(() => this.restocks > seen, remaining));
+      reservation = await db.reserveKeys(request);
+      if (reservation.ok) return reservation.keyIds;
+      if (!woke) return undefined;
+    }
+  }
+
+  /** REFUNDING → REFUNDED and tell the buyer; a refused or failing refund → NEEDS_REVIEW. */
+  private async refund(reason: string, actor: string): Promise<void> {
+    this.moveTo('REFUNDING', reason);
+    try {
+      await refunds.refundOrder({ orderNo: this.input.orderNo, reason, actor });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const why = `refund failed: ${describe(error)}`;
+      await db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
+      this.moveTo('NEEDS_REVIEW', why, why);
+      return;
+    }
+    this.reason = reason;
+    this.moveTo('REFUNDED', reason);
+    await mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'refund' });
+  }
+
+  /** NEEDS_REVIEW waits here for staff (approve / refund Updates); nothing times it out. */
+  private async reviewUntilSettled(): Promise<void> {
+    while (this.status === 'NEEDS_REVIEW' || this.busy) {
+      await condition(() => this.status !== 'NEEDS_REVIEW' && !this.busy);
+    }
+  }
+
+  // ---- Updates: each returns the new state; a repeated action is a no-op ----
+
+  private async cancel(request: ActionRequest): Promise<OrderView> {
+    if (this.status === 'AWAITING_PAYMENT' && !this.cancelRequest) this.cancelRequest = request;
+    await condition(() => this.status !== 'AWAITING_PAYMENT');
+    return this.view();
+  }
+
+  private async approve(request: ActionRequest): Promise<OrderView> {
+    return this.exclusive(async () => {
+      if (this.status !== 'NEEDS_REVIEW') return;
+      await db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'APPROVED', note: request.note });
+      const reservation = await db.reserveKeys({ orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity });
+      if (!reservation.ok) {
+        const why = `approved by ${request.actor}, but only ${reservation.available} of ${this.input.quantity} key(s) are in stock`;
+        await db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
+        this.moveTo('NEEDS_REVIEW', why, why);
+        return;
+      }
+      await issuing.issueKeys({ orderNo: this.input.orderNo, keyIds: reservation.keyIds });
+      this.moveTo('DELIVERED', `approved by ${request.actor}`);
+    });
+  }
+
+  private async refundByStaff(request: ActionRequest): Promise<OrderView> {
+    return this.exclusive(async () => {
+      if (this.status === 'REFUNDED' || this.status === 'REFUNDING') return;
+      await db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'REFUND_REQUESTED', note: request.note });
+      await this.refund(`refunded by ${request.actor}${request.note ? `: ${request.note}` : ''}`, request.actor);
+    });
+  }
+
+  private async resend(request: ActionRequest): Promise<OrderView> {
+    return this.exclusive(async () => {
+      await db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
+      await mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'resend' });
+      this.note(`delivery email resent by ${request.actor}`);
+    });
+  }
+
+  /** A support action on an order whose own workflow has closed, run as this short follow-up. */
+  private async followUp(action: 'approve' | 'refund' | 'resend', request: ActionRequest): Promise<void> {
+    const facts = await db.loadOrderStatus({ orderNo: this.input.orderNo });
+    this.status = facts.status;
+    this.reason = facts.reason ?? undefined;
+    const allowed: Record<typeof action, OrderStatus[]> = {
+      approve: ['NEEDS_REVIEW', 'DELIVERED'],
+      refund: ['NEEDS_REVIEW', 'DELIVERED', 'REFUNDED', 'REFUNDING'],
+      resend: ['DELIVERED'],
+    };
+    if (!allowed[action].includes(this.status)) {
+      throw ApplicationFailure.nonRetryable(`cannot ${action} an order in ${this.status}`, 'ActionNotAllowed');
+    }
+    if (action === 'approve') await this.approve(request);
+    if (action === 'refund') await this.refundByStaff(request);
+    if (action === 'resend') await this.resend(request);
+  }
+
+  private async exclusive(action: () => Promise<void>): Promise<OrderView> {
+    await condition(() => !this.busy);
+    this.busy = true;
+    try {
+      await action();
+    } finally {
+      this.busy = false;
+    }
+    return this.view();
+  }
+
+  private allow(request: ActionRequest, statuses: OrderStatus[], message: string): void {
+    if (!request?.actor) throw new Error('an action needs an actor');
+    if (!statuses.includes(this.status)) throw new Error(`${message} (order is ${this.status})`);
+  }
+
+  // ---- bookkeeping ----
+
   private onPayment(report: PaymentReport): void {
     if (!this.payment) {
       this.payment = report;
       return;
     }
-    if (report.tradeNo !== this.payment.tradeNo) {
-      this.note(this.status, `another payment reported (${report.channel} trade ${report.tradeNo}); kept for review`);
+    if (report.tradeNo !== this.payment.tradeNo && !this.extraPayments.some((p) => p.tradeNo === report.tradeNo)) {
+      this.extraPayments.push(report);
+      this.note(`another payment reported (${report.channel} trade ${report.tradeNo}); left for reconciliation`);
     }
   }
 
@@ -128,20 +319,31 @@ class OrderProgress {
     return undefined;
   }
 
-  private moveTo(status: OrderStatus, note?: string): void {
+  private markPaid(payment: PaymentReport): void {
+    this.payment = payment;
+    upsertSearchAttributes([{ key: PaidAtKey, value: new Date() }]);
+    this.moveTo('PAID', `${payment.channel} trade ${payment.tradeNo} (${payment.source})`);
+  }
+
+  private moveTo(status: OrderStatus, note?: string, reason?: string): void {
     this.status = status;
+    if (reason !== undefined || !TERMINAL.includes(status)) this.reason = reason;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
-    this.note(status, note);
+    this.note(note);
   }
 
-  private finish(status: OrderStatus, reason: string): OrderResult {
-    this.reason = reason;
-    this.moveTo(status, reason);
-    return { status, reason };
+  private note(note?: string): void {
+    this.timeline.push({ at: new Date().toISOString(), status: this.status, note });
+    log.info(`order ${this.status}${note ? `: ${note}` : ''}`, { orderNo: this.input.orderNo, workflowId: workflowInfo().workflowId });
   }
 
-  private note(status: OrderStatus, note?: string): void {
-    this.timeline.push({ at: new Date().toISOString(), status, note });
-    log.info(`order ${status}`, { orderNo: this.input.orderNo, workflowId: workflowInfo().workflowId, note });
+  private view(): OrderView {
+    return { orderNo: this.input.orderNo, status: this.status, reason: this.reason, timeline: [...this.timeline] };
   }
+}
+
+function describe(error: unknown): string {
+  let current = error as { message?: string; cause?: unknown } | undefined;
+  while (current?.cause) current = current.cause as typeof current;
+  return (current?.message ?? String(error)).slice(0, 300);
 }

@@ -1,5 +1,24 @@
 import type { OrderStatus } from '../domain/order-status';
 
+export type LatePaymentPolicy = 'fulfil' | 'refund';
+
+/** Staff or buyer action carried by an Update (or a follow-up workflow on a closed order). */
+export interface ActionRequest {
+  actor: string;
+  note?: string;
+}
+
+export type SupportAction = 'approve' | 'refund' | 'resend';
+
+/**
+ * Where a workflow run begins. A fresh order awaits payment; follow-up runs on a closed order
+ * (id `order-<orderNo>-…`) start from a late payment or a support action.
+ */
+export type OrderStart =
+  | { kind: 'new' }
+  | { kind: 'late-payment'; payment: PaymentReport }
+  | { kind: 'support'; action: SupportAction; request: ActionRequest };
+
 /** Everything the order workflow needs to decide, fixed when the order is placed. No secrets, no PII. */
 export interface OrderWorkflowInput {
   orderNo: string;
@@ -9,9 +28,12 @@ export interface OrderWorkflowInput {
   amountCents: number;
   currency: string;
   channel: string;
-  /** Durations from configuration, captured at order time so a running order keeps its terms. */
+  /** Durations and policies from configuration, captured when the run starts. */
   paymentDeadlineMs: number;
   paymentPollIntervalMs: number;
+  latePaymentPolicy: LatePaymentPolicy;
+  restockWaitMs: number;
+  start?: OrderStart;
 }
 
 /** A payment the channel confirmed (verified callback, poll or reconciliation). */

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createSkuWithKeys, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, inboxDeps, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
 import { TEST_EPAY, uniqueSku } from '../support/config';
 import { relayInbox } from '../../src/payments/inbox';
-import { createLogger } from '../../src/logging';
 
 // Signed by the published recipe, independently of the adapter and the sandbox.
 function signed(fields: Record<string, string>, key = TEST_EPAY.key): Record<string, string> {
@@ -138,14 +137,14 @@ describe('GET|POST /api/payments/epay/notify', () => {
     const row = await stack.db.paymentNotification.create({
       data: { channel: 'epay', eventKey: 'T-RELAY-1', verifiedEventKey: 'T-RELAY-1', verdict: 'VERIFIED', paid: true, orderNo: order.orderNo, tradeNo: 'T-RELAY-1', amountCents: 1000, payload: { currency: 'CNY' }, signalError: 'UNAVAILABLE' },
     });
-    const result = await relayInbox({ db: stack.db, temporal: stack.temporal, logger: createLogger('test', 'silent') });
+    const result = await relayInbox(inboxDeps(stack));
     expect(result.signalled).toBeGreaterThanOrEqual(1);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     const after = await stack.db.paymentNotification.findUniqueOrThrow({ where: { id: row.id } });
     expect(after.signalledAt).not.toBeNull();
     expect(after.signalError).toBeNull();
     // A relayed row is done: the next relay leaves it alone.
-    await relayInbox({ db: stack.db, temporal: stack.temporal, logger: createLogger('test', 'silent') });
+    await relayInbox(inboxDeps(stack));
     const later = await stack.db.paymentNotification.findUniqueOrThrow({ where: { id: row.id } });
     expect(later.signalledAt).toEqual(after.signalledAt);
   });
@@ -158,7 +157,7 @@ describe('a verified payment for an order whose workflow has closed', () => {
   });
   afterAll(() => stack.stop());
 
-  it('is acknowledged and flagged as a late payment, and the relay does not spin on it', async () => {
+  it('is acknowledged and settled by a follow-up run (late-payment policy), never silently kept', async () => {
     const sku = uniqueSku('late');
     await createSkuWithKeys(stack, sku, ['L-1'], 1000);
     const order = await placeOrder(stack, sku);
@@ -167,8 +166,12 @@ describe('a verified payment for an order whose workflow has closed', () => {
     const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(signed(fields))}`);
     expect(response.text).toBe('success');
     const row = await stack.db.paymentNotification.findFirstOrThrow({ where: { verifiedEventKey: 'T-LATE-1' } });
-    expect(row.reason).toMatch(/late payment/);
-    const relay = await relayInbox({ db: stack.db, temporal: stack.temporal, logger: createLogger('test', 'silent') });
-    expect(relay.workflowClosed).toBe(0);
+    expect(row.reason).toBe(`late payment: settled by order-${order.orderNo}-late-epay-T-LATE-1`);
+    expect(row.signalledAt).not.toBeNull();
+    // Default policy "fulfil": stock allows, so the late payment is delivered.
+    const delivered = await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    expect(delivered.workflowId).toBe(`order-${order.orderNo}-late-epay-T-LATE-1`);
+    const relay = await relayInbox(inboxDeps(stack));
+    expect(relay.latePayments).toBe(0);
   });
 });

@@ -189,3 +189,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+export function inboxDeps(stack: Stack) {
+  return { db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date(), logger: createLogger('test', 'silent') };
+}

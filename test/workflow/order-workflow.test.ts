@@ -15,7 +15,7 @@ import { uniqueSku } from '../support/config';
 describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SMTP sink', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { PAYMENT_DEADLINE: '3s' } });
+    stack = await startStack({ env: { PAYMENT_DEADLINE: '3s', RESTOCK_WAIT: '0' } });
   });
   afterAll(() => stack.stop());
 
@@ -41,7 +41,8 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
     expect(await handle.result()).toEqual({ status: 'DELIVERED' });
     const view = await handle.query(statusQuery);
-    expect(view.timeline.map((t) => t.status)).toEqual(['AWAITING_PAYMENT', 'PAID', 'DELIVERED', 'DELIVERED']);
+    expect(view.timeline.map((t) => t.status)).toEqual(['AWAITING_PAYMENT', 'PAID', 'DELIVERED']);
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).emailedAt).not.toBeNull();
   });
 
   it('keeps card-key plaintext out of the workflow history', async () => {
@@ -84,16 +85,19 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(1);
   });
 
-  it('stops at NEEDS_REVIEW with a reason when stock ran out after payment', async () => {
+  it('refunds at once when stock ran out after payment and RESTOCK_WAIT is 0', async () => {
     const sku = uniqueSku();
     await createSkuWithKeys(stack, sku, ['KEY-S1']);
-    const order = await placeOrder(stack, sku);
+    const order = await placeOrder(stack, sku, 1, 'nostock@example.com');
     // The only key is withdrawn after the order was placed.
     await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID', voidedAt: new Date() } });
     await payInSandbox(stack, order);
-    const review = await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW');
-    expect(review.statusReason).toMatch(/not enough stock: 0 of 1/);
+    const refunded = await waitForStatus(stack.db, order.orderNo, 'REFUNDED');
+    expect(refunded.statusReason).toMatch(/out of stock/);
     expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
+    expect(await stack.db.refund.findFirst({ where: { orderNo: order.orderNo } })).toMatchObject({ status: 'SUCCEEDED' });
+    const mail = await waitFor(async () => stack.sink.messages().find((m) => m.to === 'nostock@example.com'), 'refund email');
+    expect(mail.subject).toContain('refunded');
   });
 
   it('never delivers a payment with the wrong amount', async () => {

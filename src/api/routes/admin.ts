@@ -2,7 +2,8 @@ import express, { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
-import { orderNoParam, putSkuBody, skuParam } from '../validation';
+import { adminOrdersQuery, orderNoParam, putSkuBody, skuParam } from '../validation';
+import { wakeWaitingOrders } from '../../stock/wake-waiting-orders';
 import { importKeys, stockBySku } from '../../stock/import-keys';
 
 export function adminRoutes(deps: ApiDeps): Router {
@@ -29,7 +30,8 @@ export function adminRoutes(deps: ApiDeps): Router {
     if (!(await db.sku.findUnique({ where: { sku } }))) throw new HttpError(404, 'unknown_sku', `SKU ${sku} does not exist; create it first`);
     const result = await importKeys(db, deps.cipher, sku, typeof req.body === 'string' ? req.body : '');
     deps.logger.info({ sku, staff: res.locals.staff, imported: result.imported, duplicate: result.duplicate, rejected: result.rejected }, 'keys imported');
-    res.json({ sku, ...result, stock: await stockBySku(db, sku) });
+    const woken = result.imported > 0 ? await wakeWaitingOrders(db, deps.temporal, sku) : 0;
+    res.json({ sku, ...result, stock: await stockBySku(db, sku), wokenOrders: woken });
   });
 
   router.get('/api/admin/skus/:sku', async (req, res) => {
@@ -37,6 +39,31 @@ export function adminRoutes(deps: ApiDeps): Router {
     const found = await db.sku.findUnique({ where: { sku } });
     if (!found) throw new HttpError(404, 'unknown_sku', `SKU ${sku} does not exist`);
     res.json({ ...found, stock: await stockBySku(db, sku) });
+  });
+
+  // Lists come from the app database (search attributes are eventually consistent), newest first.
+  router.get('/api/admin/orders', async (req, res) => {
+    const query = parseOr400(adminOrdersQuery, req.query);
+    const where = {
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.email ? { email: query.email } : {}),
+      ...(query.sku ? { sku: query.sku } : {}),
+      ...(query.from || query.to ? { createdAt: { ...(query.from ? { gte: query.from } : {}), ...(query.to ? { lt: query.to } : {}) } } : {}),
+    };
+    const rows = await db.order.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { orderNo: 'desc' }],
+      take: query.limit + 1,
+      ...(query.cursor ? { cursor: { orderNo: query.cursor }, skip: 1 } : {}),
+      select: { orderNo: true, sku: true, quantity: true, amountCents: true, currency: true, email: true, channel: true, status: true, statusReason: true, createdAt: true, paidAt: true, deliveredAt: true, workflowId: true },
+    });
+    const page = rows.slice(0, query.limit);
+    res.json({ orders: page, nextCursor: rows.length > query.limit ? page[page.length - 1].orderNo : null });
+  });
+
+  router.get('/api/admin/reconciliation/runs', async (req, res) => {
+    const limit = Math.min(Math.max(Number(req.query.limit) || 20, 1), 100);
+    res.json({ runs: await db.reconciliationRun.findMany({ orderBy: { id: 'desc' }, take: limit }) });
   });
 
   router.get('/api/admin/orders/:orderNo', async (req, res) => {

@@ -1,0 +1,72 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowFailedError } from '@temporalio/client';
+import type { OrderRunDeps } from './order-runs';
+import { startOrderRun } from './order-runs';
+import { approveUpdate, cancelUpdate, refundUpdate, resendUpdate } from '../workflows/order-messages';
+import type { ActionRequest, OrderView, SupportAction } from '../workflows/types';
+import { orderWorkflowId } from './workflow-ids';
+
+export type OrderAction = 'cancel' | SupportAction;
+
+const UPDATES = { cancel: cancelUpdate, approve: approveUpdate, refund: refundUpdate, resend: resendUpdate };
+
+export class ActionError extends Error {
+  constructor(readonly kind: 'not-found' | 'rejected' | 'unavailable', message: string) {
+    super(message);
+  }
+}
+
+export interface ActionResult {
+  orderNo: string;
+  status: string;
+  reason: string | null;
+  workflowId: string;
+}
+
+// Staff wait for the answer; a long refund retry loop keeps running after we answer.
+const UPDATE_DEADLINE_MS = 20_000;
+
+/**
+ * Performs a support or buyer action through Temporal, never by editing the database directly: an
+ * Update on the order's running workflow, or, when that workflow has closed, a short follow-up run
+ * with its own id. Returns the order's state afterwards.
+ */
+export async function performOrderAction(deps: OrderRunDeps, orderNo: string, action: OrderAction, request: ActionRequest): Promise<ActionResult> {
+  const order = await deps.db.order.findUnique({ where: { orderNo }, include: { skuRef: { select: { name: true } } } });
+  if (!order) throw new ActionError('not-found', `order ${orderNo} does not exist`);
+  const workflowId = order.workflowId ?? orderWorkflowId(orderNo);
+  try {
+    const view: OrderView = await deps.temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+      deps.temporal.workflow.getHandle(workflowId).executeUpdate(UPDATES[action], { args: [request] }),
+    );
+    return { orderNo, status: view.status, reason: view.reason ?? null, workflowId };
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw new ActionError('rejected', describe(error));
+    if (!(error instanceof WorkflowNotFoundError)) throw new ActionError('unavailable', `order processing is unavailable right now (${describe(error)})`);
+  }
+
+  // The workflow has closed. A repeated cancel of a cancelled order is a no-op; other cancels are too late.
+  if (action === 'cancel') {
+    if (order.status === 'CANCELLED') return result(order, workflowId);
+    throw new ActionError('rejected', `only an unpaid order can be cancelled (order is ${order.status})`);
+  }
+  if (action === 'refund' && order.status === 'REFUNDED') return result(order, workflowId);
+  const followUp = await startOrderRun(deps, order, order.skuRef.name, { kind: 'support', action, request });
+  try {
+    await deps.temporal.workflow.getHandle(followUp).result();
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) throw new ActionError('rejected', describe(error));
+    throw error;
+  }
+  const after = await deps.db.order.findUniqueOrThrow({ where: { orderNo } });
+  return result(after, followUp);
+}
+
+function result(order: { orderNo: string; status: string; statusReason: string | null }, workflowId: string): ActionResult {
+  return { orderNo: order.orderNo, status: order.status, reason: order.statusReason, workflowId };
+}
+
+function describe(error: unknown): string {
+  let current = error as { message?: string; cause?: unknown };
+  while (current.cause) current = current.cause as typeof current;
+  return (current.message ?? String(error)).split('\n')[0].slice(0, 300);
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** What the sandbox can be told to do wrong, globally or per trade (per-trade wins). */
+export const faultsSchema = z
+  .object({
+    /** Notifications are not sent at all (the shop must poll or reconcile). */
+    dropNotifications: z.boolean().optional(),
+    /** Each notification is held back this long before it is sent. */
+    delayNotificationsMs: z.number().int().min(0).max(600_000).optional(),
+    /** Each notification is sent this many times at once. */
+    duplicateNotifications: z.number().int().min(1).max(20).optional(),
+    /** Notifications carry a wrong signature. */
+    corruptSignature: z.boolean().optional(),
+    /** Query calls answer HTTP 500. */
+    queryError: z.boolean().optional(),
+    /** Query calls are answered this late. */
+    queryDelayMs: z.number().int().min(0).max(60_000).optional(),
+    /** Refunds are refused for good (code -1). */
+    refuseRefunds: z.boolean().optional(),
+    /** Refund calls answer HTTP 500 (a channel that keeps failing). */
+    failRefunds: z.boolean().optional(),
+  })
+  .strict();
+
+export type Faults = z.infer<typeof faultsSchema>;
+
+export class FaultBoard {
+  private global: Faults = {};
+  private readonly perTrade = new Map<string, Faults>();
+
+  setGlobal(faults: Faults): void {
+    this.global = faults;
+  }
+
+  setForTrade(outTradeNo: string, faults: Faults): void {
+    this.perTrade.set(outTradeNo, faults);
+  }
+
+  for(outTradeNo: string | undefined): Faults {
+    return { ...this.global, ...(outTradeNo ? this.perTrade.get(outTradeNo) : undefined) };
+  }
+
+  describe() {
+    return { global: this.global, trades: Object.fromEntries(this.perTrade) };
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,209 @@
+import { Client as PgClient } from 'pg';
+import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { uniqueSku } from '../support/config';
+import { checkInvariants } from '../../src/invariants/check';
+
+describe('saga compensations and support actions', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { RESTOCK_WAIT: '4s', PAYMENT_DEADLINE: '30s' } });
+  });
+  afterAll(() => stack.stop());
+
+  const admin = (orderNo: string, action: string, note?: string) =>
+    request('POST', `${stack.api.url}/api/admin/orders/${orderNo}/${action}`, { headers: adminHeaders(), json: note ? { note } : {} });
+
+  it('waits for stock and delivers when keys are imported in time', async () => {
+    const sku = uniqueSku('restock');
+    await createSkuWithKeys(stack, sku, ['RS-0']);
+    const order = await placeOrder(stack, sku);
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'AWAITING_STOCK');
+    const imported = await request('POST', `${stack.api.url}/api/admin/skus/${sku}/keys`, { headers: { ...adminHeaders(), 'Content-Type': 'text/plain' }, body: 'RS-1' });
+    expect(imported.body.wokenOrders).toBe(1);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    const view = await request('GET', `${stack.api.url}/api/orders/${order.orderNo}?token=${order.accessToken}`);
+    expect(view.body.cardKeys).toEqual(['RS-1']);
+  });
+
+  it('refunds through the channel and tells the buyer when no stock arrives', async () => {
+    const sku = uniqueSku('norestock');
+    await createSkuWithKeys(stack, sku, ['NR-0']);
+    const order = await placeOrder(stack, sku, 1, 'norestock@example.com');
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'AWAITING_STOCK');
+    const refunded = await waitForStatus(stack.db, order.orderNo, 'REFUNDED', 20_000);
+    expect(refunded.statusReason).toMatch(/out of stock/);
+    const trade = await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`);
+    expect(trade.body.status).toBe('REFUNDED');
+    const refund = await stack.db.refund.findFirstOrThrow({ where: { orderNo: order.orderNo } });
+    expect(refund).toMatchObject({ status: 'SUCCEEDED', idempotencyKey: `refund-${order.orderNo}-${trade.body.tradeNo}`, channelRefundNo: trade.body.refundNo });
+    await waitFor(async () => stack.sink.messages().find((m) => m.to === 'norestock@example.com' && m.subject.includes('refunded')), 'refund email');
+  });
+
+  it('releases the keys and refunds when issuing fails for good', async () => {
+    const sku = uniqueSku('issuefail');
+    await createSkuWithKeys(stack, sku, ['IF-1', 'IF-2']);
+    const order = await placeOrder(stack, sku);
+    // A failing-on-purpose dependency: the database refuses to sell this SKU's keys.
+    const pg = new PgClient({ connectionString: stack.config.databaseUrl });
+    await pg.connect();
+    const fn = `refuse_sale_${sku.replace(/-/g, '_')}`;
+    await pg.query(`CREATE FUNCTION ${fn}() RETURNS trigger AS $$ BEGIN IF NEW.status = 'SOLD' AND NEW.sku = '${sku}' THEN RAISE EXCEPTION 'sale refused for the test'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql`);
+    await pg.query(`CREATE TRIGGER ${fn} BEFORE UPDATE ON "CardKey" FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    try {
+      await payInSandbox(stack, order);
+      const refunded = await waitForStatus(stack.db, order.orderNo, 'REFUNDED', 30_000);
+      expect(refunded.statusReason).toBe('keys could not be issued');
+      expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(2);
+      const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo }, orderBy: { id: 'asc' } });
+      const types = events.map((e) => e.type);
+      expect(types.indexOf('KEYS_RELEASED')).toBeLessThan(types.indexOf('REFUNDED'));
+    } finally {
+      await pg.query(`DROP TRIGGER ${fn} ON "CardKey"`);
+      await pg.query(`DROP FUNCTION ${fn}()`);
+      await pg.end();
+    }
+  });
+
+  it('a refused refund goes to NEEDS_REVIEW; staff approve it after a restock', async () => {
+    const sku = uniqueSku('refused');
+    await createSkuWithKeys(stack, sku, ['RF-0']);
+    const order = await placeOrder(stack, sku);
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { refuseRefunds: true } });
+    await payInSandbox(stack, order);
+    const review = await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW', 20_000);
+    expect(review.statusReason).toMatch(/refund failed: Epay refused the refund/);
+
+    const tooEarly = await admin(order.orderNo, 'approve', 'try without stock');
+    expect(tooEarly.status).toBe(200);
+    expect(tooEarly.body).toMatchObject({ status: 'NEEDS_REVIEW', reason: expect.stringMatching(/only 0 of 1/) });
+
+    await createSkuWithKeys(stack, sku, ['RF-1']);
+    const approved = await admin(order.orderNo, 'approve', 'restocked, deliver');
+    expect(approved.status).toBe(200);
+    expect(approved.body.status).toBe('DELIVERED');
+    const again = await admin(order.orderNo, 'approve', 'twice');
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe('DELIVERED');
+    const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo, type: 'APPROVED' } });
+    expect(events.map((e) => [e.actor, e.message])).toEqual([['staff:admin', 'try without stock'], ['staff:admin', 'restocked, deliver']]);
+  });
+
+  it('a refused refund goes to NEEDS_REVIEW; staff refund it once the channel agrees', async () => {
+    const sku = uniqueSku('refund2');
+    await createSkuWithKeys(stack, sku, ['RR-0']);
+    const order = await placeOrder(stack, sku);
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { refuseRefunds: true } });
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW', 20_000);
+    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: {} });
+    const refunded = await admin(order.orderNo, 'refund', 'buyer asked');
+    expect(refunded.body.status).toBe('REFUNDED');
+    const repeated = await admin(order.orderNo, 'refund', 'again');
+    expect(repeated.status).toBe(200);
+    expect(repeated.body.status).toBe('REFUNDED');
+    expect(await stack.db.refund.count({ where: { orderNo: order.orderNo, status: 'SUCCEEDED' } })).toBe(1);
+  });
+
+  it('staff refund a delivered order as a follow-up run: keys become VOID', async () => {
+    const sku = uniqueSku('refdel');
+    await createSkuWithKeys(stack, sku, ['RD-1']);
+    const order = await placeOrder(stack, sku);
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders('test-support-token-0123456789'), json: { note: 'wrong product' } });
+    expect(refunded.status).toBe(200);
+    expect(refunded.body).toMatchObject({ status: 'REFUNDED', workflowId: expect.stringMatching(new RegExp(`^order-${order.orderNo}-refund-`)) });
+    expect(await stack.db.cardKey.findFirstOrThrow({ where: { sku } })).toMatchObject({ status: 'VOID', orderNo: order.orderNo });
+    const event = await stack.db.orderEvent.findFirstOrThrow({ where: { orderNo: order.orderNo, type: 'REFUND_REQUESTED' } });
+    expect(event).toMatchObject({ actor: 'staff:alice', message: 'wrong product' });
+    const view = await request('GET', `${stack.api.url}/api/orders/${order.orderNo}?token=${order.accessToken}`);
+    expect(view.body.cardKeys).toBeUndefined();
+  });
+
+  it('resends the delivery email of a closed order', async () => {
+    const sku = uniqueSku('resend');
+    await createSkuWithKeys(stack, sku, ['RSD-1']);
+    const order = await placeOrder(stack, sku, 1, 'resend@example.com');
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    const resent = await admin(order.orderNo, 'resend', 'buyer lost it');
+    expect(resent.body.status).toBe('DELIVERED');
+    const mails = stack.sink.messages().filter((m) => m.to === 'resend@example.com');
+    expect(mails).toHaveLength(2);
+    expect(mails.every((m) => m.text.includes('RSD-1'))).toBe(true);
+  });
+
+  it('lets the buyer cancel before paying, not after; a repeated cancel is a no-op', async () => {
+    const sku = uniqueSku('cancel');
+    await createSkuWithKeys(stack, sku, ['C-1', 'C-2']);
+    const unpaid = await placeOrder(stack, sku);
+    const cancel = (o: { orderNo: string; accessToken: string }, token = o.accessToken) =>
+      request('POST', `${stack.api.url}/api/orders/${o.orderNo}/cancel`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await cancel(unpaid, 'wrong-token')).status).toBe(404);
+    const cancelled = await cancel(unpaid);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+    expect((await cancel(unpaid)).body.status).toBe('CANCELLED');
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: unpaid.orderNo } })).status).toBe('CANCELLED');
+
+    const paid = await placeOrder(stack, sku);
+    await payInSandbox(stack, paid);
+    await waitForStatus(stack.db, paid.orderNo, 'DELIVERED');
+    const late = await cancel(paid);
+    expect(late.status).toBe(409);
+    expect(late.body.message).toMatch(/only an unpaid order can be cancelled/);
+    const staffLate = await admin(paid.orderNo, 'cancel');
+    expect(staffLate.status).toBe(409);
+  });
+
+  it('answers 404 for an action on an unknown order, 401 without a token', async () => {
+    expect((await admin('NOSUCHORDER7', 'refund')).status).toBe(404);
+    expect((await request('POST', `${stack.api.url}/api/admin/orders/NOSUCHORDER7/refund`, { json: {} })).status).toBe(401);
+    expect((await admin('NOSUCHORDER7', 'explode')).status).toBe(404);
+  });
+
+  it('lists orders for staff by status, email and SKU, paged', async () => {
+    const sku = uniqueSku('list');
+    await createSkuWithKeys(stack, sku, ['L-1', 'L-2', 'L-3']);
+    const orders = [];
+    for (let i = 0; i < 3; i++) orders.push(await placeOrder(stack, sku, 1, 'lister@example.com'));
+    const first = await request('GET', `${stack.api.url}/api/admin/orders?sku=${sku}&limit=2`, { headers: adminHeaders() });
+    expect(first.status).toBe(200);
+    expect(first.body.orders).toHaveLength(2);
+    const second = await request('GET', `${stack.api.url}/api/admin/orders?sku=${sku}&limit=2&cursor=${first.body.nextCursor}`, { headers: adminHeaders() });
+    expect(second.body.orders).toHaveLength(1);
+    expect(second.body.nextCursor).toBeNull();
+    const all = [...first.body.orders, ...second.body.orders].map((o: { orderNo: string }) => o.orderNo).sort();
+    expect(all).toEqual(orders.map((o) => o.orderNo).sort());
+    const byEmail = await request('GET', `${stack.api.url}/api/admin/orders?email=LISTER@example.com&status=AWAITING_PAYMENT&sku=${sku}`, { headers: adminHeaders() });
+    expect(byEmail.body.orders).toHaveLength(3);
+    const bad = await request('GET', `${stack.api.url}/api/admin/orders?status=LOST`, { headers: adminHeaders() });
+    expect(bad.status).toBe(400);
+  });
+
+  it('mails the order link only to the order\'s own address, answering the same either way', async () => {
+    const sku = uniqueSku('link');
+    await createSkuWithKeys(stack, sku, ['LK-1']);
+    const order = await placeOrder(stack, sku, 1, 'owner@example.com');
+    const wrong = await request('POST', `${stack.api.url}/api/orders/resend-link`, { json: { orderNo: order.orderNo, email: 'attacker@example.com' } });
+    const right = await request('POST', `${stack.api.url}/api/orders/resend-link`, { json: { orderNo: order.orderNo, email: 'Owner@Example.com' } });
+    expect(wrong.status).toBe(202);
+    expect(right.status).toBe(202);
+    expect(right.body).toEqual(wrong.body);
+    const mail = await waitFor(async () => stack.sink.messages().find((m) => m.to === 'owner@example.com' && m.subject.includes('order link')), 'link email');
+    expect(mail.text).toContain(`/orders/${order.orderNo}?token=${encodeURIComponent(order.accessToken)}`);
+    expect(stack.sink.messages().some((m) => m.to === 'attacker@example.com')).toBe(false);
+  });
+
+  it('keeps every invariant after all of the above', async () => {
+    expect(await checkInvariants(stack.db, { graceMs: 60_000 })).toEqual([]);
+  });
+});

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { TEST_EPAY, uniqueSku } from '../support/config';
+import { startOrderRun } from '../../src/orders/order-runs';
+import { checkInvariants } from '../../src/invariants/check';
+
+describe('confirming every payment exactly once, whatever the channel does', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { PAYMENT_POLL_INTERVAL: '500ms', PAYMENT_DEADLINE: '3s', RESTOCK_WAIT: '0' } });
+  });
+  afterAll(() => stack.stop());
+  const setFaults = (orderNo: string, faults: object) => request('PUT', `${stack.sandboxUrl}/api/trades/${orderNo}/faults`, { json: faults });
+
+  it('completes an order by polling when every callback is lost', async () => {
+    const sku = uniqueSku('lost');
+    await createSkuWithKeys(stack, sku, ['LOST-1']);
+    const order = await placeOrder(stack, sku);
+    await setFaults(order.orderNo, { dropNotifications: true });
+    const paid = await payInSandbox(stack, order);
+    expect(paid.acknowledged).toBe(false);
+    const delivered = await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 10_000);
+    expect(delivered.deliveredAt).not.toBeNull();
+    const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo, type: 'PAID' } });
+    expect(events[0].message).toContain('(poll)');
+    expect(await stack.db.paymentNotification.count({ where: { orderNo: order.orderNo } })).toBe(0);
+  });
+
+  it('keeps polling through query errors and slow answers', async () => {
+    const sku = uniqueSku('flaky');
+    await createSkuWithKeys(stack, sku, ['FLAKY-1']);
+    const order = await placeOrder(stack, sku);
+    await setFaults(order.orderNo, { dropNotifications: true, queryError: true });
+    await payInSandbox(stack, order);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('AWAITING_PAYMENT');
+    await setFaults(order.orderNo, { dropNotifications: true, queryDelayMs: 200 });
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 10_000);
+  });
+
+  it('delivers once when the gateway sends each notification five times at once', async () => {
+    const sku = uniqueSku('dup5');
+    await createSkuWithKeys(stack, sku, ['DUP-1', 'DUP-2']);
+    const order = await placeOrder(stack, sku);
+    await setFaults(order.orderNo, { duplicateNotifications: 5 });
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    expect(await stack.db.cardKey.count({ where: { orderNo: order.orderNo } })).toBe(1);
+    expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
+    expect(await stack.db.paymentNotification.count({ where: { orderNo: order.orderNo, verdict: 'VERIFIED' } })).toBe(1);
+  });
+
+  it('ignores corrupt-signed notifications (stored as rejected) and still completes by polling', async () => {
+    const sku = uniqueSku('corrupt');
+    await createSkuWithKeys(stack, sku, ['COR-1']);
+    const order = await placeOrder(stack, sku);
+    await setFaults(order.orderNo, { corruptSignature: true });
+    const paid = await payInSandbox(stack, order);
+    expect(paid.acknowledged).toBe(false);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 10_000);
+    const rejected = await stack.db.paymentNotification.findMany({ where: { orderNo: order.orderNo } });
+    expect(rejected.length).toBeGreaterThanOrEqual(1);
+    expect(rejected.every((r) => r.verdict === 'REJECTED' && r.reason === 'signature mismatch')).toBe(true);
+  });
+
+  it('delivers a callback that arrives before the create request returned (order still CREATED)', async () => {
+    const sku = uniqueSku('early');
+    await createSkuWithKeys(stack, sku, ['EARLY-1']);
+    const skuRow = await stack.db.sku.findUniqueOrThrow({ where: { sku } });
+    const orderNo = `EARLY${Date.now()}`;
+    const order = await stack.db.order.create({
+      data: { orderNo, sku, quantity: 1, unitPriceCents: skuRow.priceCents, amountCents: skuRow.priceCents, currency: 'CNY', email: 'early@example.com', channel: 'epay', expiresAt: new Date(Date.now() + 60_000) },
+    });
+    await startOrderRun({ db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() }, order, skuRow.name, { kind: 'new' });
+    const fields: Record<string, string> = { pid: TEST_EPAY.pid, trade_no: `T-${orderNo}`, out_trade_no: orderNo, type: 'alipay', name: 'x', money: '10.00', trade_status: 'TRADE_SUCCESS' };
+    const base = Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&');
+    fields.sign = createHash('md5').update(base + TEST_EPAY.key).digest('hex');
+    const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
+    expect(response.text).toBe('success');
+    await waitForStatus(stack.db, orderNo, 'DELIVERED');
+    // The API's own "CREATED → AWAITING_PAYMENT" step is conditional and cannot undo this.
+    await stack.db.order.updateMany({ where: { orderNo, status: 'CREATED' }, data: { status: 'AWAITING_PAYMENT' } });
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe('DELIVERED');
+  });
+
+  it('delivers a payment made after expiry when stock allows (LATE_PAYMENT_POLICY=fulfil)', async () => {
+    const sku = uniqueSku('latefulfil');
+    await createSkuWithKeys(stack, sku, ['LF-1']);
+    const order = await placeOrder(stack, sku);
+    await fetch(order.payUrl);
+    await setFaults(order.orderNo, { dropNotifications: true });
+    await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 10_000);
+    await setFaults(order.orderNo, {});
+    await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
+    const delivered = await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    expect(delivered.workflowId).toMatch(/-late-epay-/);
+    const timeline = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo }, orderBy: { id: 'asc' } });
+    expect(timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['EXPIRED', 'PAID', 'DELIVERED']));
+  });
+
+  it('refunds a payment made after expiry when no stock is left (policy fulfil)', async () => {
+    const sku = uniqueSku('latenostock');
+    await createSkuWithKeys(stack, sku, ['LN-1']);
+    const order = await placeOrder(stack, sku);
+    await fetch(order.payUrl);
+    await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 10_000);
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
+    const refunded = await waitForStatus(stack.db, order.orderNo, 'REFUNDED');
+    expect(refunded.statusReason).toMatch(/out of stock/);
+    expect((await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`)).body.status).toBe('REFUNDED');
+  });
+
+  it('keeps every invariant', async () => {
+    await waitFor(async () => (await checkInvariants(stack.db, { graceMs: 30_000 })).length === 0, 'invariants');
+  });
+});
+
+describe('LATE_PAYMENT_POLICY=refund', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { PAYMENT_POLL_INTERVAL: '0', PAYMENT_DEADLINE: '2s', LATE_PAYMENT_POLICY: 'refund' } });
+  });
+  afterAll(() => stack.stop());
+
+  it('always refunds a payment made after the order expired, and says why', async () => {
+    const sku = uniqueSku('lateref');
+    await createSkuWithKeys(stack, sku, ['LR-1']);
+    const order = await placeOrder(stack, sku, 1, 'late@example.com');
+    await fetch(order.payUrl);
+    await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 10_000);
+    await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
+    const refunded = await waitForStatus(stack.db, order.orderNo, 'REFUNDED');
+    expect(refunded.statusReason).toBe('late payment (policy: refund)');
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(1);
+    await waitFor(async () => stack.sink.messages().find((m) => m.to === 'late@example.com' && m.subject.includes('refunded')), 'refund email');
+  });
+});

@@ -4,6 +4,7 @@ import { createStockActivities, createStockCompensationActivities } from './stoc
 import { createBuyerEmailActivities } from './buyer-email';
 import { createPaymentQueryActivities } from './payment-query';
 import { createRefundActivities } from './refund';
+import { createReconciliationActivities } from './reconciliation';
 
 export type { ActivityDeps } from './deps';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBuyerEmailActivities(deps),
     ...createPaymentQueryActivities(deps),
     ...createRefundActivities(deps),
+    ...createReconciliationActivities(deps),
   };
 }
 

@@ -35,6 +35,9 @@ export function orderRunId(orderNo: string, start: OrderStart): string {
       return `order-${orderNo}-late-${start.payment.channel}-${start.payment.tradeNo}`;
     case 'support':
       return `order-${orderNo}-${start.action}-${Date.now().toString(36)}`;
+    case 'new-recovery':
+    case 'recover':
+      return `order-${orderNo}-recover-${Date.now().toString(36)}`;
   }
 }
 
@@ -62,13 +65,13 @@ export async function startOrderRun(deps: OrderRunDeps, order: Order, skuName: s
   };
   const attributes: SearchAttributePair[] = [
     { key: OrderNoKey, value: order.orderNo },
-    { key: OrderStatusKey, value: start.kind === 'new' ? 'AWAITING_PAYMENT' : order.status },
+    { key: OrderStatusKey, value: start.kind === 'new' || start.kind === 'new-recovery' ? 'AWAITING_PAYMENT' : order.status },
     { key: SkuKey, value: order.sku },
     { key: PaymentChannelKey, value: order.channel },
     { key: AmountCentsKey, value: order.amountCents },
     ...(config.searchBuyerEmail ? [{ key: BuyerEmailKey, value: normaliseEmail(order.email) }] : []),
   ];
-  const summary = `${order.orderNo} · ${order.quantity} × ${skuName} · ${order.channel}${start.kind === 'new' ? '' : ` · ${start.kind === 'support' ? start.action : 'late payment'}`}`;
+  const summary = `${order.orderNo} · ${order.quantity} × ${skuName} · ${order.channel}${start.kind === 'new' ? '' : ` · ${start.kind === 'support' ? start.action : start.kind}`}`;
   try {
     await deps.temporal.withDeadline(Date.now() + START_DEADLINE_MS, () =>
       deps.temporal.workflow.start('orderWorkflow', {

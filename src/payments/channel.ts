@@ -88,6 +88,15 @@ export interface PaymentChannel {
   /** Stops an unpaid trade from being paid; a no-op where the channel has no such call. */
   closeTrade(orderNo: string): Promise<void>;
   refund(request: RefundRequest): Promise<RefundResult>;
+  /** Recently paid trades, newest first, for channels that can list them (reconciliation). */
+  listPaidTrades?(limit: number): Promise<PaidTrade[]>;
+}
+
+export interface PaidTrade {
+  orderNo: string;
+  tradeNo: string;
+  amountCents: number;
+  currency: string;
 }
 
 export type ChannelRegistry = ReadonlyMap<string, PaymentChannel>;

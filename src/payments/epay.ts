@@ -10,6 +10,7 @@ import {
   type RefundRequest,
   type RefundResult,
   type TradeStatus,
+  type PaidTrade,
 } from './channel';
 import { epaySign } from './epay-signature';
 import { centsToDecimal, decimalToCents } from './money';
@@ -101,6 +102,17 @@ export class EpayChannel implements PaymentChannel {
     const body = await this.call('POST', { act: 'refund', out_trade_no: request.orderNo, trade_no: request.tradeNo, money: centsToDecimal(request.amountCents) });
     if (body.code === 1) return { outcome: 'succeeded', refundNo: typeof body.refund_no === 'string' ? body.refund_no : undefined };
     return { outcome: 'refused', reason: `Epay refused the refund: ${String(body.msg ?? 'no reason given').slice(0, 200)}` };
+  }
+
+  async listPaidTrades(limit: number): Promise<PaidTrade[]> {
+    const body = await this.call('GET', { act: 'orders', limit: String(limit) });
+    if (body.code !== 1 || !Array.isArray(body.data)) return [];
+    return (body.data as Array<Record<string, unknown>>)
+      .filter((t) => Number(t.status) === 1 && typeof t.out_trade_no === 'string' && typeof t.trade_no === 'string')
+      .flatMap((t) => {
+        const amountCents = decimalToCents(String(t.money));
+        return amountCents === undefined ? [] : [{ orderNo: String(t.out_trade_no), tradeNo: String(t.trade_no), amountCents, currency: EPAY_CURRENCY }];
+      });
   }
 
   /** api.php calls authenticate with pid + key; failures to reach the gateway are retryable. */

@@ -1,14 +1,10 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import type { ChannelReply, PaymentChannel, RawNotification, VerifiedPayment } from './channel';
-import { paymentReceivedSignal } from '../workflows/order-messages';
-import { orderWorkflowId } from '../orders/workflow-ids';
 import type { PaymentReport } from '../workflows/types';
 import type { Logger } from '../logging';
-import { startOrderRun, type OrderRunDeps } from '../orders/order-runs';
-
-const SIGNAL_DEADLINE_MS = 3000;
+import type { OrderRunDeps } from '../orders/order-runs';
+import { reportPayment, type ReportOutcome } from '../orders/report-payment';
 
 export interface InboxDeps extends OrderRunDeps {
   logger: Logger;
@@ -117,46 +113,20 @@ export async function signalStored(deps: InboxDeps, notificationId: number): Pro
     source: 'callback',
     notificationId: row.id,
   };
+  let outcome: ReportOutcome;
   try {
-    // The channel is waiting for its answer: a Temporal outage costs it seconds, then the relay takes over.
-    await deps.temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
-      deps.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).signal(paymentReceivedSignal, report),
-    );
+    outcome = await reportPayment(deps, order.orderNo, report);
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return settleOnClosedOrder(deps, row.id, order.orderNo, report);
     const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 300) : String(error);
     await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalError: message } }).catch(() => undefined);
-    deps.logger.warn({ orderNo: order.orderNo, workflowId: orderWorkflowId(order.orderNo), err: error }, 'signal failed; the inbox relay will deliver it');
+    deps.logger.warn({ orderNo: order.orderNo, err: error }, 'signal failed; the inbox relay will deliver it');
     return 'stored-not-signalled';
   }
-  await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalledAt: new Date(), signalError: null } });
-  return undefined;
-}
-
-/**
- * The order's workflow has finished (expired, cancelled, delivered): the payment is either one we
- * already recorded (a poll beat the callback) or a late one, settled by its own follow-up run.
- */
-async function settleOnClosedOrder(deps: InboxDeps, notificationId: number, orderNo: string, report: PaymentReport): Promise<InboxOutcome> {
-  const known = await deps.db.payment.findUnique({ where: { channel_tradeNo: { channel: report.channel, tradeNo: report.tradeNo } } });
-  if (known) {
-    await deps.db.paymentNotification.update({ where: { id: notificationId }, data: { signalledAt: new Date(), signalError: null, reason: 'payment already recorded' } });
-    return 'duplicate';
-  }
-  const order = await deps.db.order.findUniqueOrThrow({ where: { orderNo }, include: { skuRef: { select: { name: true } } } });
-  try {
-    const workflowId = await startOrderRun(deps, order, order.skuRef.name, { kind: 'late-payment', payment: report });
-    await deps.db.paymentNotification.update({
-      where: { id: notificationId },
-      data: { signalledAt: new Date(), signalError: null, reason: `late payment: settled by ${workflowId}` },
-    });
-    deps.logger.warn({ orderNo, workflowId, tradeNo: report.tradeNo }, 'late payment on a closed order; follow-up started');
-    return 'late-payment';
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 300) : String(error);
-    await deps.db.paymentNotification.update({ where: { id: notificationId }, data: { signalError: message } }).catch(() => undefined);
-    return 'stored-not-signalled';
-  }
+  const reason =
+    outcome.kind === 'late-payment' ? `late payment: settled by ${outcome.workflowId}` : outcome.kind === 'already-recorded' ? 'payment already recorded' : null;
+  await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalledAt: new Date(), signalError: null, reason } });
+  if (outcome.kind === 'late-payment') deps.logger.warn({ orderNo: order.orderNo, workflowId: outcome.workflowId }, 'late payment on a closed order; follow-up started');
+  return outcome.kind === 'signalled' ? undefined : outcome.kind === 'late-payment' ? 'late-payment' : 'duplicate';
 }
 
 /** Re-delivers verified payments that were stored but never signalled (Temporal was down, say). */

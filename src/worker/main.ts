@@ -1,10 +1,16 @@
 import { loadConfig } from '../config';
 import { reportFatal } from '../cli';
 import { createOrderWorker } from './worker';
+import { connectTemporal } from '../temporal/connection';
+import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
 
 async function main() {
   const config = loadConfig();
   const { worker, close } = await createOrderWorker(config);
+  const client = await connectTemporal(config);
+  const schedule = await ensureReconcileSchedule(client, config);
+  await client.connection.close();
+  console.log(`reconciliation schedule ${schedule}: every ${config.reconcileIntervalMs / 1000}s`);
   console.log(`Keyflow worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
   await worker.run();

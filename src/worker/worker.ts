@@ -3,7 +3,9 @@ import type { Config } from '../config';
 import { createDb } from '../db/client';
 import { pingDatabase } from '../db/database';
 import { DependencyError } from '../db/errors';
-import { TEMPORAL_HINT } from '../temporal/connection';
+import { TEMPORAL_HINT, openTemporalConnection } from '../temporal/connection';
+import { Client } from '@temporalio/client';
+import { createLogger } from '../logging';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createChannelRegistry } from '../payments/registry';
 import { CardKeyCipher } from '../crypto/card-key-cipher';
@@ -16,8 +18,11 @@ export interface BuiltWorker {
   close(): Promise<void>;
 }
 
-export function createActivityDeps(config: Config): ActivityDeps {
+export function createActivityDeps(config: Config, temporal: Client): ActivityDeps {
   return {
+    temporal,
+    config,
+    logger: createLogger('activities', config.logLevel),
     db: createDb(config.databaseUrl),
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
@@ -37,7 +42,8 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
   } catch (error) {
     throw new DependencyError('Temporal', config.temporal.address, TEMPORAL_HINT, error);
   }
-  const deps = createActivityDeps(config);
+  const clientConnection = await openTemporalConnection(config);
+  const deps = createActivityDeps(config, new Client({ connection: clientConnection, namespace: config.temporal.namespace }));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -51,6 +57,7 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     async close() {
       deps.mailer.close();
       await deps.db.$disconnect();
+      await clientConnection.close();
       await connection.close();
     },
   };

@@ -46,8 +46,9 @@ class OrderSaga {
 
   constructor(private readonly input: OrderWorkflowInput) {
     const start = input.start ?? { kind: 'new' };
-    this.status = start.kind === 'new' ? 'AWAITING_PAYMENT' : 'PAID';
-    if (start.kind === 'new') this.note(`${input.quantity} × ${input.skuName} via ${input.channel}`);
+    const awaiting = start.kind === 'new' || start.kind === 'new-recovery';
+    this.status = awaiting ? 'AWAITING_PAYMENT' : 'PAID';
+    if (awaiting) this.note(`${input.quantity} × ${input.skuName} via ${input.channel}`);
     setHandler(paymentReceivedSignal, (report) => this.onPayment(report));
     setHandler(restockedSignal, () => void (this.restocks += 1));
     setHandler(statusQuery, () => this.view());
@@ -71,6 +72,8 @@ class OrderSaga {
       await this.followUp(start.action, start.request);
     } else if (start.kind === 'late-payment') {
       await this.settleLatePayment(start.payment);
+    } else if (start.kind === 'recover') {
+      await this.recover();
     } else {
       const payment = await this.awaitPayment();
       if (payment) {
@@ -134,7 +137,7 @@ class OrderSaga {
     await this.fulfil(payment);
   }
 
-  /** PAID → DELIVERED, with undo steps registered as each step succeeds. */
+  /** Records the payment; a usable one goes on to delivery, a mismatched one to staff review. */
   private async fulfil(payment: PaymentReport): Promise<void> {
     const mismatch = this.paymentMismatch(payment);
     await db.recordPayment({ orderNo: this.input.orderNo, payment, reviewReason: mismatch });
@@ -143,7 +146,21 @@ class OrderSaga {
       this.moveTo('NEEDS_REVIEW', mismatch, mismatch);
       return;
     }
+    await this.deliverPaid();
+  }
 
+  /** Picks up a paid order whose workflow died, from the state the database has. */
+  private async recover(): Promise<void> {
+    const facts = await db.loadOrderStatus({ orderNo: this.input.orderNo });
+    this.status = facts.status;
+    this.note('recovery run started by reconciliation');
+    if (facts.status === 'PAID' || facts.status === 'AWAITING_STOCK') await this.deliverPaid();
+    else if (facts.status === 'REFUNDING') await this.refund(facts.reason ?? 'refund resumed by reconciliation', 'reconciliation');
+    else this.reason = facts.reason ?? undefined;
+  }
+
+  /** PAID → DELIVERED, with undo steps registered as each step succeeds. */
+  private async deliverPaid(): Promise<void> {
     const compensations: Array<{ name: string; undo: () => Promise<void> }> = [];
     compensations.unshift({ name: 'refund', undo: () => this.refund('keys could not be issued', 'system') });
 

@@ -17,7 +17,11 @@ export type SupportAction = 'approve' | 'refund' | 'resend';
 export type OrderStart =
   | { kind: 'new' }
   | { kind: 'late-payment'; payment: PaymentReport }
-  | { kind: 'support'; action: SupportAction; request: ActionRequest };
+  | { kind: 'support'; action: SupportAction; request: ActionRequest }
+  /** Reconciliation: an order awaiting payment whose workflow vanished; waits out the deadline again. */
+  | { kind: 'new-recovery' }
+  /** Reconciliation: a paid order with no live workflow; picks up from the state the database has. */
+  | { kind: 'recover' };
 
 /** Everything the order workflow needs to decide, fixed when the order is placed. No secrets, no PII. */
 export interface OrderWorkflowInput {

@@ -1,0 +1,159 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { ActivityDeps } from './deps';
+import { relayInbox } from '../payments/inbox';
+import { reportPayment } from '../orders/report-payment';
+import { startOrderRun } from '../orders/order-runs';
+import { orderWorkflowId } from '../orders/workflow-ids';
+import type { Prisma } from '../generated/prisma/client';
+
+export interface Finding {
+  kind: 'inbox-unsignalled' | 'created-orphan' | 'awaiting-without-workflow' | 'paid-not-delivered' | 'unknown-paid-trade' | 'unrecorded-paid-trade';
+  orderNo?: string;
+  detail: string;
+  repaired: boolean;
+}
+
+export interface StepResult {
+  checked: number;
+  findings: Finding[];
+  /** More rows than one page: the workflow continues as new to take the rest. */
+  more: boolean;
+}
+
+export interface ReconcileThresholds {
+  /** A CREATED order older than this has no workflow coming. */
+  createdGraceMs: number;
+  /** A paid order older than this should have been delivered. */
+  deliverySlaMs: number;
+  pageSize: number;
+}
+
+export function createReconciliationActivities(deps: ActivityDeps) {
+  const { db, temporal, channels, clock } = deps;
+  const runDeps = { db, temporal, config: deps.config, clock };
+
+  async function workflowIsRunning(workflowId: string): Promise<boolean> {
+    try {
+      const description = await temporal.workflow.getHandle(workflowId).describe();
+      return description.status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  return {
+    async startReconciliationRun({ workflowId }: { workflowId: string }): Promise<number> {
+      const run = await db.reconciliationRun.create({ data: { workflowId, findings: [] } });
+      return run.id;
+    },
+
+    async finishReconciliationRun({ runId, checked, findings }: { runId: number; checked: number; findings: Finding[] }): Promise<void> {
+      await db.reconciliationRun.update({
+        where: { id: runId },
+        data: { finishedAt: clock(), checked, repaired: findings.filter((f) => f.repaired).length, findings: findings as unknown as Prisma.InputJsonValue },
+      });
+    },
+
+    /** Verified payments that were stored but never reached their order. */
+    async reconcileInbox({ pageSize }: ReconcileThresholds): Promise<StepResult> {
+      const result = await relayInbox({ ...runDeps, logger: deps.logger }, { olderThanMs: 5_000, limit: pageSize });
+      const repaired = result.signalled + result.latePayments;
+      const findings: Finding[] = repaired
+        ? [{ kind: 'inbox-unsignalled', detail: `${repaired} stored payment(s) delivered to their orders`, repaired: true }]
+        : [];
+      if (result.failed) findings.push({ kind: 'inbox-unsignalled', detail: `${result.failed} still could not be delivered`, repaired: false });
+      return { checked: result.checked, findings, more: result.checked >= pageSize };
+    },
+
+    /** CREATED orders whose workflow never started can never be paid: FAILED. */
+    async reconcileCreatedOrphans({ createdGraceMs, pageSize }: ReconcileThresholds): Promise<StepResult> {
+      const stale = await db.order.findMany({
+        where: { status: 'CREATED', createdAt: { lt: new Date(clock().getTime() - createdGraceMs) } },
+        orderBy: { createdAt: 'asc' },
+        take: pageSize,
+        select: { orderNo: true },
+      });
+      const findings: Finding[] = [];
+      for (const { orderNo } of stale) {
+        if (await workflowIsRunning(orderWorkflowId(orderNo))) continue;
+        const at = clock();
+        const { count } = await db.order.updateMany({ where: { orderNo, status: 'CREATED' }, data: { status: 'FAILED', statusReason: 'workflow never started' } });
+        if (count) await db.orderEvent.create({ data: { orderNo, type: 'FAILED', actor: 'reconciliation', message: 'workflow never started', createdAt: at } });
+        findings.push({ kind: 'created-orphan', orderNo, detail: 'CREATED without a workflow → FAILED', repaired: count > 0 });
+      }
+      return { checked: stale.length, findings, more: stale.length >= pageSize };
+    },
+
+    /**
+     * Orders awaiting payment past their deadline whose workflow is gone (terminated, lost):
+     * the channel is asked; paid → the payment is settled, unpaid → a run that expires it.
+     */
+    async reconcileStaleAwaiting({ pageSize }: ReconcileThresholds): Promise<StepResult> {
+      const stale = await db.order.findMany({
+        where: { status: 'AWAITING_PAYMENT', expiresAt: { lt: new Date(clock().getTime() - 5_000) } },
+        orderBy: { expiresAt: 'asc' },
+        take: pageSize,
+        include: { skuRef: { select: { name: true } } },
+      });
+      const findings: Finding[] = [];
+      for (const order of stale) {
+        if (await workflowIsRunning(order.workflowId ?? orderWorkflowId(order.orderNo))) continue;
+        const trade = await channels.get(order.channel)?.queryTrade(order.orderNo).catch(() => undefined);
+        if (trade?.paid && trade.tradeNo && trade.amountCents !== undefined && trade.currency) {
+          const outcome = await reportPayment(runDeps, order.orderNo, { channel: order.channel, tradeNo: trade.tradeNo, amountCents: trade.amountCents, currency: trade.currency, source: 'reconciliation' });
+          findings.push({ kind: 'awaiting-without-workflow', orderNo: order.orderNo, detail: `paid at the channel, no workflow: ${outcome.kind}`, repaired: true });
+        } else {
+          const workflowId = await startOrderRun(runDeps, order, order.skuRef.name, { kind: 'new-recovery' });
+          findings.push({ kind: 'awaiting-without-workflow', orderNo: order.orderNo, detail: `unpaid past its deadline, no workflow: ${workflowId} closes it`, repaired: true });
+        }
+      }
+      return { checked: stale.length, findings, more: stale.length >= pageSize };
+    },
+
+    /** Paid orders not delivered within DELIVERY_SLA: a live workflow is nudged, a dead one recovered. */
+    async reconcilePaidNotDelivered({ deliverySlaMs, pageSize }: ReconcileThresholds): Promise<StepResult> {
+      const stuck = await db.order.findMany({
+        where: { status: { in: ['PAID', 'AWAITING_STOCK', 'REFUNDING'] }, paidAt: { lt: new Date(clock().getTime() - deliverySlaMs) } },
+        orderBy: { paidAt: 'asc' },
+        take: pageSize,
+        include: { skuRef: { select: { name: true } } },
+      });
+      const findings: Finding[] = [];
+      for (const order of stuck) {
+        const current = order.workflowId ?? orderWorkflowId(order.orderNo);
+        if (await workflowIsRunning(current)) {
+          if (order.status === 'AWAITING_STOCK') continue; // waiting for a restock is its job
+          findings.push({ kind: 'paid-not-delivered', orderNo: order.orderNo, detail: `${order.status} past the SLA; ${current} is still working on it`, repaired: false });
+          continue;
+        }
+        const workflowId = await startOrderRun(runDeps, order, order.skuRef.name, { kind: 'recover' });
+        findings.push({ kind: 'paid-not-delivered', orderNo: order.orderNo, detail: `${order.status} with no live workflow: recovered by ${workflowId}`, repaired: true });
+      }
+      return { checked: stuck.length, findings, more: stuck.length >= pageSize };
+    },
+
+    /** Paid trades the channel knows and the shop does not: settled by policy, or flagged. */
+    async reconcileChannelTrades({ pageSize }: ReconcileThresholds): Promise<StepResult> {
+      const findings: Finding[] = [];
+      let checked = 0;
+      for (const channel of channels.values()) {
+        if (!channel.listPaidTrades) continue;
+        const trades = await channel.listPaidTrades(pageSize);
+        checked += trades.length;
+        for (const trade of trades) {
+          const known = await db.payment.findUnique({ where: { channel_tradeNo: { channel: channel.name, tradeNo: trade.tradeNo } } });
+          if (known) continue;
+          const order = await db.order.findUnique({ where: { orderNo: trade.orderNo } });
+          if (!order) {
+            findings.push({ kind: 'unknown-paid-trade', orderNo: trade.orderNo, detail: `${channel.name} trade ${trade.tradeNo} paid ${trade.amountCents} for an order the shop never created: needs review`, repaired: false });
+            continue;
+          }
+          const outcome = await reportPayment(runDeps, order.orderNo, { ...trade, channel: channel.name, source: 'reconciliation' });
+          findings.push({ kind: 'unrecorded-paid-trade', orderNo: order.orderNo, detail: `${channel.name} trade ${trade.tradeNo}: ${outcome.kind}`, repaired: true });
+        }
+      }
+      return { checked, findings, more: false };
+    },
+  };
+}

@@ -5,6 +5,7 @@ import { createBuyerEmailActivities } from './buyer-email';
 import { createPaymentQueryActivities } from './payment-query';
 import { createRefundActivities } from './refund';
 import { createReconciliationActivities } from './reconciliation';
+import { createOperatorWebhookActivities } from './operator-webhook';
 
 export type { ActivityDeps } from './deps';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPaymentQueryActivities(deps),
     ...createRefundActivities(deps),
     ...createReconciliationActivities(deps),
+    ...createOperatorWebhookActivities(deps),
   };
 }
 

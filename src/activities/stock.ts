@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { transitionOrder } from '../db/order-transition';
 
-export type Reservation = { ok: true; keyIds: number[] } | { ok: false; available: number };
+export type Reservation = { ok: true; keyIds: number[]; remaining: number } | { ok: false; available: number };
 
 export function createStockActivities({ db, clock }: ActivityDeps) {
   return {
@@ -19,7 +19,7 @@ export function createStockActivities({ db, clock }: ActivityDeps) {
           orderBy: { id: 'asc' },
         });
         const needed = quantity - held.length;
-        if (needed <= 0) return { ok: true, keyIds: held.map((k) => k.id) };
+        if (needed <= 0) return { ok: true, keyIds: held.map((k) => k.id), remaining: -1 };
         const free = await tx.$queryRaw<Array<{ id: number }>>`
           SELECT "id" FROM "CardKey"
           WHERE "sku" = ${sku} AND "status" = 'AVAILABLE'
@@ -35,7 +35,8 @@ export function createStockActivities({ db, clock }: ActivityDeps) {
         await tx.orderEvent.create({
           data: { orderNo, type: 'KEYS_RESERVED', actor: 'system', message: `${quantity} key(s) reserved`, createdAt: at },
         });
-        return { ok: true, keyIds: [...held.map((k) => k.id), ...ids].sort((a, b) => a - b) };
+        const remaining = await tx.cardKey.count({ where: { sku, status: 'AVAILABLE' } });
+        return { ok: true, keyIds: [...held.map((k) => k.id), ...ids].sort((a, b) => a - b), remaining };
       });
     },
 

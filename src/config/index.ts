@@ -26,7 +26,8 @@ export interface Config {
   payloadEncryptionKeys: Array<{ id: string; key: Buffer }>;
   codecPort: number;
   workerMetricsPort: number;
-  operatorWebhookUrl?: string;
+  operatorWebhook?: { url: string; secret: string };
+  lowStockThreshold: number;
   searchBuyerEmail: boolean;
   epay?: EpayConfig;
   order: {
@@ -91,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       localSecrets = { file: secrets.file, used: needed, createdNow: secrets.created.filter((n) => needed.includes(n)) };
     }
   }
+  if (raw.OPERATOR_WEBHOOK_URL && !raw.OPERATOR_WEBHOOK_SECRET) problems.push('OPERATOR_WEBHOOK_SECRET is required when OPERATOR_WEBHOOK_URL is set (it signs the webhook)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const adminTokens = new Map<string, string>();
@@ -128,7 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     payloadEncryptionKeys: payloadKeys.map(({ name, value }) => ({ id: name, key: parseKey32(value)! })),
     codecPort: raw.CODEC_PORT,
     workerMetricsPort: raw.WORKER_METRICS_PORT,
-    operatorWebhookUrl: raw.OPERATOR_WEBHOOK_URL,
+    operatorWebhook: raw.OPERATOR_WEBHOOK_URL ? { url: raw.OPERATOR_WEBHOOK_URL, secret: raw.OPERATOR_WEBHOOK_SECRET! } : undefined,
+    lowStockThreshold: raw.LOW_STOCK_THRESHOLD,
     searchBuyerEmail: raw.SEARCH_BUYER_EMAIL,
     epay: epayPid && epayKey && epayApiUrl ? { pid: epayPid, key: epayKey, apiUrl: epayApiUrl.replace(/\/+$/, '') } : undefined,
     order: {

@@ -96,6 +96,8 @@ export const envSchema = z.object({
   CODEC_PORT: port.default(8888),
   WORKER_METRICS_PORT: port.default(9464),
   OPERATOR_WEBHOOK_URL: url.optional(),
+  OPERATOR_WEBHOOK_SECRET: secret('OPERATOR_WEBHOOK_SECRET').optional(),
+  LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),
   SEARCH_BUYER_EMAIL: bool.default(true),
   EPAY_PID: z.string().regex(/^\w{1,32}$/, 'must be the merchant id (letters and digits)').optional(),
   EPAY_KEY: secret('EPAY_KEY').optional(),

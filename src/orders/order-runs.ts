@@ -61,6 +61,7 @@ export async function startOrderRun(deps: OrderRunDeps, order: Order, skuName: s
     paymentPollIntervalMs: config.order.paymentPollIntervalMs,
     latePaymentPolicy: config.order.latePaymentPolicy,
     restockWaitMs: config.order.restockWaitMs,
+    lowStockThreshold: config.lowStockThreshold,
     start,
   };
   const attributes: SearchAttributePair[] = [

@@ -2,3 +2,4 @@
 export { orderWorkflow } from './order';
 export { sendOrderLinkWorkflow } from './order-link';
 export { reconcileWorkflow } from './reconcile';
+export { operatorNoticeWorkflow } from './operator-notice';

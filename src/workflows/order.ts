@@ -21,6 +21,7 @@ import {
   statusQuery,
 } from './order-messages';
 import { OrderStatusKey, PaidAtKey } from './search-attributes';
+import { tellOperator } from './operator-notice';
 import type { ActionRequest, OrderResult, OrderView, OrderWorkflowInput, PaymentReport, TimelineEntry } from './types';
 
 /**
@@ -164,12 +165,16 @@ class OrderSaga {
     const compensations: Array<{ name: string; undo: () => Promise<void> }> = [];
     compensations.unshift({ name: 'refund', undo: () => this.refund('keys could not be issued', 'system') });
 
-    const keyIds = await this.reserveWithRestockWait();
-    if (!keyIds) {
+    const reserved = await this.reserveWithRestockWait();
+    if (!reserved) {
       await this.refund(`out of stock: no ${this.input.quantity} key(s) of ${this.input.sku} within the restock wait`, 'system');
       return;
     }
+    const keyIds = reserved.keyIds;
     compensations.unshift({ name: 'release keys', undo: async () => void (await db.releaseKeys({ orderNo: this.input.orderNo })) });
+    if (reserved.remaining >= 0 && reserved.remaining < (this.input.lowStockThreshold ?? 0)) {
+      await tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${reserved.remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
+    }
 
     try {
       await issuing.issueKeys({ orderNo: this.input.orderNo, keyIds });
@@ -197,10 +202,10 @@ class OrderSaga {
   }
 
   /** Reserves the keys; when short, waits up to RESTOCK_WAIT for imports (woken by `restocked`). */
-  private async reserveWithRestockWait(): Promise<number[] | undefined> {
+  private async reserveWithRestockWait(): Promise<{ keyIds: number[]; remaining: number } | undefined> {
     const request = { orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity };
     let reservation = await db.reserveKeys(request);
-    if (reservation.ok) return reservation.keyIds;
+    if (reservation.ok) return reservation;
     if (this.input.restockWaitMs <= 0) return undefined;
 
     const reason = `waiting for stock: ${reservation.available} of ${this.input.quantity} key(s) available`;
@@ -212,7 +217,7 @@ class OrderSaga {
       const remaining = deadline - Date.now();
       const woke = remaining > 0 && (await condition(() => this.restocks > seen, remaining));
       reservation = await db.reserveKeys(request);
-      if (reservation.ok) return reservation.keyIds;
+      if (reservation.ok) return reservation;
       if (!woke) return undefined;
     }
   }
@@ -343,6 +348,13 @@ class OrderSaga {
   }
 
   private moveTo(status: OrderStatus, note?: string, reason?: string): void {
+    if (status === 'NEEDS_REVIEW' || status === 'REFUNDED') {
+      const event = status === 'NEEDS_REVIEW' ? 'order.needs_review' : 'order.refunded';
+      // Not awaited: starting the notice must never hold up the order.
+      tellOperator({ event, orderNo: this.input.orderNo, detail: reason ?? note ?? status }, `${status.toLowerCase()}-${this.timeline.length}`).catch((error) =>
+        log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: describe(error) }),
+      );
+    }
     this.status = status;
     if (reason !== undefined || !TERMINAL.includes(status)) this.reason = reason;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);

@@ -37,6 +37,8 @@ export interface OrderWorkflowInput {
   paymentPollIntervalMs: number;
   latePaymentPolicy: LatePaymentPolicy;
   restockWaitMs: number;
+  /** Tell the operator when a sale leaves fewer keys than this. */
+  lowStockThreshold?: number;
   start?: OrderStart;
 }
 

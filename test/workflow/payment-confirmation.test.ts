@@ -90,6 +90,7 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     await fetch(order.payUrl);
     await setFaults(order.orderNo, { dropNotifications: true });
     await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 10_000);
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
     await setFaults(order.orderNo, {});
     await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
     const delivered = await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
@@ -104,6 +105,7 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     const order = await placeOrder(stack, sku);
     await fetch(order.payUrl);
     await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 10_000);
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
     await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
     await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
     const refunded = await waitForStatus(stack.db, order.orderNo, 'REFUNDED');
@@ -129,6 +131,7 @@ describe('LATE_PAYMENT_POLICY=refund', () => {
     const order = await placeOrder(stack, sku, 1, 'late@example.com');
     await fetch(order.payUrl);
     await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 10_000);
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
     await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
     const refunded = await waitForStatus(stack.db, order.orderNo, 'REFUNDED');
     expect(refunded.statusReason).toBe('late payment (policy: refund)');

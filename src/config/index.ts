@@ -10,6 +10,10 @@ export interface EpayConfig {
   apiUrl: string;
 }
 
+import type { AlipayConfig } from '../payments/alipay';
+import type { StripeConfig } from '../payments/stripe';
+import type { WechatPayConfig } from '../payments/wechatpay';
+
 export interface Config {
   mode: 'local' | 'production';
   nodeEnv: 'development' | 'production' | 'test';
@@ -30,6 +34,9 @@ export interface Config {
   lowStockThreshold: number;
   searchBuyerEmail: boolean;
   epay?: EpayConfig;
+  alipay?: AlipayConfig;
+  stripe?: StripeConfig;
+  wechatpay?: WechatPayConfig;
   order: {
     paymentDeadlineMs: number;
     paymentPollIntervalMs: number;
@@ -55,6 +62,12 @@ export interface LoadConfigOptions {
   /** Where local mode keeps generated secrets; `.keyflow/` in the project by default. */
   secretsDir?: string;
 }
+
+const CHANNEL_VARIABLES = {
+  Alipay: ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'],
+  Stripe: ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
+  'WeChat Pay': ['WECHATPAY_MCHID', 'WECHATPAY_APPID', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_PUBLIC_KEY', 'WECHATPAY_PLATFORM_SERIAL', 'WECHATPAY_MERCHANT_PRIVATE_KEY', 'WECHATPAY_MERCHANT_SERIAL'],
+} as const;
 
 const PRODUCTION_REQUIRED = ['ADMIN_TOKEN or ADMIN_TOKENS', 'CARD_KEY_ENCRYPTION_KEY', 'PAYLOAD_ENCRYPTION_KEYS', 'PUBLIC_BASE_URL'] as const;
 
@@ -90,6 +103,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       const secrets = loadOrCreateLocalSecrets(options.secretsDir ?? path.join(PROJECT_ROOT, '.keyflow'));
       for (const name of needed) secretValue[name] = secrets.values[name];
       localSecrets = { file: secrets.file, used: needed, createdNow: secrets.created.filter((n) => needed.includes(n)) };
+    }
+  }
+  // A channel is enabled by its variables; a half-configured one is a mistake worth stopping for.
+  for (const [channel, names] of Object.entries(CHANNEL_VARIABLES)) {
+    const given = names.filter((name) => raw[name] !== undefined);
+    if (given.length > 0 && given.length < names.length) {
+      problems.push(`${channel} is half configured: set ${names.filter((n) => !given.includes(n)).join(', ')} too (or unset ${given.join(', ')})`);
     }
   }
   if (raw.OPERATOR_WEBHOOK_URL && !raw.OPERATOR_WEBHOOK_SECRET) problems.push('OPERATOR_WEBHOOK_SECRET is required when OPERATOR_WEBHOOK_URL is set (it signs the webhook)');
@@ -134,6 +154,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     lowStockThreshold: raw.LOW_STOCK_THRESHOLD,
     searchBuyerEmail: raw.SEARCH_BUYER_EMAIL,
     epay: epayPid && epayKey && epayApiUrl ? { pid: epayPid, key: epayKey, apiUrl: epayApiUrl.replace(/\/+$/, '') } : undefined,
+    alipay: raw.ALIPAY_APP_ID && raw.ALIPAY_PRIVATE_KEY && raw.ALIPAY_PUBLIC_KEY
+      ? { appId: raw.ALIPAY_APP_ID, privateKey: raw.ALIPAY_PRIVATE_KEY, alipayPublicKey: raw.ALIPAY_PUBLIC_KEY, gatewayUrl: raw.ALIPAY_GATEWAY_URL }
+      : undefined,
+    stripe: raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
+      ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE.replace(/\/+$/, '') }
+      : undefined,
+    wechatpay: raw.WECHATPAY_MCHID && raw.WECHATPAY_APPID && raw.WECHATPAY_APIV3_KEY && raw.WECHATPAY_PLATFORM_PUBLIC_KEY && raw.WECHATPAY_PLATFORM_SERIAL && raw.WECHATPAY_MERCHANT_PRIVATE_KEY && raw.WECHATPAY_MERCHANT_SERIAL
+      ? {
+          mchid: raw.WECHATPAY_MCHID,
+          appid: raw.WECHATPAY_APPID,
+          apiV3Key: raw.WECHATPAY_APIV3_KEY,
+          platformPublicKey: raw.WECHATPAY_PLATFORM_PUBLIC_KEY,
+          platformSerial: raw.WECHATPAY_PLATFORM_SERIAL,
+          merchantPrivateKey: raw.WECHATPAY_MERCHANT_PRIVATE_KEY,
+          merchantSerial: raw.WECHATPAY_MERCHANT_SERIAL,
+          apiBase: raw.WECHATPAY_API_BASE.replace(/\/+$/, ''),
+        }
+      : undefined,
     order: {
       paymentDeadlineMs: raw.PAYMENT_DEADLINE,
       paymentPollIntervalMs: raw.PAYMENT_POLL_INTERVAL,
@@ -154,7 +192,3 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${name}: ${issue.message}`;
 }
 
-/** Channels a buyer can pick, in a stable order. */
-export function enabledChannels(config: Config): string[] {
-  return config.epay ? ['epay'] : [];
-}

@@ -29,6 +29,9 @@ export interface Config {
   cardKeyEncryptionKey: Buffer;
   payloadEncryptionKeys: Array<{ id: string; key: Buffer }>;
   codecPort: number;
+  /** Required from callers of the codec server when set (always in production). */
+  codecToken?: string;
+  codecAllowedOrigins: string[];
   workerMetricsPort: number;
   operatorWebhook?: { url: string; secret: string };
   lowStockThreshold: number;
@@ -69,7 +72,7 @@ const CHANNEL_VARIABLES = {
   'WeChat Pay': ['WECHATPAY_MCHID', 'WECHATPAY_APPID', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_PUBLIC_KEY', 'WECHATPAY_PLATFORM_SERIAL', 'WECHATPAY_MERCHANT_PRIVATE_KEY', 'WECHATPAY_MERCHANT_SERIAL'],
 } as const;
 
-const PRODUCTION_REQUIRED = ['ADMIN_TOKEN or ADMIN_TOKENS', 'CARD_KEY_ENCRYPTION_KEY', 'PAYLOAD_ENCRYPTION_KEYS', 'PUBLIC_BASE_URL'] as const;
+const PRODUCTION_REQUIRED = ['ADMIN_TOKEN or ADMIN_TOKENS', 'CARD_KEY_ENCRYPTION_KEY', 'PAYLOAD_ENCRYPTION_KEYS', 'PUBLIC_BASE_URL', 'CODEC_TOKEN'] as const;
 
 /** Reads and validates the environment once; everything else receives the result. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
@@ -149,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     cardKeyEncryptionKey: raw.CARD_KEY_ENCRYPTION_KEY ?? parseKey32(secretValue.CARD_KEY_ENCRYPTION_KEY!)!,
     payloadEncryptionKeys: payloadKeys.map(({ name, value }) => ({ id: name, key: parseKey32(value)! })),
     codecPort: raw.CODEC_PORT,
+    codecToken: raw.CODEC_TOKEN,
+    codecAllowedOrigins: (raw.CODEC_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     workerMetricsPort: raw.WORKER_METRICS_PORT,
     operatorWebhook: raw.OPERATOR_WEBHOOK_URL ? { url: raw.OPERATOR_WEBHOOK_URL, secret: raw.OPERATOR_WEBHOOK_SECRET! } : undefined,
     lowStockThreshold: raw.LOW_STOCK_THRESHOLD,

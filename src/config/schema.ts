@@ -94,6 +94,8 @@ export const envSchema = z.object({
   CARD_KEY_ENCRYPTION_KEY: key32('CARD_KEY_ENCRYPTION_KEY').optional(),
   PAYLOAD_ENCRYPTION_KEYS: pairs('PAYLOAD_ENCRYPTION_KEYS', (v) => (parseKey32(v) ? undefined : 'must be 32 bytes as hex or base64')).optional(),
   CODEC_PORT: port.default(8888),
+  CODEC_TOKEN: secret('CODEC_TOKEN').optional(),
+  CODEC_ALLOWED_ORIGINS: z.string().optional(),
   WORKER_METRICS_PORT: port.default(9464),
   OPERATOR_WEBHOOK_URL: url.optional(),
   OPERATOR_WEBHOOK_SECRET: secret('OPERATOR_WEBHOOK_SECRET').optional(),

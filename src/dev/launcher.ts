@@ -44,6 +44,8 @@ async function main() {
       namespace: config.temporal.namespace,
       dbFile: path.join(dataDir, 'temporal.sqlite'),
       stdio: 'inherit',
+      // The Web UI asks Keyflow's codec server to decrypt payloads for the person looking.
+      extraArgs: ['--ui-codec-endpoint', `http://127.0.0.1:${config.codecPort}`],
     });
     devServer.process.once('exit', (code) => {
       if (!shuttingDown) {
@@ -64,6 +66,7 @@ async function main() {
   const src = path.join(PROJECT_ROOT, 'src');
   const localSandbox = config.epay?.apiUrl === `http://127.0.0.1:${config.sandboxPort}`;
   if (localSandbox) supervisor.start({ name: 'sandbox', entry: path.join(src, 'sandbox', 'main.ts') });
+  supervisor.start({ name: 'codec', entry: path.join(src, 'codec-server', 'main.ts') });
   supervisor.start({ name: 'worker', entry: path.join(src, 'worker', 'main.ts') });
   supervisor.start({ name: 'api', entry: path.join(src, 'api', 'main.ts') });
 

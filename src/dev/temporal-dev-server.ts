@@ -36,6 +36,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     '--ui-port', String(options.uiPort),
     '--namespace', options.namespace,
     '--log-level', 'warn',
+    '--ui-disable-news-fetch',
     ...searchAttributeFlags(),
     ...(options.extraArgs ?? []),
   ];

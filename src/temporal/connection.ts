@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { DependencyError } from '../db/errors';
+import { dataConverterFor } from './encryption-codec';
 
 export const TEMPORAL_HINT =
   'Run `npm start` (it starts a Temporal dev server), start one with `.venv/bin/temporal server start-dev`, or set TEMPORAL_ADDRESS to a running cluster.';
@@ -14,6 +15,10 @@ export async function openTemporalConnection(config: Config): Promise<Connection
 }
 
 export async function connectTemporal(config: Config): Promise<Client> {
-  const connection = await openTemporalConnection(config);
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return temporalClient(config, await openTemporalConnection(config));
+}
+
+/** Every client Keyflow makes encrypts payloads with the configured keys. */
+export function temporalClient(config: Config, connection: Connection): Client {
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config.payloadEncryptionKeys) });
 }

@@ -3,8 +3,9 @@ import type { Config } from '../config';
 import { createDb } from '../db/client';
 import { pingDatabase } from '../db/database';
 import { DependencyError } from '../db/errors';
-import { TEMPORAL_HINT, openTemporalConnection } from '../temporal/connection';
-import { Client } from '@temporalio/client';
+import { TEMPORAL_HINT, openTemporalConnection, temporalClient } from '../temporal/connection';
+import type { Client } from '@temporalio/client';
+import { dataConverterFor } from '../temporal/encryption-codec';
 import { createLogger } from '../logging';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createChannelRegistry } from '../payments/registry';
@@ -43,12 +44,13 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     throw new DependencyError('Temporal', config.temporal.address, TEMPORAL_HINT, error);
   }
   const clientConnection = await openTemporalConnection(config);
-  const deps = createActivityDeps(config, new Client({ connection: clientConnection, namespace: config.temporal.namespace }));
+  const deps = createActivityDeps(config, temporalClient(config, clientConnection));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
+    dataConverter: dataConverterFor(config.payloadEncryptionKeys),
     ...(await workflowSource()),
     ...overrides,
   });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
+import { temporalClient } from '../../src/temporal/connection';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/client';
@@ -68,7 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const api = await startApiServer(config, { logger: createLogger('api', 'silent') });
   const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = temporalClient(config, connection);
   const db = createDb(config.databaseUrl, { max: 4 });
 
   let worker: Worker | undefined;

@@ -45,7 +45,7 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).emailedAt).not.toBeNull();
   });
 
-  it('keeps card-key plaintext out of the workflow history', async () => {
+  it('keeps card-key plaintext out of the workflow history, and every payload encrypted', async () => {
     const sku = uniqueSku();
     await createSkuWithKeys(stack, sku, ['PLAINTEXT-SECRET-777']);
     const order = await placeOrder(stack, sku);
@@ -55,8 +55,18 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     await handle.result();
     const history = await handle.fetchHistory();
     const raw = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
-    expect(raw).toContain(order.orderNo);
     expect(raw).not.toContain('PLAINTEXT-SECRET-777');
+    const payloads: Array<{ metadata?: Record<string, Uint8Array> }> = [];
+    const collect = (value: unknown): void => {
+      if (!value || typeof value !== 'object') return;
+      if (Array.isArray(value)) return value.forEach(collect);
+      const record = value as Record<string, unknown>;
+      if (Array.isArray(record.payloads)) payloads.push(...(record.payloads as typeof payloads));
+      Object.entries(record).forEach(([key, child]) => key !== 'searchAttributes' && collect(child));
+    };
+    collect(history.events);
+    expect(payloads.length).toBeGreaterThan(5);
+    for (const payload of payloads) expect(Buffer.from(payload.metadata!.encoding).toString()).toBe('binary/encrypted');
   });
 
   it('expires an unpaid order at the deadline', async () => {

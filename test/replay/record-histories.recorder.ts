@@ -1,0 +1,116 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createHash } from 'node:crypto';
+import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { TEST_EPAY, uniqueSku } from '../support/config';
+import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
+import { paymentReceivedSignal } from '../../src/workflows/order-messages';
+
+const OUT = path.join(__dirname, 'histories');
+
+describe('record workflow histories for the replay corpus', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { PAYLOAD_ENCRYPTION_KEYS: `${REPLAY_KEY_ID}=${REPLAY_KEY_HEX}`, PAYMENT_DEADLINE: '2s', PAYMENT_POLL_INTERVAL: '0', RESTOCK_WAIT: '2s' } });
+  });
+  afterAll(() => stack.stop());
+
+  async function save(name: string, workflowId: string) {
+    const handle = stack.temporal.workflow.getHandle(workflowId);
+    await handle.result().catch(() => undefined);
+    const history = await handle.fetchHistory();
+    writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history) + '\n');
+    // Child workflow ids derive from the workflow id, so replay needs the original one.
+    const indexFile = path.join(OUT, 'workflow-ids.json');
+    const index = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, 'utf8')) : {};
+    index[name] = workflowId;
+    writeFileSync(indexFile, JSON.stringify(index, Object.keys(index).sort(), 2) + '\n');
+  }
+
+  async function fresh(keys = 1) {
+    const sku = uniqueSku('replay');
+    await createSkuWithKeys(stack, sku, Array.from({ length: keys }, (_, i) => `REPLAY-${sku}-${i}`));
+    return sku;
+  }
+
+  it('delivered', async () => {
+    const order = await placeOrder(stack, await fresh());
+    await payInSandbox(stack, order);
+    await save('delivered', `order-${order.orderNo}`);
+  });
+
+  it('expired (polling off)', async () => {
+    const order = await placeOrder(stack, await fresh());
+    await save('expired', `order-${order.orderNo}`);
+  });
+
+  it('duplicate payment', async () => {
+    const order = await placeOrder(stack, await fresh(2));
+    const handle = stack.temporal.workflow.getHandle(`order-${order.orderNo}`);
+    const report = { channel: 'epay', tradeNo: 'T-REPLAY-DUP', amountCents: order.amountCents, currency: 'CNY', source: 'callback' as const };
+    await Promise.all([handle.signal(paymentReceivedSignal, report), handle.signal(paymentReceivedSignal, report), handle.signal(paymentReceivedSignal, { ...report, tradeNo: 'T-REPLAY-DUP-2' })]);
+    await save('duplicate-payment', `order-${order.orderNo}`);
+  });
+
+  it('amount mismatch → NEEDS_REVIEW → staff refund', async () => {
+    const order = await placeOrder(stack, await fresh());
+    const fields: Record<string, string> = { pid: TEST_EPAY.pid, trade_no: `T-${order.orderNo}`, out_trade_no: order.orderNo, type: 'alipay', name: 'x', money: '0.01', trade_status: 'TRADE_SUCCESS' };
+    fields.sign = createHash('md5').update(Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&') + TEST_EPAY.key).digest('hex');
+    await fetch(order.payUrl);
+    await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
+    await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW');
+    // The sandbox holds no paid trade at 0.01, so the refund is refused: the order stays in review.
+    await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: { note: 'wrong amount' } });
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).terminate('recording ends here');
+    await save('needs-review-refund-refused', `order-${order.orderNo}`);
+  });
+
+  it('out of stock → restock wait → refund', async () => {
+    const sku = await fresh();
+    const order = await placeOrder(stack, sku);
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await payInSandbox(stack, order);
+    await save('out-of-stock-refunded', `order-${order.orderNo}`);
+  });
+
+  it('restocked in time', async () => {
+    const sku = await fresh();
+    const order = await placeOrder(stack, sku);
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'AWAITING_STOCK');
+    await createSkuWithKeys(stack, sku, [`REPLAY-${sku}-restock`]);
+    await save('restocked-delivered', `order-${order.orderNo}`);
+  });
+
+  it('cancelled by the buyer', async () => {
+    const order = await placeOrder(stack, await fresh());
+    await request('POST', `${stack.api.url}/api/orders/${order.orderNo}/cancel`, { headers: { Authorization: `Bearer ${order.accessToken}` } });
+    await save('cancelled', `order-${order.orderNo}`);
+  });
+
+  it('late payment after expiry (follow-up run)', async () => {
+    const order = await placeOrder(stack, await fresh());
+    await fetch(order.payUrl);
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
+    const late = await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await save('late-payment-delivered', late.workflowId!);
+  });
+
+  it('staff refund of a delivered order (follow-up run)', async () => {
+    const order = await placeOrder(stack, await fresh());
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: { note: 'recorded' } });
+    await save('support-refund-delivered', refunded.body.workflowId);
+  });
+
+  it('reconciliation', async () => {
+    const id = `reconcile-replay-${Date.now()}`;
+    await stack.temporal.workflow.execute('reconcileWorkflow', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ createdGraceMs: 3_600_000, deliverySlaMs: 3_600_000, pageSize: 100 }] });
+    await save('reconcile', id);
+  });
+});

@@ -5,6 +5,7 @@ import {
   CancellationScope,
   condition,
   log,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -32,6 +33,9 @@ import type { ActionRequest, OrderResult, OrderView, OrderWorkflowInput, Payment
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderResult> {
   return new OrderSaga(input).run();
 }
+
+/** Patch ids: keep each until no running or replayed history predates it (see docs/versioning.md). */
+export const FINAL_POLL_AT_DEADLINE = 'final-poll-at-deadline';
 
 const TERMINAL: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 
@@ -102,6 +106,9 @@ class OrderSaga {
       if (await condition(() => this.payment !== undefined || this.cancelRequest !== undefined, wait)) break;
       if (pollEvery > 0 && Date.now() < deadline) await this.pollChannel();
     }
+    // Versioned change: one last look at the channel before giving up, so a payment whose
+    // callback was lost at the deadline is delivered now instead of being settled as late.
+    if (!this.payment && !this.cancelRequest && patched(FINAL_POLL_AT_DEADLINE)) await this.pollChannel();
     return this.cancelRequest ? undefined : this.payment;
   }
 

@@ -9,6 +9,6 @@ const REDACT = [
   'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization', 'cardKeys', '*.cardKeys',
 ];
 
-export function createLogger(name: string, level = 'info'): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } });
+export function createLogger(name: string, level = 'info', destination?: pino.DestinationStream): Logger {
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
 }

@@ -5,6 +5,7 @@ import { reportPayment } from '../orders/report-payment';
 import { startOrderRun } from '../orders/order-runs';
 import { orderWorkflowId } from '../orders/workflow-ids';
 import type { Prisma } from '../generated/prisma/client';
+import { metrics } from '../observability/metrics';
 
 export interface Finding {
   kind: 'inbox-unsignalled' | 'created-orphan' | 'awaiting-without-workflow' | 'paid-not-delivered' | 'unknown-paid-trade' | 'unrecorded-paid-trade';
@@ -49,6 +50,7 @@ export function createReconciliationActivities(deps: ActivityDeps) {
     },
 
     async finishReconciliationRun({ runId, checked, findings }: { runId: number; checked: number; findings: Finding[] }): Promise<void> {
+      for (const f of findings) metrics.reconciliationFindings.inc({ kind: f.kind, repaired: String(f.repaired) });
       await db.reconciliationRun.update({
         where: { id: runId },
         data: { finishedAt: clock(), checked, repaired: findings.filter((f) => f.repaired).length, findings: findings as unknown as Prisma.InputJsonValue },

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { transitionOrder } from '../db/order-transition';
 import { ChannelRequestError } from '../payments/channel';
+import { metrics } from '../observability/metrics';
 
 export const REFUND_REFUSED = 'RefundRefused';
 
@@ -50,6 +51,7 @@ export function createRefundActivities({ db, channels, clock }: ActivityDeps) {
           throw error;
         }
       }
+      metrics.refunds.inc({ channel: payment.channel, outcome: result.outcome });
       if (result.outcome === 'refused') {
         await db.refund.update({ where: { idempotencyKey }, data: { status: 'REFUSED' } });
         throw ApplicationFailure.nonRetryable(result.reason, REFUND_REFUSED);

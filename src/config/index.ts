@@ -33,6 +33,7 @@ export interface Config {
   codecToken?: string;
   codecAllowedOrigins: string[];
   workerMetricsPort: number;
+  sdkMetricsPort: number;
   operatorWebhook?: { url: string; secret: string };
   lowStockThreshold: number;
   searchBuyerEmail: boolean;
@@ -155,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     codecToken: raw.CODEC_TOKEN,
     codecAllowedOrigins: (raw.CODEC_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     workerMetricsPort: raw.WORKER_METRICS_PORT,
+    sdkMetricsPort: raw.TEMPORAL_SDK_METRICS_PORT,
     operatorWebhook: raw.OPERATOR_WEBHOOK_URL ? { url: raw.OPERATOR_WEBHOOK_URL, secret: raw.OPERATOR_WEBHOOK_SECRET! } : undefined,
     lowStockThreshold: raw.LOW_STOCK_THRESHOLD,
     searchBuyerEmail: raw.SEARCH_BUYER_EMAIL,

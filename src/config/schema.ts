@@ -97,6 +97,7 @@ export const envSchema = z.object({
   CODEC_TOKEN: secret('CODEC_TOKEN').optional(),
   CODEC_ALLOWED_ORIGINS: z.string().optional(),
   WORKER_METRICS_PORT: port.default(9464),
+  TEMPORAL_SDK_METRICS_PORT: port.default(9465),
   OPERATOR_WEBHOOK_URL: url.optional(),
   OPERATOR_WEBHOOK_SECRET: secret('OPERATOR_WEBHOOK_SECRET').optional(),
   LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),

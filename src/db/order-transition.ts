@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderStatus } from '../domain/order-status';
 import type { Prisma } from '../generated/prisma/client';
+import { FINAL_STATES, metrics } from '../observability/metrics';
 
 type Tx = Prisma.TransactionClient;
 
@@ -37,5 +38,21 @@ export async function transitionOrder(tx: Tx, t: Transition): Promise<boolean> {
   await tx.orderEvent.create({
     data: { orderNo: t.orderNo, type: t.type, actor: t.actor, message: t.message ?? t.reason ?? null, createdAt: t.at },
   });
+  await observeTransition(tx, t);
   return true;
+}
+
+async function observeTransition(tx: Tx, t: Transition): Promise<void> {
+  if (t.to !== 'PAID' && t.to !== 'DELIVERED' && !FINAL_STATES.has(t.to)) return;
+  const order = await tx.order.findUniqueOrThrow({ where: { orderNo: t.orderNo }, select: { channel: true, createdAt: true, paidAt: true } });
+  const seconds = (from: Date | null) => (from ? Math.max(0, t.at.getTime() - from.getTime()) / 1000 : undefined);
+  if (t.to === 'PAID') {
+    const s = seconds(order.createdAt);
+    if (s !== undefined) metrics.createdToPaidSeconds.observe({ channel: order.channel }, s);
+  }
+  if (t.to === 'DELIVERED') {
+    const s = seconds(order.paidAt);
+    if (s !== undefined) metrics.paidToDeliveredSeconds.observe({ channel: order.channel }, s);
+  }
+  if (FINAL_STATES.has(t.to)) metrics.ordersFinal.inc({ state: t.to, channel: order.channel });
 }

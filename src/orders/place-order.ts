@@ -9,6 +9,7 @@ import { Prisma } from '../generated/prisma/client';
 import { notifyUrl, orderPageUrl } from '../api/links';
 import { newOrderNo } from './order-number';
 import { normaliseEmail, startOrderRun } from './order-runs';
+import { metrics } from '../observability/metrics';
 
 export interface PlaceOrderRequest {
   sku: string;
@@ -134,8 +135,10 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
       db.order.updateMany({ where: { orderNo: order.orderNo, status: 'CREATED' }, data: { status: 'FAILED', statusReason: 'workflow could not be started' } }),
       db.orderEvent.create({ data: { orderNo: order.orderNo, type: 'FAILED', actor: 'system', message: 'workflow could not be started' } }),
     ]);
+    metrics.ordersCreated.inc({ channel: order.channel, result: 'failed' });
     throw new PlaceOrderError('unavailable', `order processing is unavailable right now (${describe(error)}); no payment was requested`);
   }
+  metrics.ordersCreated.inc({ channel: order.channel, result: 'started' });
   // The workflow may already have seen a payment (a very fast callback); only CREATED moves here.
   await db.$transaction([
     db.order.updateMany({ where: { orderNo: order.orderNo, status: 'CREATED' }, data: { status: 'AWAITING_PAYMENT' } }),

@@ -1,11 +1,20 @@
 import { loadConfig } from '../config';
 import { reportFatal } from '../cli';
 import { createOrderWorker } from './worker';
+import { createLogger } from '../logging';
+import { installSdkRuntime } from '../observability/sdk-runtime';
+import { startMetricsServer } from '../observability/metrics-server';
+import { primeMetrics } from '../observability/metrics';
+import { createChannelRegistry } from '../payments/registry';
 import { connectTemporal } from '../temporal/connection';
 import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
 
 async function main() {
   const config = loadConfig();
+  const logger = createLogger('worker', config.logLevel);
+  installSdkRuntime(logger, config.sdkMetricsPort);
+  primeMetrics([...createChannelRegistry(config).keys()]);
+  const metricsServer = await startMetricsServer(config.workerMetricsPort);
   const { worker, close } = await createOrderWorker(config);
   const client = await connectTemporal(config);
   const schedule = await ensureReconcileSchedule(client, config);
@@ -13,8 +22,10 @@ async function main() {
   console.log(`reconciliation schedule ${schedule}: every ${config.reconcileIntervalMs / 1000}s`);
   console.log(`Keyflow worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
+  console.log(`worker metrics on :${config.workerMetricsPort}/metrics, SDK metrics on :${config.sdkMetricsPort}/metrics`);
   await worker.run();
   await close();
+  metricsServer.close();
 }
 
 main().catch((error) => {

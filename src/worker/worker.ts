@@ -6,6 +6,7 @@ import { DependencyError } from '../db/errors';
 import { TEMPORAL_HINT, openTemporalConnection, temporalClient } from '../temporal/connection';
 import type { Client } from '@temporalio/client';
 import { dataConverterFor } from '../temporal/encryption-codec';
+import { ActivityMetricsInterceptor } from '../observability/activity-metrics-interceptor';
 import { createLogger } from '../logging';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createChannelRegistry } from '../payments/registry';
@@ -51,6 +52,7 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
     dataConverter: dataConverterFor(config.payloadEncryptionKeys),
+    interceptors: { activity: [(ctx) => ({ inbound: new ActivityMetricsInterceptor(ctx) })] },
     ...(await workflowSource()),
     ...overrides,
   });

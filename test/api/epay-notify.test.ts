@@ -175,3 +175,31 @@ describe('a verified payment for an order whose workflow has closed', () => {
     expect(relay.latePayments).toBe(0);
   });
 });
+
+describe('/metrics', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('counts callbacks, times acknowledgements and deliveries, and shows what waits', async () => {
+    const sku = uniqueSku('metrics');
+    await createSkuWithKeys(stack, sku, ['M-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    await fetch(order.payUrl);
+    await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await request('GET', `${stack.api.url}/api/payments/epay/notify?pid=1&sign=x`);
+    const text = (await request('GET', `${stack.api.url}/metrics`)).text;
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/^keyflow_callbacks_total\{channel="epay",verdict="verified"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^keyflow_callbacks_total\{channel="epay",verdict="rejected"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^keyflow_callback_ack_seconds_count\{channel="epay",outcome="signalled"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^keyflow_order_paid_to_delivered_seconds_count\{channel="epay"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^keyflow_orders_final_total\{state="DELIVERED",channel="epay"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^keyflow_activity_duration_seconds_count\{activity="issueKeys",result="ok"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^keyflow_orders_awaiting_payment \d+/m);
+    expect(text).not.toContain('M-1');
+  });
+});

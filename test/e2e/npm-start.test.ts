@@ -7,6 +7,23 @@ import { PROJECT_ROOT } from '../../src/paths';
 import { dropDatabase } from '../../src/db/database';
 import { freePort } from '../support/free-port';
 import { waitFor } from '../support/stack';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+/** Metric names in deploy/: alert and recording rule expressions, dashboard targets. */
+function metricsUsedByDeploy(): Set<string> {
+  const rules = parse(readFileSync(path.join(PROJECT_ROOT, 'deploy/prometheus/alerts.yml'), 'utf8'));
+  const dashboard = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'deploy/grafana/keyflow-dashboard.json'), 'utf8'));
+  const expressions = [
+    ...rules.groups.flatMap((g: { rules: Array<{ expr: string }> }) => g.rules.map((r) => r.expr)),
+    ...dashboard.panels.flatMap((p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr)),
+  ];
+  const names = new Set<string>();
+  for (const expr of expressions) {
+    for (const [name] of expr.matchAll(/\b(?:keyflow|temporal)_[a-z0-9_]+/g)) names.add(name);
+  }
+  return names;
+}
 
 function run(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,7 +53,7 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
   const databaseUrl = url.toString();
 
   beforeAll(async () => {
-    for (const name of ['api', 'sandbox', 'smtp', 'temporal', 'ui']) ports[name] = await freePort();
+    for (const name of ['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'workerMetrics', 'sdkMetrics']) ports[name] = await freePort();
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -47,6 +64,9 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
       SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
       TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
       TEMPORAL_UI_PORT: String(ports.ui),
+      CODEC_PORT: String(ports.codec),
+      WORKER_METRICS_PORT: String(ports.workerMetrics),
+      TEMPORAL_SDK_METRICS_PORT: String(ports.sdkMetrics),
       KEYFLOW_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'keyflow-e2e-')),
       ADMIN_TOKEN: 'e2e-admin-token-0123456789',
       CARD_KEY_ENCRYPTION_KEY: '33'.repeat(32),
@@ -94,10 +114,25 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
     expect(ui.status).toBe(200);
   }, 90_000);
 
+  it('exports every metric the alert rules and the dashboard use', async () => {
+    const scrape = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    const exported = [await scrape(ports.api), await scrape(ports.workerMetrics), await scrape(ports.sdkMetrics)].join('\n');
+    const names = new Set([...exported.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]));
+    const used = metricsUsedByDeploy();
+    expect(used.size).toBeGreaterThan(10);
+    const missing = [...used].filter((name) => !names.has(name));
+    expect(missing).toEqual([]);
+  });
+
+  it('serves the codec server for the Web UI on loopback', async () => {
+    const response = await fetch(`http://127.0.0.1:${ports.codec}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payloads: [] }) });
+    expect(response.status).toBe(200);
+  });
+
   it('stops every process on Ctrl-C', async () => {
     launcher.kill('SIGINT');
     const code = await new Promise((resolve) => launcher.once('exit', resolve));
     expect(code).toBe(0);
-    for (const port of [ports.api, ports.sandbox, ports.smtp, ports.temporal]) expect(await portOpen(port)).toBe(false);
+    for (const port of [ports.api, ports.sandbox, ports.smtp, ports.temporal, ports.codec, ports.workerMetrics]) expect(await portOpen(port)).toBe(false);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { receiveNotification } from '../../payments/inbox';
+import { metrics } from '../../observability/metrics';
 
 /** `/api/payments/<channel>/notify`: raw bytes in, the channel's own acknowledgement out. */
 export function paymentRoutes(deps: ApiDeps): Router {
@@ -16,13 +17,16 @@ export function paymentRoutes(deps: ApiDeps): Router {
     for (const [name, value] of Object.entries(req.query)) {
       if (typeof value === 'string') query[name] = value;
     }
-    const { reply } = await receiveNotification(deps, channel, {
+    const stop = metrics.callbackAckSeconds.startTimer({ channel: channel.name });
+    const { reply, outcome } = await receiveNotification(deps, channel, {
       method: req.method,
       query,
       headers: req.headers as Record<string, string | undefined>,
       rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     });
     res.status(reply.status).type(reply.contentType).send(reply.body);
+    stop({ outcome });
+    metrics.callbacks.inc({ channel: channel.name, verdict: outcome === 'rejected' ? 'rejected' : outcome === 'not-stored' ? 'not-stored' : 'verified' });
   });
   return router;
 }

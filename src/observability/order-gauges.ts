@@ -1,0 +1,21 @@
+import client from 'prom-client';
+import type { Db } from '../db/client';
+import { registry } from './metrics';
+
+/** Orders waiting right now, read from the database at scrape time (served by the API). */
+export function registerOrderGauges(db: Db): void {
+  const gauge = (name: string, help: string, status: 'AWAITING_PAYMENT' | 'AWAITING_STOCK' | 'PAID' | 'NEEDS_REVIEW') =>
+    new client.Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(await db.order.count({ where: { status } }));
+      },
+    });
+  if (registry.getSingleMetric('keyflow_orders_awaiting_payment')) return;
+  gauge('keyflow_orders_awaiting_payment', 'Orders waiting for the buyer to pay', 'AWAITING_PAYMENT');
+  gauge('keyflow_orders_awaiting_stock', 'Paid orders waiting for a key import', 'AWAITING_STOCK');
+  gauge('keyflow_orders_awaiting_delivery', 'Paid orders not yet delivered', 'PAID');
+  gauge('keyflow_orders_needs_review', 'Orders waiting for staff', 'NEEDS_REVIEW');
+}

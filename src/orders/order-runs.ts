@@ -82,6 +82,7 @@ export async function startOrderRun(deps: OrderRunDeps, order: Order, skuName: s
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: new TypedSearchAttributes(attributes),
         staticSummary: summary,
+        staticDetails: `**Order ${order.orderNo}**\n\n${order.quantity} × ${skuName} (${order.sku}) · ${order.amountCents / 100} ${order.currency} · ${order.channel}\n\nCreated ${order.createdAt.toISOString()}`,
       }),
     );
   } catch (error) {

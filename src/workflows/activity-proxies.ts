@@ -1,35 +1,66 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+
+type Args = Record<string, any>;
+
+// One line per activity for the Web UI's timeline, from the call's own arguments (no secrets: ids only).
+const SUMMARIES: Partial<Record<keyof Activities, (a: Args) => string>> = {
+  recordPayment: (a) => `record ${a.payment.channel} payment ${a.payment.tradeNo} (${a.payment.source})${a.reviewReason ? ' for review' : ''}`,
+  reserveKeys: (a) => `reserve ${a.quantity} × ${a.sku}`,
+  issueKeys: (a) => `issue key ids ${a.keyIds.join(', ')}`,
+  releaseKeys: () => 'release reserved keys',
+  refundOrder: (a) => `refund: ${a.reason}`,
+  sendBuyerEmail: (a) => `email the buyer (${a.kind})`,
+  queryPayment: (a) => `ask ${a.channel} whether it was paid`,
+  expireOrder: () => 'close the trade and expire',
+  cancelOrder: (a) => `cancel (by ${a.actor})`,
+  markNeedsReview: (a) => `needs review: ${a.reason}`,
+  markAwaitingStock: (a) => a.reason,
+  recordAction: (a) => `${a.type} by ${a.actor}`,
+};
+
+/** proxyActivities, with a per-call summary for the Web UI. */
+function summarised(options: ActivityOptions): Activities {
+  return new Proxy({} as Activities, {
+    get(_target, name: string) {
+      return (args: Args) => {
+        const summary = SUMMARIES[name as keyof Activities]?.(args);
+        const proxy = proxyActivities<Activities>(summary ? { ...options, summary: summary.slice(0, 200) } : options) as unknown as Record<string, (a: Args) => unknown>;
+        return proxy[name](args);
+      };
+    },
+  });
+}
 
 // Timeouts are deliberate (README "Activity timeouts"): a hung call is cut off well before a buyer
 // would notice, and retries back off so an outage is not hammered.
 
 /** Short database steps: seconds each, retried until the database answers (it is ours to fix). */
-export const db = proxyActivities<Activities>({
+export const db = summarised({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidOrderTransition', 'OrderNotFound'] },
 });
 
 /** Issuing keys: a few quick tries, then the saga compensates (release, refund). */
-export const issuing = proxyActivities<Activities>({
+export const issuing = summarised({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });
 
 /** One look at the channel's query API; a failure just waits for the next poll. */
-export const poll = proxyActivities<Activities>({
+export const poll = summarised({
   startToCloseTimeout: '15s',
   retry: { maximumAttempts: 1 },
 });
 
 /** Refunds: bounded retries when the channel keeps failing, none when it says no for good. */
-export const refunds = proxyActivities<Activities>({
+export const refunds = summarised({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: ['RefundRefused', 'NothingToRefund', 'ChannelDisabled'] },
 });
 
 /** Mail may be down for a long time: keep trying, at most 5 minutes apart. Never blocks delivery. */
-export const mail = proxyActivities<Activities>({
+export const mail = summarised({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 });

@@ -6,6 +6,7 @@ import {
   condition,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -365,6 +366,8 @@ class OrderSaga {
     this.status = status;
     if (reason !== undefined || !TERMINAL.includes(status)) this.reason = reason;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    // What the Web UI shows as the order's current state, beside the static summary set at start.
+    setCurrentDetails(`**${status}** · ${this.input.orderNo} · ${this.input.quantity} × ${this.input.skuName} · ${this.input.channel}${this.reason ? `\n\n${this.reason}` : ''}`);
     this.note(note);
   }
 

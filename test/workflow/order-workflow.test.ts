@@ -40,6 +40,9 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
 
     const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
     expect(await handle.result()).toEqual({ status: 'DELIVERED' });
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe(`${order.orderNo} · 2 × Test ${sku} · epay`);
+    expect(await description.staticDetails()).toContain(`2 × Test ${sku} (${sku}) · 20 CNY · epay`);
     const view = await handle.query(statusQuery);
     expect(view.timeline.map((t) => t.status)).toEqual(['AWAITING_PAYMENT', 'PAID', 'DELIVERED']);
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).emailedAt).not.toBeNull();

@@ -156,6 +156,19 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
     res.json({ tradeNo: trade.tradeNo, status: trade.status, acknowledged, returnUrl: returnUrlFor(trade, merchant.key) });
   });
 
+  // Every trade with its notification attempts (benchmarks and chaos read this after a run).
+  app.get('/api/trades', (_req, res) => res.json(trades.all()));
+
+  app.put('/api/mail-faults', express.json(), (req, res) => {
+    const body = req.body as { delayMs?: unknown; down?: unknown };
+    if (!mailbox) return res.status(404).json({ error: 'no_mailbox' });
+    if ((body.delayMs !== undefined && (typeof body.delayMs !== 'number' || body.delayMs < 0 || body.delayMs > 60_000)) || (body.down !== undefined && typeof body.down !== 'boolean')) {
+      return res.status(400).json({ error: 'invalid_faults', message: 'expected { delayMs?: 0..60000, down?: boolean }' });
+    }
+    mailbox.setFaults({ delayMs: body.delayMs as number | undefined, down: body.down as boolean | undefined });
+    res.json(mailbox.faults());
+  });
+
   app.get('/api/trades/:outTradeNo', (req, res) => {
     const trade = trades.get(req.params.outTradeNo);
     if (!trade) return res.status(404).json({ error: 'not_found', message: 'no such trade' });

@@ -42,9 +42,10 @@ export class Notifier {
     const params = notifyParams(trade, this.key);
     if (faults.corruptSignature) params.sign = params.sign.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     const url = `${trade.notifyUrl}${trade.notifyUrl.includes('?') ? '&' : '?'}${new URLSearchParams(params)}`;
+    const started = performance.now();
     const copies = await Promise.all(Array.from({ length: faults.duplicateNotifications ?? 1 }, () => this.deliver(url)));
     const acknowledged = copies.some((c) => c.acknowledged);
-    trade.notifications.push({ attempt, at: new Date().toISOString(), result: copies.map((c) => c.result).join(' | '), acknowledged });
+    trade.notifications.push({ attempt, at: new Date().toISOString(), result: copies.map((c) => c.result).join(' | '), acknowledged, ms: Math.round((performance.now() - started) * 10) / 10 });
     return acknowledged;
   }
 

@@ -11,8 +11,17 @@ export interface ReceivedMail {
   receivedAt: string;
 }
 
+export interface MailFaults {
+  /** Each message is accepted only after this delay (a slow notifier). */
+  delayMs?: number;
+  /** Connections are refused (the notifier is down). */
+  down?: boolean;
+}
+
 export interface SmtpSink {
   port: number;
+  setFaults(faults: MailFaults): void;
+  faults(): MailFaults;
   /** Newest first. */
   messages(): ReceivedMail[];
   close(): Promise<void>;
@@ -23,14 +32,20 @@ const MAX_KEPT = 1000;
 /** A real SMTP server (smtp-server) that accepts any mail on loopback and keeps it for the mailbox. */
 export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
+  let faults: MailFaults = {};
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: 1024 * 1024,
+    onConnect(_session, callback) {
+      if (faults.down) return callback(Object.assign(new Error('mail service down (sandbox fault switch)'), { responseCode: 421 }));
+      callback();
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
+          if (faults.delayMs) await new Promise((r) => setTimeout(r, faults.delayMs));
           const to = session.envelope.rcptTo.map((r) => r.address).join(', ');
           received.unshift({
             to,
@@ -53,6 +68,8 @@ export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<S
   return {
     port: (server.server.address() as AddressInfo).port,
     messages: () => [...received],
+    setFaults: (next) => void (faults = next),
+    faults: () => faults,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -8,6 +8,8 @@ export interface NotificationAttempt {
   /** HTTP status and the first bytes of the shop's answer, or the network error. */
   result: string;
   acknowledged: boolean;
+  /** How long the shop took to answer this attempt. */
+  ms?: number;
 }
 
 export interface Trade {
@@ -67,6 +69,10 @@ export class TradeBook {
     trade.refundedAt = new Date().toISOString();
     trade.refundNo = `R${trade.tradeNo}`;
     return { ok: true, refundNo: trade.refundNo };
+  }
+
+  all(): Trade[] {
+    return [...this.byOutTradeNo.values()];
   }
 
   /** Paid (or since refunded) trades, newest first, for reconciliation. */

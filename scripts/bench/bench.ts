@@ -1,0 +1,283 @@
+// `npm run bench`: Keyflow (pipeline A) and the synchronous baseline (pipeline B) under the same
+// load, one after the other, on this machine. Starts its own stack (the `npm start` launcher on free
+// ports and a fresh database) and the baseline process; a separate process generates the load.
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createDb, type Db } from '../../src/db/client';
+import { dropDatabase } from '../../src/db/database';
+import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
+
+type Pipeline = 'keyflow' | 'sync-baseline';
+const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const { values: flags } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '20' },
+    scenario: { type: 'string', multiple: true },
+    'burst-seconds': { type: 'string', default: '10' },
+    'down-seconds': { type: 'string', default: '20' },
+    'race-buyers': { type: 'string', default: '1000' },
+    'race-keys': { type: 'string', default: '100' },
+    out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
+    'no-chart': { type: 'boolean', default: false },
+  },
+});
+const RATE = Number(flags.rate);
+const DURATION = Number(flags.duration);
+const scenarios = (flags.scenario?.length ? flags.scenario : [...SCENARIOS]) as Scenario[];
+
+interface Stats { p50: number; p95: number; p99: number; max: number }
+interface Row {
+  scenario: Scenario;
+  pipeline: Pipeline;
+  orders: number;
+  ordersPerSec: number;
+  ackMs: Stats;
+  deliveredMs: Stats;
+  delivered: number;
+  errors: number;
+  soldKeys?: number;
+  processes: Record<string, { cpuSeconds: number; maxRssMb: number }>;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+function stats(values: number[]): Stats {
+  if (values.length === 0) return { p50: NaN, p95: NaN, p99: NaN, max: NaN };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]) };
+}
+
+/** CPU seconds and RSS of the stack's processes, grouped by role, from ps. */
+function sampleProcesses(): Map<string, { cpu: number; rss: number }> {
+  const out = execFileSync('ps', ['-eo', 'pid,rss,times,args', '--no-headers'], { encoding: 'utf8' });
+  const roles: Array<[string, RegExp]> = [
+    ['worker', /worker\/main\.ts/], ['api', /api\/main\.ts/], ['sandbox', /sandbox\/main\.ts/], ['baseline', /baseline\/main\.ts/],
+    ['temporal', /temporal server start-dev/], ['load', /bench\/load\.ts/], ['postgres', /^postgres/],
+  ];
+  const totals = new Map<string, { cpu: number; rss: number }>();
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const role = roles.find(([, re]) => re.test(m[4]))?.[0];
+    if (!role) continue;
+    const t = totals.get(role) ?? { cpu: 0, rss: 0 };
+    t.cpu += Number(m[3]);
+    t.rss += Number(m[2]) / 1024;
+    totals.set(role, t);
+  }
+  return totals;
+}
+
+async function waitForText(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {
+  let seen = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}":\n${seen.slice(-3000)}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      seen += d;
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before "${text}":\n${seen.slice(-3000)}`)));
+  });
+}
+
+const tsx = (entry: string, env: NodeJS.ProcessEnv) =>
+  spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+
+async function main() {
+  const ports = Object.fromEntries(await Promise.all(['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'].map(async (n) => [n, await freePort()])));
+  const databaseUrl = `postgresql://postgres@127.0.0.1:5432/keyflow_bench_${Date.now()}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl, PORT: String(ports.api), SANDBOX_PORT: String(ports.sandbox), SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, TEMPORAL_UI_PORT: String(ports.ui), CODEC_PORT: String(ports.codec),
+    WORKER_METRICS_PORT: String(ports.wm), TEMPORAL_SDK_METRICS_PORT: String(ports.sdk), BASELINE_PORT: String(ports.baseline),
+    KEYFLOW_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-')),
+    ADMIN_TOKEN: `bench-admin-${randomBytes(8).toString('hex')}`, CARD_KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    PAYLOAD_ENCRYPTION_KEYS: `bench=${randomBytes(32).toString('hex')}`, EPAY_PID: '7777', EPAY_KEY: `bench-epay-${randomBytes(8).toString('hex')}`,
+    RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', LOW_STOCK_THRESHOLD: '0',
+  };
+  const api = `http://127.0.0.1:${ports.api}`;
+  const sandbox = `http://127.0.0.1:${ports.sandbox}`;
+  const admin = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
+
+  console.log('starting Keyflow (npm start launcher) and the synchronous baseline…');
+  const launcher = tsx('src/dev/launcher.ts', env);
+  await waitForText(launcher, 'Keyflow is running', 180_000);
+  const baseline = tsx('src/baseline/main.ts', env);
+  await waitForText(baseline, 'sync baseline on', 60_000);
+  const db: Db = createDb(databaseUrl, { max: 4 });
+  const rows: Row[] = [];
+  const samples: Record<string, Record<string, Array<[number, number, number | null]>>> = {};
+
+  async function sku(keys: number): Promise<string> {
+    const name = `bench-${randomBytes(4).toString('hex')}`;
+    await fetch(`${api}/api/admin/skus/${name}`, { method: 'PUT', headers: { ...admin, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Bench key', priceCents: 1000, currency: 'CNY' }) });
+    for (let offset = 0; offset < keys; offset += 5000) {
+      const batch = Array.from({ length: Math.min(5000, keys - offset) }, (_, i) => `BENCH-${name}-${offset + i}`).join('\n');
+      const r = await fetch(`${api}/api/admin/skus/${name}/keys`, { method: 'POST', headers: { ...admin, 'Content-Type': 'text/plain' }, body: batch });
+      if (!r.ok) throw new Error(`key import failed: ${r.status}`);
+    }
+    return name;
+  }
+
+  async function run(scenario: Scenario, pipeline: Pipeline, phases: Array<{ rate: number; seconds: number }>, keys: number, during?: (elapsed: () => number) => Promise<void>) {
+    const skuName = await sku(keys);
+    const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
+    const before = sampleProcesses();
+    const peak = new Map<string, number>();
+    const sampler = setInterval(() => sampleProcesses().forEach((v, k) => peak.set(k, Math.max(peak.get(k) ?? 0, v.rss))), 1000);
+    const started = Date.now();
+    const load = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/load.ts')], {
+      cwd: PROJECT_ROOT,
+      env: { ...env, BENCH_LOAD: JSON.stringify({ pipeline, createUrl, sandboxUrl: sandbox, sku: skuName, phases }) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    load.stdout!.on('data', (d) => (output += d));
+    const sideEffects = during?.(() => Date.now() - started);
+    await new Promise((resolve) => load.once('exit', resolve));
+    await sideEffects;
+    const sent = JSON.parse(output) as Array<{ orderNo?: string; startedAt: number; error?: string }>;
+    const loadSeconds = (Date.now() - started) / 1000;
+    const orderNos = sent.filter((s) => s.orderNo).map((s) => s.orderNo!);
+
+    // Wait until every paid order has settled (or the patience runs out).
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const open = await db.order.count({ where: { orderNo: { in: orderNos }, status: { in: ['CREATED', 'AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK', 'REFUNDING'] } } });
+      if (open === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    clearInterval(sampler);
+    const after = sampleProcesses();
+    const trades = new Map(((await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{ outTradeNo: string; paidAt?: string; notifications: Array<{ ms?: number; acknowledged: boolean }> }>).map((t) => [t.outTradeNo, t]));
+    const orders = await db.order.findMany({ where: { orderNo: { in: orderNos } }, select: { orderNo: true, status: true, deliveredAt: true } });
+    const acks: number[] = [];
+    const delivered: number[] = [];
+    const points: Array<[number, number, number | null]> = [];
+    let errors = sent.filter((s) => s.error).length;
+    for (const order of orders) {
+      const trade = trades.get(order.orderNo);
+      const first = trade?.notifications[0];
+      if (first?.ms !== undefined) acks.push(first.ms);
+      if (first && !first.acknowledged) errors += 1;
+      if (order.status === 'DELIVERED' && order.deliveredAt && trade?.paidAt) {
+        const ms = Math.max(0, order.deliveredAt.getTime() - Date.parse(trade.paidAt));
+        delivered.push(ms);
+        points.push([(Date.parse(trade.paidAt) - started) / 1000, ms, first?.ms ?? null]);
+      }
+    }
+    const processes: Row['processes'] = {};
+    for (const [role, end] of after) {
+      processes[role] = { cpuSeconds: end.cpu - (before.get(role)?.cpu ?? 0), maxRssMb: Math.round(peak.get(role) ?? end.rss) };
+    }
+    const row: Row = {
+      scenario, pipeline, orders: sent.length, ordersPerSec: Math.round((delivered.length / Math.max(loadSeconds, 1)) * 10) / 10,
+      ackMs: stats(acks), deliveredMs: stats(delivered), delivered: delivered.length, errors,
+      ...(scenario === 'race' ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
+      processes,
+    };
+    rows.push(row);
+    (samples[scenario] ??= {})[pipeline] = points;
+    console.log(`  ${scenario.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}`);
+  }
+
+  const mailFaults = (faults: object) => fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
+  try {
+    for (const scenario of scenarios) {
+      for (const pipeline of ['keyflow', 'sync-baseline'] as const) {
+        if (scenario === 'steady') {
+          await run(scenario, pipeline, [{ rate: RATE, seconds: DURATION }], Math.ceil(RATE * DURATION) + 10);
+        } else if (scenario === 'burst') {
+          const base = Math.max(1, RATE / 10);
+          const burst = Number(flags['burst-seconds']);
+          await run(scenario, pipeline, [{ rate: base, seconds: 5 }, { rate: base * 10, seconds: burst }, { rate: base, seconds: 5 }], Math.ceil(base * (10 + 10 * burst)) + 10);
+        } else if (scenario === 'notifier-slow-then-down') {
+          const down = Number(flags['down-seconds']);
+          const rate = Math.max(1, RATE / 5);
+          await mailFaults({ delayMs: 300 });
+          await run(scenario, pipeline, [{ rate, seconds: 10 + down }], Math.ceil(rate * (10 + down)) + 10, async (elapsed) => {
+            while (elapsed() < 10_000) await new Promise((r) => setTimeout(r, 100));
+            await mailFaults({ down: true });
+            while (elapsed() < (10 + down) * 1000) await new Promise((r) => setTimeout(r, 100));
+            await mailFaults({});
+          });
+          await mailFaults({});
+        } else {
+          const buyers = Number(flags['race-buyers']);
+          const keys = Number(flags['race-keys']);
+          await run(scenario, pipeline, [{ rate: Math.min(buyers, Math.max(RATE * 2, 50)), seconds: buyers / Math.min(buyers, Math.max(RATE * 2, 50)) }], keys);
+        }
+      }
+    }
+  } finally {
+    await db.$disconnect();
+    baseline.kill('SIGTERM');
+    launcher.kill('SIGINT');
+    await new Promise((resolve) => launcher.once('exit', resolve));
+    await dropDatabase(databaseUrl).catch(() => undefined);
+  }
+
+  report(rows);
+  mkdirSync(flags.out!, { recursive: true });
+  const cpus = os.cpus();
+  const result = {
+    machine: { cpus: cpus.length, model: cpus[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    date: new Date().toISOString(),
+    flags: { rate: RATE, duration: DURATION, scenarios },
+    scenarios: rows,
+  };
+  writeFileSync(path.join(flags.out!, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+  const samplesFile = path.join(flags.out!, 'samples.json');
+  writeFileSync(samplesFile, JSON.stringify(samples));
+  if (!flags['no-chart']) {
+    const pip = spawnSync(path.join(VENV_BIN, 'pip'), ['install', '--quiet', '--disable-pip-version-check', 'matplotlib==3.9.2'], { stdio: 'inherit' });
+    if (pip.status === 0) spawnSync(path.join(VENV_BIN, 'python'), [path.join(PROJECT_ROOT, 'scripts/bench/chart.py'), samplesFile, flags.out!], { stdio: 'inherit' });
+    else console.error('matplotlib could not be installed: no charts this time');
+  }
+  console.log(`\nresults: ${path.join(flags.out!, 'latest.json')}${flags['no-chart'] ? '' : `, charts: ${flags.out}/<scenario>.png`}`);
+}
+
+function report(rows: Row[]) {
+  const line = (cells: string[]) => console.log(cells.map((c, i) => (i < 2 ? c.padEnd(24) : c.padStart(12))).join(''));
+  console.log('');
+  line(['scenario', 'pipeline', 'orders/s', 'ack p50', 'ack p99', 'deliv p50', 'deliv p95', 'deliv p99', 'deliv max', 'errors']);
+  for (const r of rows) {
+    line([r.scenario, r.pipeline, String(r.ordersPerSec), `${r.ackMs.p50}`, `${r.ackMs.p99}`, `${r.deliveredMs.p50}`, `${r.deliveredMs.p95}`, `${r.deliveredMs.p99}`, `${r.deliveredMs.max}`, String(r.errors)]);
+  }
+  console.log('\nratios (sync-baseline / keyflow):');
+  for (const scenario of new Set(rows.map((r) => r.scenario))) {
+    const a = rows.find((r) => r.scenario === scenario && r.pipeline === 'keyflow');
+    const b = rows.find((r) => r.scenario === scenario && r.pipeline === 'sync-baseline');
+    if (!a || !b) continue;
+    const ratio = (x: number, y: number) => (Number.isFinite(x) && Number.isFinite(y) && x > 0 ? (y / x).toFixed(2) : 'n/a');
+    console.log(`  ${scenario.padEnd(24)} ack p99 ×${ratio(a.ackMs.p99, b.ackMs.p99)}  delivered p99 ×${ratio(a.deliveredMs.p99, b.deliveredMs.p99)}  errors ${a.errors} vs ${b.errors}${a.soldKeys !== undefined ? `  sold ${a.soldKeys} vs ${b.soldKeys}` : ''}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

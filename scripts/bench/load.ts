@@ -1,0 +1,67 @@
+// The load generator, run as its own process by scripts/bench/bench.ts. Creates orders at a
+// scheduled rate and pays each through the sandbox gateway, as a buyer would; prints JSON results.
+
+interface LoadPlan {
+  pipeline: 'keyflow' | 'sync-baseline';
+  createUrl: string;
+  sandboxUrl: string;
+  sku: string;
+  /** Consecutive phases: this many orders per second for this many seconds. */
+  phases: Array<{ rate: number; seconds: number }>;
+  /** Stop after this many orders in total (the race), if set. */
+  maxOrders?: number;
+}
+
+interface Sent {
+  orderNo?: string;
+  startedAt: number;
+  paidAt?: number;
+  error?: string;
+}
+
+async function one(plan: LoadPlan, i: number): Promise<Sent> {
+  const sent: Sent = { startedAt: Date.now() };
+  try {
+    const body = plan.pipeline === 'keyflow'
+      ? { sku: plan.sku, quantity: 1, email: `bench${i}@example.com`, channel: 'epay' }
+      : { sku: plan.sku, email: `bench${i}@example.com` };
+    const created = await fetch(plan.createUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (created.status !== 201) throw new Error(`create answered ${created.status}`);
+    const order = (await created.json()) as { orderNo: string; payUrl: string };
+    sent.orderNo = order.orderNo;
+    const page = await fetch(order.payUrl);
+    await page.text();
+    if (!page.ok) throw new Error(`pay page answered ${page.status}`);
+    sent.paidAt = Date.now();
+    const paid = await fetch(`${plan.sandboxUrl}/api/trades/${order.orderNo}/pay`, { method: 'POST' });
+    await paid.text();
+    if (!paid.ok) throw new Error(`pay answered ${paid.status}`);
+  } catch (error) {
+    sent.error = (error as Error).message;
+  }
+  return sent;
+}
+
+async function main() {
+  const plan = JSON.parse(process.env.BENCH_LOAD!) as LoadPlan;
+  const inFlight: Array<Promise<Sent>> = [];
+  let i = 0;
+  for (const phase of plan.phases) {
+    const count = Math.round(phase.rate * phase.seconds);
+    const start = Date.now();
+    for (let n = 0; n < count; n++) {
+      if (plan.maxOrders !== undefined && i >= plan.maxOrders) break;
+      const due = start + (n * 1000) / phase.rate;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inFlight.push(one(plan, i++));
+    }
+  }
+  const results = await Promise.all(inFlight);
+  process.stdout.write(JSON.stringify(results));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -42,7 +42,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   ];
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
-    args.push('--db-filename', options.dbFile);
+    // WAL with synchronous=normal: survives a crash of the server process (orders are not lost on
+    // restart) without an fsync per workflow task, which cost seconds per order under load.
+    args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   const child = spawn(TEMPORAL_CLI, args, { stdio: options.stdio ?? 'ignore' });
   const address = `${options.host}:${options.port}`;

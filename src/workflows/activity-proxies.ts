@@ -1,4 +1,4 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 type Args = Record<string, any>;
@@ -19,13 +19,14 @@ const SUMMARIES: Partial<Record<keyof Activities, (a: Args) => string>> = {
   recordAction: (a) => `${a.type} by ${a.actor}`,
 };
 
-/** proxyActivities, with a per-call summary for the Web UI. */
-function summarised(options: ActivityOptions): Activities {
+/** proxyActivities (or proxyLocalActivities), with a per-call summary for the Web UI. */
+function summarised(options: ActivityOptions, local = false): Activities {
   return new Proxy({} as Activities, {
     get(_target, name: string) {
       return (args: Args) => {
-        const summary = SUMMARIES[name as keyof Activities]?.(args);
-        const proxy = proxyActivities<Activities>(summary ? { ...options, summary: summary.slice(0, 200) } : options) as unknown as Record<string, (a: Args) => unknown>;
+        const summary = SUMMARIES[name as keyof Activities]?.(args)?.slice(0, 200);
+        const withSummary = summary ? { ...options, summary } : options;
+        const proxy = (local ? proxyLocalActivities<Activities>(withSummary as LocalActivityOptions) : proxyActivities<Activities>(withSummary)) as unknown as Record<string, (a: Args) => unknown>;
         return proxy[name](args);
       };
     },
@@ -35,17 +36,26 @@ function summarised(options: ActivityOptions): Activities {
 // Timeouts are deliberate (README "Activity timeouts"): a hung call is cut off well before a buyer
 // would notice, and retries back off so an outage is not hammered.
 
-/** Short database steps: seconds each, retried until the database answers (it is ours to fix). */
-export const db = summarised({
+const DB_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidOrderTransition', 'OrderNotFound'] },
-});
-
-/** Issuing keys: a few quick tries, then the saga compensates (release, refund). */
-export const issuing = summarised({
+};
+const ISSUING_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
-});
+};
+
+/** Short database steps: seconds each, retried until the database answers (it is ours to fix). */
+export const db = summarised(DB_OPTIONS);
+/** Issuing keys: a few quick tries, then the saga compensates (release, refund). */
+export const issuing = summarised(ISSUING_OPTIONS);
+
+/**
+ * The same short database steps as local activities: run in the worker that runs the workflow,
+ * with no task-queue round trip through the server per step (docs/performance.md). Same timeouts
+ * and retries; the result is still recorded in history.
+ */
+export const dbLocal = summarised(DB_OPTIONS, true);
 
 /** One look at the channel's query API; a failure just waits for the next poll. */
 export const poll = summarised({

@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderStatus } from '../domain/order-status';
-import { db, issuing, mail, poll, refunds } from './activity-proxies';
+import { db as remoteDb, dbLocal, issuing, mail, poll, refunds } from './activity-proxies';
 import {
   approveUpdate,
   cancelUpdate,
@@ -37,10 +37,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
 
 /** Patch ids: keep each until no running or replayed history predates it (see docs/versioning.md). */
 export const FINAL_POLL_AT_DEADLINE = 'final-poll-at-deadline';
+export const LOCAL_DB_ACTIVITIES = 'local-db-activities';
 
 const TERMINAL: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 
 class OrderSaga {
+  /**
+   * Database steps: local activities for runs started after that change, remote ones for older
+   * histories. Issuing stays a regular activity: its bounded retries must end in compensation.
+   */
+  private readonly db: typeof remoteDb;
   private status: OrderStatus;
   private reason?: string;
   private readonly timeline: TimelineEntry[] = [];
@@ -51,6 +57,8 @@ class OrderSaga {
   private busy = false;
 
   constructor(private readonly input: OrderWorkflowInput) {
+    const local = patched(LOCAL_DB_ACTIVITIES);
+    this.db = local ? dbLocal : remoteDb;
     const start = input.start ?? { kind: 'new' };
     const awaiting = start.kind === 'new' || start.kind === 'new-recovery';
     this.status = awaiting ? 'AWAITING_PAYMENT' : 'PAID';
@@ -126,10 +134,10 @@ class OrderSaga {
   /** Deadline or cancel: close the trade at the channel, then EXPIRED / CANCELLED. */
   private async close(): Promise<void> {
     if (this.cancelRequest) {
-      await db.cancelOrder({ orderNo: this.input.orderNo, actor: this.cancelRequest.actor, note: this.cancelRequest.note });
+      await this.db.cancelOrder({ orderNo: this.input.orderNo, actor: this.cancelRequest.actor, note: this.cancelRequest.note });
       this.moveTo('CANCELLED', `by ${this.cancelRequest.actor}${this.cancelRequest.note ? `: ${this.cancelRequest.note}` : ''}`);
     } else {
-      await db.expireOrder({ orderNo: this.input.orderNo });
+      await this.db.expireOrder({ orderNo: this.input.orderNo });
       this.moveTo('EXPIRED', 'payment deadline passed');
     }
   }
@@ -138,7 +146,7 @@ class OrderSaga {
     const policy = this.input.latePaymentPolicy;
     this.note(`late payment ${payment.channel} trade ${payment.tradeNo}: policy ${policy}`);
     if (policy === 'refund' && !this.paymentMismatch(payment)) {
-      await db.recordPayment({ orderNo: this.input.orderNo, payment });
+      await this.db.recordPayment({ orderNo: this.input.orderNo, payment });
       this.markPaid(payment);
       await this.refund('late payment (policy: refund)', 'system');
       return;
@@ -149,7 +157,7 @@ class OrderSaga {
   /** Records the payment; a usable one goes on to delivery, a mismatched one to staff review. */
   private async fulfil(payment: PaymentReport): Promise<void> {
     const mismatch = this.paymentMismatch(payment);
-    await db.recordPayment({ orderNo: this.input.orderNo, payment, reviewReason: mismatch });
+    await this.db.recordPayment({ orderNo: this.input.orderNo, payment, reviewReason: mismatch });
     this.markPaid(payment);
     if (mismatch) {
       this.moveTo('NEEDS_REVIEW', mismatch, mismatch);
@@ -160,7 +168,7 @@ class OrderSaga {
 
   /** Picks up a paid order whose workflow died, from the state the database has. */
   private async recover(): Promise<void> {
-    const facts = await db.loadOrderStatus({ orderNo: this.input.orderNo });
+    const facts = await this.db.loadOrderStatus({ orderNo: this.input.orderNo });
     this.status = facts.status;
     this.note('recovery run started by reconciliation');
     if (facts.status === 'PAID' || facts.status === 'AWAITING_STOCK') await this.deliverPaid();
@@ -179,7 +187,7 @@ class OrderSaga {
       return;
     }
     const keyIds = reserved.keyIds;
-    compensations.unshift({ name: 'release keys', undo: async () => void (await db.releaseKeys({ orderNo: this.input.orderNo })) });
+    compensations.unshift({ name: 'release keys', undo: async () => void (await this.db.releaseKeys({ orderNo: this.input.orderNo })) });
     if (reserved.remaining >= 0 && reserved.remaining < (this.input.lowStockThreshold ?? 0)) {
       await tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${reserved.remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
     }
@@ -212,19 +220,19 @@ class OrderSaga {
   /** Reserves the keys; when short, waits up to RESTOCK_WAIT for imports (woken by `restocked`). */
   private async reserveWithRestockWait(): Promise<{ keyIds: number[]; remaining: number } | undefined> {
     const request = { orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity };
-    let reservation = await db.reserveKeys(request);
+    let reservation = await this.db.reserveKeys(request);
     if (reservation.ok) return reservation;
     if (this.input.restockWaitMs <= 0) return undefined;
 
     const reason = `waiting for stock: ${reservation.available} of ${this.input.quantity} key(s) available`;
-    await db.markAwaitingStock({ orderNo: this.input.orderNo, reason });
+    await this.db.markAwaitingStock({ orderNo: this.input.orderNo, reason });
     this.moveTo('AWAITING_STOCK', reason);
     const deadline = Date.now() + this.input.restockWaitMs;
     for (;;) {
       const seen = this.restocks;
       const remaining = deadline - Date.now();
       const woke = remaining > 0 && (await condition(() => this.restocks > seen, remaining));
-      reservation = await db.reserveKeys(request);
+      reservation = await this.db.reserveKeys(request);
       if (reservation.ok) return reservation;
       if (!woke) return undefined;
     }
@@ -238,7 +246,7 @@ class OrderSaga {
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       const why = `refund failed: ${describe(error)}`;
-      await db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
+      await this.db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
       this.moveTo('NEEDS_REVIEW', why, why);
       return;
     }
@@ -265,11 +273,11 @@ class OrderSaga {
   private async approve(request: ActionRequest): Promise<OrderView> {
     return this.exclusive(async () => {
       if (this.status !== 'NEEDS_REVIEW') return;
-      await db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'APPROVED', note: request.note });
-      const reservation = await db.reserveKeys({ orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity });
+      await this.db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'APPROVED', note: request.note });
+      const reservation = await this.db.reserveKeys({ orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity });
       if (!reservation.ok) {
         const why = `approved by ${request.actor}, but only ${reservation.available} of ${this.input.quantity} key(s) are in stock`;
-        await db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
+        await this.db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
         this.moveTo('NEEDS_REVIEW', why, why);
         return;
       }
@@ -281,14 +289,14 @@ class OrderSaga {
   private async refundByStaff(request: ActionRequest): Promise<OrderView> {
     return this.exclusive(async () => {
       if (this.status === 'REFUNDED' || this.status === 'REFUNDING') return;
-      await db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'REFUND_REQUESTED', note: request.note });
+      await this.db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'REFUND_REQUESTED', note: request.note });
       await this.refund(`refunded by ${request.actor}${request.note ? `: ${request.note}` : ''}`, request.actor);
     });
   }
 
   private async resend(request: ActionRequest): Promise<OrderView> {
     return this.exclusive(async () => {
-      await db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
+      await this.db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
       await mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'resend' });
       this.note(`delivery email resent by ${request.actor}`);
     });
@@ -296,7 +304,7 @@ class OrderSaga {
 
   /** A support action on an order whose own workflow has closed, run as this short follow-up. */
   private async followUp(action: 'approve' | 'refund' | 'resend', request: ActionRequest): Promise<void> {
-    const facts = await db.loadOrderStatus({ orderNo: this.input.orderNo });
+    const facts = await this.db.loadOrderStatus({ orderNo: this.input.orderNo });
     this.status = facts.status;
     this.reason = facts.reason ?? undefined;
     const allowed: Record<typeof action, OrderStatus[]> = {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createHash } from 'node:crypto';
@@ -7,7 +7,9 @@ import { TEST_EPAY, uniqueSku } from '../support/config';
 import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
 import { paymentReceivedSignal } from '../../src/workflows/order-messages';
 
-const OUT = path.join(__dirname, 'histories');
+// One folder per shape of history production may hold; new recordings go to the newest generation.
+const OUT = path.join(__dirname, 'histories', process.env.HISTORY_GENERATION ?? 'v2-local-activities');
+mkdirSync(OUT, { recursive: true });
 
 describe('record workflow histories for the replay corpus', () => {
   let stack: Stack;

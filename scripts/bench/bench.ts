@@ -1,16 +1,15 @@
 // `npm run bench`: Keyflow (pipeline A) and the synchronous baseline (pipeline B) under the same
 // load, one after the other, on this machine. Starts its own stack (the `npm start` launcher on free
 // ports and a fresh database) and the baseline process; a separate process generates the load.
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createDb, type Db } from '../../src/db/client';
-import { dropDatabase } from '../../src/db/database';
 import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
+import { runTs, startLocalStack, waitForText } from '../local-stack';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
 const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race'] as const;
@@ -47,15 +46,6 @@ interface Row {
   processes: Record<string, { cpuSeconds: number; maxRssMb: number }>;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
 function stats(values: number[]): Stats {
   if (values.length === 0) return { p50: NaN, p95: NaN, p99: NaN, max: NaN };
   const sorted = [...values].sort((a, b) => a - b);
@@ -85,47 +75,12 @@ function sampleProcesses(): Map<string, { cpu: number; rss: number }> {
   return totals;
 }
 
-async function waitForText(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {
-  let seen = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}":\n${seen.slice(-3000)}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      seen += d;
-      if (seen.includes(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before "${text}":\n${seen.slice(-3000)}`)));
-  });
-}
-
-const tsx = (entry: string, env: NodeJS.ProcessEnv) =>
-  spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-
 async function main() {
-  const ports = Object.fromEntries(await Promise.all(['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'].map(async (n) => [n, await freePort()])));
-  const databaseUrl = `postgresql://postgres@127.0.0.1:5432/keyflow_bench_${Date.now()}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl, PORT: String(ports.api), SANDBOX_PORT: String(ports.sandbox), SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
-    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, TEMPORAL_UI_PORT: String(ports.ui), CODEC_PORT: String(ports.codec),
-    WORKER_METRICS_PORT: String(ports.wm), TEMPORAL_SDK_METRICS_PORT: String(ports.sdk), BASELINE_PORT: String(ports.baseline),
-    KEYFLOW_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-')),
-    ADMIN_TOKEN: `bench-admin-${randomBytes(8).toString('hex')}`, CARD_KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    PAYLOAD_ENCRYPTION_KEYS: `bench=${randomBytes(32).toString('hex')}`, EPAY_PID: '7777', EPAY_KEY: `bench-epay-${randomBytes(8).toString('hex')}`,
-    RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', LOW_STOCK_THRESHOLD: '0',
-  };
-  const api = `http://127.0.0.1:${ports.api}`;
-  const sandbox = `http://127.0.0.1:${ports.sandbox}`;
-  const admin = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
-
   console.log('starting Keyflow (npm start launcher) and the synchronous baseline…');
-  const launcher = tsx('src/dev/launcher.ts', env);
-  await waitForText(launcher, 'Keyflow is running', 180_000);
-  const baseline = tsx('src/baseline/main.ts', env);
+  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', LOW_STOCK_THRESHOLD: '0' });
+  const { env, ports, api, sandbox, databaseUrl } = stack;
+  const admin = { Authorization: `Bearer ${stack.adminToken}` };
+  const baseline = runTs('src/baseline/main.ts', env);
   await waitForText(baseline, 'sync baseline on', 60_000);
   const db: Db = createDb(databaseUrl, { max: 4 });
   const rows: Row[] = [];
@@ -236,9 +191,7 @@ async function main() {
   } finally {
     await db.$disconnect();
     baseline.kill('SIGTERM');
-    launcher.kill('SIGINT');
-    await new Promise((resolve) => launcher.once('exit', resolve));
-    await dropDatabase(databaseUrl).catch(() => undefined);
+    await stack.stop();
   }
 
   report(rows);

@@ -162,3 +162,29 @@ describe('buyer API over HTTP', () => {
     expect(body.error).toBe('not_found');
   });
 });
+
+describe('GET /api/openapi.json', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('describes the API from the same schemas that validate it, and every path it names exists', async () => {
+    const { status, body } = await request('GET', `${stack.api.url}/api/openapi.json`);
+    expect(status).toBe(200);
+    expect(body.openapi).toBe('3.1.0');
+    const order = body.paths['/api/orders'].post.requestBody.content['application/json'].schema;
+    expect(order.required.sort()).toEqual(['channel', 'email', 'quantity', 'sku']);
+    expect(order.additionalProperties).toBe(false);
+    expect(order.properties.sku.pattern).toBe('^[a-z0-9-]{1,64}$');
+    for (const [template, operations] of Object.entries<Record<string, unknown>>(body.paths)) {
+      const url = `${stack.api.url}${template.replace('{orderNo}', 'ABCDEF123').replace('{sku}', 'some-sku')}`;
+      for (const method of Object.keys(operations)) {
+        const response = await request(method.toUpperCase(), url, method === 'get' ? {} : { json: {} });
+        expect({ template, method, routed: response.body?.message?.startsWith?.('no route') !== true }).toEqual({ template, method, routed: true });
+        expect(response.status).toBeLessThan(500);
+      }
+    }
+  });
+});

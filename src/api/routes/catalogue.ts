@@ -1,8 +1,13 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps';
+import { openApiDocument } from '../openapi';
 
-export function catalogueRoutes({ db }: ApiDeps): Router {
+export function catalogueRoutes({ db, channels, config }: ApiDeps): Router {
   const router = Router();
+  const openApi = openApiDocument([...channels.keys()], config.publicBaseUrl);
+  router.get('/api/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
   router.get('/api/skus', async (_req, res) => {
     const [skus, counts] = await Promise.all([
       db.sku.findMany({ where: { active: true }, orderBy: { sku: 'asc' } }),

@@ -1,0 +1,207 @@
+// `npm run chaos`: orders flow while parts of Keyflow die, then the invariants are checked.
+// Runs every part itself so each can be killed: a private Postgres cluster (initdb as the postgres
+// user, never the machine's shared server), the file-backed Temporal dev server, the sandbox
+// gateway + SMTP sink, the worker and the API.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createDb, type Db } from '../../src/db/client';
+import { ensureDatabase } from '../../src/db/database';
+import { migrate } from '../../src/db/migrator';
+import { MIGRATIONS_DIR } from '../../src/paths';
+import { startTemporalDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { checkInvariants } from '../../src/invariants/check';
+import { freePort, runTs, waitForText } from '../local-stack';
+
+const { values: flags } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '300' },
+    rate: { type: 'string', default: '10' },
+    'smtp-down-seconds': { type: 'string', default: '60' },
+    'worker-kills': { type: 'string', default: '3' },
+  },
+});
+const ORDERS = Number(flags.orders);
+const RATE = Number(flags.rate);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
+const asPostgres = (cmd: string, args: string[]): void => void execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { stdio: 'pipe' });
+
+interface FaultRow { fault: string; inFlight: number; recovered: string; recoverSeconds: number; violations: number }
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'keyflow-chaos-'));
+  chmodSync(dir, 0o777);
+  const pgData = path.join(dir, 'pg');
+  const pgPort = await freePort();
+  console.log(`private Postgres cluster in ${pgData} on port ${pgPort}`);
+  asPostgres('initdb', ['-D', pgData, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const pgStart = () => asPostgres('pg_ctl', ['-D', pgData, '-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, '-w', '-l', path.join(dir, 'pg.log'), 'start']);
+  const pgStop = () => asPostgres('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', 'stop']);
+  pgStart();
+
+  const ports = Object.fromEntries(await Promise.all(['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk'].map(async (n) => [n, await freePort()])));
+  const databaseUrl = `postgresql://postgres@127.0.0.1:${pgPort}/keyflow`;
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl, MIGRATIONS_DIR);
+  const epayKey = `chaos-epay-${randomBytes(8).toString('hex')}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl, PORT: String(ports.api), SANDBOX_PORT: String(ports.sandbox), SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, TEMPORAL_UI_PORT: String(ports.ui), CODEC_PORT: String(ports.codec),
+    WORKER_METRICS_PORT: String(ports.wm), TEMPORAL_SDK_METRICS_PORT: String(ports.sdk),
+    ADMIN_TOKEN: `chaos-admin-${randomBytes(8).toString('hex')}`, CARD_KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    PAYLOAD_ENCRYPTION_KEYS: `chaos=${randomBytes(32).toString('hex')}`, EPAY_PID: '8888', EPAY_KEY: epayKey,
+    RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '5s', PAYMENT_DEADLINE: '10m', SANDBOX_TIME_FACTOR: '0.05',
+  };
+  const api = `http://127.0.0.1:${ports.api}`;
+  const sandbox = `http://127.0.0.1:${ports.sandbox}`;
+
+  let temporal: DevServer = await startTemporalDevServer({ host: '127.0.0.1', port: ports.temporal, uiPort: ports.ui, namespace: 'default', dbFile: path.join(dir, 'temporal.sqlite') });
+  const processes: Record<string, ChildProcess> = {};
+  const start = async (name: string, entry: string, ready: string) => {
+    processes[name] = runTs(entry, env);
+    await waitForText(processes[name], ready, 120_000);
+  };
+  const stop = async (name: string, signal: NodeJS.Signals) => {
+    const child = processes[name];
+    if (child.exitCode !== null) return;
+    child.kill(signal);
+    await new Promise((r) => child.once('exit', r));
+  };
+  await start('sandbox', 'src/sandbox/main.ts', 'Sandbox gateway on');
+  await start('worker', 'src/worker/main.ts', 'polling task queue');
+  await start('api', 'src/api/main.ts', 'API listening');
+  const db: Db = createDb(databaseUrl, { max: 2 });
+  const admin = { Authorization: `Bearer ${env.ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
+  const sku = 'chaos-key';
+  await fetch(`${api}/api/admin/skus/${sku}`, { method: 'PUT', headers: admin, body: JSON.stringify({ name: 'Chaos key', priceCents: 1000, currency: 'CNY' }) });
+  await fetch(`${api}/api/admin/skus/${sku}/keys`, { method: 'POST', headers: { ...admin, 'Content-Type': 'text/plain' }, body: Array.from({ length: ORDERS + 50 }, (_, i) => `CHAOS-${i}`).join('\n') });
+
+  // Orders keep flowing in the background for the whole run; failures to place one are retried.
+  const placed: string[] = [];
+  let stopLoad = false;
+  const load = (async () => {
+    for (let i = 0; i < ORDERS && !stopLoad; i++) {
+      await sleep(1000 / RATE);
+      void (async () => {
+        for (let attempt = 0; attempt < 30; attempt++) {
+          try {
+            const created = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `chaos-${i}` }, body: JSON.stringify({ sku, quantity: 1, email: `chaos${i}@example.com`, channel: 'epay' }) });
+            if (created.status !== 201) throw new Error(String(created.status));
+            const order = (await created.json()) as { orderNo: string; payUrl: string };
+            if (!placed.includes(order.orderNo)) placed.push(order.orderNo);
+            await (await fetch(order.payUrl)).text();
+            await (await fetch(`${sandbox}/api/trades/${order.orderNo}/pay`, { method: 'POST' })).text();
+            return;
+          } catch {
+            await sleep(1000);
+          }
+        }
+      })();
+    }
+  })();
+
+  const rows: FaultRow[] = [];
+  const inFlight = () => db.order.count({ where: { status: { in: ['AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK', 'REFUNDING'] } } }).catch(() => -1);
+  async function fault(name: string, inject: () => Promise<void>, recover: () => Promise<void>) {
+    const before = await inFlight();
+    console.log(`→ ${name} (${before} orders in flight)`);
+    await inject();
+    const t0 = Date.now();
+    await recover();
+    rows.push({ fault: name, inFlight: before, recovered: 'yes', recoverSeconds: Math.round((Date.now() - t0) / 100) / 10, violations: 0 });
+    await sleep(3000);
+  }
+
+  await sleep(5000);
+  for (let k = 0; k < Number(flags['worker-kills']); k++) {
+    await fault(`SIGKILL worker #${k + 1}`, () => stop('worker', 'SIGKILL'), () => start('worker', 'src/worker/main.ts', 'polling task queue'));
+  }
+  await fault('restart Temporal dev server', async () => temporal.stop(), async () => {
+    temporal = await startTemporalDevServer({ host: '127.0.0.1', port: ports.temporal, uiPort: ports.ui, namespace: 'default', dbFile: path.join(dir, 'temporal.sqlite') });
+    await stop('worker', 'SIGTERM');
+    await start('worker', 'src/worker/main.ts', 'polling task queue');
+  });
+  await fault('restart Postgres (private cluster)', async () => pgStop(), async () => pgStart());
+  await fault('restart the API during a callback storm', async () => {
+    const storm = placed.slice(-20).map((orderNo) => fetch(`${sandbox}/api/trades/${orderNo}`).then((r) => r.json()).catch(() => undefined));
+    await Promise.all(storm);
+    await stop('api', 'SIGKILL');
+  }, () => start('api', 'src/api/main.ts', 'API listening'));
+  const smtpDown = Number(flags['smtp-down-seconds']);
+  await fault(`SMTP sink down for ${smtpDown} s`, async () => {
+    await fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ down: true }) });
+  }, async () => {
+    await sleep(smtpDown * 1000);
+    await fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({}) });
+  });
+
+  // Duplicate, forged, replayed and amount-tampered callbacks against real orders.
+  const trades = (await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{ outTradeNo: string; tradeNo: string; money: string; name: string; type: string; status: string }>;
+  const sign = (fields: Record<string, string>, key = epayKey) => ({ ...fields, sign: createHash('md5').update(Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&') + key).digest('hex'), sign_type: 'MD5' });
+  const notify = (fields: Record<string, string>) => fetch(`${api}/api/payments/epay/notify?${new URLSearchParams(fields)}`).then((r) => r.text()).catch(() => 'error');
+  const paidTrades = trades.filter((t) => t.status === 'PAID').slice(0, 20);
+  let forgedAccepted = 0;
+  for (const t of paidTrades) {
+    const fields = { pid: '8888', trade_no: t.tradeNo, out_trade_no: t.outTradeNo, type: t.type, name: t.name, money: t.money, trade_status: 'TRADE_SUCCESS' };
+    await Promise.all([notify(sign(fields)), notify(sign(fields))]); // duplicate + replay
+    if ((await notify(sign({ ...fields, money: '0.01' }, 'guessed-key'))) === 'success') forgedAccepted += 1; // forged
+  }
+  // Amount tampered but validly signed (a compromised key): must never deliver, NEEDS_REVIEW instead.
+  const tampered = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sku, quantity: 1, email: 'tampered@example.com', channel: 'epay' }) }).then((r) => r.json() as Promise<{ orderNo: string }>);
+  await notify(sign({ pid: '8888', trade_no: `T-TAMPER-${Date.now()}`, out_trade_no: tampered.orderNo, type: 'alipay', name: 'x', money: '0.01', trade_status: 'TRADE_SUCCESS' }));
+  rows.push({ fault: 'duplicate, replayed, forged, tampered callbacks', inFlight: await inFlight(), recovered: forgedAccepted === 0 ? 'yes' : 'NO', recoverSeconds: 0, violations: forgedAccepted });
+
+  stopLoad = true;
+  await load;
+  // Everything paid must settle: reconciliation would catch stragglers; we wait for the workflows.
+  const settleStart = Date.now();
+  for (;;) {
+    const open = await db.order.count({ where: { status: { in: ['PAID', 'AWAITING_STOCK', 'REFUNDING'] } } });
+    const unpaid = await db.order.count({ where: { status: 'AWAITING_PAYMENT', orderNo: { not: tampered.orderNo } } });
+    if ((open === 0 && unpaid === 0) || Date.now() - settleStart > 180_000) break;
+    await sleep(1000);
+  }
+
+  // Afterwards: the invariants, the inbox against the gateway's trades, one delivery email per order.
+  const violations = await checkInvariants(db, { graceMs: 0 });
+  const finalTrades = (await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{ outTradeNo: string; tradeNo: string; status: string }>;
+  const payments = new Set((await db.payment.findMany({ select: { tradeNo: true } })).map((p) => p.tradeNo));
+  const lost = finalTrades.filter((t) => t.status !== 'WAITING' && !payments.has(t.tradeNo));
+  const mail = (await (await fetch(`${sandbox}/mailbox.json`)).json()) as Array<{ subject: string }>;
+  const delivered = await db.order.findMany({ where: { status: 'DELIVERED' }, select: { orderNo: true } });
+  const deliveryMails = new Map<string, number>();
+  for (const m of mail) {
+    const orderNo = /^Your order (\w+):/.exec(m.subject)?.[1];
+    if (orderNo) deliveryMails.set(orderNo, (deliveryMails.get(orderNo) ?? 0) + 1);
+  }
+  const mailProblems = delivered.filter((o) => deliveryMails.get(o.orderNo) !== 1).length;
+  const statuses = await db.order.groupBy({ by: ['status'], _count: { _all: true } });
+  const tamperedStatus = (await db.order.findUniqueOrThrow({ where: { orderNo: tampered.orderNo } })).status;
+
+  console.log('\nfault                                              in flight  recovered  recover s  violations');
+  for (const r of rows) console.log(`${r.fault.padEnd(50)} ${String(r.inFlight).padStart(9)} ${r.recovered.padStart(10)} ${String(r.recoverSeconds).padStart(10)} ${String(r.violations).padStart(11)}`);
+  console.log(`\norders by state: ${statuses.map((s) => `${s.status} ${s._count._all}`).join(', ')}`);
+  console.log(`invariant violations: ${violations.length}${violations.length ? `\n${violations.map((v) => `  ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`).join('\n')}` : ''}`);
+  console.log(`callbacks lost (paid at the gateway, unknown to the shop): ${lost.length}`);
+  console.log(`delivered orders without exactly one delivery email: ${mailProblems}`);
+  console.log(`amount-tampered order: ${tamperedStatus} (must be NEEDS_REVIEW)`);
+
+  await db.$disconnect();
+  for (const name of ['api', 'worker', 'sandbox']) await stop(name, 'SIGTERM');
+  await temporal.stop();
+  pgStop();
+  const failed = violations.length + lost.length + mailProblems + forgedAccepted + (tamperedStatus === 'NEEDS_REVIEW' ? 0 : 1);
+  console.log(failed === 0 ? '\n✔ chaos: nothing lost, nothing sold twice' : `\n✖ chaos: ${failed} problem(s)`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -13,9 +13,9 @@ export function createOrderBody(channels: readonly string[]) {
       sku: skuParam,
       quantity: z.number().int('quantity must be a whole number').min(1, 'quantity must be at least 1'),
       email: z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)),
-      channel: z.string().refine((c) => channels.includes(c), {
-        message: channels.length ? `channel must be one of: ${channels.join(', ')}` : 'no payment channel is enabled',
-      }),
+      channel: channels.length
+        ? z.enum(channels as [string, ...string[]], { error: `channel must be one of: ${channels.join(', ')}` })
+        : z.never({ error: 'no payment channel is enabled' }),
       payType: z.string().regex(/^[a-z0-9_]{1,32}$/, 'payType must be 1–32 of a-z, 0-9 and _').optional(),
     })
     .strict();

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { startApiServer, type RunningApi } from '../../src/api/server';
 import { createOrderWorker } from '../../src/worker/worker';
 import { DependencyError } from '../../src/db/errors';
@@ -7,7 +6,8 @@ import { createDb, type Db } from '../../src/db/client';
 import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
 import { importKeys } from '../../src/stock/import-keys';
 import { freePort } from '../support/free-port';
-import { TEST_EPAY, testConfig, uniqueSku } from '../support/config';
+import { testConfig, uniqueSku } from '../support/config';
+import { paidNotification } from '../support/epay-recipe';
 import { request } from '../support/stack';
 
 describe('when a dependency is down', () => {
@@ -68,9 +68,7 @@ describe('when a dependency is down', () => {
       const order = await db.order.create({
         data: { orderNo: `DOWN${Date.now()}`, sku, quantity: 1, unitPriceCents: 1000, amountCents: 1000, currency: 'CNY', email: 'd@example.com', channel: 'epay', status: 'AWAITING_PAYMENT', expiresAt: new Date(Date.now() + 60_000) },
       });
-      const fields: Record<string, string> = { pid: TEST_EPAY.pid, trade_no: 'T-DOWN-1', out_trade_no: order.orderNo, type: 'alipay', name: 'x', money: '10.00', trade_status: 'TRADE_SUCCESS' };
-      const base = Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&');
-      fields.sign = createHash('md5').update(base + TEST_EPAY.key).digest('hex');
+      const fields = paidNotification(order.orderNo, 'T-DOWN-1', '10.00');
       const response = await request('GET', `${api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
       expect(response.status).toBe(200);
       expect(response.text).toBe('success');

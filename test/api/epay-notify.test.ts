@@ -1,17 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createSkuWithKeys, inboxDeps, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
-import { TEST_EPAY, uniqueSku } from '../support/config';
+import { uniqueSku } from '../support/config';
+import { paidNotification } from '../support/epay-recipe';
 import { relayInbox } from '../../src/payments/inbox';
 
-// Signed by the published recipe, independently of the adapter and the sandbox.
-function signed(fields: Record<string, string>, key = TEST_EPAY.key): Record<string, string> {
-  const base = Object.keys(fields).filter((k) => fields[k] !== '').sort().map((k) => `${k}=${fields[k]}`).join('&');
-  return { ...fields, sign: createHash('md5').update(base + key).digest('hex'), sign_type: 'MD5' };
-}
-
-function notification(orderNo: string, tradeNo: string, money: string, overrides: Record<string, string> = {}) {
-  return signed({ pid: TEST_EPAY.pid, trade_no: tradeNo, out_trade_no: orderNo, type: 'alipay', name: 'x', money, trade_status: 'TRADE_SUCCESS', ...overrides });
-}
+const notification = paidNotification;
 
 describe('GET|POST /api/payments/epay/notify', () => {
   let stack: Stack;
@@ -55,7 +48,7 @@ describe('GET|POST /api/payments/epay/notify', () => {
     const response = await notify(forged);
     expect(response.status).toBe(400);
     expect(response.text).toBe('fail');
-    const wrongKey = await notify(signed({ pid: TEST_EPAY.pid, trade_no: 'T-REAL-1', out_trade_no: order.orderNo, type: 'alipay', name: 'x', money: '10.00', trade_status: 'TRADE_SUCCESS' }, 'guessed-key-0123456789'));
+    const wrongKey = await notify(notification(order.orderNo, 'T-REAL-1', '10.00', {}, 'guessed-key-0123456789'));
     expect(wrongKey.status).toBe(400);
     await new Promise((r) => setTimeout(r, 300));
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('AWAITING_PAYMENT');
@@ -162,8 +155,7 @@ describe('a verified payment for an order whose workflow has closed', () => {
     await createSkuWithKeys(stack, sku, ['L-1'], 1000);
     const order = await placeOrder(stack, sku);
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).terminate('closed for the test');
-    const fields: Record<string, string> = { pid: TEST_EPAY.pid, trade_no: 'T-LATE-1', out_trade_no: order.orderNo, type: 'alipay', name: 'x', money: '10.00', trade_status: 'TRADE_SUCCESS' };
-    const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(signed(fields))}`);
+    const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(notification(order.orderNo, 'T-LATE-1', '10.00'))}`);
     expect(response.text).toBe('success');
     const row = await stack.db.paymentNotification.findFirstOrThrow({ where: { verifiedEventKey: 'T-LATE-1' } });
     expect(row.reason).toBe(`late payment: settled by order-${order.orderNo}-late-epay-T-LATE-1`);

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { createHash } from 'node:crypto';
 import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
-import { TEST_EPAY, uniqueSku } from '../support/config';
+import { uniqueSku } from '../support/config';
+import { paidNotification } from '../support/epay-recipe';
 import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
 import { paymentReceivedSignal } from '../../src/workflows/order-messages';
 
@@ -57,8 +57,7 @@ describe('record workflow histories for the replay corpus', () => {
 
   it('amount mismatch → NEEDS_REVIEW → staff refund', async () => {
     const order = await placeOrder(stack, await fresh());
-    const fields: Record<string, string> = { pid: TEST_EPAY.pid, trade_no: `T-${order.orderNo}`, out_trade_no: order.orderNo, type: 'alipay', name: 'x', money: '0.01', trade_status: 'TRADE_SUCCESS' };
-    fields.sign = createHash('md5').update(Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&') + TEST_EPAY.key).digest('hex');
+    const fields = paidNotification(order.orderNo, `T-${order.orderNo}`, '0.01');
     await fetch(order.payUrl);
     await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
     await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW');

@@ -10,6 +10,7 @@ import { createOrderWorker } from '../../src/worker/worker';
 import { createGateway } from '../../src/sandbox/gateway';
 import { startSmtpSink, type SmtpSink } from '../../src/sandbox/smtp-sink';
 import { createLogger } from '../../src/logging';
+import type { PlacedOrder } from '../../src/orders/place-order';
 import { freePort } from './free-port';
 import { TEST_ADMIN_TOKEN, TEST_EPAY, testConfig } from './config';
 
@@ -145,15 +146,7 @@ export async function createSkuWithKeys(stack: Stack, sku: string, keys: string[
   if (post.status !== 200) throw new Error(`import keys: ${post.status} ${post.text}`);
 }
 
-export interface PlacedOrderBody {
-  orderNo: string;
-  status: string;
-  amountCents: number;
-  currency: string;
-  payUrl: string;
-  accessToken: string;
-  expiresAt: string;
-}
+export type PlacedOrderBody = PlacedOrder;
 
 export async function placeOrder(stack: Stack, sku: string, quantity = 1, email = 'buyer@example.com'): Promise<PlacedOrderBody> {
   const response = await request('POST', `${stack.api.url}/api/orders`, { json: { sku, quantity, email, channel: 'epay' } });

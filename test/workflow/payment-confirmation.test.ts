@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
-import { TEST_EPAY, uniqueSku } from '../support/config';
+import { uniqueSku } from '../support/config';
+import { paidNotification } from '../support/epay-recipe';
 import { startOrderRun } from '../../src/orders/order-runs';
 import { checkInvariants } from '../../src/invariants/check';
 
@@ -72,9 +72,7 @@ describe('confirming every payment exactly once, whatever the channel does', () 
       data: { orderNo, sku, quantity: 1, unitPriceCents: skuRow.priceCents, amountCents: skuRow.priceCents, currency: 'CNY', email: 'early@example.com', channel: 'epay', expiresAt: new Date(Date.now() + 60_000) },
     });
     await startOrderRun({ db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() }, order, skuRow.name, { kind: 'new' });
-    const fields: Record<string, string> = { pid: TEST_EPAY.pid, trade_no: `T-${orderNo}`, out_trade_no: orderNo, type: 'alipay', name: 'x', money: '10.00', trade_status: 'TRADE_SUCCESS' };
-    const base = Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&');
-    fields.sign = createHash('md5').update(base + TEST_EPAY.key).digest('hex');
+    const fields = paidNotification(orderNo, `T-${orderNo}`, '10.00');
     const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
     expect(response.text).toBe('success');
     await waitForStatus(stack.db, orderNo, 'DELIVERED');

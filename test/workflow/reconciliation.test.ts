@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { TEST_EPAY, uniqueSku } from '../support/config';
+import { signByRecipe } from '../support/epay-recipe';
 import { freshDatabase } from '../support/database';
 import { reconcileInput, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../../src/temporal/reconcile-schedule';
 import type { ReconcileReport } from '../../src/workflows/reconcile';
@@ -46,8 +46,7 @@ describe('reconciliation', () => {
     await new Promise((r) => setTimeout(r, 1100));
 
     // 3. A paid trade for an order the shop never created.
-    const ghost: Record<string, string> = { pid: TEST_EPAY.pid, type: 'alipay', out_trade_no: 'GHOSTORDER1', notify_url: `${stack.api.url}/api/payments/epay/notify`, return_url: 'http://127.0.0.1/', name: 'ghost', money: '9.99' };
-    ghost.sign = createHash('md5').update(Object.keys(ghost).sort().map((k) => `${k}=${ghost[k]}`).join('&') + TEST_EPAY.key).digest('hex');
+    const ghost = signByRecipe({ pid: TEST_EPAY.pid, type: 'alipay', out_trade_no: 'GHOSTORDER1', notify_url: `${stack.api.url}/api/payments/epay/notify`, return_url: 'http://127.0.0.1/', name: 'ghost', money: '9.99' });
     await request('PUT', `${stack.sandboxUrl}/api/trades/GHOSTORDER1/faults`, { json: { dropNotifications: true } });
     expect((await fetch(`${stack.sandboxUrl}/submit.php?${new URLSearchParams(ghost)}`)).status).toBe(200);
     await request('POST', `${stack.sandboxUrl}/api/trades/GHOSTORDER1/pay`);

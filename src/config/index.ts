@@ -48,6 +48,8 @@ export interface Config {
     restockWaitMs: number;
     deliverySlaMs: number;
     maxQuantity: number;
+    /** Whether staff may refund an order whose keys were delivered (the keys are voided). */
+    refundDelivered: boolean;
   };
   reconcileIntervalMs: number;
   logLevel: string;
@@ -186,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       restockWaitMs: raw.RESTOCK_WAIT,
       deliverySlaMs: raw.DELIVERY_SLA,
       maxQuantity: raw.MAX_QUANTITY,
+      refundDelivered: raw.REFUND_DELIVERED,
     },
     reconcileIntervalMs: raw.RECONCILE_INTERVAL,
     logLevel: raw.LOG_LEVEL,

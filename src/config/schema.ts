@@ -126,6 +126,7 @@ export const envSchema = z.object({
   RESTOCK_WAIT: duration('RESTOCK_WAIT').default(10 * 60_000),
   DELIVERY_SLA: duration('DELIVERY_SLA').default(2 * 60_000),
   RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL').default(5 * 60_000),
+  REFUND_DELIVERED: bool.default(true),
   MAX_QUANTITY: z.coerce.number().int().min(1).max(1000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

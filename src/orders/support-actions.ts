@@ -33,6 +33,9 @@ const UPDATE_DEADLINE_MS = 20_000;
 export async function performOrderAction(deps: OrderRunDeps, orderNo: string, action: OrderAction, request: ActionRequest): Promise<ActionResult> {
   const order = await deps.db.order.findUnique({ where: { orderNo }, include: { skuRef: { select: { name: true } } } });
   if (!order) throw new ActionError('not-found', `order ${orderNo} does not exist`);
+  if (action === 'refund' && order.status === 'DELIVERED' && !deps.config.order.refundDelivered) {
+    throw new ActionError('rejected', 'refunding a delivered order is switched off here (REFUND_DELIVERED=false): its keys were handed over');
+  }
   const workflowId = order.workflowId ?? orderWorkflowId(orderNo);
   try {
     const view: OrderView = await deps.temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>

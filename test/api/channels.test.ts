@@ -140,3 +140,28 @@ describe('polling each channel when the callback never comes', () => {
     expect(peers.requests.filter((r) => r.channel === channel && !r.verified)).toEqual([]);
   });
 });
+
+describe('the payment deadline closes the trade at the channel', () => {
+  let peers: ChannelPeers;
+  let stack: Stack;
+  beforeAll(async () => {
+    peers = await startChannelPeers();
+    stack = await startStack({ env: { ...peers.env, PAYMENT_DEADLINE: '1s', PAYMENT_POLL_INTERVAL: '0' } });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await peers.close();
+  });
+
+  it.each([
+    ['alipay', 'alipay.trade.close'],
+    ['wechatpay', '/v3/pay/transactions/out-trade-no/{orderNo}/close'],
+  ] as const)('%s: a signed close call, then EXPIRED', async (channel, closePath) => {
+    const sku = uniqueSku(`${channel}-close`);
+    await createSkuWithKeys(stack, sku, ['X-1']);
+    const response = await request('POST', `${stack.api.url}/api/orders`, { json: { sku, quantity: 1, email: 'close@example.com', channel } });
+    await waitForStatus(stack.db, response.body.orderNo, 'EXPIRED', 10_000);
+    const path = closePath.replace('{orderNo}', response.body.orderNo);
+    expect(peers.requests.filter((r) => r.channel === channel && r.path === path)).toEqual([expect.objectContaining({ verified: true })]);
+  });
+});

@@ -127,6 +127,23 @@ describe('saga compensations and support actions', () => {
     expect(view.body.cardKeys).toBeUndefined();
   });
 
+  it('refuses to refund a delivered order when REFUND_DELIVERED=false', async () => {
+    const gated = await startStack({ env: { REFUND_DELIVERED: 'false' } });
+    try {
+      const sku = uniqueSku('gated');
+      await createSkuWithKeys(gated, sku, ['G-1']);
+      const order = await placeOrder(gated, sku);
+      await payInSandbox(gated, order);
+      await waitForStatus(gated.db, order.orderNo, 'DELIVERED');
+      const response = await request('POST', `${gated.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: { note: 'no' } });
+      expect(response.status).toBe(409);
+      expect(response.body.message).toContain('REFUND_DELIVERED=false');
+      expect((await gated.db.cardKey.findFirstOrThrow({ where: { sku } })).status).toBe('SOLD');
+    } finally {
+      await gated.stop();
+    }
+  });
+
   it('resends the delivery email of a closed order', async () => {
     const sku = uniqueSku('resend');
     await createSkuWithKeys(stack, sku, ['RSD-1']);

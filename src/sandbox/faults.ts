@@ -9,6 +9,8 @@ export const faultsSchema = z
     delayNotificationsMs: z.number().int().min(0).max(600_000).optional(),
     /** Each notification is sent this many times at once. */
     duplicateNotifications: z.number().int().min(1).max(20).optional(),
+    /** Each notification is held back until the next one has been sent (out of order); at most 2 s. */
+    reorderNotifications: z.boolean().optional(),
     /** Notifications carry a wrong signature. */
     corruptSignature: z.boolean().optional(),
     /** Query calls answer HTTP 500. */

@@ -59,8 +59,30 @@ export class Notifier {
     }
   }
 
+  private held?: { trade: Trade; release: () => void };
+
   /** Notifies now and keeps retrying in the background until acknowledged or the schedule ends. */
   async start(trade: Trade): Promise<boolean> {
+    if (this.faults.for(trade.outTradeNo).reorderNotifications) {
+      // Out of order: this trade waits until the next one has been notified (or 2 s pass).
+      const previous = this.held;
+      if (!previous) {
+        await new Promise<void>((release) => {
+          const timer = setTimeout(release, 2000);
+          this.held = { trade, release: () => (clearTimeout(timer), release()) };
+        });
+        this.held = undefined;
+      } else {
+        this.held = undefined;
+        const sent = await this.firstAttempt(trade);
+        previous.release();
+        return sent;
+      }
+    }
+    return this.firstAttempt(trade);
+  }
+
+  private async firstAttempt(trade: Trade): Promise<boolean> {
     if (await this.sendOnce(trade)) return true;
     this.scheduleRetry(trade, 1);
     return false;

@@ -137,3 +137,30 @@ describe('LATE_PAYMENT_POLICY=refund', () => {
     await waitFor(async () => stack.sink.messages().find((m) => m.to === 'late@example.com' && m.subject.includes('refunded')), 'refund email');
   });
 });
+
+describe('notifications out of order', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { PAYMENT_POLL_INTERVAL: '0' } });
+  });
+  afterAll(() => stack.stop());
+
+  it('delivers both orders when the second payment is notified before the first', async () => {
+    const sku = uniqueSku('reorder');
+    await createSkuWithKeys(stack, sku, ['RO-1', 'RO-2']);
+    const first = await placeOrder(stack, sku);
+    const second = await placeOrder(stack, sku);
+    await request('PUT', `${stack.sandboxUrl}/api/faults`, { json: { reorderNotifications: true } });
+    await Promise.all([fetch(first.payUrl), fetch(second.payUrl)]);
+    const firstPay = request('POST', `${stack.sandboxUrl}/api/trades/${first.orderNo}/pay`);
+    await new Promise((r) => setTimeout(r, 200));
+    await request('POST', `${stack.sandboxUrl}/api/trades/${second.orderNo}/pay`);
+    await firstPay;
+    await request('PUT', `${stack.sandboxUrl}/api/faults`, { json: {} });
+    await waitForStatus(stack.db, first.orderNo, 'DELIVERED');
+    await waitForStatus(stack.db, second.orderNo, 'DELIVERED');
+    const [a, b] = await Promise.all([first, second].map(async (o) => (await request('GET', `${stack.sandboxUrl}/api/trades/${o.orderNo}`)).body));
+    expect(Date.parse(b.notifications[0].at)).toBeLessThan(Date.parse(a.notifications[0].at));
+    expect(Date.parse(a.paidAt)).toBeLessThan(Date.parse(b.paidAt));
+  });
+});

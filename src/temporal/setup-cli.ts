@@ -1,0 +1,19 @@
+import { loadConfig } from '../config';
+import { runCli } from '../cli';
+import { openTemporalConnection, temporalClient } from './connection';
+import { registerSearchAttributes } from './register-search-attributes';
+import { ensureReconcileSchedule } from './reconcile-schedule';
+
+/** `npm run temporal:setup`: what a real cluster needs once: search attributes and the Schedule. */
+runCli(async () => {
+  const config = loadConfig();
+  const connection = await openTemporalConnection(config);
+  try {
+    const added = await registerSearchAttributes(connection, config.temporal.namespace);
+    console.log(added.length ? `added search attributes: ${added.join(', ')}` : 'search attributes already registered');
+    const schedule = await ensureReconcileSchedule(temporalClient(config, connection), config);
+    console.log(`reconciliation schedule ${schedule} (every ${config.reconcileIntervalMs / 1000} s)`);
+  } finally {
+    await connection.close();
+  }
+});

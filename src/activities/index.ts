@@ -3,7 +3,7 @@ import { createPaymentActivities } from './payment';
 import { createStockActivities, createStockCompensationActivities } from './stock';
 import { createBuyerEmailActivities } from './buyer-email';
 import { createPaymentQueryActivities } from './payment-query';
-import { createRefundActivities } from './refund';
+import { createExtraPaymentActivities, createRefundActivities } from './refund';
 import { createReconciliationActivities } from './reconciliation';
 import { createOperatorWebhookActivities } from './operator-webhook';
 
@@ -18,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBuyerEmailActivities(deps),
     ...createPaymentQueryActivities(deps),
     ...createRefundActivities(deps),
+    ...createExtraPaymentActivities(deps),
     ...createReconciliationActivities(deps),
     ...createOperatorWebhookActivities(deps),
   };

@@ -68,3 +68,44 @@ export function createRefundActivities({ db, channels, clock }: ActivityDeps) {
     },
   };
 }
+
+export function createExtraPaymentActivities({ db, channels, clock }: ActivityDeps) {
+  return {
+    /** Whether the order was already paid by a different trade (a buyer who paid twice). */
+    async otherPaymentExists({ orderNo, tradeNo, channel }: { orderNo: string; tradeNo: string; channel: string }): Promise<boolean> {
+      const other = await db.payment.findFirst({ where: { orderNo, NOT: { channel, tradeNo } } });
+      return other !== null;
+    },
+
+    /**
+     * Gives back a second payment for an order that is already paid, without touching the order's
+     * state: the payment is recorded, refunded once (idempotency key per trade), and put on the timeline.
+     */
+    async refundExtraPayment({ orderNo, payment }: { orderNo: string; payment: { channel: string; tradeNo: string; amountCents: number; currency: string } }): Promise<void> {
+      const channel = channels.get(payment.channel);
+      if (!channel) throw ApplicationFailure.nonRetryable(`channel ${payment.channel} is not enabled`, 'ChannelDisabled');
+      const idempotencyKey = `refund-${orderNo}-${payment.tradeNo}`;
+      const reason = `paid twice: ${payment.channel} trade ${payment.tradeNo} refunded`;
+      await db.$transaction([
+        db.payment.upsert({
+          where: { channel_tradeNo: { channel: payment.channel, tradeNo: payment.tradeNo } },
+          create: { orderNo, channel: payment.channel, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency },
+          update: {},
+        }),
+        db.refund.upsert({ where: { idempotencyKey }, create: { orderNo, idempotencyKey, amountCents: payment.amountCents, reason }, update: {} }),
+      ]);
+      const existing = await db.refund.findUniqueOrThrow({ where: { idempotencyKey } });
+      if (existing.status === 'SUCCEEDED') return;
+      const result = await channel.refund({ orderNo, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency, reason, idempotencyKey });
+      metrics.refunds.inc({ channel: payment.channel, outcome: result.outcome });
+      if (result.outcome === 'refused') {
+        await db.refund.update({ where: { idempotencyKey }, data: { status: 'REFUSED' } });
+        throw ApplicationFailure.nonRetryable(result.reason, REFUND_REFUSED);
+      }
+      await db.$transaction([
+        db.refund.update({ where: { idempotencyKey }, data: { status: 'SUCCEEDED', channelRefundNo: result.refundNo } }),
+        db.orderEvent.create({ data: { orderNo, type: 'EXTRA_PAYMENT_REFUNDED', actor: 'system', message: reason, createdAt: clock() } }),
+      ]);
+    },
+  };
+}

@@ -122,6 +122,7 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
         if (tradeFaults.failRefunds) return res.status(500).json({ code: -1, msg: 'refund failed (fault switch)' });
         if (tradeFaults.refuseRefunds) return res.json({ code: -1, msg: 'refund refused (fault switch)' });
         if (!trade) return res.json({ code: -1, msg: 'order not found' });
+        if (params.trade_no && params.trade_no !== trade.tradeNo) return res.json({ code: -1, msg: 'trade_no does not belong to this order' });
         if (params.money && params.money !== trade.money) return res.json({ code: -1, msg: 'refund amount differs from the trade' });
         const result = trades.refund(trade);
         return res.json(result.ok ? { code: 1, msg: 'succ', refund_no: result.refundNo } : { code: -1, msg: result.reason });

@@ -10,6 +10,8 @@ const SUMMARIES: Partial<Record<keyof Activities, (a: Args) => string>> = {
   issueKeys: (a) => `issue key ids ${a.keyIds.join(', ')}`,
   releaseKeys: () => 'release reserved keys',
   refundOrder: (a) => `refund: ${a.reason}`,
+  refundExtraPayment: (a) => `refund the second payment ${a.payment.channel} trade ${a.payment.tradeNo}`,
+  otherPaymentExists: (a) => `is ${a.channel} trade ${a.tradeNo} a second payment?`,
   sendBuyerEmail: (a) => `email the buyer (${a.kind})`,
   queryPayment: (a) => `ask ${a.channel} whether it was paid`,
   expireOrder: () => 'close the trade and expire',

@@ -38,6 +38,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
 /** Patch ids: keep each until no running or replayed history predates it (see docs/versioning.md). */
 export const FINAL_POLL_AT_DEADLINE = 'final-poll-at-deadline';
 export const LOCAL_DB_ACTIVITIES = 'local-db-activities';
+export const REFUND_EXTRA_PAYMENTS = 'refund-extra-payments';
 
 const TERMINAL: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 
@@ -100,6 +101,10 @@ class OrderSaga {
     }
     await this.reviewUntilSettled();
     if (this.status === 'DELIVERED') await mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'delivery' });
+    // A buyer who paid twice gets the second payment back; the order itself is settled.
+    if (this.extraPayments.length > 0 && patched(REFUND_EXTRA_PAYMENTS)) {
+      for (const extra of this.extraPayments) await this.refundExtra(extra);
+    }
     await condition(allHandlersFinished);
     return { status: this.status, reason: this.reason };
   }
@@ -143,6 +148,15 @@ class OrderSaga {
   }
 
   private async settleLatePayment(payment: PaymentReport): Promise<void> {
+    if (this.input.start?.kind === 'late-payment' && patched(REFUND_EXTRA_PAYMENTS)) {
+      const paidTwice = await this.db.otherPaymentExists({ orderNo: this.input.orderNo, tradeNo: payment.tradeNo, channel: payment.channel });
+      if (paidTwice) {
+        const facts = await this.db.loadOrderStatus({ orderNo: this.input.orderNo });
+        this.status = facts.status;
+        await this.refundExtra(payment);
+        return;
+      }
+    }
     const policy = this.input.latePaymentPolicy;
     this.note(`late payment ${payment.channel} trade ${payment.tradeNo}: policy ${policy}`);
     if (policy === 'refund' && !this.paymentMismatch(payment)) {
@@ -235,6 +249,19 @@ class OrderSaga {
       reservation = await this.db.reserveKeys(request);
       if (reservation.ok) return reservation;
       if (!woke) return undefined;
+    }
+  }
+
+  /** Refunds a second payment for this order; if the channel refuses, staff are told. */
+  private async refundExtra(payment: PaymentReport): Promise<void> {
+    try {
+      await refunds.refundExtraPayment({ orderNo: this.input.orderNo, payment });
+      this.note(`second payment ${payment.channel} trade ${payment.tradeNo} refunded`);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const why = `the second payment ${payment.tradeNo} could not be refunded: ${describe(error)}`;
+      this.note(why);
+      await tellOperator({ event: 'order.needs_review', orderNo: this.input.orderNo, detail: why }, `extra-${payment.tradeNo}`);
     }
   }
 

@@ -2,7 +2,8 @@ import { createPublicKey, createSign, randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { AlipaySdk } from 'alipay-sdk';
 import { Aes, Rsa } from 'wechatpay-axios-plugin';
-import { createSkuWithKeys, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { checkInvariants } from '../../src/invariants/check';
 import { uniqueSku } from '../support/config';
 import { startChannelPeers, type ChannelPeers, type PeerTrade } from '../support/channel-peers';
 
@@ -108,6 +109,28 @@ describe('Alipay, Stripe and WeChat Pay end to end (SDK-signed notifications, lo
     await notify(channel, t);
     await waitForStatus(stack.db, placed.orderNo, 'REFUNDED');
     expect([...t.refunds.keys()]).toEqual([`refund-${placed.orderNo}-${t.tradeNo}`]);
+  });
+
+  it('stripe: a second payment for a delivered order is refunded, the order stays delivered', async () => {
+    const sku = uniqueSku('twice');
+    await createSkuWithKeys(stack, sku, ['TW-1', 'TW-2']);
+    const placed = await order('stripe', sku);
+    const first = peers.pay(placed.orderNo, placed.amountCents);
+    await notify('stripe', first);
+    await waitForStatus(stack.db, placed.orderNo, 'DELIVERED');
+    await stack.temporal.workflow.getHandle(`order-${placed.orderNo}`).result();
+    // The buyer paid again in another checkout session.
+    const second = { ...first, tradeNo: `pi_second_${placed.orderNo}`, refunds: new Map<string, string>() };
+    peers.trades.set(`${placed.orderNo}-second`, second);
+    await notify('stripe', second);
+    await waitFor(async () => (await stack.db.refund.findFirst({ where: { orderNo: placed.orderNo, status: 'SUCCEEDED' } })) ?? undefined, 'the second payment refunded');
+    expect([...second.refunds.keys()]).toEqual([`refund-${placed.orderNo}-${second.tradeNo}`]);
+    expect(first.refunds.size).toBe(0);
+    const after = await stack.db.order.findUniqueOrThrow({ where: { orderNo: placed.orderNo }, include: { payments: true } });
+    expect(after.status).toBe('DELIVERED');
+    expect(after.payments.map((p) => p.tradeNo).sort()).toEqual([first.tradeNo, second.tradeNo].sort());
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'SOLD' } })).toBe(1);
+    expect(await checkInvariants(stack.db, { graceMs: 60_000 })).toEqual([]);
   });
 
   it('every request Keyflow sent carried a signature the channel host accepted', () => {

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Order } from '../generated/prisma/client';
 import type { OrderStart, OrderWorkflowInput } from '../workflows/types';
+import { orderWorkflowId } from './workflow-ids';
 import {
   AmountCentsKey,
   BuyerEmailKey,
@@ -30,7 +31,7 @@ export interface OrderRunDeps {
 export function orderRunId(orderNo: string, start: OrderStart): string {
   switch (start.kind) {
     case 'new':
-      return `order-${orderNo}`;
+      return orderWorkflowId(orderNo);
     case 'late-payment':
       return `order-${orderNo}-late-${start.payment.channel}-${start.payment.tradeNo}`;
     case 'support':

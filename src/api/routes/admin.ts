@@ -4,6 +4,7 @@ import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
 import { adminOrdersQuery, orderNoParam, putSkuBody, skuParam } from '../validation';
 import { wakeWaitingOrders } from '../../stock/wake-waiting-orders';
+import { orderWorkflowId } from '../../orders/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
 
 export function adminRoutes(deps: ApiDeps): Router {
@@ -80,7 +81,7 @@ export function adminRoutes(deps: ApiDeps): Router {
     if (!order) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
     const notifications = await db.paymentNotification.findMany({ where: { orderNo }, orderBy: { id: 'asc' } });
     const { idempotencyKey: _key, requestHash: _hash, ...visible } = order;
-    res.json({ ...visible, notifications, workflowId: `order-${orderNo}` });
+    res.json({ ...visible, notifications, workflowId: order.workflowId ?? orderWorkflowId(orderNo) });
   });
 
   return router;

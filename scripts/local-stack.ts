@@ -61,6 +61,7 @@ export async function startLocalStack(extraEnv: Record<string, string> = {}): Pr
     KEYFLOW_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'keyflow-script-')),
     ADMIN_TOKEN: adminToken, CARD_KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     PAYLOAD_ENCRYPTION_KEYS: `script=${randomBytes(32).toString('hex')}`, EPAY_PID: '7777', EPAY_KEY: `script-epay-${randomBytes(8).toString('hex')}`,
+    ...(process.env.KEYFLOW_NODE_ARGS ? { KEYFLOW_NODE_ARGS: process.env.KEYFLOW_NODE_ARGS } : {}),
     ...extraEnv,
   };
   const launcher = runTs('src/dev/launcher.ts', env);

@@ -24,7 +24,9 @@ export class Supervisor {
   constructor(private readonly onGiveUp: (name: string) => void) {}
 
   start(spec: ChildSpec): void {
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    // KEYFLOW_NODE_ARGS passes extra Node flags to every child (e.g. `--cpu-prof` for profiling).
+    const extra = process.env.KEYFLOW_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...extra, '--import', 'tsx', spec.entry], {
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
 import { createDb } from '../db/client';
 import { pingDatabase } from '../db/database';
+import { describeDatabaseUrl } from '../db/errors';
+import { verifyCardKeyEncryptionKey } from '../crypto/verify-card-key';
 import { connectTemporal } from '../temporal/connection';
 import { createChannelRegistry } from '../payments/registry';
 import { CardKeyCipher } from '../crypto/card-key-cipher';
@@ -21,6 +23,7 @@ export async function startApiServer(config: Config, options: { port?: number; l
   await pingDatabase(config.databaseUrl);
   const temporal = await connectTemporal(config);
   const db = createDb(config.databaseUrl);
+  await verifyCardKeyEncryptionKey(db, config.cardKeyEncryptionKey, describeDatabaseUrl(config.databaseUrl));
   const app = createApp({
     config,
     db,

@@ -3,6 +3,9 @@ import { loadConfig } from '../config';
 import { reportFatal } from '../cli';
 import { ensureDatabase } from '../db/database';
 import { migrate } from '../db/migrator';
+import { createDb } from '../db/client';
+import { describeDatabaseUrl } from '../db/errors';
+import { verifyCardKeyEncryptionKey } from '../crypto/verify-card-key';
 import { DATA_DIR, MIGRATIONS_DIR, PROJECT_ROOT } from '../paths';
 import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 import { openTemporalConnection } from '../temporal/connection';
@@ -62,6 +65,12 @@ async function main() {
   if (await ensureDatabase(config.databaseUrl)) console.log('created the database');
   const migrated = await migrate(config.databaseUrl, MIGRATIONS_DIR);
   console.log(migrated.applied.length ? `applied migrations: ${migrated.applied.join(', ')}` : 'database schema is up to date');
+  const db = createDb(config.databaseUrl, { max: 1 });
+  try {
+    await verifyCardKeyEncryptionKey(db, config.cardKeyEncryptionKey, describeDatabaseUrl(config.databaseUrl));
+  } finally {
+    await db.$disconnect();
+  }
 
   const src = path.join(PROJECT_ROOT, 'src');
   const localSandbox = config.epay?.apiUrl === `http://127.0.0.1:${config.sandboxPort}`;

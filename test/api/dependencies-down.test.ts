@@ -5,6 +5,7 @@ import { startTemporalDevServer, type DevServer } from '../../src/dev/temporal-d
 import { createDb, type Db } from '../../src/db/client';
 import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
 import { importKeys } from '../../src/stock/import-keys';
+import { CardKeyMismatchError } from '../../src/crypto/verify-card-key';
 import { freePort } from '../support/free-port';
 import { testConfig, uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
@@ -31,6 +32,19 @@ describe('when a dependency is down', () => {
     expect(error.message).toContain(`Postgres is not reachable at 127.0.0.1:${port}/keyflow`);
     expect(error.message).toContain('DATABASE_URL');
     expect(error.message).not.toContain('hunter2');
+  });
+
+  it('start-up refuses a card-key encryption key that cannot read the stock already stored', async () => {
+    const config = testConfig();
+    const db = createDb(config.databaseUrl, { max: 1 });
+    const sku = uniqueSku('keycheck');
+    await db.sku.create({ data: { sku, name: 'Key check', priceCents: 100, currency: 'CNY' } });
+    await importKeys(db, new CardKeyCipher(config.cardKeyEncryptionKey), sku, 'KEYCHECK-1');
+    await db.$disconnect();
+    const error = await startApiServer(testConfig({ CARD_KEY_ENCRYPTION_KEY: '99'.repeat(32) })).catch((e) => e);
+    expect(error).toBeInstanceOf(CardKeyMismatchError);
+    expect(error.message).toContain('cannot decrypt the card keys already stored');
+    expect(error.message).toContain('.keyflow/local-secrets.json');
   });
 
   describe('Temporal going away while the API runs', () => {

@@ -30,8 +30,3 @@ export function parseJson(channel: string, text: string): Record<string, any> {
   }
   throw new ChannelRequestError(`${channel} answered malformed JSON`, true);
 }
-
-/** Headers as a plain lower-case record (Express gives them so; fetch Headers need converting). */
-export function header(headers: Record<string, string | undefined>, name: string): string | undefined {
-  return headers[name.toLowerCase()];
-}

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseKey32, envSchema } from './schema';
-import { loadOrCreateLocalSecrets, type GeneratedSecretName } from './local-secrets';
+import { GENERATED_SECRET_NAMES, loadOrCreateLocalSecrets, type GeneratedSecretName } from './local-secrets';
 import { PROJECT_ROOT } from '../paths';
 
 export interface EpayConfig {
@@ -79,17 +79,32 @@ const PRODUCTION_REQUIRED = ['ADMIN_TOKEN or ADMIN_TOKENS', 'CARD_KEY_ENCRYPTION
 
 /** Reads and validates the environment once; everything else receives the result. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned: Record<string, string> = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+  const production = cleaned.NODE_ENV === 'production';
+
+  // Local mode fills in the shop's own missing secrets before validation, so generated values go
+  // through the same schema as given ones. Production never invents a secret.
+  let localSecrets: Config['localSecrets'];
+  if (!production) {
+    const needed = GENERATED_SECRET_NAMES.filter((name) =>
+      name === 'ADMIN_TOKEN' ? !cleaned.ADMIN_TOKEN && !cleaned.ADMIN_TOKENS : !cleaned[name],
+    );
+    if (needed.length > 0) {
+      const secrets = loadOrCreateLocalSecrets(options.secretsDir ?? path.join(PROJECT_ROOT, '.keyflow'));
+      for (const name of needed) cleaned[name] = secrets.values[name];
+      localSecrets = { file: secrets.file, used: needed, createdNow: secrets.created.filter((n) => needed.includes(n)) };
+    }
+  }
+
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map(describeIssue));
   }
   const raw = parsed.data;
-  const production = raw.NODE_ENV === 'production';
 
   const problems: string[] = [];
-  let localSecrets: Config['localSecrets'];
-  const secretValue: Partial<Record<GeneratedSecretName, string>> = {};
   if (production) {
     const missing = PRODUCTION_REQUIRED.filter((name) => {
       if (name === 'ADMIN_TOKEN or ADMIN_TOKENS') return !raw.ADMIN_TOKEN && !raw.ADMIN_TOKENS;
@@ -98,18 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     for (const name of missing) problems.push(`${name} is required when NODE_ENV=production`);
     const epayGiven = [raw.EPAY_PID, raw.EPAY_KEY, raw.EPAY_API_URL].filter(Boolean).length;
     if (epayGiven > 0 && epayGiven < 3) problems.push('Epay needs all of EPAY_PID, EPAY_KEY and EPAY_API_URL');
-  } else {
-    const needed: GeneratedSecretName[] = [];
-    if (!raw.ADMIN_TOKEN && !raw.ADMIN_TOKENS) needed.push('ADMIN_TOKEN');
-    if (!raw.CARD_KEY_ENCRYPTION_KEY) needed.push('CARD_KEY_ENCRYPTION_KEY');
-    if (!raw.PAYLOAD_ENCRYPTION_KEYS) needed.push('PAYLOAD_ENCRYPTION_KEYS');
-    if (!raw.EPAY_PID) needed.push('EPAY_PID');
-    if (!raw.EPAY_KEY) needed.push('EPAY_KEY');
-    if (needed.length > 0) {
-      const secrets = loadOrCreateLocalSecrets(options.secretsDir ?? path.join(PROJECT_ROOT, '.keyflow'));
-      for (const name of needed) secretValue[name] = secrets.values[name];
-      localSecrets = { file: secrets.file, used: needed, createdNow: secrets.created.filter((n) => needed.includes(n)) };
-    }
   }
   // A channel is enabled by its variables; a half-configured one is a mistake worth stopping for.
   for (const [channel, names] of Object.entries(CHANNEL_VARIABLES)) {
@@ -123,17 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const adminTokens = new Map<string, string>();
   for (const { name, value } of raw.ADMIN_TOKENS ?? []) adminTokens.set(name, value);
-  const adminToken = raw.ADMIN_TOKEN ?? secretValue.ADMIN_TOKEN;
-  if (adminToken) adminTokens.set('admin', adminToken);
+  if (raw.ADMIN_TOKEN) adminTokens.set('admin', raw.ADMIN_TOKEN);
 
-  const payloadKeys = raw.PAYLOAD_ENCRYPTION_KEYS ??
-    secretValue.PAYLOAD_ENCRYPTION_KEYS!.split(',').map((pair) => {
-      const [name, value] = pair.split('=');
-      return { name, value };
-    });
-
-  const epayPid = raw.EPAY_PID ?? secretValue.EPAY_PID;
-  const epayKey = raw.EPAY_KEY ?? secretValue.EPAY_KEY;
+  const epayPid = raw.EPAY_PID;
+  const epayKey = raw.EPAY_KEY;
   const epayApiUrl = raw.EPAY_API_URL ?? (production ? undefined : `http://127.0.0.1:${raw.SANDBOX_PORT}`);
 
   return {
@@ -152,8 +148,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     smtpUrl: raw.SMTP_URL,
     mailFrom: raw.MAIL_FROM,
     adminTokens,
-    cardKeyEncryptionKey: raw.CARD_KEY_ENCRYPTION_KEY ?? parseKey32(secretValue.CARD_KEY_ENCRYPTION_KEY!)!,
-    payloadEncryptionKeys: payloadKeys.map(({ name, value }) => ({ id: name, key: parseKey32(value)! })),
+    // Both are present here: given, generated in local mode, or start-up stopped above in production.
+    cardKeyEncryptionKey: raw.CARD_KEY_ENCRYPTION_KEY!,
+    payloadEncryptionKeys: raw.PAYLOAD_ENCRYPTION_KEYS!.map(({ name, value }) => ({ id: name, key: parseKey32(value)! })),
     codecPort: raw.CODEC_PORT,
     codecToken: raw.CODEC_TOKEN,
     codecAllowedOrigins: (raw.CODEC_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),

@@ -22,11 +22,12 @@ export interface Transition {
  * Idempotent: an order already in the target state is left alone and reports `false`.
  */
 export async function transitionOrder(tx: Tx, t: Transition): Promise<boolean> {
-  const { count } = await tx.order.updateMany({
+  const updated = await tx.order.updateManyAndReturn({
     where: { orderNo: t.orderNo, status: { in: [...t.from] } },
     data: { ...t.data, status: t.to, statusReason: t.reason ?? null },
+    select: { channel: true, createdAt: true, paidAt: true },
   });
-  if (count === 0) {
+  if (updated.length === 0) {
     const order = await tx.order.findUnique({ where: { orderNo: t.orderNo }, select: { status: true } });
     if (!order) throw ApplicationFailure.nonRetryable(`order ${t.orderNo} does not exist`, 'OrderNotFound');
     if (order.status === t.to) return false;
@@ -38,13 +39,12 @@ export async function transitionOrder(tx: Tx, t: Transition): Promise<boolean> {
   await tx.orderEvent.create({
     data: { orderNo: t.orderNo, type: t.type, actor: t.actor, message: t.message ?? t.reason ?? null, createdAt: t.at },
   });
-  await observeTransition(tx, t);
+  observeTransition(t, updated[0]);
   return true;
 }
 
-async function observeTransition(tx: Tx, t: Transition): Promise<void> {
-  if (t.to !== 'PAID' && t.to !== 'DELIVERED' && !FINAL_STATES.has(t.to)) return;
-  const order = await tx.order.findUniqueOrThrow({ where: { orderNo: t.orderNo }, select: { channel: true, createdAt: true, paidAt: true } });
+/** Latency histograms and final-state counters, from the row the transition itself returned. */
+function observeTransition(t: Transition, order: { channel: string; createdAt: Date; paidAt: Date | null }): void {
   const seconds = (from: Date | null) => (from ? Math.max(0, t.at.getTime() - from.getTime()) / 1000 : undefined);
   if (t.to === 'PAID') {
     const s = seconds(order.createdAt);

@@ -10,6 +10,7 @@ import { notifyUrl, orderPageUrl } from '../api/links';
 import { newOrderNo } from './order-number';
 import { normaliseEmail, startOrderRun } from './order-runs';
 import { metrics } from '../observability/metrics';
+import { errorMessage, firstLine } from '../error-text';
 
 export interface PlaceOrderRequest {
   sku: string;
@@ -136,7 +137,7 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
       db.orderEvent.create({ data: { orderNo: order.orderNo, type: 'FAILED', actor: 'system', message: 'workflow could not be started' } }),
     ]);
     metrics.ordersCreated.inc({ channel: order.channel, result: 'failed' });
-    throw new PlaceOrderError('unavailable', `order processing is unavailable right now (${describe(error)}); no payment was requested`);
+    throw new PlaceOrderError('unavailable', `order processing is unavailable right now (${firstLine(errorMessage(error), 200)}); no payment was requested`);
   }
   metrics.ordersCreated.inc({ channel: order.channel, result: 'started' });
   // The workflow may already have seen a payment (a very fast callback); only CREATED moves here.
@@ -165,7 +166,3 @@ function hashRequest(request: PlaceOrderRequest): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0].slice(0, 200);
-}

@@ -4,6 +4,7 @@ import { startOrderRun } from './order-runs';
 import { approveUpdate, cancelUpdate, refundUpdate, resendUpdate } from '../workflows/order-messages';
 import type { ActionRequest, OrderView, SupportAction } from '../workflows/types';
 import { orderWorkflowId } from './workflow-ids';
+import { firstLine, rootCauseMessage } from '../error-text';
 
 export type OrderAction = 'cancel' | SupportAction;
 
@@ -43,8 +44,8 @@ export async function performOrderAction(deps: OrderRunDeps, orderNo: string, ac
     );
     return { orderNo, status: view.status, reason: view.reason ?? null, workflowId };
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new ActionError('rejected', describe(error));
-    if (!(error instanceof WorkflowNotFoundError)) throw new ActionError('unavailable', `order processing is unavailable right now (${describe(error)})`);
+    if (error instanceof WorkflowUpdateFailedError) throw new ActionError('rejected', firstLine(rootCauseMessage(error)));
+    if (!(error instanceof WorkflowNotFoundError)) throw new ActionError('unavailable', `order processing is unavailable right now (${firstLine(rootCauseMessage(error))})`);
   }
 
   // The workflow has closed. A repeated cancel of a cancelled order is a no-op; other cancels are too late.
@@ -57,7 +58,7 @@ export async function performOrderAction(deps: OrderRunDeps, orderNo: string, ac
   try {
     await deps.temporal.workflow.getHandle(followUp).result();
   } catch (error) {
-    if (error instanceof WorkflowFailedError) throw new ActionError('rejected', describe(error));
+    if (error instanceof WorkflowFailedError) throw new ActionError('rejected', firstLine(rootCauseMessage(error)));
     throw error;
   }
   const after = await deps.db.order.findUniqueOrThrow({ where: { orderNo } });
@@ -66,10 +67,4 @@ export async function performOrderAction(deps: OrderRunDeps, orderNo: string, ac
 
 function result(order: { orderNo: string; status: string; statusReason: string | null }, workflowId: string): ActionResult {
   return { orderNo: order.orderNo, status: order.status, reason: order.statusReason, workflowId };
-}
-
-function describe(error: unknown): string {
-  let current = error as { message?: string; cause?: unknown };
-  while (current.cause) current = current.cause as typeof current;
-  return (current.message ?? String(error)).split('\n')[0].slice(0, 300);
 }

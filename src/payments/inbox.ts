@@ -5,6 +5,7 @@ import type { PaymentReport } from '../workflows/types';
 import type { Logger } from '../logging';
 import type { OrderRunDeps } from '../orders/order-runs';
 import { reportPayment, type ReportOutcome } from '../orders/report-payment';
+import { errorMessage, firstLine } from '../error-text';
 
 export interface InboxDeps extends OrderRunDeps {
   logger: Logger;
@@ -117,8 +118,7 @@ export async function signalStored(deps: InboxDeps, notificationId: number): Pro
   try {
     outcome = await reportPayment(deps, order.orderNo, report);
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0].slice(0, 300) : String(error);
-    await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalError: message } }).catch(() => undefined);
+    await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalError: firstLine(errorMessage(error)) } }).catch(() => undefined);
     deps.logger.warn({ orderNo: order.orderNo, err: error }, 'signal failed; the inbox relay will deliver it');
     return 'stored-not-signalled';
   }

@@ -24,6 +24,7 @@ import {
 } from './order-messages';
 import { OrderStatusKey, PaidAtKey } from './search-attributes';
 import { tellOperator } from './operator-notice';
+import { rootCauseMessage } from '../error-text';
 import type { ActionRequest, OrderResult, OrderView, OrderWorkflowInput, PaymentReport, TimelineEntry } from './types';
 
 /**
@@ -210,8 +211,8 @@ class OrderSaga {
       await issuing.issueKeys({ orderNo: this.input.orderNo, keyIds });
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
-      log.error('issuing failed for good; compensating', { orderNo: this.input.orderNo, error: describe(error) });
-      this.note(`issuing failed: ${describe(error)}`);
+      log.error('issuing failed for good; compensating', { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) });
+      this.note(`issuing failed: ${rootCauseMessage(error).slice(0, 300)}`);
       await this.compensate(compensations);
       return;
     }
@@ -225,7 +226,7 @@ class OrderSaga {
         try {
           await undo();
         } catch (error) {
-          log.error(`compensation "${name}" failed`, { orderNo: this.input.orderNo, error: describe(error) });
+          log.error(`compensation "${name}" failed`, { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) });
         }
       }
     });
@@ -259,7 +260,7 @@ class OrderSaga {
       this.note(`second payment ${payment.channel} trade ${payment.tradeNo} refunded`);
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
-      const why = `the second payment ${payment.tradeNo} could not be refunded: ${describe(error)}`;
+      const why = `the second payment ${payment.tradeNo} could not be refunded: ${rootCauseMessage(error).slice(0, 300)}`;
       this.note(why);
       await tellOperator({ event: 'order.needs_review', orderNo: this.input.orderNo, detail: why }, `extra-${payment.tradeNo}`);
     }
@@ -272,7 +273,7 @@ class OrderSaga {
       await refunds.refundOrder({ orderNo: this.input.orderNo, reason, actor });
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
-      const why = `refund failed: ${describe(error)}`;
+      const why = `refund failed: ${rootCauseMessage(error).slice(0, 300)}`;
       await this.db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
       this.moveTo('NEEDS_REVIEW', why, why);
       return;
@@ -395,7 +396,7 @@ class OrderSaga {
       const event = status === 'NEEDS_REVIEW' ? 'order.needs_review' : 'order.refunded';
       // Not awaited: starting the notice must never hold up the order.
       tellOperator({ event, orderNo: this.input.orderNo, detail: reason ?? note ?? status }, `${status.toLowerCase()}-${this.timeline.length}`).catch((error) =>
-        log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: describe(error) }),
+        log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) }),
       );
     }
     this.status = status;
@@ -414,10 +415,4 @@ class OrderSaga {
   private view(): OrderView {
     return { orderNo: this.input.orderNo, status: this.status, reason: this.reason, timeline: [...this.timeline] };
   }
-}
-
-function describe(error: unknown): string {
-  let current = error as { message?: string; cause?: unknown } | undefined;
-  while (current?.cause) current = current.cause as typeof current;
-  return (current?.message ?? String(error)).slice(0, 300);
 }

@@ -6,7 +6,7 @@ import { createDb, type Db } from '../../src/db/client';
 import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
 import { importKeys } from '../../src/stock/import-keys';
 import { CardKeyMismatchError } from '../../src/crypto/verify-card-key';
-import { freePort } from '../support/free-port';
+import { freePort } from '../../src/dev/free-port';
 import { testConfig, uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 import { request } from '../support/stack';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths';
 import { dropDatabase } from '../../src/db/database';
-import { freePort } from '../support/free-port';
+import { freePort } from '../../src/dev/free-port';
 import { waitFor } from '../support/stack';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';

@@ -6,7 +6,7 @@ import { startTemporalDevServer } from '../../src/dev/temporal-dev-server';
 import { ensureDatabase } from '../../src/db/database';
 import { migrate } from '../../src/db/migrator';
 import { MIGRATIONS_DIR } from '../../src/paths';
-import { freePort } from './free-port';
+import { freePort } from '../../src/dev/free-port';
 
 const ADMIN_DB = process.env.KEYFLOW_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 

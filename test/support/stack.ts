@@ -11,7 +11,7 @@ import { createGateway } from '../../src/sandbox/gateway';
 import { startSmtpSink, type SmtpSink } from '../../src/sandbox/smtp-sink';
 import { createLogger } from '../../src/logging';
 import type { PlacedOrder } from '../../src/orders/place-order';
-import { freePort } from './free-port';
+import { freePort } from '../../src/dev/free-port';
 import { TEST_ADMIN_TOKEN, TEST_EPAY, testConfig } from './config';
 
 export interface Stack {

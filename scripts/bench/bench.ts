@@ -1,8 +1,8 @@
 // `npm run bench`: Keyflow (pipeline A) and the synchronous baseline (pipeline B) under the same
 // load, one after the other, on this machine. Starts its own stack (the `npm start` launcher on free
 // ports and a fresh database) and the baseline process; a separate process generates the load.
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +44,8 @@ interface Row {
   errors: number;
   soldKeys?: number;
   processes: Record<string, { cpuSeconds: number; maxRssMb: number }>;
+  /** Share of both cores busy (any process) from the first order until every order settled. */
+  machineBusyPct: number;
 }
 
 function stats(values: number[]): Stats {
@@ -54,25 +56,42 @@ function stats(values: number[]): Stats {
   return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]) };
 }
 
-/** CPU seconds and RSS of the stack's processes, grouped by role, from ps. */
+const ROLES: Array<[string, RegExp]> = [
+  ['worker', /worker\/main\.ts/], ['api', /api\/main\.ts/], ['sandbox', /sandbox\/main\.ts/], ['baseline', /baseline\/main\.ts/],
+  ['launcher', /dev\/launcher\.ts/], ['temporal', /temporal server start-dev/], ['load', /bench\/load\.ts/], ['postgres', /^postgres/],
+];
+const TICK = 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
+
+/** CPU seconds (to the tick, from /proc) and RSS of the stack's processes, grouped by role. */
 function sampleProcesses(): Map<string, { cpu: number; rss: number }> {
-  const out = execFileSync('ps', ['-eo', 'pid,rss,times,args', '--no-headers'], { encoding: 'utf8' });
-  const roles: Array<[string, RegExp]> = [
-    ['worker', /worker\/main\.ts/], ['api', /api\/main\.ts/], ['sandbox', /sandbox\/main\.ts/], ['baseline', /baseline\/main\.ts/],
-    ['temporal', /temporal server start-dev/], ['load', /bench\/load\.ts/], ['postgres', /^postgres/],
-  ];
   const totals = new Map<string, { cpu: number; rss: number }>();
-  for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const role = roles.find(([, re]) => re.test(m[4]))?.[0];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let args: string;
+    let stat: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      continue; // exited while we looked
+    }
+    const role = ROLES.find(([, re]) => re.test(args))?.[0];
     if (!role) continue;
+    // Fields after the command name: utime and stime are 12th and 13th, rss (pages) the 22nd.
+    const cpu = (Number(stat[11]) + Number(stat[12])) / TICK;
+    const rss = (Number(stat[21]) * 4096) / 2 ** 20;
     const t = totals.get(role) ?? { cpu: 0, rss: 0 };
-    t.cpu += Number(m[3]);
-    t.rss += Number(m[2]) / 1024;
-    totals.set(role, t);
+    totals.set(role, { cpu: t.cpu + cpu, rss: t.rss + rss });
   }
   return totals;
+}
+
+/** Busy and total CPU seconds of the whole machine since boot, from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0) / TICK;
+  const idle = (fields[3] + fields[4]) / TICK;
+  return { busy: total - idle, total };
 }
 
 async function main() {
@@ -101,6 +120,7 @@ async function main() {
     const skuName = await sku(keys);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
     const before = sampleProcesses();
+    const machineBefore = machineCpu();
     const peak = new Map<string, number>();
     const sampler = setInterval(() => sampleProcesses().forEach((v, k) => peak.set(k, Math.max(peak.get(k) ?? 0, v.rss))), 1000);
     const started = Date.now();
@@ -128,6 +148,7 @@ async function main() {
     }
     clearInterval(sampler);
     const after = sampleProcesses();
+    const machineAfter = machineCpu();
     const trades = new Map(((await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{ outTradeNo: string; paidAt?: string; notifications: Array<{ ms?: number; acknowledged: boolean }> }>).map((t) => [t.outTradeNo, t]));
     const orders = await db.order.findMany({ where: { orderNo: { in: orderNos } }, select: { orderNo: true, status: true, deliveredAt: true } });
     const acks: number[] = [];
@@ -154,10 +175,11 @@ async function main() {
       ackMs: stats(acks), deliveredMs: stats(delivered), delivered: delivered.length, errors,
       ...(scenario === 'race' ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
       processes,
+      machineBusyPct: Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
     };
     rows.push(row);
     (samples[scenario] ??= {})[pipeline] = points;
-    console.log(`  ${scenario.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}`);
+    console.log(`  ${scenario.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(row.processes).filter(([, p]) => p.cpuSeconds > 0).map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
   }
 
   const mailFaults = (faults: object) => fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });

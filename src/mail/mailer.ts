@@ -22,6 +22,9 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
     port: Number(url.port) || (secure ? 465 : 587),
     secure,
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    // One kept-open connection per slot instead of a TCP + SMTP handshake per mail (docs/performance.md).
+    pool: true,
+    maxConnections: 4,
     connectionTimeout: 5000,
     greetingTimeout: 5000,
     socketTimeout: 15000,

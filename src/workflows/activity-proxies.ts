@@ -71,8 +71,23 @@ export const refunds = summarised({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: ['RefundRefused', 'NothingToRefund', 'ChannelDisabled'] },
 });
 
-/** Mail may be down for a long time: keep trying, at most 5 minutes apart. Never blocks delivery. */
-export const mail = summarised({
+const MAIL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
+};
+
+/** Mail may be down for a long time: keep trying, at most 5 minutes apart. Never blocks delivery. */
+export const mail = summarised(MAIL_OPTIONS);
+
+/**
+ * Issuing and the buyer email as local activities, for runs started after `one-task-delivery`: a
+ * paid order is recorded, reserved, issued and emailed inside the workflow task its payment signal
+ * opened, with no activity task and no further workflow task (docs/performance.md). Retries and
+ * bounded attempts are the same as the remote ones; the issuing failure still ends in compensation.
+ */
+export const issuingLocal = summarised(ISSUING_OPTIONS, true);
+/**
+ * A mail outage longer than a few quick tries moves the retries to durable timers instead of holding
+ * the workflow task open; the order stays DELIVERED meanwhile.
+ */
+export const mailLocal = summarised({ ...MAIL_OPTIONS, localRetryThreshold: '10s' } as LocalActivityOptions, true);

@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderStatus } from '../domain/order-status';
-import { db as remoteDb, dbLocal, issuing, mail, poll, refunds } from './activity-proxies';
+import { db as remoteDb, dbLocal, issuing as remoteIssuing, issuingLocal, mail as remoteMail, mailLocal, poll, refunds } from './activity-proxies';
 import {
   approveUpdate,
   cancelUpdate,
@@ -40,6 +40,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderRes
 export const FINAL_POLL_AT_DEADLINE = 'final-poll-at-deadline';
 export const LOCAL_DB_ACTIVITIES = 'local-db-activities';
 export const REFUND_EXTRA_PAYMENTS = 'refund-extra-payments';
+export const ONE_TASK_DELIVERY = 'one-task-delivery';
 
 const TERMINAL: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 
@@ -49,6 +50,14 @@ class OrderSaga {
    * histories. Issuing stays a regular activity: its bounded retries must end in compensation.
    */
   private readonly db: typeof remoteDb;
+  /**
+   * Issuing and email: local activities for runs started after `one-task-delivery`, so a paid
+   * order is delivered and emailed in the workflow task its payment opened; remote for older runs.
+   */
+  private readonly issuing: typeof remoteIssuing;
+  private readonly mail: typeof remoteMail;
+  /** Set for runs after `one-task-delivery`: PaidAt goes out in the same upsert as the status. */
+  private readonly oneUpsertPerStep: boolean;
   private status: OrderStatus;
   private reason?: string;
   private readonly timeline: TimelineEntry[] = [];
@@ -61,6 +70,10 @@ class OrderSaga {
   constructor(private readonly input: OrderWorkflowInput) {
     const local = patched(LOCAL_DB_ACTIVITIES);
     this.db = local ? dbLocal : remoteDb;
+    const oneTask = patched(ONE_TASK_DELIVERY);
+    this.issuing = oneTask ? issuingLocal : remoteIssuing;
+    this.mail = oneTask ? mailLocal : remoteMail;
+    this.oneUpsertPerStep = oneTask;
     const start = input.start ?? { kind: 'new' };
     const awaiting = start.kind === 'new' || start.kind === 'new-recovery';
     this.status = awaiting ? 'AWAITING_PAYMENT' : 'PAID';
@@ -101,7 +114,7 @@ class OrderSaga {
       }
     }
     await this.reviewUntilSettled();
-    if (this.status === 'DELIVERED') await mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'delivery' });
+    if (this.status === 'DELIVERED') await this.mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'delivery' });
     // A buyer who paid twice gets the second payment back; the order itself is settled.
     if (this.extraPayments.length > 0 && patched(REFUND_EXTRA_PAYMENTS)) {
       for (const extra of this.extraPayments) await this.refundExtra(extra);
@@ -208,7 +221,7 @@ class OrderSaga {
     }
 
     try {
-      await issuing.issueKeys({ orderNo: this.input.orderNo, keyIds });
+      await this.issuing.issueKeys({ orderNo: this.input.orderNo, keyIds });
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       log.error('issuing failed for good; compensating', { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) });
@@ -280,7 +293,7 @@ class OrderSaga {
     }
     this.reason = reason;
     this.moveTo('REFUNDED', reason);
-    await mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'refund' });
+    await this.mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'refund' });
   }
 
   /** NEEDS_REVIEW waits here for staff (approve / refund Updates); nothing times it out. */
@@ -309,7 +322,7 @@ class OrderSaga {
         this.moveTo('NEEDS_REVIEW', why, why);
         return;
       }
-      await issuing.issueKeys({ orderNo: this.input.orderNo, keyIds: reservation.keyIds });
+      await this.issuing.issueKeys({ orderNo: this.input.orderNo, keyIds: reservation.keyIds });
       this.moveTo('DELIVERED', `approved by ${request.actor}`);
     });
   }
@@ -325,7 +338,7 @@ class OrderSaga {
   private async resend(request: ActionRequest): Promise<OrderView> {
     return this.exclusive(async () => {
       await this.db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
-      await mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'resend' });
+      await this.mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'resend' });
       this.note(`delivery email resent by ${request.actor}`);
     });
   }
@@ -387,11 +400,12 @@ class OrderSaga {
 
   private markPaid(payment: PaymentReport): void {
     this.payment = payment;
-    upsertSearchAttributes([{ key: PaidAtKey, value: new Date() }]);
-    this.moveTo('PAID', `${payment.channel} trade ${payment.tradeNo} (${payment.source})`);
+    const paidAt = { key: PaidAtKey, value: new Date() };
+    if (!this.oneUpsertPerStep) upsertSearchAttributes([paidAt]);
+    this.moveTo('PAID', `${payment.channel} trade ${payment.tradeNo} (${payment.source})`, undefined, this.oneUpsertPerStep ? [paidAt] : []);
   }
 
-  private moveTo(status: OrderStatus, note?: string, reason?: string): void {
+  private moveTo(status: OrderStatus, note?: string, reason?: string, alsoUpsert: Array<{ key: typeof PaidAtKey; value: Date }> = []): void {
     if (status === 'NEEDS_REVIEW' || status === 'REFUNDED') {
       const event = status === 'NEEDS_REVIEW' ? 'order.needs_review' : 'order.refunded';
       // Not awaited: starting the notice must never hold up the order.
@@ -401,7 +415,7 @@ class OrderSaga {
     }
     this.status = status;
     if (reason !== undefined || !TERMINAL.includes(status)) this.reason = reason;
-    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }, ...alsoUpsert]);
     // What the Web UI shows as the order's current state, beside the static summary set at start.
     setCurrentDetails(`**${status}** · ${this.input.orderNo} · ${this.input.quantity} × ${this.input.skuName} · ${this.input.channel}${this.reason ? `\n\n${this.reason}` : ''}`);
     this.note(note);

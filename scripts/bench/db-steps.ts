@@ -1,0 +1,105 @@
+// `npm run bench:steps`: what one delivered order costs the worker, step by step, with no Temporal
+// in the way: SQL statements and CPU milliseconds per activity of the happy path (record payment,
+// reserve, issue, email), on a fresh database and the local SMTP sink. Prints a table; the figures
+// feed docs/performance.md. Compare rows of one run, not runs on different days.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createDb } from '../../src/db/client';
+import { dropDatabase, ensureDatabase } from '../../src/db/database';
+import { migrate } from '../../src/db/migrator';
+import { MIGRATIONS_DIR } from '../../src/paths';
+import { createActivities } from '../../src/activities';
+import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
+import { AccessTokens } from '../../src/crypto/access-token';
+import { createSmtpMailer } from '../../src/mail/mailer';
+import { createLogger } from '../../src/logging';
+import { startSmtpSink } from '../../src/sandbox/smtp-sink';
+import type { ActivityDeps } from '../../src/activities';
+
+const { values: flags } = parseArgs({ options: { orders: { type: 'string', default: '300' } } });
+const ORDERS = Number(flags.orders);
+
+// Counts statements at the driver, whatever Prisma compiles them into.
+let statements = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statements += 1;
+  if (process.env.STEPS_LOG) console.log(String((args[0] as any)?.text ?? args[0]).slice(0, 160));
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+async function main() {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  url.pathname = `/keyflow_steps_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = url.toString();
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl, MIGRATIONS_DIR);
+  const sink = await startSmtpSink(0);
+  const key = randomBytes(32);
+  const db = createDb(databaseUrl);
+  const deps = {
+    db,
+    cipher: new CardKeyCipher(key),
+    accessTokens: new AccessTokens(key),
+    mailer: createSmtpMailer(`smtp://127.0.0.1:${sink.port}`, 'shop@example.com'),
+    channels: { get: () => undefined, all: () => [] },
+    publicBaseUrl: 'http://127.0.0.1',
+    clock: () => new Date(),
+    logger: createLogger('steps', 'warn'),
+  } as unknown as ActivityDeps;
+  const acts = createActivities(deps);
+  try {
+    await db.sku.create({ data: { sku: 'steps', name: 'Step key', priceCents: 100, currency: 'CNY' } });
+    await db.cardKey.createMany({
+      data: Array.from({ length: ORDERS }, (_, i) => ({ sku: 'steps', secret: deps.cipher.encrypt(`K-${i}`), fingerprint: `f${i}` })),
+    });
+    const orderNos = Array.from({ length: ORDERS }, (_, i) => `STEP${String(i).padStart(8, '0')}`);
+    await db.order.createMany({
+      data: orderNos.map((orderNo) => ({
+        orderNo, sku: 'steps', quantity: 1, unitPriceCents: 100, amountCents: 100, currency: 'CNY', email: 'b@example.com',
+        channel: 'epay', status: 'AWAITING_PAYMENT' as const, expiresAt: new Date(Date.now() + 3_600_000),
+      })),
+    });
+
+    const steps: Record<string, (orderNo: string, keyIds: number[]) => Promise<unknown>> = {
+      recordPayment: (orderNo) => acts.recordPayment({ orderNo, payment: { channel: 'epay', tradeNo: `T-${orderNo}`, amountCents: 100, currency: 'CNY', source: 'callback' } }),
+      reserveKeys: (orderNo) => acts.reserveKeys({ orderNo, sku: 'steps', quantity: 1 }),
+      issueKeys: (orderNo, keyIds) => acts.issueKeys({ orderNo, keyIds }),
+      sendBuyerEmail: (orderNo) => acts.sendBuyerEmail({ orderNo, kind: 'delivery' }),
+    };
+    const totals = Object.fromEntries(Object.keys(steps).map((s) => [s, { statements: 0, cpuMs: 0, wallMs: 0 }]));
+    for (const orderNo of orderNos) {
+      let keyIds: number[] = [];
+      for (const [name, step] of Object.entries(steps)) {
+        const before = { statements, cpu: process.cpuUsage(), wall: performance.now() };
+        const result = await step(orderNo, keyIds);
+        if (name === 'reserveKeys') keyIds = (result as { keyIds: number[] }).keyIds;
+        const cpu = process.cpuUsage(before.cpu);
+        totals[name].statements += statements - before.statements;
+        totals[name].cpuMs += (cpu.user + cpu.system) / 1000;
+        totals[name].wallMs += performance.now() - before.wall;
+      }
+    }
+    const delivered = await db.order.count({ where: { status: 'DELIVERED', emailedAt: { not: null } } });
+    if (delivered !== ORDERS) throw new Error(`only ${delivered} of ${ORDERS} orders were delivered and emailed`);
+    console.log(`${ORDERS} orders delivered and emailed; per order:`);
+    console.log(`${'step'.padEnd(16)}${'statements'.padStart(12)}${'CPU ms'.padStart(10)}${'wall ms'.padStart(10)}`);
+    let sum = { statements: 0, cpuMs: 0, wallMs: 0 };
+    for (const [name, t] of Object.entries(totals)) {
+      console.log(`${name.padEnd(16)}${(t.statements / ORDERS).toFixed(1).padStart(12)}${(t.cpuMs / ORDERS).toFixed(2).padStart(10)}${(t.wallMs / ORDERS).toFixed(2).padStart(10)}`);
+      sum = { statements: sum.statements + t.statements, cpuMs: sum.cpuMs + t.cpuMs, wallMs: sum.wallMs + t.wallMs };
+    }
+    console.log(`${'total'.padEnd(16)}${(sum.statements / ORDERS).toFixed(1).padStart(12)}${(sum.cpuMs / ORDERS).toFixed(2).padStart(10)}${(sum.wallMs / ORDERS).toFixed(2).padStart(10)}`);
+  } finally {
+    deps.mailer.close();
+    await db.$disconnect();
+    await sink.close();
+    await dropDatabase(databaseUrl);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

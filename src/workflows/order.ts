@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -24,6 +23,7 @@ import {
 } from './order-messages';
 import { OrderStatusKey, PaidAtKey } from './search-attributes';
 import { tellOperator } from './operator-notice';
+import { activityFailed } from './activity-failure';
 import { rootCauseMessage } from '../error-text';
 import type { ActionRequest, OrderResult, OrderView, OrderWorkflowInput, PaymentReport, TimelineEntry } from './types';
 
@@ -56,8 +56,12 @@ class OrderSaga {
    */
   private readonly issuing: typeof remoteIssuing;
   private readonly mail: typeof remoteMail;
-  /** Set for runs after `one-task-delivery`: PaidAt goes out in the same upsert as the status. */
-  private readonly oneUpsertPerStep: boolean;
+  /**
+   * Runs after `one-task-delivery` also send PaidAt in the same upsert as the status, and wait for
+   * operator notices to start before closing (the close can now come in the same task).
+   */
+  private readonly oneTask: boolean;
+  private readonly noticesStarting: Array<Promise<void>> = [];
   private status: OrderStatus;
   private reason?: string;
   private readonly timeline: TimelineEntry[] = [];
@@ -73,7 +77,7 @@ class OrderSaga {
     const oneTask = patched(ONE_TASK_DELIVERY);
     this.issuing = oneTask ? issuingLocal : remoteIssuing;
     this.mail = oneTask ? mailLocal : remoteMail;
-    this.oneUpsertPerStep = oneTask;
+    this.oneTask = oneTask;
     const start = input.start ?? { kind: 'new' };
     const awaiting = start.kind === 'new' || start.kind === 'new-recovery';
     this.status = awaiting ? 'AWAITING_PAYMENT' : 'PAID';
@@ -120,6 +124,8 @@ class OrderSaga {
       for (const extra of this.extraPayments) await this.refundExtra(extra);
     }
     await condition(allHandlersFinished);
+    // A child whose parent closes before it has started is never started.
+    if (this.oneTask) await Promise.all(this.noticesStarting);
     return { status: this.status, reason: this.reason };
   }
 
@@ -145,7 +151,7 @@ class OrderSaga {
       const found = await poll.queryPayment({ orderNo: this.input.orderNo, channel: this.input.channel });
       if (found) this.onPayment(found);
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      if (!activityFailed(error)) throw error;
       log.warn('payment poll failed; will retry at the next interval', { orderNo: this.input.orderNo });
     }
   }
@@ -217,13 +223,15 @@ class OrderSaga {
     const keyIds = reserved.keyIds;
     compensations.unshift({ name: 'release keys', undo: async () => void (await this.db.releaseKeys({ orderNo: this.input.orderNo })) });
     if (reserved.remaining >= 0 && reserved.remaining < (this.input.lowStockThreshold ?? 0)) {
-      await tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${reserved.remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
+      const notice = tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${reserved.remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
+      if (this.oneTask) this.noticesStarting.push(notice);
+      else await notice;
     }
 
     try {
       await this.issuing.issueKeys({ orderNo: this.input.orderNo, keyIds });
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      if (!activityFailed(error)) throw error;
       log.error('issuing failed for good; compensating', { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) });
       this.note(`issuing failed: ${rootCauseMessage(error).slice(0, 300)}`);
       await this.compensate(compensations);
@@ -272,7 +280,7 @@ class OrderSaga {
       await refunds.refundExtraPayment({ orderNo: this.input.orderNo, payment });
       this.note(`second payment ${payment.channel} trade ${payment.tradeNo} refunded`);
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      if (!activityFailed(error)) throw error;
       const why = `the second payment ${payment.tradeNo} could not be refunded: ${rootCauseMessage(error).slice(0, 300)}`;
       this.note(why);
       await tellOperator({ event: 'order.needs_review', orderNo: this.input.orderNo, detail: why }, `extra-${payment.tradeNo}`);
@@ -285,7 +293,7 @@ class OrderSaga {
     try {
       await refunds.refundOrder({ orderNo: this.input.orderNo, reason, actor });
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      if (!activityFailed(error)) throw error;
       const why = `refund failed: ${rootCauseMessage(error).slice(0, 300)}`;
       await this.db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
       this.moveTo('NEEDS_REVIEW', why, why);
@@ -322,7 +330,9 @@ class OrderSaga {
         this.moveTo('NEEDS_REVIEW', why, why);
         return;
       }
-      await this.issuing.issueKeys({ orderNo: this.input.orderNo, keyIds: reservation.keyIds });
+      // Remote even in new runs: the task that accepts an Update must not also close the workflow,
+      // or an event arriving meanwhile fails that task and the staff member's request with it.
+      await remoteIssuing.issueKeys({ orderNo: this.input.orderNo, keyIds: reservation.keyIds });
       this.moveTo('DELIVERED', `approved by ${request.actor}`);
     });
   }
@@ -338,7 +348,7 @@ class OrderSaga {
   private async resend(request: ActionRequest): Promise<OrderView> {
     return this.exclusive(async () => {
       await this.db.recordAction({ orderNo: this.input.orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
-      await this.mail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'resend' });
+      await remoteMail.sendBuyerEmail({ orderNo: this.input.orderNo, kind: 'resend' });
       this.note(`delivery email resent by ${request.actor}`);
     });
   }
@@ -401,17 +411,18 @@ class OrderSaga {
   private markPaid(payment: PaymentReport): void {
     this.payment = payment;
     const paidAt = { key: PaidAtKey, value: new Date() };
-    if (!this.oneUpsertPerStep) upsertSearchAttributes([paidAt]);
-    this.moveTo('PAID', `${payment.channel} trade ${payment.tradeNo} (${payment.source})`, undefined, this.oneUpsertPerStep ? [paidAt] : []);
+    if (!this.oneTask) upsertSearchAttributes([paidAt]);
+    this.moveTo('PAID', `${payment.channel} trade ${payment.tradeNo} (${payment.source})`, undefined, this.oneTask ? [paidAt] : []);
   }
 
   private moveTo(status: OrderStatus, note?: string, reason?: string, alsoUpsert: Array<{ key: typeof PaidAtKey; value: Date }> = []): void {
     if (status === 'NEEDS_REVIEW' || status === 'REFUNDED') {
       const event = status === 'NEEDS_REVIEW' ? 'order.needs_review' : 'order.refunded';
-      // Not awaited: starting the notice must never hold up the order.
-      tellOperator({ event, orderNo: this.input.orderNo, detail: reason ?? note ?? status }, `${status.toLowerCase()}-${this.timeline.length}`).catch((error) =>
+      // Not awaited: starting the notice must never hold up the order (only its close, see run()).
+      const starting = tellOperator({ event, orderNo: this.input.orderNo, detail: reason ?? note ?? status }, `${status.toLowerCase()}-${this.timeline.length}`).catch((error) =>
         log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) }),
       );
+      this.noticesStarting.push(starting);
     }
     this.status = status;
     if (reason !== undefined || !TERMINAL.includes(status)) this.reason = reason;

@@ -39,7 +39,7 @@ let runtimeInstalled = false;
 function quietSdk(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger((process.env.TEST_SDK_LOG as 'WARN') ?? 'WARN') });
 }
 
 function listen(app: http.RequestListener, port = 0): Promise<http.Server> {

@@ -72,9 +72,11 @@ class OrderSaga {
   private busy = false;
 
   constructor(private readonly input: OrderWorkflowInput) {
-    const local = patched(LOCAL_DB_ACTIVITIES);
-    this.db = local ? dbLocal : remoteDb;
+    // One patch marker per new run, not two: each marker also costs a search-attribute write on the
+    // server, and one-task-delivery includes local database steps.
     const oneTask = patched(ONE_TASK_DELIVERY);
+    const local = oneTask || patched(LOCAL_DB_ACTIVITIES);
+    this.db = local ? dbLocal : remoteDb;
     this.issuing = oneTask ? issuingLocal : remoteIssuing;
     this.mail = oneTask ? mailLocal : remoteMail;
     this.oneTask = oneTask;

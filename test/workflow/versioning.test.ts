@@ -1,7 +1,7 @@
 import type { temporal } from '@temporalio/proto';
 import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
-import { FINAL_POLL_AT_DEADLINE, LOCAL_DB_ACTIVITIES, ONE_TASK_DELIVERY } from '../../src/workflows/order';
+import { FINAL_POLL_AT_DEADLINE, ONE_TASK_DELIVERY } from '../../src/workflows/order';
 
 describe(`patched('${FINAL_POLL_AT_DEADLINE}'): new runs take the new branch`, () => {
   let stack: Stack;
@@ -31,7 +31,7 @@ describe(`patched('${FINAL_POLL_AT_DEADLINE}'): new runs take the new branch`, (
         const payload = Object.values(details)[0]!.payloads![0];
         return JSON.parse(Buffer.from(payload.data!).toString()).id;
       });
-    expect(patches).toEqual([LOCAL_DB_ACTIVITIES, ONE_TASK_DELIVERY, FINAL_POLL_AT_DEADLINE]);
+    expect(patches).toEqual([ONE_TASK_DELIVERY, FINAL_POLL_AT_DEADLINE]);
     // The final poll (a remote activity) runs before the payment is recorded (a local one now).
     const steps = stepsOf(history.events!);
     expect(steps.slice(0, 2)).toEqual(['queryPayment', 'recordPayment']);

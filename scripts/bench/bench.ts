@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../src/db/client';
 import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { runTs, startLocalStack, waitForText } from '../local-stack';
@@ -26,6 +27,8 @@ const { values: flags } = parseArgs({
     'race-keys': { type: 'string', default: '100' },
     out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
     'no-chart': { type: 'boolean', default: false },
+    /** Break Keyflow's paid→delivered time into its parts for this many sampled orders per scenario. */
+    trace: { type: 'string', default: '0' },
   },
 });
 const RATE = Number(flags.rate);
@@ -179,7 +182,37 @@ async function main() {
     };
     rows.push(row);
     (samples[scenario] ??= {})[pipeline] = points;
+    if (pipeline === 'keyflow' && Number(flags.trace) > 0) await traceOrders(orderNos, trades, Number(flags.trace));
     console.log(`  ${scenario.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(row.processes).filter(([, p]) => p.cpuSeconds > 0).map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
+  }
+
+  /**
+   * Where paid→delivered goes, from the workflow histories of sampled orders: the channel's callback
+   * and the API (paid → signal recorded), the wait for a worker (signal → task started) and the task
+   * itself with its local activities (started → completed).
+   */
+  async function traceOrders(orderNos: string[], trades: Map<string, { paidAt?: string }>, count: number) {
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+    const client = new Client({ connection });
+    const parts: Record<string, number[]> = { 'paid → signal recorded': [], 'signal → task started': [], 'task started → completed': [] };
+    const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+    const step = Math.max(1, Math.floor(orderNos.length / count));
+    for (let i = 0; i < orderNos.length; i += step) {
+      const paidAt = trades.get(orderNos[i])?.paidAt;
+      const events = (await client.workflow.getHandle(`order-${orderNos[i]}`).fetchHistory()).events ?? [];
+      const signal = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+      const started = events.findIndex((e, j) => j > signal && e.workflowTaskStartedEventAttributes);
+      const completed = events.findIndex((e, j) => j > started && e.workflowTaskCompletedEventAttributes);
+      if (!paidAt || signal < 0 || started < 0 || completed < 0) continue;
+      parts['paid → signal recorded'].push(ms(events[signal].eventTime) - Date.parse(paidAt));
+      parts['signal → task started'].push(ms(events[started].eventTime) - ms(events[signal].eventTime));
+      parts['task started → completed'].push(ms(events[completed].eventTime) - ms(events[started].eventTime));
+    }
+    await connection.close();
+    for (const [part, values] of Object.entries(parts)) {
+      const s = stats(values);
+      console.log(`    ${part.padEnd(26)} p50 ${s.p50} ms, p95 ${s.p95} ms, max ${s.max} ms (${values.length} orders)`);
+    }
   }
 
   const mailFaults = (faults: object) => fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import type { PaymentReport } from '../workflows/types';
 import { transitionOrder } from '../db/order-transition';
+import type { OrderStatus } from '../domain/order-status';
 
 export interface RecordPaymentInput {
   orderNo: string;
@@ -9,17 +10,24 @@ export interface RecordPaymentInput {
   reviewReason?: string;
 }
 
+const PAID_OR_LATER: ReadonlySet<OrderStatus> = new Set(['PAID', 'AWAITING_STOCK', 'DELIVERED', 'REFUNDING', 'REFUNDED', 'NEEDS_REVIEW']);
+
 export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
   return {
     /** Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW. */
     async recordPayment({ orderNo, payment, reviewReason }: RecordPaymentInput): Promise<void> {
       const at = clock();
       await db.$transaction(async (tx) => {
-        await tx.payment.upsert({
-          where: { channel_tradeNo: { channel: payment.channel, tradeNo: payment.tradeNo } },
-          create: { orderNo, channel: payment.channel, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency, paidAt: at },
-          update: {},
+        const { count } = await tx.payment.createMany({
+          data: [{ orderNo, channel: payment.channel, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency, paidAt: at }],
+          skipDuplicates: true,
         });
+        if (count === 0) {
+          // Recorded before: this is a re-run (a retried workflow task runs its local activities
+          // again), and the order may already have moved on from PAID. Nothing left to do then.
+          const order = await tx.order.findUnique({ where: { orderNo }, select: { status: true } });
+          if (order && PAID_OR_LATER.has(order.status)) return;
+        }
         await transitionOrder(tx, {
           orderNo,
           to: reviewReason ? 'NEEDS_REVIEW' : 'PAID',

@@ -63,6 +63,7 @@ export async function startOrderRun(deps: OrderRunDeps, order: Order, skuName: s
     latePaymentPolicy: config.order.latePaymentPolicy,
     restockWaitMs: config.order.restockWaitMs,
     lowStockThreshold: config.lowStockThreshold,
+    operatorWebhook: Boolean(config.operatorWebhook),
     start,
   };
   const attributes: SearchAttributePair[] = [

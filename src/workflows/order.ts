@@ -161,7 +161,10 @@ class OrderSaga {
   /** Deadline or cancel: close the trade at the channel, then EXPIRED / CANCELLED. */
   private async close(): Promise<void> {
     if (this.cancelRequest) {
-      await this.db.cancelOrder({ orderNo: this.input.orderNo, actor: this.cancelRequest.actor, note: this.cancelRequest.note });
+      // Remote in new runs: this task accepted the cancel Update, and a task that accepts an Update
+      // must not also close the workflow (see approve).
+      const db = this.oneTask ? remoteDb : this.db;
+      await db.cancelOrder({ orderNo: this.input.orderNo, actor: this.cancelRequest.actor, note: this.cancelRequest.note });
       this.moveTo('CANCELLED', `by ${this.cancelRequest.actor}${this.cancelRequest.note ? `: ${this.cancelRequest.note}` : ''}`);
     } else {
       await this.db.expireOrder({ orderNo: this.input.orderNo });
@@ -225,7 +228,7 @@ class OrderSaga {
     const keyIds = reserved.keyIds;
     compensations.unshift({ name: 'release keys', undo: async () => void (await this.db.releaseKeys({ orderNo: this.input.orderNo })) });
     if (reserved.remaining >= 0 && reserved.remaining < (this.input.lowStockThreshold ?? 0)) {
-      const notice = tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${reserved.remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
+      const notice = this.tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${reserved.remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
       if (this.oneTask) this.noticesStarting.push(notice);
       else await notice;
     }
@@ -285,7 +288,7 @@ class OrderSaga {
       if (!activityFailed(error)) throw error;
       const why = `the second payment ${payment.tradeNo} could not be refunded: ${rootCauseMessage(error).slice(0, 300)}`;
       this.note(why);
-      await tellOperator({ event: 'order.needs_review', orderNo: this.input.orderNo, detail: why }, `extra-${payment.tradeNo}`);
+      await this.tellOperator({ event: 'order.needs_review', orderNo: this.input.orderNo, detail: why }, `extra-${payment.tradeNo}`);
     }
   }
 
@@ -421,7 +424,7 @@ class OrderSaga {
     if (status === 'NEEDS_REVIEW' || status === 'REFUNDED') {
       const event = status === 'NEEDS_REVIEW' ? 'order.needs_review' : 'order.refunded';
       // Not awaited: starting the notice must never hold up the order (only its close, see run()).
-      const starting = tellOperator({ event, orderNo: this.input.orderNo, detail: reason ?? note ?? status }, `${status.toLowerCase()}-${this.timeline.length}`).catch((error) =>
+      const starting = this.tellOperator({ event, orderNo: this.input.orderNo, detail: reason ?? note ?? status }, `${status.toLowerCase()}-${this.timeline.length}`).catch((error) =>
         log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) }),
       );
       this.noticesStarting.push(starting);
@@ -432,6 +435,12 @@ class OrderSaga {
     // What the Web UI shows as the order's current state, beside the static summary set at start.
     setCurrentDetails(`**${status}** · ${this.input.orderNo} · ${this.input.quantity} × ${this.input.skuName} · ${this.input.channel}${this.reason ? `\n\n${this.reason}` : ''}`);
     this.note(note);
+  }
+
+  /** Starts an operator notice run, unless the shop has no webhook for it. */
+  private tellOperator(...args: Parameters<typeof tellOperator>): Promise<void> {
+    if (this.input.operatorWebhook === false) return Promise.resolve();
+    return tellOperator(...args);
   }
 
   private note(note?: string): void {

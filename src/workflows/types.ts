@@ -39,6 +39,11 @@ export interface OrderWorkflowInput {
   restockWaitMs: number;
   /** Tell the operator when a sale leaves fewer keys than this. */
   lowStockThreshold?: number;
+  /**
+   * Whether the shop has an operator webhook. When false, no notice runs are started (each would
+   * only find nothing to call); runs started before this field existed always start them.
+   */
+  operatorWebhook?: boolean;
   start?: OrderStart;
 }
 

@@ -11,6 +11,8 @@ import {
   type Stack,
 } from '../support/stack';
 import { uniqueSku } from '../support/config';
+import { createPaymentActivities } from '../../src/activities/payment';
+import type { ActivityDeps } from '../../src/activities';
 
 describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SMTP sink', () => {
   let stack: Stack;
@@ -104,6 +106,22 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
     expect(await stack.db.cardKey.count({ where: { orderNo: order.orderNo } })).toBe(1);
     expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(1);
+  });
+
+  it('re-running the payment step of a delivered order (a retried workflow task) changes nothing', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, Array.from({ length: 10 }, (_, i) => `KEY-RR${i}`));
+    const order = await placeOrder(stack, sku);
+    await payInSandbox(stack, order);
+    await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
+    const payment = await stack.db.payment.findFirstOrThrow({ where: { orderNo: order.orderNo } });
+    const { recordPayment } = createPaymentActivities({ db: stack.db, clock: () => new Date() } as unknown as ActivityDeps);
+    const report = { channel: payment.channel, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency, source: 'callback' as const };
+    await expect(recordPayment({ orderNo: order.orderNo, payment: report })).resolves.toBeUndefined();
+    expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).toMatchObject({ status: 'DELIVERED' });
+    expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
+    // Another trade is a new payment, not a re-run: a delivered order cannot be paid again here.
+    await expect(recordPayment({ orderNo: order.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-2` } })).rejects.toMatchObject({ type: 'InvalidOrderTransition' });
   });
 
   it('refunds at once when stock ran out after payment and RESTOCK_WAIT is 0', async () => {

@@ -11,6 +11,18 @@ const EVENT_TYPE: Record<BuyerEmailKind, string> = {
   link: 'EMAIL_LINK_SENT',
 };
 
+interface EmailRow {
+  email: string;
+  quantity: number;
+  amountCents: number;
+  currency: string;
+  statusReason: string | null;
+  emailedAt: Date | null;
+  skuName: string;
+  /** Null when the order has no sold key (a refund email). */
+  secret: string | null;
+}
+
 export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, publicBaseUrl, clock }: ActivityDeps) {
   return {
     /**
@@ -18,15 +30,22 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
      * the email. `delivery` and `refund` are sent once per order; `resend` and `link` every time asked.
      */
     async sendBuyerEmail({ orderNo, kind }: { orderNo: string; kind: BuyerEmailKind }): Promise<'sent' | 'already-sent'> {
-      const order = await db.order.findUniqueOrThrow({
-        where: { orderNo },
-        include: { skuRef: true, cardKeys: { where: { status: 'SOLD' }, orderBy: { id: 'asc' } } },
-      });
+      // One statement for the order, its SKU's name and its sold keys (one row per key), where the
+      // ORM would send three: this runs once per delivered order, on the hot path.
+      const rows = await db.$queryRaw<EmailRow[]>`
+        SELECT o."email", o."quantity", o."amountCents", o."currency", o."statusReason", o."emailedAt", s."name" AS "skuName", k."secret"
+        FROM "Order" o
+        JOIN "Sku" s ON s."sku" = o."sku"
+        LEFT JOIN "CardKey" k ON k."orderNo" = o."orderNo" AND k."status" = 'SOLD'
+        WHERE o."orderNo" = ${orderNo}
+        ORDER BY k."id"`;
+      if (rows.length === 0) throw new Error(`order ${orderNo} does not exist`);
+      const order = rows[0];
       if (kind === 'delivery' && order.emailedAt) return 'already-sent';
       if (kind === 'refund' && (await db.orderEvent.count({ where: { orderNo, type: EVENT_TYPE.refund } })) > 0) return 'already-sent';
 
       const link = orderPageUrl(publicBaseUrl, orderNo, accessTokens.issue(orderNo));
-      const item = `${order.skuRef.name} × ${order.quantity}`;
+      const item = `${order.skuName} × ${order.quantity}`;
       let subject: string;
       let body: string[];
       if (kind === 'refund') {
@@ -36,16 +55,22 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
         subject = `Your order link for ${orderNo}`;
         body = [`Here is the link to your order ${orderNo} (${item}):`, link, '', 'Keep this link private: it shows your keys.'];
       } else {
-        const keys = order.cardKeys.map((key, i) => `  ${i + 1}. ${cipher.decrypt(key.secret)}`).join('\n');
+        const keys = rows.filter((row) => row.secret !== null).map((row, i) => `  ${i + 1}. ${cipher.decrypt(row.secret!)}`).join('\n');
         subject = `Your order ${orderNo}: ${item}`;
         body = [`Thank you for your order ${orderNo}.`, '', `${item}:`, keys, '', `Your order page (keep this link private): ${link}`];
       }
       await mailer.send({ to: order.email, subject, text: body.join('\n'), messageId: `<${kind}-${orderNo}-${kind === 'delivery' || kind === 'refund' ? 'once' : Date.now()}@keyflow>` });
       const at = clock();
-      await db.$transaction([
-        ...(kind === 'delivery' ? [db.order.update({ where: { orderNo }, data: { emailedAt: at } })] : []),
-        db.orderEvent.create({ data: { orderNo, type: EVENT_TYPE[kind], actor: 'system', message: `${kind} email sent`, createdAt: at } }),
-      ]);
+      const message = `${kind} email sent`;
+      if (kind === 'delivery') {
+        // The sent mark and its timeline entry in one statement (and so one transaction).
+        await db.$executeRaw`
+          WITH emailed AS (UPDATE "Order" SET "emailedAt" = ${at}, "updatedAt" = ${at} WHERE "orderNo" = ${orderNo} RETURNING "orderNo")
+          INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
+          SELECT "orderNo", ${EVENT_TYPE[kind]}, 'system', ${message}, ${at} FROM emailed`;
+      } else {
+        await db.orderEvent.create({ data: { orderNo, type: EVENT_TYPE[kind], actor: 'system', message, createdAt: at } });
+      }
       return 'sent';
     },
   };

@@ -44,11 +44,12 @@ export function createStockActivities({ db, clock }: ActivityDeps) {
     async issueKeys({ orderNo, keyIds }: { orderNo: string; keyIds: number[] }): Promise<void> {
       const at = clock();
       await db.$transaction(async (tx) => {
-        await tx.cardKey.updateMany({
+        const { count } = await tx.cardKey.updateMany({
           where: { id: { in: keyIds }, orderNo, status: 'RESERVED' },
           data: { status: 'SOLD', soldAt: at },
         });
-        const sold = await tx.cardKey.count({ where: { id: { in: keyIds }, orderNo, status: 'SOLD' } });
+        // Fewer than asked: a re-run (some already SOLD to this order) or a key taken away.
+        const sold = count === keyIds.length ? count : await tx.cardKey.count({ where: { id: { in: keyIds }, orderNo, status: 'SOLD' } });
         if (sold !== keyIds.length) {
           // Rolls back: a key this order reserved was taken away, which must never happen silently.
           throw new Error(`order ${orderNo}: expected ${keyIds.length} sold keys, found ${sold}`);

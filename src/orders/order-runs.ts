@@ -90,6 +90,7 @@ export async function startOrderRun(deps: OrderRunDeps, order: Order, skuName: s
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
-  await deps.db.order.update({ where: { orderNo: order.orderNo }, data: { workflowId } });
+  // A new order's run is recorded with its pay URL (placeOrder); follow-ups take over here.
+  if (start.kind !== 'new') await deps.db.order.update({ where: { orderNo: order.orderNo }, data: { workflowId } });
   return workflowId;
 }

@@ -11,6 +11,8 @@ import { newOrderNo } from './order-number';
 import { normaliseEmail, startOrderRun } from './order-runs';
 import { metrics } from '../observability/metrics';
 import { errorMessage, firstLine } from '../error-text';
+import { orderWorkflowId } from './workflow-ids';
+import type { OrderStatus } from '../domain/order-status';
 
 export interface PlaceOrderRequest {
   sku: string;
@@ -140,13 +142,15 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
     throw new PlaceOrderError('unavailable', `order processing is unavailable right now (${firstLine(errorMessage(error), 200)}); no payment was requested`);
   }
   metrics.ordersCreated.inc({ channel: order.channel, result: 'started' });
-  // The workflow may already have seen a payment (a very fast callback); only CREATED moves here.
-  await db.$transaction([
-    db.order.updateMany({ where: { orderNo: order.orderNo, status: 'CREATED' }, data: { status: 'AWAITING_PAYMENT' } }),
-    db.order.update({ where: { orderNo: order.orderNo }, data: { payUrl } }),
-  ]);
-  const fresh = await db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } });
-  return present(deps, fresh, payUrl);
+  // One statement (every order passes here): the pay URL and the run always, AWAITING_PAYMENT only
+  // from CREATED, since the workflow may already have seen a payment (a very fast callback).
+  const [updated] = await db.$queryRaw<Array<{ status: OrderStatus }>>`
+    UPDATE "Order"
+    SET "payUrl" = ${payUrl}, "workflowId" = ${orderWorkflowId(order.orderNo)}, "updatedAt" = ${deps.clock()},
+        "status" = CASE WHEN "status" = 'CREATED' THEN 'AWAITING_PAYMENT'::"OrderStatus" ELSE "status" END
+    WHERE "orderNo" = ${order.orderNo}
+    RETURNING "status"::text AS "status"`;
+  return present(deps, { ...order, status: updated.status, payUrl }, payUrl);
 }
 
 function present(deps: PlaceOrderDeps, order: Order, payUrl: string): PlacedOrder {

@@ -49,7 +49,7 @@ export async function receiveNotification(
     return { reply: channel.reply(false), outcome: 'rejected' };
   }
 
-  let stored: { id: number; signalledAt: Date | null; isNew: boolean };
+  let stored: StoredNotification & { isNew: boolean };
   try {
     stored = await storeVerified(deps.db, channel.name, parsed);
   } catch (error) {
@@ -59,9 +59,13 @@ export async function receiveNotification(
   if (!parsed.paid) return { reply: channel.reply(true), outcome: 'not-a-payment' };
   if (!stored.isNew && stored.signalledAt) return { reply: channel.reply(true), outcome: 'duplicate' };
 
-  const outcome = await signalStored(deps, stored.id);
+  const outcome = await signalStored(deps, stored);
   return { reply: channel.reply(true), outcome: outcome ?? (stored.isNew ? 'signalled' : 'duplicate') };
 }
+
+/** What signalling a stored notification needs, read with the insert instead of again after it. */
+const STORED = { id: true, signalledAt: true, channel: true, orderNo: true, tradeNo: true, amountCents: true, payload: true } as const;
+type StoredNotification = Prisma.PaymentNotificationGetPayload<{ select: typeof STORED }>;
 
 async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) {
   const data = {
@@ -77,13 +81,13 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
     payload: { ...payment.payload, currency: payment.currency } as Prisma.InputJsonValue,
   };
   try {
-    const row = await db.paymentNotification.create({ data, select: { id: true, signalledAt: true } });
+    const row = await db.paymentNotification.create({ data, select: STORED });
     return { ...row, isNew: true };
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
       const row = await db.paymentNotification.findUniqueOrThrow({
         where: { channel_verifiedEventKey: { channel, verifiedEventKey: payment.eventKey } },
-        select: { id: true, signalledAt: true },
+        select: STORED,
       });
       return { ...row, isNew: false };
     }
@@ -95,8 +99,7 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
  * Delivers one stored, verified payment to its order workflow and records the result on the inbox
  * row. Used by the notify endpoint and by the relay. Returns the outcome when it is not a plain signal.
  */
-export async function signalStored(deps: InboxDeps, notificationId: number): Promise<InboxOutcome | undefined> {
-  const row = await deps.db.paymentNotification.findUniqueOrThrow({ where: { id: notificationId } });
+export async function signalStored(deps: InboxDeps, row: StoredNotification): Promise<InboxOutcome | undefined> {
   const order = row.orderNo ? await deps.db.order.findUnique({ where: { orderNo: row.orderNo }, select: { orderNo: true } }) : null;
   if (!order) {
     await deps.db.paymentNotification.update({
@@ -136,11 +139,11 @@ export async function relayInbox(deps: InboxDeps, options: { olderThanMs?: numbe
     where: { paid: true, signalledAt: null, reason: null, receivedAt: { lte: cutoff }, orderNo: { not: null } },
     orderBy: { id: 'asc' },
     take: options.limit ?? 100,
-    select: { id: true },
+    select: STORED,
   });
   const results = { checked: pending.length, signalled: 0, failed: 0, unknownOrder: 0, latePayments: 0 };
-  for (const { id } of pending) {
-    const outcome = await signalStored(deps, id);
+  for (const row of pending) {
+    const outcome = await signalStored(deps, row);
     if (outcome === undefined) results.signalled += 1;
     else if (outcome === 'unknown-order') results.unknownOrder += 1;
     else if (outcome === 'late-payment' || outcome === 'duplicate') results.latePayments += 1;

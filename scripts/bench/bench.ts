@@ -14,7 +14,7 @@ import { runTs, startLocalStack, waitForText } from '../local-stack';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
 const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race'] as const;
-type Scenario = (typeof SCENARIOS)[number];
+type Scenario = (typeof SCENARIOS)[number] | 'warmup';
 
 const { values: flags } = parseArgs({
   options: {
@@ -27,6 +27,8 @@ const { values: flags } = parseArgs({
     'race-keys': { type: 'string', default: '100' },
     out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
     'no-chart': { type: 'boolean', default: false },
+    /** Seconds of unrecorded load per pipeline first, so JIT, pools and caches are warm (0 to skip). */
+    warmup: { type: 'string', default: '10' },
     /** Break Keyflow's paid→delivered time into its parts for this many sampled orders per scenario. */
     trace: { type: 'string', default: '0' },
   },
@@ -180,6 +182,10 @@ async function main() {
       processes,
       machineBusyPct: Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
     };
+    if (scenario === 'warmup') {
+      console.log(`  warm-up                  ${pipeline.padEnd(13)} ${row.orders} orders (not recorded)`);
+      return;
+    }
     rows.push(row);
     (samples[scenario] ??= {})[pipeline] = points;
     if (pipeline === 'keyflow' && Number(flags.trace) > 0) await traceOrders(orderNos, trades, Number(flags.trace));
@@ -217,6 +223,13 @@ async function main() {
 
   const mailFaults = (faults: object) => fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
+    const warmup = Number(flags.warmup);
+    if (warmup > 0) {
+      for (const pipeline of ['keyflow', 'sync-baseline'] as const) {
+        const rate = Math.min(RATE, 10);
+        await run('warmup', pipeline, [{ rate, seconds: warmup }], Math.ceil(rate * warmup) + 10);
+      }
+    }
     for (const scenario of scenarios) {
       for (const pipeline of ['keyflow', 'sync-baseline'] as const) {
         if (scenario === 'steady') {

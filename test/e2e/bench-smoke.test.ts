@@ -9,13 +9,15 @@ import { PROJECT_ROOT } from '../../src/paths';
 describe('npm run bench (smoke)', () => {
   it('runs both pipelines and writes the results file; the race sells exactly the keys there are', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-smoke-'));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'), '--rate', '5', '--duration', '3', '--scenario', 'steady', '--scenario', 'race', '--race-buyers', '40', '--race-keys', '10', '--out', out], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'), '--rate', '5', '--duration', '3', '--scenario', 'steady', '--scenario', 'race', '--race-buyers', '40', '--race-keys', '10', '--warmup', '2', '--trace', '5', '--out', out], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
       encoding: 'utf8',
       timeout: 300_000,
     });
     expect({ status: run.status, tail: run.stdout.slice(-1500) + run.stderr.slice(-1500) }).toEqual({ status: 0, tail: expect.stringContaining('ratios (sync-baseline / keyflow)') });
+    expect(run.stdout).toMatch(/warm-up +keyflow .*not recorded/);
+    expect(run.stdout).toMatch(/signal → task started +p50 [\d.]+ ms/);
     const result = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
     expect(result.machine.cpus).toBeGreaterThan(0);
     expect(result.scenarios.map((s: { scenario: string; pipeline: string }) => `${s.scenario}/${s.pipeline}`)).toEqual(['steady/keyflow', 'steady/sync-baseline', 'race/keyflow', 'race/sync-baseline']);

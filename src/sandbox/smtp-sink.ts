@@ -14,7 +14,7 @@ export interface ReceivedMail {
 export interface MailFaults {
   /** Each message is accepted only after this delay (a slow notifier). */
   delayMs?: number;
-  /** Connections are refused (the notifier is down). */
+  /** The mail service is down: new connections are refused, open ones refuse every mail. */
   down?: boolean;
 }
 
@@ -29,6 +29,8 @@ export interface SmtpSink {
 
 const MAX_KEPT = 1000;
 
+const serviceDown = () => Object.assign(new Error('mail service down (sandbox fault switch)'), { responseCode: 421 });
+
 /** A real SMTP server (smtp-server) that accepts any mail on loopback and keeps it for the mailbox. */
 export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
@@ -39,7 +41,12 @@ export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<S
     logger: false,
     size: 1024 * 1024,
     onConnect(_session, callback) {
-      if (faults.down) return callback(Object.assign(new Error('mail service down (sandbox fault switch)'), { responseCode: 421 }));
+      if (faults.down) return callback(serviceDown());
+      callback();
+    },
+    // A sender that keeps connections open (a pooled transport) must see the outage too.
+    onMailFrom(_address, _session, callback) {
+      if (faults.down) return callback(serviceDown());
       callback();
     },
     onData(stream, session, callback) {

@@ -32,4 +32,17 @@ describe('npm run bench (smoke)', () => {
     for (const race of result.scenarios.filter((r: { scenario: string }) => r.scenario === 'race')) expect(race.soldKeys).toBe(10);
     expect(existsSync(path.join(out, 'steady.png'))).toBe(true);
   }, 320_000);
+
+  it('bench:steps delivers and emails every order and prints statements and CPU per step', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/db-steps.ts'), '--orders', '20'], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: process.env.DATABASE_URL },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect({ status: run.status, out: run.stdout + run.stderr.slice(-1500) }).toEqual({ status: 0, out: expect.stringContaining('20 orders delivered and emailed') });
+    const total = /^total\s+([\d.]+)\s+([\d.]+)/m.exec(run.stdout);
+    expect(Number(total?.[1])).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/^sendBuyerEmail\s+[\d.]+/m);
+  }, 150_000);
 });

@@ -124,6 +124,30 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     await expect(recordPayment({ orderNo: order.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-2` } })).rejects.toMatchObject({ type: 'InvalidOrderTransition' });
   });
 
+  it('a mail outage delays only the email: DELIVERED at once, the email once the server is back', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, Array.from({ length: 10 }, (_, i) => `KEY-M${i}`));
+    // One mail first, so the worker's pooled SMTP connection is open when the outage starts.
+    const before = await placeOrder(stack, sku, 1, 'before-outage@example.com');
+    await payInSandbox(stack, before);
+    await waitFor(async () => stack.sink.messages().find((m) => m.to === 'before-outage@example.com'), 'the email before the outage');
+    const order = await placeOrder(stack, sku, 1, 'outage@example.com');
+    stack.sink.setFaults({ down: true });
+    try {
+      await payInSandbox(stack, order);
+      const delivered = await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+      expect(delivered.emailedAt).toBeNull();
+      await new Promise((r) => setTimeout(r, 2500)); // a few refused tries, on connections already open too
+      expect(stack.sink.messages().filter((m) => m.to === 'outage@example.com')).toHaveLength(0);
+    } finally {
+      stack.sink.setFaults({});
+    }
+    const mail = await waitFor(async () => stack.sink.messages().find((m) => m.to === 'outage@example.com'), 'the email after the outage', 20_000);
+    expect(mail.text).toMatch(/KEY-M\d/);
+    expect(await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result()).toMatchObject({ status: 'DELIVERED' });
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).emailedAt).not.toBeNull();
+  });
+
   it('refunds at once when stock ran out after payment and RESTOCK_WAIT is 0', async () => {
     const sku = uniqueSku();
     await createSkuWithKeys(stack, sku, ['KEY-S1']);

@@ -63,7 +63,7 @@ function stats(values: number[]): Stats {
 
 const ROLES: Array<[string, RegExp]> = [
   ['worker', /worker\/main\.ts/], ['api', /api\/main\.ts/], ['sandbox', /sandbox\/main\.ts/], ['baseline', /baseline\/main\.ts/],
-  ['launcher', /dev\/launcher\.ts/], ['temporal', /temporal server start-dev/], ['load', /bench\/load\.ts/], ['postgres', /^postgres/],
+  ['launcher', /dev\/launcher\.ts/], ['temporal', /temporal server start-dev/], ['load', /bench\/load\.ts/], ['postgres', /^postgres|\/bin\/postgres /],
 ];
 const TICK = 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
 
@@ -83,7 +83,10 @@ function sampleProcesses(): Map<string, { cpu: number; rss: number }> {
     const role = ROLES.find(([, re]) => re.test(args))?.[0];
     if (!role) continue;
     // Fields after the command name: utime and stime are 12th and 13th, rss (pages) the 22nd.
-    const cpu = (Number(stat[11]) + Number(stat[12])) / TICK;
+    // A Postgres backend's CPU vanishes from /proc when its connection closes; the postmaster's
+    // cutime and cstime (14th, 15th) keep it, so it counts its reaped children.
+    const reaped = role === 'postgres' && /\/bin\/postgres /.test(args) ? Number(stat[13]) + Number(stat[14]) : 0;
+    const cpu = (Number(stat[11]) + Number(stat[12]) + reaped) / TICK;
     const rss = (Number(stat[21]) * 4096) / 2 ** 20;
     const t = totals.get(role) ?? { cpu: 0, rss: 0 };
     totals.set(role, { cpu: t.cpu + cpu, rss: t.rss + rss });

@@ -5,6 +5,7 @@ import type { CardKeyCipher } from '../crypto/card-key-cipher';
 import type { AccessTokens } from '../crypto/access-token';
 import type { ChannelRegistry } from '../payments/channel';
 import type { Logger } from '../logging';
+import type { PendingSignals } from '../payments/pending-signals';
 
 export interface ApiDeps {
   config: Config;
@@ -15,4 +16,5 @@ export interface ApiDeps {
   accessTokens: AccessTokens;
   logger: Logger;
   clock: () => Date;
+  pendingSignals: PendingSignals;
 }

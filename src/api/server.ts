@@ -11,6 +11,7 @@ import { CardKeyCipher } from '../crypto/card-key-cipher';
 import { AccessTokens } from '../crypto/access-token';
 import { createLogger, type Logger } from '../logging';
 import { createApp } from './app';
+import { PendingSignals } from '../payments/pending-signals';
 
 export interface RunningApi {
   url: string;
@@ -24,6 +25,7 @@ export async function startApiServer(config: Config, options: { port?: number; l
   const temporal = await connectTemporal(config);
   const db = createDb(config.databaseUrl);
   await verifyCardKeyEncryptionKey(db, config.cardKeyEncryptionKey, describeDatabaseUrl(config.databaseUrl));
+  const pendingSignals = new PendingSignals(config.callbackSignalWaitMs, logger);
   const app = createApp({
     config,
     db,
@@ -33,6 +35,7 @@ export async function startApiServer(config: Config, options: { port?: number; l
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
     logger,
     clock: () => new Date(),
+    pendingSignals,
   });
   const server = http.createServer(app);
   // Slow clients are cut off instead of holding a socket forever.
@@ -43,13 +46,19 @@ export async function startApiServer(config: Config, options: { port?: number; l
     server.listen(options.port ?? config.port, '0.0.0.0', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await db.$disconnect();
-      await temporal.connection.close();
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        // Callbacks already answered still owe their signal; the relay would deliver them, but later.
+        await pendingSignals.drain();
+        await db.$disconnect();
+        await temporal.connection.close();
+      })();
+      return closing;
     },
   };
 }

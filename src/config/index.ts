@@ -51,6 +51,8 @@ export interface Config {
     /** Whether staff may refund an order whose keys were delivered (the keys are voided). */
     refundDelivered: boolean;
   };
+  /** How long a payment callback's answer waits for its signal; the signal always finishes. */
+  callbackSignalWaitMs: number;
   reconcileIntervalMs: number;
   logLevel: string;
   /** Secrets that local mode supplied from its secrets file (for the banner). */
@@ -187,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       maxQuantity: raw.MAX_QUANTITY,
       refundDelivered: raw.REFUND_DELIVERED,
     },
+    callbackSignalWaitMs: raw.CALLBACK_SIGNAL_WAIT,
     reconcileIntervalMs: raw.RECONCILE_INTERVAL,
     logLevel: raw.LOG_LEVEL,
     localSecrets,

@@ -122,6 +122,7 @@ export const envSchema = z.object({
   WECHATPAY_API_BASE: url.default('https://api.mch.weixin.qq.com'),
   PAYMENT_DEADLINE: duration('PAYMENT_DEADLINE').default(15 * 60_000),
   PAYMENT_POLL_INTERVAL: duration('PAYMENT_POLL_INTERVAL').default(30_000),
+  CALLBACK_SIGNAL_WAIT: duration('CALLBACK_SIGNAL_WAIT').default(25),
   LATE_PAYMENT_POLICY: z.enum(['fulfil', 'refund']).default('fulfil'),
   RESTOCK_WAIT: duration('RESTOCK_WAIT').default(10 * 60_000),
   DELIVERY_SLA: duration('DELIVERY_SLA').default(2 * 60_000),

@@ -17,6 +17,13 @@ export const metrics = {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
     registers: [registry],
   }),
+  callbackSignalSeconds: new client.Histogram({
+    name: 'keyflow_callback_signal_seconds',
+    help: 'Time from a verified payment being stored to its order workflow having it (the answer may go first)',
+    labelNames: ['channel', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3, 10],
+    registers: [registry],
+  }),
   callbacks: new client.Counter({
     name: 'keyflow_callbacks_total',
     help: 'Payment notifications by channel and verdict (verified, rejected, not-stored)',

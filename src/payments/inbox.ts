@@ -6,9 +6,15 @@ import type { Logger } from '../logging';
 import type { OrderRunDeps } from '../orders/order-runs';
 import { reportPayment, type ReportOutcome } from '../orders/report-payment';
 import { errorMessage, firstLine } from '../error-text';
+import type { PendingSignals } from './pending-signals';
+import { metrics } from '../observability/metrics';
 
 export interface InboxDeps extends OrderRunDeps {
   logger: Logger;
+}
+
+export interface NotifyDeps extends InboxDeps {
+  pendingSignals: PendingSignals;
 }
 
 export type InboxOutcome =
@@ -16,6 +22,7 @@ export type InboxOutcome =
   | 'not-a-payment'
   | 'unknown-order'
   | 'signalled'
+  | 'signal-pending'
   | 'duplicate'
   | 'stored-not-signalled'
   | 'late-payment'
@@ -24,10 +31,12 @@ export type InboxOutcome =
 /**
  * The notify endpoint's whole job: verify, store in the inbox, signal, answer in the channel's words.
  * Every verified notification that reached the inbox is acknowledged; the rest of its story is told
- * by the order workflow, NEEDS_REVIEW, or the inbox relay.
+ * by the order workflow, NEEDS_REVIEW, or the inbox relay. The answer waits for the signal only
+ * briefly (CALLBACK_SIGNAL_WAIT): once stored, a slow Temporal must not make the channel time out
+ * and retry, so a signal still running then finishes after the answer.
  */
 export async function receiveNotification(
-  deps: InboxDeps,
+  deps: NotifyDeps,
   channel: PaymentChannel,
   request: RawNotification,
 ): Promise<{ reply: ChannelReply; outcome: InboxOutcome }> {
@@ -59,8 +68,22 @@ export async function receiveNotification(
   if (!parsed.paid) return { reply: channel.reply(true), outcome: 'not-a-payment' };
   if (!stored.isNew && stored.signalledAt) return { reply: channel.reply(true), outcome: 'duplicate' };
 
-  const outcome = await signalStored(deps, stored);
-  return { reply: channel.reply(true), outcome: outcome ?? (stored.isNew ? 'signalled' : 'duplicate') };
+  const timer = metrics.callbackSignalSeconds.startTimer({ channel: channel.name });
+  const signalled = signalStored(deps, stored).then(
+    (result): InboxOutcome => {
+      const outcome = result ?? (stored.isNew ? 'signalled' : 'duplicate');
+      timer({ outcome });
+      return outcome;
+    },
+    (error: unknown) => {
+      timer({ outcome: 'failed' });
+      throw error;
+    },
+  );
+  const outcome = await deps.pendingSignals
+    .within(signalled, { channel: stored.channel, orderNo: stored.orderNo })
+    .catch((): InboxOutcome => 'stored-not-signalled');
+  return { reply: channel.reply(true), outcome: outcome ?? 'signal-pending' };
 }
 
 /** What signalling a stored notification needs, read with the insert instead of again after it. */

@@ -9,7 +9,7 @@ import { CardKeyMismatchError } from '../../src/crypto/verify-card-key';
 import { freePort } from '../../src/dev/free-port';
 import { testConfig, uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
-import { request } from '../support/stack';
+import { request, waitFor } from '../support/stack';
 
 describe('when a dependency is down', () => {
   it('start-up names Temporal, its address and what to do', async () => {
@@ -86,7 +86,11 @@ describe('when a dependency is down', () => {
       const response = await request('GET', `${api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
       expect(response.status).toBe(200);
       expect(response.text).toBe('success');
-      const row = await db.paymentNotification.findFirstOrThrow({ where: { verifiedEventKey: 'T-DOWN-1' } });
+      // The answer does not wait out the signal's deadline; the failure is recorded when it comes.
+      const row = await waitFor(
+        () => db.paymentNotification.findFirst({ where: { verifiedEventKey: 'T-DOWN-1', signalError: { not: null } } }),
+        'the signal error on the inbox row',
+      );
       expect(row.signalledAt).toBeNull();
       expect(row.signalError).toBeTruthy();
     });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createSkuWithKeys, inboxDeps, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, inboxDeps, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 import { relayInbox } from '../../src/payments/inbox';
@@ -96,7 +96,10 @@ describe('GET|POST /api/payments/epay/notify', () => {
   it('acknowledges a verified payment for an unknown order, flags it, and creates nothing', async () => {
     const response = await notify(notification('NOSUCHORDER42', 'T-UNKNOWN-1', '10.00'));
     expect(response.text).toBe('success');
-    const row = await stack.db.paymentNotification.findFirstOrThrow({ where: { verifiedEventKey: 'T-UNKNOWN-1' } });
+    const row = await waitFor(
+      () => stack.db.paymentNotification.findFirst({ where: { verifiedEventKey: 'T-UNKNOWN-1', reason: { not: null } } }),
+      'the unknown-order flag on the inbox row',
+    );
     expect(row.reason).toMatch(/no such order/);
     expect(row.signalledAt).toBeNull();
     expect(await stack.db.order.findUnique({ where: { orderNo: 'NOSUCHORDER42' } })).toBeNull();
@@ -156,7 +159,10 @@ describe('a verified payment for an order whose workflow has closed', () => {
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).terminate('closed for the test');
     const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(notification(order.orderNo, 'T-LATE-1', '10.00'))}`);
     expect(response.text).toBe('success');
-    const row = await stack.db.paymentNotification.findFirstOrThrow({ where: { verifiedEventKey: 'T-LATE-1' } });
+    const row = await waitFor(
+      () => stack.db.paymentNotification.findFirst({ where: { verifiedEventKey: 'T-LATE-1', reason: { not: null } } }),
+      'the late-payment reason on the inbox row',
+    );
     expect(row.reason).toBe(`late payment: settled by order-${order.orderNo}-late-epay-T-LATE-1`);
     expect(row.signalledAt).not.toBeNull();
     // Default policy "fulfil": stock allows, so the late payment is delivered.
@@ -186,11 +192,50 @@ describe('/metrics', () => {
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
     expect(value(/^keyflow_callbacks_total\{channel="epay",verdict="verified"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^keyflow_callbacks_total\{channel="epay",verdict="rejected"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
-    expect(value(/^keyflow_callback_ack_seconds_count\{channel="epay",outcome="signalled"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    // Answered after the signal or before it (CALLBACK_SIGNAL_WAIT), the signal itself is timed too.
+    expect(value(/^keyflow_callback_ack_seconds_count\{channel="epay",outcome="(?:signalled|signal-pending)"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^keyflow_callback_signal_seconds_count\{channel="epay",outcome="signalled"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^keyflow_order_paid_to_delivered_seconds_count\{channel="epay"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^keyflow_orders_final_total\{state="DELIVERED",channel="epay"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^keyflow_activity_duration_seconds_count\{activity="issueKeys",result="ok"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^keyflow_orders_awaiting_payment \d+/m);
     expect(text).not.toContain('M-1');
+  });
+});
+
+describe('a callback answered before its signal (CALLBACK_SIGNAL_WAIT=0)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { CALLBACK_SIGNAL_WAIT: '0' } });
+  });
+  afterAll(() => stack.stop());
+
+  it('still signals, delivers, and says in /metrics that the answer went first', async () => {
+    const sku = uniqueSku('early');
+    await createSkuWithKeys(stack, sku, ['E-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(notification(order.orderNo, 'T-EARLY-1', '10.00'))}`);
+    expect(response.text).toBe('success');
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    const text = (await request('GET', `${stack.api.url}/metrics`)).text;
+    expect(text).toMatch(/^keyflow_callback_ack_seconds_count\{channel="epay",outcome="signal-pending"\} [1-9]/m);
+    expect(text).toMatch(/^keyflow_callback_signal_seconds_count\{channel="epay",outcome="signalled"\} [1-9]/m);
+  });
+
+  it('finishes the signals it still owes before the API shuts down', async () => {
+    const sku = uniqueSku('drain');
+    await createSkuWithKeys(stack, sku, ['DR-1', 'DR-2', 'DR-3'], 1000);
+    const orders = await Promise.all([1, 2, 3].map(() => placeOrder(stack, sku)));
+    const answers = await Promise.all(
+      orders.map((order, i) =>
+        request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(notification(order.orderNo, `T-DRAIN-${i}`, '10.00'))}`),
+      ),
+    );
+    expect(answers.map((a) => a.text)).toEqual(['success', 'success', 'success']);
+    await stack.api.close();
+    const rows = await stack.db.paymentNotification.findMany({ where: { verifiedEventKey: { in: ['T-DRAIN-0', 'T-DRAIN-1', 'T-DRAIN-2'] } } });
+    expect(rows).toHaveLength(3);
+    expect(rows.every((row) => row.signalledAt !== null && row.signalError === null)).toBe(true);
+    for (const order of orders) await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
   });
 });

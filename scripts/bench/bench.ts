@@ -31,6 +31,8 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '10' },
     /** Break Keyflow's paid→delivered time into its parts for this many sampled orders per scenario. */
     trace: { type: 'string', default: '0' },
+    /** NAME=VALUE for Keyflow's processes, to compare settings (e.g. --env CALLBACK_SIGNAL_WAIT=10s). */
+    env: { type: 'string', multiple: true },
   },
 });
 const RATE = Number(flags.rate);
@@ -104,7 +106,12 @@ function machineCpu(): { busy: number; total: number } {
 
 async function main() {
   console.log('starting Keyflow (npm start launcher) and the synchronous baseline…');
-  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', LOW_STOCK_THRESHOLD: '0' });
+  const overrides = Object.fromEntries((flags.env ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--env takes NAME=VALUE (got "${pair}")`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }));
+  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', LOW_STOCK_THRESHOLD: '0', ...overrides });
   const { env, ports, api, sandbox, databaseUrl } = stack;
   const admin = { Authorization: `Bearer ${stack.adminToken}` };
   const baseline = runTs('src/baseline/main.ts', env);

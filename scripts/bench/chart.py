@@ -20,9 +20,11 @@ for scenario, pipelines in samples.items():
         acks = [(p[0], p[2]) for p in points if p[2] is not None]
         axes[1].scatter([a[0] for a in acks], [a[1] for a in acks], s=6, color=color, label=pipeline, alpha=0.6)
     axes[0].set_ylabel("paid → delivered (ms)")
-    axes[0].set_yscale("symlog")
     axes[1].set_ylabel("callback ack (ms)")
-    axes[1].set_yscale("symlog")
+    for axis in axes:
+        # symlog keeps a 0 ms point drawable; latencies are never negative, so no axis below 0.
+        axis.set_yscale("symlog", linthresh=1)
+        axis.set_ylim(bottom=0)
     axes[1].set_xlabel("seconds since the scenario started")
     axes[0].legend()
     axes[0].set_title(f"Keyflow vs synchronous baseline — {scenario}")

@@ -31,7 +31,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
 const asPostgres = (cmd: string, args: string[]): void => void execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { stdio: 'pipe' });
 
-interface FaultRow { fault: string; inFlight: number; recovered: string; recoverSeconds: number; violations: number }
+/** `touches` says which orders a fault could have hurt: those alive, or (for mail) waiting for their email, in its window. */
+interface FaultRow { fault: string; start: Date; end: Date; touches: 'life' | 'email'; recovered: string; recoverSeconds: number; violations: number }
 
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keyflow-chaos-'));
@@ -107,16 +108,24 @@ async function main() {
   })();
 
   const rows: FaultRow[] = [];
-  const inFlight = () => db.order.count({ where: { status: { in: ['AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK', 'REFUNDING'] } } }).catch(() => -1);
-  async function fault(name: string, inject: () => Promise<void>, recover: () => Promise<void>) {
-    const before = await inFlight();
-    console.log(`→ ${name} (${before} orders in flight)`);
+  async function fault(name: string, inject: () => Promise<void>, recover: () => Promise<void>, touches: FaultRow['touches'] = 'life') {
+    console.log(`→ ${name}`);
+    const start = new Date();
     await inject();
     const t0 = Date.now();
     await recover();
-    rows.push({ fault: name, inFlight: before, recovered: 'yes', recoverSeconds: Math.round((Date.now() - t0) / 100) / 10, violations: 0 });
+    rows.push({ fault: name, start, end: new Date(), touches, recovered: 'yes', recoverSeconds: Math.round((Date.now() - t0) / 100) / 10, violations: 0 });
     await sleep(3000);
   }
+  // Counted once everything settled: an order placed before the window closed that had not finished
+  // (or, for mail, had not been emailed) when it opened lived through the fault.
+  const touched = (row: FaultRow) =>
+    db.order.count({
+      where:
+        row.touches === 'email'
+          ? { deliveredAt: { lt: row.end }, OR: [{ emailedAt: null }, { emailedAt: { gt: row.start } }] }
+          : { createdAt: { lt: row.end }, OR: [{ deliveredAt: null, closedAt: null }, { deliveredAt: { gt: row.start } }, { closedAt: { gt: row.start } }] },
+    });
 
   await sleep(5000);
   for (let k = 0; k < Number(flags['worker-kills']); k++) {
@@ -139,13 +148,14 @@ async function main() {
   }, async () => {
     await sleep(smtpDown * 1000);
     await fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({}) });
-  });
+  }, 'email');
 
   // Duplicate, forged, replayed and amount-tampered callbacks against real orders.
   const trades = (await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{ outTradeNo: string; tradeNo: string; money: string; name: string; type: string; status: string }>;
   const sign = (fields: Record<string, string>, key = epayKey) => ({ ...fields, sign: createHash('md5').update(Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&') + key).digest('hex'), sign_type: 'MD5' });
   const notify = (fields: Record<string, string>) => fetch(`${api}/api/payments/epay/notify?${new URLSearchParams(fields)}`).then((r) => r.text()).catch(() => 'error');
   const paidTrades = trades.filter((t) => t.status === 'PAID').slice(0, 20);
+  const callbacksStart = new Date();
   let forgedAccepted = 0;
   for (const t of paidTrades) {
     const fields = { pid: '8888', trade_no: t.tradeNo, out_trade_no: t.outTradeNo, type: t.type, name: t.name, money: t.money, trade_status: 'TRADE_SUCCESS' };
@@ -155,7 +165,7 @@ async function main() {
   // Amount tampered but validly signed (a compromised key): must never deliver, NEEDS_REVIEW instead.
   const tampered = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sku, quantity: 1, email: 'tampered@example.com', channel: 'epay' }) }).then((r) => r.json() as Promise<{ orderNo: string }>);
   await notify(sign({ pid: '8888', trade_no: `T-TAMPER-${Date.now()}`, out_trade_no: tampered.orderNo, type: 'alipay', name: 'x', money: '0.01', trade_status: 'TRADE_SUCCESS' }));
-  rows.push({ fault: 'duplicate, replayed, forged, tampered callbacks', inFlight: await inFlight(), recovered: forgedAccepted === 0 ? 'yes' : 'NO', recoverSeconds: 0, violations: forgedAccepted });
+  rows.push({ fault: 'duplicate, replayed, forged, tampered callbacks', start: callbacksStart, end: new Date(), touches: 'life', recovered: forgedAccepted === 0 ? 'yes' : 'NO', recoverSeconds: 0, violations: forgedAccepted });
 
   stopLoad = true;
   await load;
@@ -196,8 +206,11 @@ async function main() {
   const statuses = await db.order.groupBy({ by: ['status'], _count: { _all: true } });
   const tamperedStatus = (await db.order.findUniqueOrThrow({ where: { orderNo: tampered.orderNo } })).status;
 
-  console.log('\nfault                                              in flight  recovered  recover s  violations');
-  for (const r of rows) console.log(`${r.fault.padEnd(50)} ${String(r.inFlight).padStart(9)} ${r.recovered.padStart(10)} ${String(r.recoverSeconds).padStart(10)} ${String(r.violations).padStart(11)}`);
+  console.log('\nfault                                              orders touched  recovered  recover s  violations');
+  for (const r of rows) {
+    console.log(`${r.fault.padEnd(50)} ${String(await touched(r)).padStart(14)} ${r.recovered.padStart(10)} ${String(r.recoverSeconds).padStart(10)} ${String(r.violations).padStart(11)}`);
+  }
+  console.log('orders touched: placed before the fault ended and not finished (for SMTP: not emailed) when it began');
   console.log(`\norders by state: ${statuses.map((s) => `${s.status} ${s._count._all}`).join(', ')}`);
   console.log(`invariant violations: ${violations.length}${violations.length ? `\n${violations.map((v) => `  ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`).join('\n')}` : ''}`);
   console.log(`callbacks lost (paid at the gateway, unknown to the shop): ${lost.length}`);

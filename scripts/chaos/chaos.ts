@@ -32,6 +32,9 @@ const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql
 const asPostgres = (cmd: string, args: string[]): void => void execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { stdio: 'pipe' });
 
 /** `touches` says which orders a fault could have hurt: those alive, or (for mail) waiting for their email, in its window. */
+/** What to tear down if the run itself fails, so no Temporal, Postgres or Node process outlives it. */
+const teardown: Array<() => unknown> = [];
+
 interface FaultRow { fault: string; start: Date; end: Date; touches: 'life' | 'email'; recovered: string; recoverSeconds: number; violations: number }
 
 async function main() {
@@ -44,6 +47,7 @@ async function main() {
   const pgStart = () => asPostgres('pg_ctl', ['-D', pgData, '-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, '-w', '-l', path.join(dir, 'pg.log'), 'start']);
   const pgStop = () => asPostgres('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', 'stop']);
   pgStart();
+  teardown.push(() => pgStop());
 
   const ports = Object.fromEntries(await Promise.all(['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk'].map(async (n) => [n, await freePort()])));
   const databaseUrl = `postgresql://postgres@127.0.0.1:${pgPort}/keyflow`;
@@ -64,13 +68,25 @@ async function main() {
 
   let temporal: DevServer = await startTemporalDevServer({ host: '127.0.0.1', port: ports.temporal, uiPort: ports.ui, namespace: 'default', dbFile: path.join(dir, 'temporal.sqlite') });
   const processes: Record<string, ChildProcess> = {};
+  teardown.push(() => temporal.stop(), () => Object.values(processes).forEach((child) => child.kill('SIGKILL')));
+  const stopping = new Set<ChildProcess>();
   const start = async (name: string, entry: string, ready: string) => {
-    processes[name] = runTs(entry, env);
-    await waitForText(processes[name], ready, 120_000);
+    const child = runTs(entry, env);
+    processes[name] = child;
+    // A part that dies on its own is a finding, not a fault we injected: say so, with its last words.
+    let tail = '';
+    const keep = (d: Buffer) => void (tail = (tail + d).slice(-2000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.once('exit', (code, signal) => {
+      if (!stopping.has(child)) console.error(`✖ ${name} exited on its own (${code ?? signal}):\n${tail}`);
+    });
+    await waitForText(child, ready, 120_000);
   };
   const stop = async (name: string, signal: NodeJS.Signals) => {
     const child = processes[name];
     if (child.exitCode !== null) return;
+    stopping.add(child);
     child.kill(signal);
     await new Promise((r) => child.once('exit', r));
   };
@@ -226,7 +242,8 @@ async function main() {
   process.exit(failed === 0 ? 0 : 1);
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   console.error(error);
+  for (const step of teardown.reverse()) await Promise.resolve().then(step).catch(() => undefined);
   process.exit(1);
 });

@@ -18,14 +18,16 @@ import { freePort, runTs, waitForText } from '../local-stack';
 
 const { values: flags } = parseArgs({
   options: {
-    orders: { type: 'string', default: '300' },
-    rate: { type: 'string', default: '10' },
+    // 500 at 5/s keeps orders flowing through every fault, the 60 s mail outage last of all.
+    orders: { type: 'string', default: '500' },
+    rate: { type: 'string', default: '5' },
     'smtp-down-seconds': { type: 'string', default: '60' },
     'worker-kills': { type: 'string', default: '3' },
   },
 });
 const ORDERS = Number(flags.orders);
 const RATE = Number(flags.rate);
+const STORM = 20; // buyers who pay while the API is down; within the 50 spare keys
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
@@ -99,8 +101,17 @@ async function main() {
   await fetch(`${api}/api/admin/skus/${sku}`, { method: 'PUT', headers: admin, body: JSON.stringify({ name: 'Chaos key', priceCents: 1000, currency: 'CNY' }) });
   await fetch(`${api}/api/admin/skus/${sku}/keys`, { method: 'POST', headers: { ...admin, 'Content-Type': 'text/plain' }, body: Array.from({ length: ORDERS + 50 }, (_, i) => `CHAOS-${i}`).join('\n') });
 
+  /** A buyer placing an order and opening the pay page (which opens the trade at the gateway). */
+  const placeOrder = async (key: string) => {
+    const created = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: JSON.stringify({ sku, quantity: 1, email: `${key}@example.com`, channel: 'epay' }) });
+    if (created.status !== 201) throw new Error(`placing an order answered ${created.status}`);
+    const order = (await created.json()) as { orderNo: string; payUrl: string };
+    await (await fetch(order.payUrl)).text();
+    return order;
+  };
+  const pay = async (orderNo: string) => void (await (await fetch(`${sandbox}/api/trades/${orderNo}/pay`, { method: 'POST' })).text());
+
   // Orders keep flowing in the background for the whole run; failures to place one are retried.
-  const placed: string[] = [];
   let stopLoad = false;
   const load = (async () => {
     for (let i = 0; i < ORDERS && !stopLoad; i++) {
@@ -108,12 +119,7 @@ async function main() {
       void (async () => {
         for (let attempt = 0; attempt < 30; attempt++) {
           try {
-            const created = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `chaos-${i}` }, body: JSON.stringify({ sku, quantity: 1, email: `chaos${i}@example.com`, channel: 'epay' }) });
-            if (created.status !== 201) throw new Error(String(created.status));
-            const order = (await created.json()) as { orderNo: string; payUrl: string };
-            if (!placed.includes(order.orderNo)) placed.push(order.orderNo);
-            await (await fetch(order.payUrl)).text();
-            await (await fetch(`${sandbox}/api/trades/${order.orderNo}/pay`, { method: 'POST' })).text();
+            await pay((await placeOrder(`chaos-${i}`)).orderNo);
             return;
           } catch {
             await sleep(1000);
@@ -153,9 +159,12 @@ async function main() {
     await start('worker', 'src/worker/main.ts', 'polling task queue');
   });
   await fault('restart Postgres (private cluster)', async () => pgStop(), async () => pgStart());
+  // Buyers on the pay page pay while the API is down: every notification fails and the gateway
+  // retries it until the API is back.
+  const storm = await Promise.all(Array.from({ length: STORM }, (_, i) => placeOrder(`storm-${i}`)));
   await fault('restart the API during a callback storm', async () => {
     await stop('api', 'SIGKILL');
-    // Buyers keep paying while it is down: every notification fails and the gateway retries it.
+    await Promise.all(storm.map((order) => pay(order.orderNo)));
     await sleep(3000);
   }, () => start('api', 'src/api/main.ts', 'API listening'));
   const smtpDown = Number(flags['smtp-down-seconds']);

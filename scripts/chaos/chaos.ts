@@ -33,10 +33,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
 const asPostgres = (cmd: string, args: string[]): void => void execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { stdio: 'pipe' });
 
-/** `touches` says which orders a fault could have hurt: those alive, or (for mail) waiting for their email, in its window. */
 /** What to tear down if the run itself fails, so no Temporal, Postgres or Node process outlives it. */
 const teardown: Array<() => unknown> = [];
 
+/** `touches` says which orders a fault could have hurt: those alive, or (for mail) waiting for their email, in its window. */
 interface FaultRow { fault: string; start: Date; end: Date; touches: 'life' | 'email'; recovered: string; recoverSeconds: number; violations: number }
 
 async function main() {

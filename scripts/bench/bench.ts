@@ -13,7 +13,9 @@ import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { runTs, startLocalStack, waitForText } from '../local-stack';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
-const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race'] as const;
+const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity'] as const;
+/** The issue's targets: what a capacity step must meet to count. */
+const TARGETS = { ackP99Ms: 50, deliveredP99Ms: 1000 };
 type Scenario = (typeof SCENARIOS)[number] | 'warmup';
 
 const { values: flags } = parseArgs({
@@ -25,6 +27,10 @@ const { values: flags } = parseArgs({
     'down-seconds': { type: 'string', default: '20' },
     'race-buyers': { type: 'string', default: '1000' },
     'race-keys': { type: 'string', default: '100' },
+    /** Capacity: steady steps from this rate up by this much (to --rate), this many seconds each. */
+    'capacity-from': { type: 'string', default: '10' },
+    'capacity-step': { type: 'string', default: '5' },
+    'capacity-seconds': { type: 'string', default: '15' },
     out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
     'no-chart': { type: 'boolean', default: false },
     /** Seconds of unrecorded load per pipeline first, so JIT, pools and caches are warm (0 to skip). */
@@ -53,6 +59,13 @@ interface Row {
   processes: Record<string, { cpuSeconds: number; maxRssMb: number }>;
   /** Share of both cores busy (any process) from the first order until every order settled. */
   machineBusyPct: number;
+  /** Capacity steps: the offered rate and whether the step met TARGETS with every order delivered. */
+  targetRate?: number;
+  meetsTargets?: boolean;
+}
+
+function meetsTargets(row: Row): boolean {
+  return row.errors === 0 && row.delivered === row.orders && row.ackMs.p99 <= TARGETS.ackP99Ms && row.deliveredMs.p99 <= TARGETS.deliveredP99Ms;
 }
 
 function stats(values: number[]): Stats {
@@ -119,6 +132,9 @@ async function main() {
   const db: Db = createDb(databaseUrl, { max: 4 });
   const rows: Row[] = [];
   const samples: Record<string, Record<string, Array<[number, number, number | null]>>> = {};
+  /** A scenario run in several steps (capacity) is charted on one time axis from its first step. */
+  const chartZero = new Map<string, number>();
+  const capacity: Partial<Record<Pipeline, number | null>> = {};
 
   async function sku(keys: number): Promise<string> {
     const name = `bench-${randomBytes(4).toString('hex')}`;
@@ -131,7 +147,7 @@ async function main() {
     return name;
   }
 
-  async function run(scenario: Scenario, pipeline: Pipeline, phases: Array<{ rate: number; seconds: number }>, keys: number, during?: (elapsed: () => number) => Promise<void>) {
+  async function run(scenario: Scenario, pipeline: Pipeline, phases: Array<{ rate: number; seconds: number }>, keys: number, during?: (elapsed: () => number) => Promise<void>): Promise<Row> {
     const skuName = await sku(keys);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
     const before = sampleProcesses();
@@ -139,6 +155,8 @@ async function main() {
     const peak = new Map<string, number>();
     const sampler = setInterval(() => sampleProcesses().forEach((v, k) => peak.set(k, Math.max(peak.get(k) ?? 0, v.rss))), 1000);
     const started = Date.now();
+    const zero = chartZero.get(`${scenario}/${pipeline}`) ?? started;
+    chartZero.set(`${scenario}/${pipeline}`, zero);
     const load = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/load.ts')], {
       cwd: PROJECT_ROOT,
       env: { ...env, BENCH_LOAD: JSON.stringify({ pipeline, createUrl, sandboxUrl: sandbox, sku: skuName, phases }) },
@@ -178,7 +196,7 @@ async function main() {
       if (order.status === 'DELIVERED' && order.deliveredAt && trade?.paidAt) {
         const ms = Math.max(0, order.deliveredAt.getTime() - Date.parse(trade.paidAt));
         delivered.push(ms);
-        points.push([(Date.parse(trade.paidAt) - started) / 1000, ms, first?.ms ?? null]);
+        points.push([(Date.parse(trade.paidAt) - zero) / 1000, ms, first?.ms ?? null]);
       }
     }
     const processes: Row['processes'] = {};
@@ -194,12 +212,14 @@ async function main() {
     };
     if (scenario === 'warmup') {
       console.log(`  warm-up                  ${pipeline.padEnd(13)} ${row.orders} orders (not recorded)`);
-      return;
+      return row;
     }
     rows.push(row);
-    (samples[scenario] ??= {})[pipeline] = points;
+    ((samples[scenario] ??= {})[pipeline] ??= []).push(...points);
     if (pipeline === 'keyflow' && Number(flags.trace) > 0) await traceOrders(orderNos, trades, Number(flags.trace));
-    console.log(`  ${scenario.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(row.processes).filter(([, p]) => p.cpuSeconds > 0).map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
+    const label = scenario === 'capacity' ? `capacity ${phases[0].rate}/s` : scenario;
+    console.log(`  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(row.processes).filter(([, p]) => p.cpuSeconds > 0).map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
+    return row;
   }
 
   /**
@@ -231,6 +251,23 @@ async function main() {
     }
   }
 
+  /**
+   * Steady steps of rising rate until one misses TARGETS (or --rate is reached): the highest rate
+   * whose step and every step below it met them, or null when the first step already missed.
+   */
+  async function findCapacity(pipeline: Pipeline): Promise<number | null> {
+    const seconds = Number(flags['capacity-seconds']);
+    let best: number | null = null;
+    for (let rate = Number(flags['capacity-from']); rate <= RATE; rate += Number(flags['capacity-step'])) {
+      const row = await run('capacity', pipeline, [{ rate, seconds }], Math.ceil(rate * seconds) + 10);
+      row.targetRate = rate;
+      row.meetsTargets = meetsTargets(row);
+      if (!row.meetsTargets) break;
+      best = rate;
+    }
+    return best;
+  }
+
   const mailFaults = (faults: object) => fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
     const warmup = Number(flags.warmup);
@@ -259,6 +296,8 @@ async function main() {
             await mailFaults({});
           });
           await mailFaults({});
+        } else if (scenario === 'capacity') {
+          capacity[pipeline] = await findCapacity(pipeline);
         } else {
           const buyers = Number(flags['race-buyers']);
           const keys = Number(flags['race-keys']);
@@ -272,13 +311,15 @@ async function main() {
     await stack.stop();
   }
 
-  report(rows);
+  report(rows, capacity);
   mkdirSync(flags.out!, { recursive: true });
   const cpus = os.cpus();
   const result = {
     machine: { cpus: cpus.length, model: cpus[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     date: new Date().toISOString(),
     flags: { rate: RATE, duration: DURATION, scenarios },
+    targets: TARGETS,
+    ...(scenarios.includes('capacity') ? { capacityOrdersPerSec: capacity } : {}),
     scenarios: rows,
   };
   writeFileSync(path.join(flags.out!, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
@@ -292,20 +333,27 @@ async function main() {
   console.log(`\nresults: ${path.join(flags.out!, 'latest.json')}${flags['no-chart'] ? '' : `, charts: ${flags.out}/<scenario>.png`}`);
 }
 
-function report(rows: Row[]) {
+function report(rows: Row[], capacity: Partial<Record<Pipeline, number | null>>) {
   const line = (cells: string[]) => console.log(cells.map((c, i) => (i < 2 ? c.padEnd(24) : c.padStart(12))).join(''));
   console.log('');
   line(['scenario', 'pipeline', 'orders/s', 'ack p50', 'ack p99', 'deliv p50', 'deliv p95', 'deliv p99', 'deliv max', 'errors']);
   for (const r of rows) {
-    line([r.scenario, r.pipeline, String(r.ordersPerSec), `${r.ackMs.p50}`, `${r.ackMs.p99}`, `${r.deliveredMs.p50}`, `${r.deliveredMs.p95}`, `${r.deliveredMs.p99}`, `${r.deliveredMs.max}`, String(r.errors)]);
+    line([r.targetRate !== undefined ? `${r.scenario} ${r.targetRate}/s` : r.scenario, r.pipeline, String(r.ordersPerSec), `${r.ackMs.p50}`, `${r.ackMs.p99}`, `${r.deliveredMs.p50}`, `${r.deliveredMs.p95}`, `${r.deliveredMs.p99}`, `${r.deliveredMs.max}`, String(r.errors)]);
   }
   console.log('\nratios (sync-baseline / keyflow):');
   for (const scenario of new Set(rows.map((r) => r.scenario))) {
+    if (scenario === 'capacity') continue;
     const a = rows.find((r) => r.scenario === scenario && r.pipeline === 'keyflow');
     const b = rows.find((r) => r.scenario === scenario && r.pipeline === 'sync-baseline');
     if (!a || !b) continue;
     const ratio = (x: number, y: number) => (Number.isFinite(x) && Number.isFinite(y) && x > 0 ? (y / x).toFixed(2) : 'n/a');
     console.log(`  ${scenario.padEnd(24)} ack p99 ×${ratio(a.ackMs.p99, b.ackMs.p99)}  delivered p99 ×${ratio(a.deliveredMs.p99, b.deliveredMs.p99)}  errors ${a.errors} vs ${b.errors}${a.soldKeys !== undefined ? `  sold ${a.soldKeys} vs ${b.soldKeys}` : ''}`);
+  }
+  if (Object.keys(capacity).length > 0) {
+    console.log(`\ncapacity: the highest steady rate meeting ack p99 ≤ ${TARGETS.ackP99Ms} ms and paid→delivered p99 ≤ ${TARGETS.deliveredP99Ms} ms with every order delivered and no errors, at that step and every step below it:`);
+    for (const [pipeline, rate] of Object.entries(capacity)) {
+      console.log(`  ${pipeline.padEnd(24)} ${rate === null ? `below ${flags['capacity-from']} orders/s` : `${rate} orders/s`}`);
+    }
   }
 }
 

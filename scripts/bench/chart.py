@@ -19,6 +19,9 @@ for scenario, pipelines in samples.items():
         axes[0].scatter(t, [p[1] for p in points], s=6, color=color, label=pipeline, alpha=0.6)
         acks = [(p[0], p[2]) for p in points if p[2] is not None]
         axes[1].scatter([a[0] for a in acks], [a[1] for a in acks], s=6, color=color, label=pipeline, alpha=0.6)
+    # The p99 targets, so a reader sees at a glance which points are over them.
+    axes[0].axhline(1000, linestyle="--", color="gray", linewidth=1, label="p99 target (1 s)")
+    axes[1].axhline(50, linestyle="--", color="gray", linewidth=1, label="p99 target (50 ms)")
     axes[0].set_ylabel("paid → delivered (ms)")
     axes[1].set_ylabel("callback ack (ms)")
     for axis in axes:
@@ -27,6 +30,7 @@ for scenario, pipelines in samples.items():
         axis.set_ylim(bottom=0)
     axes[1].set_xlabel("seconds since the scenario started")
     axes[0].legend()
+    axes[1].legend()
     axes[0].set_title(f"Keyflow vs synchronous baseline — {scenario}")
     fig.tight_layout()
     fig.savefig(f"{out_dir}/{scenario}.png", dpi=100)

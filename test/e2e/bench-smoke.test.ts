@@ -5,11 +5,11 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths';
 
 // A short run of `npm run bench` so the benchmark cannot rot: both pipelines, the steady load and
-// the race, tiny numbers. The figures themselves are measured by `npm run bench`, not here.
+// the race and the capacity steps, tiny numbers. The figures themselves are measured by `npm run bench`, not here.
 describe('npm run bench (smoke)', () => {
   it('runs both pipelines and writes the results file; the race sells exactly the keys there are', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-smoke-'));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'), '--rate', '5', '--duration', '3', '--scenario', 'steady', '--scenario', 'race', '--race-buyers', '40', '--race-keys', '10', '--warmup', '2', '--trace', '5', '--out', out], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'), '--rate', '5', '--duration', '3', '--scenario', 'steady', '--scenario', 'race', '--race-buyers', '40', '--race-keys', '10', '--scenario', 'capacity', '--capacity-from', '2', '--capacity-step', '3', '--capacity-seconds', '3', '--warmup', '2', '--trace', '5', '--out', out], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
       encoding: 'utf8',
@@ -20,7 +20,8 @@ describe('npm run bench (smoke)', () => {
     expect(run.stdout).toMatch(/signal → task started +p50 [\d.]+ ms/);
     const result = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
     expect(result.machine.cpus).toBeGreaterThan(0);
-    expect(result.scenarios.map((s: { scenario: string; pipeline: string }) => `${s.scenario}/${s.pipeline}`)).toEqual(['steady/keyflow', 'steady/sync-baseline', 'race/keyflow', 'race/sync-baseline']);
+    const named = result.scenarios.map((s: { scenario: string; pipeline: string }) => `${s.scenario}/${s.pipeline}`);
+    expect(named.filter((n: string) => !n.startsWith('capacity/'))).toEqual(['steady/keyflow', 'steady/sync-baseline', 'race/keyflow', 'race/sync-baseline']);
     for (const row of result.scenarios) {
       expect(Object.keys(row.ackMs)).toEqual(['p50', 'p95', 'p99', 'max']);
       expect(Object.keys(row.deliveredMs)).toEqual(['p50', 'p95', 'p99', 'max']);
@@ -31,6 +32,23 @@ describe('npm run bench (smoke)', () => {
     expect(steady.delivered).toBe(15);
     for (const race of result.scenarios.filter((r: { scenario: string }) => r.scenario === 'race')) expect(race.soldKeys).toBe(10);
     expect(existsSync(path.join(out, 'steady.png'))).toBe(true);
+
+    // Capacity: steps of 2 then 5 orders/s; a step counts only if it met the targets, and the
+    // search stops at the first step that did not.
+    for (const pipeline of ['keyflow', 'sync-baseline']) {
+      const steps = result.scenarios.filter((r: { scenario: string; pipeline: string }) => r.scenario === 'capacity' && r.pipeline === pipeline);
+      expect(steps.length).toBeGreaterThanOrEqual(1);
+      expect(steps.map((r: { targetRate: number }) => r.targetRate)).toEqual([2, 5].slice(0, steps.length));
+      for (const step of steps) {
+        const met = step.errors === 0 && step.delivered === step.orders && step.ackMs.p99 <= result.targets.ackP99Ms && step.deliveredMs.p99 <= result.targets.deliveredP99Ms;
+        expect(step.meetsTargets).toBe(met);
+      }
+      expect(steps.slice(0, -1).every((r: { meetsTargets: boolean }) => r.meetsTargets)).toBe(true);
+      const passed = steps.filter((r: { meetsTargets: boolean }) => r.meetsTargets).map((r: { targetRate: number }) => r.targetRate);
+      expect(result.capacityOrdersPerSec[pipeline]).toBe(passed.length ? passed[passed.length - 1] : null);
+    }
+    expect(run.stdout).toMatch(/capacity: the highest steady rate/);
+    expect(existsSync(path.join(out, 'capacity.png'))).toBe(true);
   }, 320_000);
 
   it('bench:steps delivers and emails every order and prints statements and CPU per step', () => {

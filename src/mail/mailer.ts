@@ -25,6 +25,10 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
     // One kept-open connection per slot instead of a TCP + SMTP handshake per mail (docs/performance.md).
     pool: true,
     maxConnections: 4,
+    // nodemailer retires a pooled connection after 100 messages by default, and a new one waits for
+    // the server's greeting (smtp-server holds it 100 ms to catch early talkers): that was the p99 of
+    // every mail. A connection the server closes is replaced anyway.
+    maxMessages: Infinity,
     connectionTimeout: 5000,
     greetingTimeout: 5000,
     socketTimeout: 15000,

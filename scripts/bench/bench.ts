@@ -124,7 +124,7 @@ async function main() {
     if (at < 1) throw new Error(`--env takes NAME=VALUE (got "${pair}")`);
     return [pair.slice(0, at), pair.slice(at + 1)];
   }));
-  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', LOW_STOCK_THRESHOLD: '0', ...overrides });
+  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', ...overrides });
   const { env, ports, api, sandbox, databaseUrl } = stack;
   const admin = { Authorization: `Bearer ${stack.adminToken}` };
   const baseline = runTs('src/baseline/main.ts', env);

@@ -64,7 +64,7 @@ async function main() {
 
     const steps: Record<string, (orderNo: string, keyIds: number[]) => Promise<unknown>> = {
       recordPayment: (orderNo) => acts.recordPayment({ orderNo, payment: { channel: 'epay', tradeNo: `T-${orderNo}`, amountCents: 100, currency: 'CNY', source: 'callback' } }),
-      reserveKeys: (orderNo) => acts.reserveKeys({ orderNo, sku: 'steps', quantity: 1 }),
+      reserveKeys: (orderNo) => acts.reserveKeys({ orderNo, sku: 'steps', quantity: 1, lowStockThreshold: 5 }),
       issueKeys: (orderNo, keyIds) => acts.issueKeys({ orderNo, keyIds }),
       sendBuyerEmail: (orderNo) => acts.sendBuyerEmail({ orderNo, kind: 'delivery' }),
     };

@@ -36,7 +36,7 @@ export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
           type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
           message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
           reason: reviewReason,
-          data: { paidAt: at },
+          stamp: 'paidAt',
           at,
         });
       });
@@ -54,7 +54,7 @@ export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
           actor: 'system',
           type: 'EXPIRED',
           message: 'payment deadline passed',
-          data: { closedAt: at },
+          stamp: 'closedAt',
           at,
         }),
       );
@@ -80,7 +80,7 @@ export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
       await channels.get(order.channel)?.closeTrade(orderNo);
       const at = clock();
       await db.$transaction((tx) =>
-        transitionOrder(tx, { orderNo, to: 'CANCELLED', from: ['CREATED', 'AWAITING_PAYMENT'], actor, type: 'CANCELLED', message: note ?? 'cancelled', data: { closedAt: at }, at }),
+        transitionOrder(tx, { orderNo, to: 'CANCELLED', from: ['CREATED', 'AWAITING_PAYMENT'], actor, type: 'CANCELLED', message: note ?? 'cancelled', stamp: 'closedAt', at }),
       );
     },
 

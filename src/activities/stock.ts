@@ -1,7 +1,20 @@
 import type { ActivityDeps } from './deps';
 import { transitionOrder } from '../db/order-transition';
+import { Prisma } from '../generated/prisma/client';
 
+/** `remaining`: keys of the SKU still available, counted up to the low-stock threshold; -1 when not counted. */
 export type Reservation = { ok: true; keyIds: number[]; remaining: number } | { ok: false; available: number };
+
+export interface ReserveRequest {
+  orderNo: string;
+  sku: string;
+  quantity: number;
+  /**
+   * Count the keys left only up to this many (0: do not count): all the low-stock check needs, and
+   * a sale then costs the same with ten keys in stock or a hundred thousand.
+   */
+  lowStockThreshold?: number;
+}
 
 export function createStockActivities({ db, clock }: ActivityDeps) {
   return {
@@ -10,7 +23,7 @@ export function createStockActivities({ db, clock }: ActivityDeps) {
      * skipped rather than waited for, so concurrent buyers never queue behind each other.
      * Idempotent: keys already held by the order are returned again.
      */
-    async reserveKeys({ orderNo, sku, quantity }: { orderNo: string; sku: string; quantity: number }): Promise<Reservation> {
+    async reserveKeys({ orderNo, sku, quantity, lowStockThreshold = 0 }: ReserveRequest): Promise<Reservation> {
       const at = clock();
       return db.$transaction(async (tx) => {
         const held = await tx.cardKey.findMany({
@@ -28,14 +41,17 @@ export function createStockActivities({ db, clock }: ActivityDeps) {
           FOR UPDATE SKIP LOCKED`;
         if (free.length < needed) return { ok: false, available: free.length + held.length };
         const ids = free.map((row) => row.id);
-        await tx.cardKey.updateMany({
-          where: { id: { in: ids }, status: 'AVAILABLE' },
-          data: { status: 'RESERVED', orderNo, reservedAt: at },
-        });
-        await tx.orderEvent.create({
-          data: { orderNo, type: 'KEYS_RESERVED', actor: 'system', message: `${quantity} key(s) reserved`, createdAt: at },
-        });
-        const remaining = await tx.cardKey.count({ where: { sku, status: 'AVAILABLE' } });
+        // The keys and their timeline event in one statement (the rows are locked above).
+        await tx.$executeRaw`
+          WITH reserved AS (
+            UPDATE "CardKey" SET "status" = 'RESERVED', "orderNo" = ${orderNo}, "reservedAt" = ${at}
+            WHERE "id" IN (${Prisma.join(ids)}) AND "status" = 'AVAILABLE'
+            RETURNING "id"
+          )
+          INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
+          SELECT ${orderNo}, 'KEYS_RESERVED', 'system', ${`${quantity} key(s) reserved`}, ${at}
+          WHERE EXISTS (SELECT 1 FROM reserved)`;
+        const remaining = lowStockThreshold > 0 ? await countAvailableUpTo(tx, sku, lowStockThreshold) : -1;
         return { ok: true, keyIds: [...held.map((k) => k.id), ...ids].sort((a, b) => a - b), remaining };
       });
     },
@@ -61,12 +77,18 @@ export function createStockActivities({ db, clock }: ActivityDeps) {
           actor: 'system',
           type: 'DELIVERED',
           message: `${keyIds.length} key(s) issued`,
-          data: { deliveredAt: at },
+          stamp: 'deliveredAt',
           at,
         });
       });
     },
   };
+}
+
+async function countAvailableUpTo(tx: Prisma.TransactionClient, sku: string, limit: number): Promise<number> {
+  const [{ left }] = await tx.$queryRaw<Array<{ left: number }>>`
+    SELECT count(*)::int AS "left" FROM (SELECT 1 FROM "CardKey" WHERE "sku" = ${sku} AND "status" = 'AVAILABLE' LIMIT ${limit}) AS available`;
+  return left;
 }
 
 export function createStockCompensationActivities({ db, clock }: ActivityDeps) {

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderStatus } from '../domain/order-status';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { FINAL_STATES, metrics } from '../observability/metrics';
 
 type Tx = Prisma.TransactionClient;
@@ -13,7 +13,8 @@ export interface Transition {
   type: string;
   message?: string;
   reason?: string | null;
-  data?: Prisma.OrderUpdateManyMutationInput;
+  /** The order's timestamp this move sets to `at`. */
+  stamp?: 'paidAt' | 'deliveredAt' | 'closedAt';
   at: Date;
 }
 
@@ -22,11 +23,24 @@ export interface Transition {
  * Idempotent: an order already in the target state is left alone and reports `false`.
  */
 export async function transitionOrder(tx: Tx, t: Transition): Promise<boolean> {
-  const updated = await tx.order.updateManyAndReturn({
-    where: { orderNo: t.orderNo, status: { in: [...t.from] } },
-    data: { ...t.data, status: t.to, statusReason: t.reason ?? null },
-    select: { channel: true, createdAt: true, paidAt: true },
-  });
+  // The move and its timeline event in one statement: this runs twice per delivered order.
+  const stamped = (column: NonNullable<Transition['stamp']>) => (t.stamp === column ? t.at : null);
+  const updated = await tx.$queryRaw<Array<{ channel: string; createdAt: Date; paidAt: Date | null }>>`
+    WITH moved AS (
+      UPDATE "Order" SET
+        "status" = ${t.to}::"OrderStatus",
+        "statusReason" = ${t.reason ?? null},
+        "updatedAt" = ${t.at},
+        "paidAt" = COALESCE(${stamped('paidAt')}::timestamp, "paidAt"),
+        "deliveredAt" = COALESCE(${stamped('deliveredAt')}::timestamp, "deliveredAt"),
+        "closedAt" = COALESCE(${stamped('closedAt')}::timestamp, "closedAt")
+      WHERE "orderNo" = ${t.orderNo} AND "status" IN (${Prisma.join(t.from.map((s) => Prisma.sql`${s}::"OrderStatus"`))})
+      RETURNING "orderNo", "channel", "createdAt", "paidAt"
+    ), logged AS (
+      INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
+      SELECT "orderNo", ${t.type}, ${t.actor}, ${t.message ?? t.reason ?? null}, ${t.at} FROM moved
+    )
+    SELECT "channel", "createdAt", "paidAt" FROM moved`;
   if (updated.length === 0) {
     const order = await tx.order.findUnique({ where: { orderNo: t.orderNo }, select: { status: true } });
     if (!order) throw ApplicationFailure.nonRetryable(`order ${t.orderNo} does not exist`, 'OrderNotFound');
@@ -36,9 +50,6 @@ export async function transitionOrder(tx: Tx, t: Transition): Promise<boolean> {
       'InvalidOrderTransition',
     );
   }
-  await tx.orderEvent.create({
-    data: { orderNo: t.orderNo, type: t.type, actor: t.actor, message: t.message ?? t.reason ?? null, createdAt: t.at },
-  });
   observeTransition(t, updated[0]);
   return true;
 }

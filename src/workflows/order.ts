@@ -260,7 +260,7 @@ class OrderSaga {
 
   /** Reserves the keys; when short, waits up to RESTOCK_WAIT for imports (woken by `restocked`). */
   private async reserveWithRestockWait(): Promise<{ keyIds: number[]; remaining: number } | undefined> {
-    const request = { orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity };
+    const request = { orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity, lowStockThreshold: this.input.lowStockThreshold ?? 0 };
     let reservation = await this.db.reserveKeys(request);
     if (reservation.ok) return reservation;
     if (this.input.restockWaitMs <= 0) return undefined;

@@ -41,6 +41,13 @@ describe('operator webhook', () => {
   });
 
   it('tells the operator about NEEDS_REVIEW, refunds and low stock, signed, retried, without holding the order', async () => {
+    // Plenty left (3 of threshold 2 after the sale): no low-stock notice for this one.
+    const plentySku = uniqueSku('ops-plenty');
+    await createSkuWithKeys(stack, plentySku, ['PLENTY-1', 'PLENTY-2', 'PLENTY-3', 'PLENTY-4']);
+    const plenty = await placeOrder(stack, plentySku);
+    await payInSandbox(stack, plenty);
+    await waitForStatus(stack.db, plenty.orderNo, 'DELIVERED');
+
     const sku = uniqueSku('ops');
     await createSkuWithKeys(stack, sku, ['OPS-1', 'OPS-2']);
 
@@ -67,6 +74,8 @@ describe('operator webhook', () => {
       ]),
     );
     expect(received.find((r) => r.body.event === 'order.needs_review')!.body.detail).toMatch(/amount mismatch/);
+    expect(received.find((r) => r.body.event === 'stock.low')!.body.detail).toBe(`1 key(s) of ${sku} left`);
+    expect(received.filter((r) => r.body.orderNo === plenty.orderNo)).toEqual([]);
     expect(failuresLeft).toBe(0);
   });
 });

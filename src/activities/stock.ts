@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { transitionOrder } from '../db/order-transition';
 import { Prisma } from '../generated/prisma/client';
+import { countAvailableUpTo } from '../stock/count-available';
 
 /** `remaining`: keys of the SKU still available, counted up to the low-stock threshold; -1 when not counted. */
 export type Reservation = { ok: true; keyIds: number[]; remaining: number } | { ok: false; available: number };
@@ -83,12 +84,6 @@ export function createStockActivities({ db, clock }: ActivityDeps) {
       });
     },
   };
-}
-
-async function countAvailableUpTo(tx: Prisma.TransactionClient, sku: string, limit: number): Promise<number> {
-  const [{ left }] = await tx.$queryRaw<Array<{ left: number }>>`
-    SELECT count(*)::int AS "left" FROM (SELECT 1 FROM "CardKey" WHERE "sku" = ${sku} AND "status" = 'AVAILABLE' LIMIT ${limit}) AS available`;
-  return left;
 }
 
 export function createStockCompensationActivities({ db, clock }: ActivityDeps) {

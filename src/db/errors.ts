@@ -1,3 +1,13 @@
+import { Prisma } from '../generated/prisma/client';
+
+/** A unique constraint refused the write: P2002 from the ORM, P2010 wrapping it from a raw query. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const cause = (error.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError?.cause;
+  return error.code === 'P2010' && cause?.kind === 'UniqueConstraintViolation';
+}
+
 /** A dependency (Postgres, Temporal, SMTP) that start-up could not reach, with what to do about it. */
 export class DependencyError extends Error {
   constructor(

@@ -5,7 +5,8 @@ import type { Db } from '../db/client';
 import type { AccessTokens } from '../crypto/access-token';
 import type { ChannelRegistry } from '../payments/channel';
 import type { Order } from '../generated/prisma/client';
-import { Prisma } from '../generated/prisma/client';
+import { isUniqueViolation } from '../db/errors';
+import { countAvailableUpTo } from '../stock/count-available';
 import { notifyUrl, orderPageUrl } from '../api/links';
 import { newOrderNo } from './order-number';
 import { normaliseEmail, startOrderRun } from './order-runs';
@@ -68,7 +69,7 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   }
   const sku = await db.sku.findUnique({ where: { sku: request.sku } });
   if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
-  const available = await db.cardKey.count({ where: { sku: sku.sku, status: 'AVAILABLE' } });
+  const available = await countAvailableUpTo(db, sku.sku, request.quantity);
   if (available < request.quantity) {
     throw new PlaceOrderError('insufficient-stock', `only ${available} key(s) of ${sku.sku} available, ${request.quantity} requested`);
   }
@@ -76,27 +77,23 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   const now = deps.clock();
   let order: Order;
   try {
-    order = await db.order.create({
-      data: {
-        orderNo: newOrderNo(now),
-        sku: sku.sku,
-        quantity: request.quantity,
-        unitPriceCents: sku.priceCents,
-        amountCents: sku.priceCents * request.quantity,
-        currency: sku.currency,
-        email: request.email,
-        channel: request.channel,
-        payType: request.payType,
-        idempotencyKey,
-        requestHash,
-        expiresAt: new Date(now.getTime() + config.order.paymentDeadlineMs),
-        createdAt: now,
-        events: { create: { type: 'CREATED', actor: 'buyer', message: `${request.quantity} × ${sku.name}`, createdAt: now } },
-      },
-    });
+    // The order and its first timeline event in one statement: every order passes here.
+    [order] = await db.$queryRaw<Order[]>`
+      WITH placed AS (
+        INSERT INTO "Order" ("orderNo", "sku", "quantity", "unitPriceCents", "amountCents", "currency", "email", "channel",
+                             "payType", "idempotencyKey", "requestHash", "expiresAt", "createdAt", "updatedAt")
+        VALUES (${newOrderNo(now)}, ${sku.sku}, ${request.quantity}, ${sku.priceCents}, ${sku.priceCents * request.quantity}, ${sku.currency},
+                ${request.email}, ${request.channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash},
+                ${new Date(now.getTime() + config.order.paymentDeadlineMs)}, ${now}, ${now})
+        RETURNING *
+      ), logged AS (
+        INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
+        SELECT "orderNo", 'CREATED', 'buyer', ${`${request.quantity} × ${sku.name}`}, ${now} FROM placed
+      )
+      SELECT * FROM placed`;
   } catch (error) {
     // Two requests with one idempotency key raced; the loser answers with the winner's order.
-    if (idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (idempotencyKey && isUniqueViolation(error)) {
       const existing = await db.order.findUniqueOrThrow({ where: { idempotencyKey } });
       return resumeExisting(deps, existing, requestHash);
     }

@@ -8,6 +8,7 @@ import { reportPayment, type ReportOutcome } from '../orders/report-payment';
 import { errorMessage, firstLine } from '../error-text';
 import type { PendingSignals } from './pending-signals';
 import { metrics } from '../observability/metrics';
+import { isUniqueViolation } from '../db/errors';
 
 export interface InboxDeps extends OrderRunDeps {
   logger: Logger;
@@ -107,7 +108,7 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
     const row = await db.paymentNotification.create({ data, select: STORED });
     return { ...row, isNew: true };
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (isUniqueViolation(error)) {
       const row = await db.paymentNotification.findUniqueOrThrow({
         where: { channel_verifiedEventKey: { channel, verifiedEventKey: payment.eventKey } },
         select: STORED,

@@ -157,6 +157,8 @@ async function main() {
     const started = Date.now();
     const zero = chartZero.get(`${scenario}/${pipeline}`) ?? started;
     chartZero.set(`${scenario}/${pipeline}`, zero);
+    // Where each step of a stepped scenario begins, and its rate, for the chart's labels.
+    if (scenario === 'capacity') ((samples[scenario] ??= {})[`${pipeline} steps`] ??= []).push([(started - zero) / 1000, phases[0].rate, null]);
     const load = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/load.ts')], {
       cwd: PROJECT_ROOT,
       env: { ...env, BENCH_LOAD: JSON.stringify({ pipeline, createUrl, sandboxUrl: sandbox, sku: skuName, phases }) },

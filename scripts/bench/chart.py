@@ -19,6 +19,10 @@ for scenario, pipelines in samples.items():
         axes[0].scatter(t, [p[1] for p in points], s=6, color=color, label=pipeline, alpha=0.6)
         acks = [(p[0], p[2]) for p in points if p[2] is not None]
         axes[1].scatter([a[0] for a in acks], [a[1] for a in acks], s=6, color=color, label=pipeline, alpha=0.6)
+        # A stepped scenario (capacity) marks where each step starts and the rate it offers.
+        for start, rate, _ in pipelines.get(f"{pipeline} steps", []):
+            axes[0].axvline(start, color=color, linestyle=":", linewidth=1)
+            axes[0].annotate(f"{rate:g}/s", (start, 1), xytext=(2, 0), textcoords="offset points", color=color, fontsize=8)
     # The p99 targets, so a reader sees at a glance which points are over them.
     axes[0].axhline(1000, linestyle="--", color="gray", linewidth=1, label="p99 target (1 s)")
     axes[1].axhline(50, linestyle="--", color="gray", linewidth=1, label="p99 target (50 ms)")

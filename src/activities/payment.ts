@@ -1,7 +1,8 @@
 import type { ActivityDeps } from './deps';
 import type { PaymentReport } from '../workflows/types';
 import { transitionOrder } from '../db/order-transition';
-import type { OrderStatus } from '../domain/order-status';
+import { ApplicationFailure } from '@temporalio/common';
+import { Prisma } from '../generated/prisma/client';
 
 export interface RecordPaymentInput {
   orderNo: string;
@@ -10,36 +11,47 @@ export interface RecordPaymentInput {
   reviewReason?: string;
 }
 
-const PAID_OR_LATER: ReadonlySet<OrderStatus> = new Set(['PAID', 'AWAITING_STOCK', 'DELIVERED', 'REFUNDING', 'REFUNDED', 'NEEDS_REVIEW']);
+async function paymentRecorded(db: ActivityDeps['db'], payment: PaymentReport): Promise<boolean> {
+  const found = await db.payment.findUnique({ where: { channel_tradeNo: { channel: payment.channel, tradeNo: payment.tradeNo } }, select: { id: true } });
+  return found !== null;
+}
 
 export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
   return {
-    /** Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW. */
+    /**
+     * Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW, in one
+     * statement on the hot path: the payment row is written only with the move.
+     */
     async recordPayment({ orderNo, payment, reviewReason }: RecordPaymentInput): Promise<void> {
       const at = clock();
-      await db.$transaction(async (tx) => {
-        const { count } = await tx.payment.createMany({
-          data: [{ orderNo, channel: payment.channel, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency, paidAt: at }],
-          skipDuplicates: true,
-        });
-        if (count === 0) {
-          // Recorded before: this is a re-run (a retried workflow task runs its local activities
-          // again), and the order may already have moved on from PAID. Nothing left to do then.
-          const order = await tx.order.findUnique({ where: { orderNo }, select: { status: true } });
-          if (order && PAID_OR_LATER.has(order.status)) return;
-        }
-        await transitionOrder(tx, {
-          orderNo,
-          to: reviewReason ? 'NEEDS_REVIEW' : 'PAID',
-          from: ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'],
-          actor: 'system',
-          type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
-          message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
-          reason: reviewReason,
-          stamp: 'paidAt',
-          at,
-        });
-      });
+      const insertPayment = (from: Prisma.Sql) => Prisma.sql`
+        INSERT INTO "Payment" ("orderNo", "channel", "tradeNo", "amountCents", "currency", "paidAt")
+        SELECT ${orderNo}, ${payment.channel}, ${payment.tradeNo}, ${payment.amountCents}, ${payment.currency}, ${at} ${from}
+        ON CONFLICT ("channel", "tradeNo") DO NOTHING`;
+      try {
+        const moved = await transitionOrder(
+          db,
+          {
+            orderNo,
+            to: reviewReason ? 'NEEDS_REVIEW' : 'PAID',
+            from: ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'],
+            actor: 'system',
+            type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
+            message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
+            reason: reviewReason,
+            stamp: 'paidAt',
+            at,
+          },
+          insertPayment(Prisma.sql`FROM moved`),
+        );
+        // Already in the target state: the payment is still kept, as it always was.
+        if (!moved) await db.$executeRaw`${insertPayment(Prisma.empty)}`;
+      } catch (error) {
+        // A re-run (a retried workflow task runs its local activities again) of a payment recorded
+        // before, on an order that has moved on from PAID since: nothing left to do.
+        if (error instanceof ApplicationFailure && error.type === 'InvalidOrderTransition' && (await paymentRecorded(db, payment))) return;
+        throw error;
+      }
     },
 
     async expireOrder({ orderNo }: { orderNo: string }): Promise<void> {

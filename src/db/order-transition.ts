@@ -19,10 +19,12 @@ export interface Transition {
 }
 
 /**
- * Moves an order between states inside a transaction and records the timeline event with it.
+ * Moves an order between states and records the timeline event with it, in one statement.
  * Idempotent: an order already in the target state is left alone and reports `false`.
+ * `alongside` is one more write that happens only with the move, in the same statement (so with no
+ * transaction around it): it reads the moved order's row from `moved`.
  */
-export async function transitionOrder(tx: Tx, t: Transition): Promise<boolean> {
+export async function transitionOrder(tx: Tx, t: Transition, alongside?: Prisma.Sql): Promise<boolean> {
   // The move and its timeline event in one statement: this runs twice per delivered order.
   const stamped = (column: NonNullable<Transition['stamp']>) => (t.stamp === column ? t.at : null);
   const updated = await tx.$queryRaw<Array<{ channel: string; createdAt: Date; paidAt: Date | null }>>`
@@ -39,7 +41,7 @@ export async function transitionOrder(tx: Tx, t: Transition): Promise<boolean> {
     ), logged AS (
       INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
       SELECT "orderNo", ${t.type}, ${t.actor}, ${t.message ?? t.reason ?? null}, ${t.at} FROM moved
-    )
+    )${alongside ? Prisma.sql`, alongside AS (${alongside})` : Prisma.empty}
     SELECT "channel", "createdAt", "paidAt" FROM moved`;
   if (updated.length === 0) {
     const order = await tx.order.findUnique({ where: { orderNo: t.orderNo }, select: { status: true } });

@@ -122,6 +122,17 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
     // Another trade is a new payment, not a re-run: a delivered order cannot be paid again here.
     await expect(recordPayment({ orderNo: order.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-2` } })).rejects.toMatchObject({ type: 'InvalidOrderTransition' });
+    expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
+
+    // An order already PAID (its move done, say, by a run that died after it) still keeps the payment.
+    const paid = await stack.db.order.create({
+      data: { orderNo: `${order.orderNo}P`, sku, quantity: 1, unitPriceCents: 1, amountCents: 1, currency: 'CNY', email: 'p@example.com', channel: 'epay', status: 'PAID', expiresAt: new Date() },
+    });
+    await expect(recordPayment({ orderNo: paid.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-P`, amountCents: 1 } })).resolves.toBeUndefined();
+    expect(await stack.db.payment.findMany({ where: { orderNo: paid.orderNo }, select: { tradeNo: true } })).toEqual([{ tradeNo: `${report.tradeNo}-P` }]);
+    expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: paid.orderNo } })).toMatchObject({ status: 'PAID' });
+    // Not a real order (no workflow): gone again before other files check the invariants of this database.
+    await stack.db.$transaction([stack.db.payment.deleteMany({ where: { orderNo: paid.orderNo } }), stack.db.orderEvent.deleteMany({ where: { orderNo: paid.orderNo } }), stack.db.order.delete({ where: { orderNo: paid.orderNo } })]);
   });
 
   it('a mail outage delays only the email: DELIVERED at once, the email once the server is back', async () => {

@@ -23,8 +23,8 @@ const { values: flags } = parseArgs({
     rate: { type: 'string', default: '50' },
     duration: { type: 'string', default: '20' },
     scenario: { type: 'string', multiple: true },
-    'burst-seconds': { type: 'string', default: '10' },
-    'down-seconds': { type: 'string', default: '20' },
+    'burst-seconds': { type: 'string', default: '30' },
+    'down-seconds': { type: 'string', default: '60' },
     'race-buyers': { type: 'string', default: '1000' },
     'race-keys': { type: 'string', default: '100' },
     /** Capacity: steady steps from this rate up by this much (to --rate), this many seconds each. */

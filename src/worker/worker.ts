@@ -13,7 +13,11 @@ import { createChannelRegistry } from '../payments/registry';
 import { CardKeyCipher } from '../crypto/card-key-cipher';
 import { AccessTokens } from '../crypto/access-token';
 import { createSmtpMailer } from '../mail/mailer';
+import { withBreaker } from '../mail/breaker';
 import { workflowSource } from './workflow-source';
+
+/** How long a mail server that refused is left alone before one probe (src/mail/breaker.ts). */
+const MAIL_BREAKER_COOLDOWN_MS = 2000;
 
 export interface BuiltWorker {
   worker: Worker;
@@ -28,7 +32,7 @@ export function createActivityDeps(config: Config, temporal: Client): ActivityDe
     db: createDb(config.databaseUrl),
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
-    mailer: createSmtpMailer(config.smtpUrl, config.mailFrom),
+    mailer: withBreaker(createSmtpMailer(config.smtpUrl, config.mailFrom), { cooldownMs: MAIL_BREAKER_COOLDOWN_MS }),
     channels: createChannelRegistry(config),
     publicBaseUrl: config.publicBaseUrl,
     clock: () => new Date(),

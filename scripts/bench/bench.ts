@@ -55,6 +55,8 @@ interface Row {
   deliveredMs: Stats;
   delivered: number;
   errors: number;
+  /** Orders refused at creation because the SKU had sold out (not counted as errors). */
+  refusedSoldOut: number;
   soldKeys?: number;
   processes: Record<string, { cpuSeconds: number; maxRssMb: number }>;
   /** Share of both cores busy (any process) from the first order until every order settled. */
@@ -189,7 +191,9 @@ async function main() {
     const acks: number[] = [];
     const delivered: number[] = [];
     const points: Array<[number, number, number | null]> = [];
-    let errors = sent.filter((s) => s.error).length;
+    // A buyer turned away because the last key is gone is the shop working, not failing (the race).
+    const soldOut = sent.filter((s) => s.error?.includes('insufficient_stock')).length;
+    let errors = sent.filter((s) => s.error).length - soldOut;
     for (const order of orders) {
       const trade = trades.get(order.orderNo);
       const first = trade?.notifications[0];
@@ -207,7 +211,7 @@ async function main() {
     }
     const row: Row = {
       scenario, pipeline, orders: sent.length, ordersPerSec: Math.round((delivered.length / Math.max(loadSeconds, 1)) * 10) / 10,
-      ackMs: stats(acks), deliveredMs: stats(delivered), delivered: delivered.length, errors,
+      ackMs: stats(acks), deliveredMs: stats(delivered), delivered: delivered.length, errors, refusedSoldOut: soldOut,
       ...(scenario === 'race' ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
       processes,
       machineBusyPct: Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
@@ -220,7 +224,7 @@ async function main() {
     ((samples[scenario] ??= {})[pipeline] ??= []).push(...points);
     if (pipeline === 'keyflow' && Number(flags.trace) > 0) await traceOrders(orderNos, trades, Number(flags.trace));
     const label = scenario === 'capacity' ? `capacity ${phases[0].rate}/s` : scenario;
-    console.log(`  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(row.processes).filter(([, p]) => p.cpuSeconds > 0).map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
+    console.log(`  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered${row.refusedSoldOut ? `, ${row.refusedSoldOut} refused (sold out)` : ''}, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(row.processes).filter(([, p]) => p.cpuSeconds > 0).map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
     return row;
   }
 
@@ -349,7 +353,7 @@ function report(rows: Row[], capacity: Partial<Record<Pipeline, number | null>>)
     const b = rows.find((r) => r.scenario === scenario && r.pipeline === 'sync-baseline');
     if (!a || !b) continue;
     const ratio = (x: number, y: number) => (Number.isFinite(x) && Number.isFinite(y) && x > 0 ? (y / x).toFixed(2) : 'n/a');
-    console.log(`  ${scenario.padEnd(24)} ack p99 ×${ratio(a.ackMs.p99, b.ackMs.p99)}  delivered p99 ×${ratio(a.deliveredMs.p99, b.deliveredMs.p99)}  errors ${a.errors} vs ${b.errors}${a.soldKeys !== undefined ? `  sold ${a.soldKeys} vs ${b.soldKeys}` : ''}`);
+    console.log(`  ${scenario.padEnd(24)} ack p99 ×${ratio(a.ackMs.p99, b.ackMs.p99)}  delivered p99 ×${ratio(a.deliveredMs.p99, b.deliveredMs.p99)}  errors ${a.errors} vs ${b.errors}${a.soldKeys !== undefined ? `  sold ${a.soldKeys} vs ${b.soldKeys}` : ''}${a.refusedSoldOut + b.refusedSoldOut > 0 ? `  refused at order time (sold out) ${a.refusedSoldOut} vs ${b.refusedSoldOut}` : ''}`);
   }
   if (Object.keys(capacity).length > 0) {
     console.log(`\ncapacity: the highest steady rate meeting ack p99 ≤ ${TARGETS.ackP99Ms} ms and paid→delivered p99 ≤ ${TARGETS.deliveredP99Ms} ms with every order delivered and no errors, at that step and every step below it:`);

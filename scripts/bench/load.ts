@@ -26,7 +26,10 @@ async function one(plan: LoadPlan, i: number): Promise<Sent> {
       ? { sku: plan.sku, quantity: 1, email: `bench${i}@example.com`, channel: 'epay' }
       : { sku: plan.sku, email: `bench${i}@example.com` };
     const created = await fetch(plan.createUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    if (created.status !== 201) throw new Error(`create answered ${created.status}`);
+    if (created.status !== 201) {
+      const code = ((await created.json().catch(() => ({}))) as { error?: string }).error;
+      throw new Error(`create answered ${created.status}${code ? ` (${code})` : ''}`);
+    }
     const order = (await created.json()) as { orderNo: string; payUrl: string };
     sent.orderNo = order.orderNo;
     const page = await fetch(order.payUrl);

@@ -57,6 +57,8 @@ interface Row {
   errors: number;
   /** Orders refused at creation because the SKU had sold out (not counted as errors). */
   refusedSoldOut: number;
+  /** What the errors were, and how many of each. */
+  errorKinds: Record<string, number>;
   soldKeys?: number;
   processes: Record<string, { cpuSeconds: number; maxRssMb: number }>;
   /** Share of both cores busy (any process) from the first order until every order settled. */
@@ -194,11 +196,17 @@ async function main() {
     // A buyer turned away because the last key is gone is the shop working, not failing (the race).
     const soldOut = sent.filter((s) => s.error?.includes('insufficient_stock')).length;
     let errors = sent.filter((s) => s.error).length - soldOut;
+    const errorKinds: Record<string, number> = {};
+    const countKind = (kind: string) => void (errorKinds[kind] = (errorKinds[kind] ?? 0) + 1);
+    for (const s of sent) if (s.error && !s.error.includes('insufficient_stock')) countKind(s.error);
     for (const order of orders) {
       const trade = trades.get(order.orderNo);
       const first = trade?.notifications[0];
       if (first?.ms !== undefined) acks.push(first.ms);
-      if (first && !first.acknowledged) errors += 1;
+      if (first && !first.acknowledged) {
+        errors += 1;
+        countKind('first callback not acknowledged');
+      }
       if (order.status === 'DELIVERED' && order.deliveredAt && trade?.paidAt) {
         const ms = Math.max(0, order.deliveredAt.getTime() - Date.parse(trade.paidAt));
         delivered.push(ms);
@@ -211,7 +219,7 @@ async function main() {
     }
     const row: Row = {
       scenario, pipeline, orders: sent.length, ordersPerSec: Math.round((delivered.length / Math.max(loadSeconds, 1)) * 10) / 10,
-      ackMs: stats(acks), deliveredMs: stats(delivered), delivered: delivered.length, errors, refusedSoldOut: soldOut,
+      ackMs: stats(acks), deliveredMs: stats(delivered), delivered: delivered.length, errors, refusedSoldOut: soldOut, errorKinds,
       ...(scenario === 'race' ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
       processes,
       machineBusyPct: Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
@@ -223,6 +231,7 @@ async function main() {
     rows.push(row);
     ((samples[scenario] ??= {})[pipeline] ??= []).push(...points);
     if (pipeline === 'keyflow' && Number(flags.trace) > 0) await traceOrders(orderNos, trades, Number(flags.trace));
+    for (const [kind, count] of Object.entries(errorKinds)) console.log(`    error ×${count}: ${kind}`);
     const label = scenario === 'capacity' ? `capacity ${phases[0].rate}/s` : scenario;
     console.log(`  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered${row.refusedSoldOut ? `, ${row.refusedSoldOut} refused (sold out)` : ''}, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(row.processes).filter(([, p]) => p.cpuSeconds > 0).map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
     return row;

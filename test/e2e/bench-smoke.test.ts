@@ -27,6 +27,9 @@ describe('npm run bench (smoke)', () => {
       expect(Object.keys(row.deliveredMs)).toEqual(['p50', 'p95', 'p99', 'max']);
       expect(typeof row.ordersPerSec).toBe('number');
       expect(typeof row.errors).toBe('number');
+      // Every error is accounted for by kind; a sold-out refusal is not an error.
+      expect(Object.values(row.errorKinds as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(row.errors);
+      expect(typeof row.refusedSoldOut).toBe('number');
     }
     const steady = result.scenarios.find((r: { scenario: string; pipeline: string }) => r.scenario === 'steady' && r.pipeline === 'keyflow');
     expect(steady.delivered).toBe(15);

@@ -194,25 +194,23 @@ async function main() {
     const delivered: number[] = [];
     const points: Array<[number, number, number | null]> = [];
     // A buyer turned away because the last key is gone is the shop working, not failing (the race).
-    const soldOut = sent.filter((s) => s.error?.includes('insufficient_stock')).length;
-    let errors = sent.filter((s) => s.error).length - soldOut;
+    const soldOutAtOrder = (s: (typeof sent)[number]) => s.error?.includes('insufficient_stock') ?? false;
+    const soldOut = sent.filter(soldOutAtOrder).length;
     const errorKinds: Record<string, number> = {};
     const countKind = (kind: string) => void (errorKinds[kind] = (errorKinds[kind] ?? 0) + 1);
-    for (const s of sent) if (s.error && !s.error.includes('insufficient_stock')) countKind(s.error);
+    for (const s of sent) if (s.error && !soldOutAtOrder(s)) countKind(s.error);
     for (const order of orders) {
       const trade = trades.get(order.orderNo);
       const first = trade?.notifications[0];
       if (first?.ms !== undefined) acks.push(first.ms);
-      if (first && !first.acknowledged) {
-        errors += 1;
-        countKind('first callback not acknowledged');
-      }
+      if (first && !first.acknowledged) countKind('first callback not acknowledged');
       if (order.status === 'DELIVERED' && order.deliveredAt && trade?.paidAt) {
         const ms = Math.max(0, order.deliveredAt.getTime() - Date.parse(trade.paidAt));
         delivered.push(ms);
         points.push([(Date.parse(trade.paidAt) - zero) / 1000, ms, first?.ms ?? null]);
       }
     }
+    const errors = Object.values(errorKinds).reduce((sum, n) => sum + n, 0);
     const processes: Row['processes'] = {};
     for (const [role, end] of after) {
       processes[role] = { cpuSeconds: end.cpu - (before.get(role)?.cpu ?? 0), maxRssMb: Math.round(peak.get(role) ?? end.rss) };

@@ -45,7 +45,7 @@ export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
           insertPayment(Prisma.sql`FROM moved`),
         );
         // Already in the target state: the payment is still kept, as it always was.
-        if (!moved) await db.$executeRaw`${insertPayment(Prisma.empty)}`;
+        if (!moved) await db.$executeRaw(insertPayment(Prisma.empty));
       } catch (error) {
         // A re-run (a retried workflow task runs its local activities again) of a payment recorded
         // before, on an order that has moved on from PAID since: nothing left to do.

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../src/db/client';
 import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { runTs, startLocalStack, waitForText } from '../local-stack';
+import { machineCpu, procStat, stats, TICK, type Stats } from './measure';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
 const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity'] as const;
@@ -45,7 +46,6 @@ const RATE = Number(flags.rate);
 const DURATION = Number(flags.duration);
 const scenarios = (flags.scenario?.length ? flags.scenario : [...SCENARIOS]) as Scenario[];
 
-interface Stats { p50: number; p95: number; p99: number; max: number }
 interface Row {
   scenario: Scenario;
   pipeline: Pipeline;
@@ -72,19 +72,10 @@ function meetsTargets(row: Row): boolean {
   return row.errors === 0 && row.delivered === row.orders && row.ackMs.p99 <= TARGETS.ackP99Ms && row.deliveredMs.p99 <= TARGETS.deliveredP99Ms;
 }
 
-function stats(values: number[]): Stats {
-  if (values.length === 0) return { p50: NaN, p95: NaN, p99: NaN, max: NaN };
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]) };
-}
-
 const ROLES: Array<[string, RegExp]> = [
   ['worker', /worker\/main\.ts/], ['api', /api\/main\.ts/], ['sandbox', /sandbox\/main\.ts/], ['baseline', /baseline\/main\.ts/],
   ['launcher', /dev\/launcher\.ts/], ['temporal', /temporal server start-dev/], ['load', /bench\/load\.ts/], ['postgres', /^postgres|\/bin\/postgres /],
 ];
-const TICK = 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
 
 /** CPU seconds (to the tick, from /proc) and RSS of the stack's processes, grouped by role. */
 function sampleProcesses(): Map<string, { cpu: number; rss: number }> {
@@ -94,8 +85,7 @@ function sampleProcesses(): Map<string, { cpu: number; rss: number }> {
     let stat: string[];
     try {
       args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      stat = procStat(Number(pid));
     } catch {
       continue; // exited while we looked
     }
@@ -111,14 +101,6 @@ function sampleProcesses(): Map<string, { cpu: number; rss: number }> {
     totals.set(role, { cpu: t.cpu + cpu, rss: t.rss + rss });
   }
   return totals;
-}
-
-/** Busy and total CPU seconds of the whole machine since boot, from /proc/stat. */
-function machineCpu(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0) / TICK;
-  const idle = (fields[3] + fields[4]) / TICK;
-  return { busy: total - idle, total };
 }
 
 async function main() {

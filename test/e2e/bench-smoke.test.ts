@@ -67,4 +67,26 @@ describe('npm run bench (smoke)', () => {
     expect(Number(total?.[1])).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/^sendBuyerEmail\s+[\d.]+/m);
   }, 150_000);
+
+  it('bench:floor runs both workflow shapes step by step and writes floor.json', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-floor-smoke-'));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/floor.ts'), '--rates', '4,8', '--seconds', '2', '--warmup', '0', '--out', out], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect({ status: run.status, out: run.stdout.slice(-1500) + run.stderr.slice(-1500) }).toEqual({ status: 0, out: expect.stringContaining('wrote ') });
+    const result = JSON.parse(readFileSync(path.join(out, 'floor.json'), 'utf8'));
+    for (const shape of ['minimal', 'keyflow-shaped']) {
+      const steps = result.steps.filter((s: { shape: string }) => s.shape === shape);
+      // Every workflow the load generator started was signalled and completed, at 4/s and 8/s.
+      expect(steps.map((s: { rate: number; workflows: number; errors: number }) => [s.rate, s.workflows, s.errors])).toEqual([[4, 8, 0], [8, 16, 0]]);
+      for (const step of steps) {
+        expect(step.meetsTarget).toBe(step.signalToDoneMs.p99 <= 1000);
+        expect(step.cpuMsPerWorkflow.temporal).toBeGreaterThan(0);
+      }
+      expect(result.ceiling[shape]).toBe(steps.every((s: { meetsTarget: boolean }) => s.meetsTarget) ? 8 : steps[0].meetsTarget ? 4 : null);
+    }
+  }, 260_000);
 });

@@ -7,6 +7,11 @@ export function rootCauseMessage(error: unknown): string {
   return current?.message ?? String(error);
 }
 
+/** The root cause on one line, bounded, for a timeline note or a log field (no stack, no code frame). */
+export function causeInBrief(error: unknown, max = 300): string {
+  return rootCauseMessage(error).replace(/\s+/g, ' ').trim().slice(0, max);
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

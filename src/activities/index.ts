@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createPaymentActivities } from './payment';
 import { createStockActivities, createStockCompensationActivities } from './stock';
+import { createDeliveryActivities } from './delivery';
 import { createBuyerEmailActivities } from './buyer-email';
 import { createPaymentQueryActivities } from './payment-query';
 import { createExtraPaymentActivities, createRefundActivities } from './refund';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPaymentActivities(deps),
     ...createStockActivities(deps),
     ...createStockCompensationActivities(deps),
+    ...createDeliveryActivities(deps),
     ...createBuyerEmailActivities(deps),
     ...createPaymentQueryActivities(deps),
     ...createRefundActivities(deps),

@@ -11,47 +11,54 @@ export interface RecordPaymentInput {
   reviewReason?: string;
 }
 
-async function paymentRecorded(db: ActivityDeps['db'], payment: PaymentReport): Promise<boolean> {
+type Tx = Prisma.TransactionClient;
+
+async function paymentRecorded(db: Tx, payment: PaymentReport): Promise<boolean> {
   const found = await db.payment.findUnique({ where: { channel_tradeNo: { channel: payment.channel, tradeNo: payment.tradeNo } }, select: { id: true } });
   return found !== null;
 }
 
+/**
+ * Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW, in one
+ * statement on the hot path: the payment row is written only with the move. Takes the client or a
+ * transaction (the one-step delivery records the payment inside its own).
+ */
+export async function recordPaymentIn(db: Tx, { orderNo, payment, reviewReason }: RecordPaymentInput, at: Date): Promise<void> {
+  const insertPayment = (from: Prisma.Sql) => Prisma.sql`
+    INSERT INTO "Payment" ("orderNo", "channel", "tradeNo", "amountCents", "currency", "paidAt")
+    SELECT ${orderNo}, ${payment.channel}, ${payment.tradeNo}, ${payment.amountCents}, ${payment.currency}, ${at} ${from}
+    ON CONFLICT ("channel", "tradeNo") DO NOTHING`;
+  try {
+    const moved = await transitionOrder(
+      db,
+      {
+        orderNo,
+        to: reviewReason ? 'NEEDS_REVIEW' : 'PAID',
+        from: ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'],
+        actor: 'system',
+        type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
+        message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
+        reason: reviewReason,
+        stamp: 'paidAt',
+        at,
+      },
+      insertPayment(Prisma.sql`FROM moved`),
+    );
+    // Already in the target state: the payment is still kept, as it always was.
+    if (!moved) await db.$executeRaw(insertPayment(Prisma.empty));
+  } catch (error) {
+    // A re-run (a retried workflow task runs its local activities again) of a payment recorded
+    // before, on an order that has moved on from PAID since: nothing left to do.
+    if (error instanceof ApplicationFailure && error.type === 'InvalidOrderTransition' && (await paymentRecorded(db, payment))) return;
+    throw error;
+  }
+}
+
 export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
   return {
-    /**
-     * Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW, in one
-     * statement on the hot path: the payment row is written only with the move.
-     */
-    async recordPayment({ orderNo, payment, reviewReason }: RecordPaymentInput): Promise<void> {
-      const at = clock();
-      const insertPayment = (from: Prisma.Sql) => Prisma.sql`
-        INSERT INTO "Payment" ("orderNo", "channel", "tradeNo", "amountCents", "currency", "paidAt")
-        SELECT ${orderNo}, ${payment.channel}, ${payment.tradeNo}, ${payment.amountCents}, ${payment.currency}, ${at} ${from}
-        ON CONFLICT ("channel", "tradeNo") DO NOTHING`;
-      try {
-        const moved = await transitionOrder(
-          db,
-          {
-            orderNo,
-            to: reviewReason ? 'NEEDS_REVIEW' : 'PAID',
-            from: ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'],
-            actor: 'system',
-            type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
-            message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
-            reason: reviewReason,
-            stamp: 'paidAt',
-            at,
-          },
-          insertPayment(Prisma.sql`FROM moved`),
-        );
-        // Already in the target state: the payment is still kept, as it always was.
-        if (!moved) await db.$executeRaw(insertPayment(Prisma.empty));
-      } catch (error) {
-        // A re-run (a retried workflow task runs its local activities again) of a payment recorded
-        // before, on an order that has moved on from PAID since: nothing left to do.
-        if (error instanceof ApplicationFailure && error.type === 'InvalidOrderTransition' && (await paymentRecorded(db, payment))) return;
-        throw error;
-      }
+    /** The payment on its own: a mismatched one (for review), or on the step-by-step path. */
+    async recordPayment(input: RecordPaymentInput): Promise<void> {
+      await recordPaymentIn(db, input, clock());
     },
 
     async expireOrder({ orderNo }: { orderNo: string }): Promise<void> {

@@ -17,71 +17,83 @@ export interface ReserveRequest {
   lowStockThreshold?: number;
 }
 
+export interface IssueRequest {
+  orderNo: string;
+  keyIds: number[];
+}
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Reserves `quantity` keys for the order, all or none, inside the caller's transaction. Rows other
+ * orders are locking are skipped rather than waited for, so concurrent buyers never queue behind
+ * each other. Idempotent: keys already held by the order are returned again.
+ */
+export async function reserveIn(tx: Tx, { orderNo, sku, quantity, lowStockThreshold = 0 }: ReserveRequest, at: Date): Promise<Reservation> {
+  const held = await tx.cardKey.findMany({
+    where: { orderNo, status: { in: ['RESERVED', 'SOLD'] } },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
+  const needed = quantity - held.length;
+  if (needed <= 0) return { ok: true, keyIds: held.map((k) => k.id), remaining: -1 };
+  const free = await tx.$queryRaw<Array<{ id: number }>>`
+    SELECT "id" FROM "CardKey"
+    WHERE "sku" = ${sku} AND "status" = 'AVAILABLE'
+    ORDER BY "id"
+    LIMIT ${needed}
+    FOR UPDATE SKIP LOCKED`;
+  if (free.length < needed) return { ok: false, available: free.length + held.length };
+  const ids = free.map((row) => row.id);
+  // The keys and their timeline event in one statement (the rows are locked above).
+  await tx.$executeRaw`
+    WITH reserved AS (
+      UPDATE "CardKey" SET "status" = 'RESERVED', "orderNo" = ${orderNo}, "reservedAt" = ${at}
+      WHERE "id" IN (${Prisma.join(ids)}) AND "status" = 'AVAILABLE'
+      RETURNING "id"
+    )
+    INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
+    SELECT ${orderNo}, 'KEYS_RESERVED', 'system', ${`${quantity} key(s) reserved`}, ${at}
+    WHERE EXISTS (SELECT 1 FROM reserved)`;
+  const remaining = lowStockThreshold > 0 ? await countAvailableUpTo(tx, sku, lowStockThreshold) : -1;
+  return { ok: true, keyIds: [...held.map((k) => k.id), ...ids].sort((a, b) => a - b), remaining };
+}
+
+/** Sells the order's reserved keys and marks it DELIVERED, inside the caller's transaction. */
+export async function issueIn(tx: Tx, { orderNo, keyIds }: IssueRequest, at: Date): Promise<void> {
+  const { count } = await tx.cardKey.updateMany({
+    where: { id: { in: keyIds }, orderNo, status: 'RESERVED' },
+    data: { status: 'SOLD', soldAt: at },
+  });
+  // Fewer than asked: a re-run (some already SOLD to this order) or a key taken away.
+  const sold = count === keyIds.length ? count : await tx.cardKey.count({ where: { id: { in: keyIds }, orderNo, status: 'SOLD' } });
+  if (sold !== keyIds.length) {
+    // Rolls back: a key this order reserved was taken away, which must never happen silently.
+    throw new Error(`order ${orderNo}: expected ${keyIds.length} sold keys, found ${sold}`);
+  }
+  await transitionOrder(tx, {
+    orderNo,
+    to: 'DELIVERED',
+    from: ['PAID', 'AWAITING_STOCK', 'NEEDS_REVIEW'],
+    actor: 'system',
+    type: 'DELIVERED',
+    message: `${keyIds.length} key(s) issued`,
+    stamp: 'deliveredAt',
+    at,
+  });
+}
+
 export function createStockActivities({ db, clock }: ActivityDeps) {
   return {
-    /**
-     * Reserves `quantity` keys for the order, all or none. Rows other orders are locking are
-     * skipped rather than waited for, so concurrent buyers never queue behind each other.
-     * Idempotent: keys already held by the order are returned again.
-     */
-    async reserveKeys({ orderNo, sku, quantity, lowStockThreshold = 0 }: ReserveRequest): Promise<Reservation> {
+    async reserveKeys(request: ReserveRequest): Promise<Reservation> {
       const at = clock();
-      return db.$transaction(async (tx) => {
-        const held = await tx.cardKey.findMany({
-          where: { orderNo, status: { in: ['RESERVED', 'SOLD'] } },
-          select: { id: true },
-          orderBy: { id: 'asc' },
-        });
-        const needed = quantity - held.length;
-        if (needed <= 0) return { ok: true, keyIds: held.map((k) => k.id), remaining: -1 };
-        const free = await tx.$queryRaw<Array<{ id: number }>>`
-          SELECT "id" FROM "CardKey"
-          WHERE "sku" = ${sku} AND "status" = 'AVAILABLE'
-          ORDER BY "id"
-          LIMIT ${needed}
-          FOR UPDATE SKIP LOCKED`;
-        if (free.length < needed) return { ok: false, available: free.length + held.length };
-        const ids = free.map((row) => row.id);
-        // The keys and their timeline event in one statement (the rows are locked above).
-        await tx.$executeRaw`
-          WITH reserved AS (
-            UPDATE "CardKey" SET "status" = 'RESERVED', "orderNo" = ${orderNo}, "reservedAt" = ${at}
-            WHERE "id" IN (${Prisma.join(ids)}) AND "status" = 'AVAILABLE'
-            RETURNING "id"
-          )
-          INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
-          SELECT ${orderNo}, 'KEYS_RESERVED', 'system', ${`${quantity} key(s) reserved`}, ${at}
-          WHERE EXISTS (SELECT 1 FROM reserved)`;
-        const remaining = lowStockThreshold > 0 ? await countAvailableUpTo(tx, sku, lowStockThreshold) : -1;
-        return { ok: true, keyIds: [...held.map((k) => k.id), ...ids].sort((a, b) => a - b), remaining };
-      });
+      return db.$transaction((tx) => reserveIn(tx, request, at));
     },
 
     /** Sells the reserved keys and marks the order DELIVERED in one short transaction. */
-    async issueKeys({ orderNo, keyIds }: { orderNo: string; keyIds: number[] }): Promise<void> {
+    async issueKeys(request: IssueRequest): Promise<void> {
       const at = clock();
-      await db.$transaction(async (tx) => {
-        const { count } = await tx.cardKey.updateMany({
-          where: { id: { in: keyIds }, orderNo, status: 'RESERVED' },
-          data: { status: 'SOLD', soldAt: at },
-        });
-        // Fewer than asked: a re-run (some already SOLD to this order) or a key taken away.
-        const sold = count === keyIds.length ? count : await tx.cardKey.count({ where: { id: { in: keyIds }, orderNo, status: 'SOLD' } });
-        if (sold !== keyIds.length) {
-          // Rolls back: a key this order reserved was taken away, which must never happen silently.
-          throw new Error(`order ${orderNo}: expected ${keyIds.length} sold keys, found ${sold}`);
-        }
-        await transitionOrder(tx, {
-          orderNo,
-          to: 'DELIVERED',
-          from: ['PAID', 'AWAITING_STOCK', 'NEEDS_REVIEW'],
-          actor: 'system',
-          type: 'DELIVERED',
-          message: `${keyIds.length} key(s) issued`,
-          stamp: 'deliveredAt',
-          at,
-        });
-      });
+      await db.$transaction((tx) => issueIn(tx, request, at));
     },
   };
 }

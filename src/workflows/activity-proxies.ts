@@ -8,6 +8,7 @@ const SUMMARIES: Partial<Record<keyof Activities, (a: Args) => string>> = {
   recordPayment: (a) => `record ${a.payment.channel} payment ${a.payment.tradeNo} (${a.payment.source})${a.reviewReason ? ' for review' : ''}`,
   reserveKeys: (a) => `reserve ${a.quantity} × ${a.sku}`,
   issueKeys: (a) => `issue key ids ${a.keyIds.join(', ')}`,
+  deliverPayment: (a) => `record ${a.payment.channel} payment ${a.payment.tradeNo} (${a.payment.source}), reserve and issue ${a.quantity} × ${a.sku}`,
   releaseKeys: () => 'release reserved keys',
   refundOrder: (a) => `refund: ${a.reason}`,
   refundExtraPayment: (a) => `refund the second payment ${a.payment.channel} trade ${a.payment.tradeNo}`,
@@ -93,3 +94,10 @@ export const issuingLocal = summarised(ISSUING_OPTIONS, true);
  * One attempt may hold the task for at most 10 s.
  */
 export const mailLocal = summarised({ ...MAIL_OPTIONS, startToCloseTimeout: '10s', localRetryThreshold: '500ms' } as LocalActivityOptions, true);
+
+/**
+ * The one-step delivery (record the payment, reserve, issue: one transaction) for runs started after
+ * `one-step-delivery`. A few quick tries like issuing; if it fails for good nothing was written, and
+ * the workflow goes through the same steps one by one, with their own retries and compensation.
+ */
+export const deliveryLocal = summarised(ISSUING_OPTIONS, true);

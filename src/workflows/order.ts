@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderStatus } from '../domain/order-status';
-import { db as remoteDb, dbLocal, issuing as remoteIssuing, issuingLocal, mail as remoteMail, mailLocal, poll, refunds } from './activity-proxies';
+import { db as remoteDb, dbLocal, deliveryLocal, issuing as remoteIssuing, issuingLocal, mail as remoteMail, mailLocal, poll, refunds } from './activity-proxies';
 import {
   approveUpdate,
   cancelUpdate,
@@ -24,8 +24,9 @@ import {
 import { OrderStatusKey, PaidAtKey } from './search-attributes';
 import { tellOperator } from './operator-notice';
 import { activityFailed } from './activity-failure';
-import { rootCauseMessage } from '../error-text';
+import { causeInBrief } from '../error-text';
 import type { ActionRequest, OrderResult, OrderView, OrderWorkflowInput, PaymentReport, TimelineEntry } from './types';
+import type { Reservation } from '../activities/stock';
 
 /**
  * One order, as a saga: await payment → reserve keys → issue → email. Every paid order ends
@@ -41,6 +42,7 @@ export const FINAL_POLL_AT_DEADLINE = 'final-poll-at-deadline';
 export const LOCAL_DB_ACTIVITIES = 'local-db-activities';
 export const REFUND_EXTRA_PAYMENTS = 'refund-extra-payments';
 export const ONE_TASK_DELIVERY = 'one-task-delivery';
+export const ONE_STEP_DELIVERY = 'one-step-delivery';
 
 const TERMINAL: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 
@@ -61,6 +63,11 @@ class OrderSaga {
    * operator notices to start before closing (the close can now come in the same task).
    */
   private readonly oneTask: boolean;
+  /**
+   * Runs after `one-step-delivery` record a usable payment, reserve and issue in one local activity
+   * (one transaction) instead of three; the separate steps remain for restocks, approvals, recovery.
+   */
+  private readonly oneStep: boolean;
   private readonly noticesStarting: Array<Promise<void>> = [];
   private status: OrderStatus;
   private reason?: string;
@@ -72,14 +79,16 @@ class OrderSaga {
   private busy = false;
 
   constructor(private readonly input: OrderWorkflowInput) {
-    // One patch marker per new run, not two: each marker also costs a search-attribute write on the
-    // server, and one-task-delivery includes local database steps.
-    const oneTask = patched(ONE_TASK_DELIVERY);
+    // One patch marker per new run: each marker also costs a search-attribute write on the server,
+    // and each newer patch includes the older ones (one-step ⊃ one-task ⊃ local database steps).
+    const oneStep = patched(ONE_STEP_DELIVERY);
+    const oneTask = oneStep || patched(ONE_TASK_DELIVERY);
     const local = oneTask || patched(LOCAL_DB_ACTIVITIES);
     this.db = local ? dbLocal : remoteDb;
     this.issuing = oneTask ? issuingLocal : remoteIssuing;
     this.mail = oneTask ? mailLocal : remoteMail;
     this.oneTask = oneTask;
+    this.oneStep = oneStep;
     const start = input.start ?? { kind: 'new' };
     const awaiting = start.kind === 'new' || start.kind === 'new-recovery';
     this.status = awaiting ? 'AWAITING_PAYMENT' : 'PAID';
@@ -196,6 +205,7 @@ class OrderSaga {
   /** Records the payment; a usable one goes on to delivery, a mismatched one to staff review. */
   private async fulfil(payment: PaymentReport): Promise<void> {
     const mismatch = this.paymentMismatch(payment);
+    if (!mismatch && this.oneStep && (await this.deliverInOneStep(payment))) return;
     await this.db.recordPayment({ orderNo: this.input.orderNo, payment, reviewReason: mismatch });
     this.markPaid(payment);
     if (mismatch) {
@@ -203,6 +213,32 @@ class OrderSaga {
       return;
     }
     await this.deliverPaid();
+  }
+
+  /**
+   * Record, reserve and issue in one transaction; short of stock, the payment alone was recorded and
+   * the restock wait or refund follows. False when the step failed for good: nothing was written,
+   * and the caller goes step by step.
+   */
+  private async deliverInOneStep(payment: PaymentReport): Promise<boolean> {
+    const { orderNo, sku, quantity } = this.input;
+    let delivery;
+    try {
+      delivery = await deliveryLocal.deliverPayment({ orderNo, payment, sku, quantity, lowStockThreshold: this.input.lowStockThreshold ?? 0 });
+    } catch (error) {
+      if (!activityFailed(error)) throw error;
+      log.warn('one-step delivery failed; going step by step', { orderNo, error: causeInBrief(error) });
+      this.note(`one-step delivery failed (${causeInBrief(error, 200)}); going step by step`);
+      return false;
+    }
+    this.markPaid(payment);
+    if (!delivery.delivered) {
+      await this.deliverPaid({ ok: false, available: delivery.available });
+      return true;
+    }
+    await this.warnIfLowStock(delivery.remaining);
+    this.moveTo('DELIVERED', `${delivery.keyIds.length} key(s) issued`);
+    return true;
   }
 
   /** Picks up a paid order whose workflow died, from the state the database has. */
@@ -215,34 +251,38 @@ class OrderSaga {
     else this.reason = facts.reason ?? undefined;
   }
 
-  /** PAID → DELIVERED, with undo steps registered as each step succeeds. */
-  private async deliverPaid(): Promise<void> {
+  /** PAID → DELIVERED, with undo steps registered as each step succeeds. `firstTry`: a reservation already tried. */
+  private async deliverPaid(firstTry?: Reservation): Promise<void> {
     const compensations: Array<{ name: string; undo: () => Promise<void> }> = [];
     compensations.unshift({ name: 'refund', undo: () => this.refund('keys could not be issued', 'system') });
 
-    const reserved = await this.reserveWithRestockWait();
+    const reserved = await this.reserveWithRestockWait(firstTry);
     if (!reserved) {
       await this.refund(`out of stock: no ${this.input.quantity} key(s) of ${this.input.sku} within the restock wait`, 'system');
       return;
     }
     const keyIds = reserved.keyIds;
     compensations.unshift({ name: 'release keys', undo: async () => void (await this.db.releaseKeys({ orderNo: this.input.orderNo })) });
-    if (reserved.remaining >= 0 && reserved.remaining < (this.input.lowStockThreshold ?? 0)) {
-      const notice = this.tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${reserved.remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
-      if (this.oneTask) this.noticesStarting.push(notice);
-      else await notice;
-    }
+    await this.warnIfLowStock(reserved.remaining);
 
     try {
       await this.issuing.issueKeys({ orderNo: this.input.orderNo, keyIds });
     } catch (error) {
       if (!activityFailed(error)) throw error;
-      log.error('issuing failed for good; compensating', { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) });
-      this.note(`issuing failed: ${rootCauseMessage(error).slice(0, 300)}`);
+      log.error('issuing failed for good; compensating', { orderNo: this.input.orderNo, error: causeInBrief(error) });
+      this.note(`issuing failed: ${causeInBrief(error)}`);
       await this.compensate(compensations);
       return;
     }
     this.moveTo('DELIVERED', `${keyIds.length} key(s) issued`);
+  }
+
+  /** Tells the operator when a sale left the SKU under its threshold (`remaining` -1: not counted). */
+  private async warnIfLowStock(remaining: number): Promise<void> {
+    if (remaining < 0 || remaining >= (this.input.lowStockThreshold ?? 0)) return;
+    const notice = this.tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
+    if (this.oneTask) this.noticesStarting.push(notice);
+    else await notice;
   }
 
   /** Runs the undo steps in reverse order of registration; a cancellation cannot interrupt them. */
@@ -252,16 +292,16 @@ class OrderSaga {
         try {
           await undo();
         } catch (error) {
-          log.error(`compensation "${name}" failed`, { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) });
+          log.error(`compensation "${name}" failed`, { orderNo: this.input.orderNo, error: causeInBrief(error) });
         }
       }
     });
   }
 
   /** Reserves the keys; when short, waits up to RESTOCK_WAIT for imports (woken by `restocked`). */
-  private async reserveWithRestockWait(): Promise<{ keyIds: number[]; remaining: number } | undefined> {
+  private async reserveWithRestockWait(firstTry?: Reservation): Promise<{ keyIds: number[]; remaining: number } | undefined> {
     const request = { orderNo: this.input.orderNo, sku: this.input.sku, quantity: this.input.quantity, lowStockThreshold: this.input.lowStockThreshold ?? 0 };
-    let reservation = await this.db.reserveKeys(request);
+    let reservation = firstTry ?? (await this.db.reserveKeys(request));
     if (reservation.ok) return reservation;
     if (this.input.restockWaitMs <= 0) return undefined;
 
@@ -286,7 +326,7 @@ class OrderSaga {
       this.note(`second payment ${payment.channel} trade ${payment.tradeNo} refunded`);
     } catch (error) {
       if (!activityFailed(error)) throw error;
-      const why = `the second payment ${payment.tradeNo} could not be refunded: ${rootCauseMessage(error).slice(0, 300)}`;
+      const why = `the second payment ${payment.tradeNo} could not be refunded: ${causeInBrief(error)}`;
       this.note(why);
       await this.tellOperator({ event: 'order.needs_review', orderNo: this.input.orderNo, detail: why }, `extra-${payment.tradeNo}`);
     }
@@ -299,7 +339,7 @@ class OrderSaga {
       await refunds.refundOrder({ orderNo: this.input.orderNo, reason, actor });
     } catch (error) {
       if (!activityFailed(error)) throw error;
-      const why = `refund failed: ${rootCauseMessage(error).slice(0, 300)}`;
+      const why = `refund failed: ${causeInBrief(error)}`;
       await this.db.markNeedsReview({ orderNo: this.input.orderNo, reason: why });
       this.moveTo('NEEDS_REVIEW', why, why);
       return;
@@ -425,7 +465,7 @@ class OrderSaga {
       const event = status === 'NEEDS_REVIEW' ? 'order.needs_review' : 'order.refunded';
       // Not awaited: starting the notice must never hold up the order (only its close, see run()).
       const starting = this.tellOperator({ event, orderNo: this.input.orderNo, detail: reason ?? note ?? status }, `${status.toLowerCase()}-${this.timeline.length}`).catch((error) =>
-        log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: rootCauseMessage(error).slice(0, 300) }),
+        log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: causeInBrief(error) }),
       );
       this.noticesStarting.push(starting);
     }

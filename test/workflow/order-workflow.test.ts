@@ -12,6 +12,7 @@ import {
 } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { createPaymentActivities } from '../../src/activities/payment';
+import { createDeliveryActivities } from '../../src/activities/delivery';
 import type { ActivityDeps } from '../../src/activities';
 
 describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SMTP sink', () => {
@@ -70,7 +71,6 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
       Object.entries(record).forEach(([key, child]) => key !== 'searchAttributes' && collect(child));
     };
     collect(history.events);
-    expect(payloads.length).toBeGreaterThan(5);
     // The SDK core writes its own marker bookkeeping (patch ids; local activity type, attempt and
     // timing) without the codec. Nothing else may be plain, and that bookkeeping holds no order data.
     const CORE_MARKER_FIELDS = new Set(['id', 'deprecated', 'seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time']);
@@ -79,7 +79,8 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
       const fields = Object.keys(JSON.parse(Buffer.from((payload as { data: Uint8Array }).data).toString()));
       expect(fields.filter((f) => !CORE_MARKER_FIELDS.has(f))).toEqual([]);
     }
-    expect(payloads.length - plain.length).toBeGreaterThan(5);
+    // Encrypted: the order's input, the payment signal, each step's result (delivery, email), the run's result.
+    expect(payloads.length - plain.length).toBeGreaterThanOrEqual(5);
   });
 
   it('expires an unpaid order at the deadline', async () => {
@@ -133,6 +134,47 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: paid.orderNo } })).toMatchObject({ status: 'PAID' });
     // Not a real order (no workflow): gone again before other files check the invariants of this database.
     await stack.db.$transaction([stack.db.payment.deleteMany({ where: { orderNo: paid.orderNo } }), stack.db.orderEvent.deleteMany({ where: { orderNo: paid.orderNo } }), stack.db.order.delete({ where: { orderNo: paid.orderNo } })]);
+  });
+
+  it('the one-step delivery: short of stock it records only the payment; once delivered, a re-run returns the same keys and writes nothing', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, []);
+    // An order row with no workflow, so nothing else acts on it while the step is called directly.
+    const order = await stack.db.order.create({
+      data: { orderNo: `OS${Date.now()}`, sku, quantity: 1, unitPriceCents: 1000, amountCents: 1000, currency: 'CNY', email: 'os@example.com', channel: 'epay', status: 'AWAITING_PAYMENT', expiresAt: new Date(Date.now() + 60_000) },
+    });
+    const { deliverPayment } = createDeliveryActivities({ db: stack.db, clock: () => new Date() } as unknown as ActivityDeps);
+    const request = { orderNo: order.orderNo, sku, quantity: 1, payment: { channel: 'epay', tradeNo: `T-${order.orderNo}`, amountCents: 1000, currency: 'CNY', source: 'callback' as const } };
+    const eventTypes = async () => (await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo }, orderBy: { id: 'asc' } })).map((e) => e.type);
+    try {
+      await expect(deliverPayment(request)).resolves.toEqual({ delivered: false, available: 0 });
+      expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).toMatchObject({ status: 'PAID' });
+      expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
+      expect(await eventTypes()).toEqual(['PAID']);
+
+      await createSkuWithKeys(stack, sku, ['KEY-OS1', 'KEY-OS2']);
+      const first = await deliverPayment({ ...request, lowStockThreshold: 5 });
+      expect(first).toMatchObject({ delivered: true, remaining: 1 });
+      const keyIds = first.delivered ? first.keyIds : [];
+      expect(await stack.db.cardKey.findMany({ where: { orderNo: order.orderNo }, select: { id: true, status: true } })).toEqual([{ id: keyIds[0], status: 'SOLD' }]);
+      expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).toMatchObject({ status: 'DELIVERED' });
+      const events = await eventTypes();
+      expect(events).toEqual(['PAID', 'KEYS_RESERVED', 'DELIVERED']);
+
+      // A retried workflow task runs the step again: same keys, nothing new written.
+      await expect(deliverPayment(request)).resolves.toEqual({ delivered: true, keyIds, remaining: -1 });
+      expect(await eventTypes()).toEqual(events);
+      expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
+      expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(1);
+    } finally {
+      // Not a real order (no workflow): gone again before other files check the invariants of this database.
+      await stack.db.$transaction([
+        stack.db.cardKey.deleteMany({ where: { sku } }),
+        stack.db.payment.deleteMany({ where: { orderNo: order.orderNo } }),
+        stack.db.orderEvent.deleteMany({ where: { orderNo: order.orderNo } }),
+        stack.db.order.delete({ where: { orderNo: order.orderNo } }),
+      ]);
+    }
   });
 
   it('a mail outage delays only the email: DELIVERED at once, the email once the server is back', async () => {

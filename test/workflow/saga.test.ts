@@ -2,6 +2,7 @@ import { Client as PgClient } from 'pg';
 import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { checkInvariants } from '../../src/invariants/check';
+import { statusQuery } from '../../src/workflows/order-messages';
 
 describe('saga compensations and support actions', () => {
   let stack: Stack;
@@ -60,7 +61,13 @@ describe('saga compensations and support actions', () => {
       expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(2);
       const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo }, orderBy: { id: 'asc' } });
       const types = events.map((e) => e.type);
+      // The one-step delivery failed first and wrote nothing (its transaction rolled back); then the
+      // steps one by one: paid, reserved, issuing failed for good, keys released, refunded.
+      expect(types.filter((t) => t === 'PAID')).toHaveLength(1);
+      expect(types.indexOf('KEYS_RESERVED')).toBeGreaterThan(types.indexOf('PAID'));
       expect(types.indexOf('KEYS_RELEASED')).toBeLessThan(types.indexOf('REFUNDED'));
+      const view = await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).query(statusQuery);
+      expect(view.timeline.map((t) => t.note)).toEqual(expect.arrayContaining([expect.stringMatching(/^one-step delivery failed \(.*sale refused for the test.*\); going step by step$/)]));
     } finally {
       await pg.query(`DROP TRIGGER ${fn} ON "CardKey"`);
       await pg.query(`DROP FUNCTION ${fn}()`);

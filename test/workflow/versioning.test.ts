@@ -1,7 +1,7 @@
 import type { temporal } from '@temporalio/proto';
 import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
-import { FINAL_POLL_AT_DEADLINE, ONE_TASK_DELIVERY } from '../../src/workflows/order';
+import { FINAL_POLL_AT_DEADLINE, ONE_STEP_DELIVERY } from '../../src/workflows/order';
 
 describe(`patched('${FINAL_POLL_AT_DEADLINE}'): new runs take the new branch`, () => {
   let stack: Stack;
@@ -31,14 +31,14 @@ describe(`patched('${FINAL_POLL_AT_DEADLINE}'): new runs take the new branch`, (
         const payload = Object.values(details)[0]!.payloads![0];
         return JSON.parse(Buffer.from(payload.data!).toString()).id;
       });
-    expect(patches).toEqual([ONE_TASK_DELIVERY, FINAL_POLL_AT_DEADLINE]);
-    // The final poll (a remote activity) runs before the payment is recorded (a local one now).
+    expect(patches).toEqual([ONE_STEP_DELIVERY, FINAL_POLL_AT_DEADLINE]);
+    // The final poll (a remote activity) runs before the payment is recorded and delivered (a local one now).
     const steps = stepsOf(history.events!);
-    expect(steps.slice(0, 2)).toEqual(['queryPayment', 'recordPayment']);
+    expect(steps.slice(0, 2)).toEqual(['queryPayment', 'deliverPayment']);
   });
 
-  it(`patched('${ONE_TASK_DELIVERY}'): a paid order is recorded, reserved, issued and emailed in the task its payment opened`, async () => {
-    const sku = uniqueSku('one-task');
+  it(`patched('${ONE_STEP_DELIVERY}'): a paid order is recorded, reserved and issued in one step, and emailed, in the task its payment opened`, async () => {
+    const sku = uniqueSku('one-step');
     // Enough stock that no low-stock notice (a child run) joins in.
     await createSkuWithKeys(stack, sku, Array.from({ length: 20 }, (_, i) => `ONE-${i + 1}`));
     const order = await placeOrder(stack, sku);
@@ -46,7 +46,7 @@ describe(`patched('${FINAL_POLL_AT_DEADLINE}'): new runs take the new branch`, (
     const handle = stack.temporal.workflow.getHandle(`order-${order.orderNo}`);
     expect(await handle.result()).toMatchObject({ status: 'DELIVERED' });
     const events = (await handle.fetchHistory()).events!;
-    expect(stepsOf(events)).toEqual(['recordPayment', 'reserveKeys', 'issueKeys', 'sendBuyerEmail']);
+    expect(stepsOf(events)).toEqual(['deliverPayment', 'sendBuyerEmail']);
     expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
     // One task at the start, one for the payment: nothing waits on a task queue in between.
     expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(2);

@@ -8,7 +8,7 @@ export interface FloorShape {
   patch: boolean;
   /** Wait for the signal under a timer (Keyflow's payment deadline) instead of forever. */
   timer: boolean;
-  /** Local activities after the signal (Keyflow: record payment, reserve, issue, email). */
+  /** Local activities after the signal (Keyflow: deliver the payment, email). */
   steps: number;
   /** Status upserts among those steps (Keyflow: PAID, DELIVERED). */
   upserts: number;

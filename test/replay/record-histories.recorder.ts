@@ -7,8 +7,13 @@ import { paidNotification } from '../support/epay-recipe';
 import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
 import { paymentReceivedSignal } from '../../src/workflows/order-messages';
 
-// One folder per shape of history production may hold; new recordings go to the newest generation.
-const OUT = path.join(__dirname, 'histories', process.env.HISTORY_GENERATION ?? 'v2-local-activities');
+// One folder per shape of history production may hold. No default: recording today's code over an
+// older generation would silently drop the shape that generation keeps under replay.
+const GENERATION = process.env.HISTORY_GENERATION;
+if (!GENERATION) {
+  throw new Error('set HISTORY_GENERATION to the folder under test/replay/histories/ to record into (a new one for a new shape, e.g. v6-<what-changed>)');
+}
+const OUT = path.join(__dirname, 'histories', GENERATION);
 mkdirSync(OUT, { recursive: true });
 
 describe('record workflow histories for the replay corpus', () => {

@@ -27,7 +27,11 @@ const { values: flags } = parseArgs({
 });
 const ORDERS = Number(flags.orders);
 const RATE = Number(flags.rate);
-const STORM = 20; // buyers who pay while the API is down; within the 50 spare keys
+const STORM = 20; // buyers who pay while the API is down
+const PG_BUYERS = 20; // buyers who pay as Postgres stops; with the storm, within the 50 spare keys
+/** Longer than a one-step delivery's retries (~3 s), so a delivery cut off mid-transaction goes step by step. */
+const PG_DOWN_MS = 5000;
+const FALLBACK_LOG = 'one-step delivery failed; going step by step';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
@@ -72,12 +76,17 @@ async function main() {
   const processes: Record<string, ChildProcess> = {};
   teardown.push(() => temporal.stop(), () => Object.values(processes).forEach((child) => child.kill('SIGKILL')));
   const stopping = new Set<ChildProcess>();
+  /** Deliveries whose one-step attempt failed for good and went step by step, as the worker logged them. */
+  let fallbacks = 0;
   const start = async (name: string, entry: string, ready: string) => {
     const child = runTs(entry, env);
     processes[name] = child;
     // A part that dies on its own is a finding, not a fault we injected: say so, with its last words.
     let tail = '';
-    const keep = (d: Buffer) => void (tail = (tail + d).slice(-2000));
+    const keep = (d: Buffer) => {
+      tail = (tail + d).slice(-2000);
+      if (name === 'worker') fallbacks += String(d).split(FALLBACK_LOG).length - 1;
+    };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     child.once('exit', (code, signal) => {
@@ -158,7 +167,16 @@ async function main() {
     await stop('worker', 'SIGTERM');
     await start('worker', 'src/worker/main.ts', 'polling task queue');
   });
-  await fault('restart Postgres (private cluster)', async () => pgStop(), async () => pgStart());
+  // Buyers pay just as Postgres stops: some callbacks are stored and their deliveries cut off, the
+  // rest cannot be stored (the API answers with an error) and the gateway retries them.
+  const pgBuyers = await Promise.all(Array.from({ length: PG_BUYERS }, (_, i) => placeOrder(`pg-${i}`)));
+  await fault(`restart Postgres as ${PG_BUYERS} buyers pay`, async () => {
+    const paying = Promise.all(pgBuyers.map((order) => pay(order.orderNo).catch(() => undefined)));
+    await sleep(30);
+    pgStop();
+    await paying;
+    await sleep(PG_DOWN_MS);
+  }, async () => pgStart());
   // Buyers on the pay page pay while the API is down: every notification fails and the gateway
   // retries it until the API is back.
   const storm = await Promise.all(Array.from({ length: STORM }, (_, i) => placeOrder(`storm-${i}`)));
@@ -237,6 +255,7 @@ async function main() {
   }
   console.log('orders touched: placed before the fault ended and not finished (for SMTP: not emailed) when it began');
   console.log(`\norders by state: ${statuses.map((s) => `${s.status} ${s._count._all}`).join(', ')}`);
+  console.log(`one-step deliveries that failed for good and went step by step (worker log): ${fallbacks}`);
   console.log(`invariant violations: ${violations.length}${violations.length ? `\n${violations.map((v) => `  ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`).join('\n')}` : ''}`);
   console.log(`callbacks lost (paid at the gateway, unknown to the shop): ${lost.length}`);
   console.log(`delivered orders without exactly one delivery email: ${mailProblems} (${resent} same-Message-ID resend(s) after crashes)`);

@@ -197,7 +197,7 @@ describe('/metrics', () => {
     expect(value(/^keyflow_callback_signal_seconds_count\{channel="epay",outcome="signalled"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^keyflow_order_paid_to_delivered_seconds_count\{channel="epay"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^keyflow_orders_final_total\{state="DELIVERED",channel="epay"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
-    expect(value(/^keyflow_activity_duration_seconds_count\{activity="issueKeys",result="ok"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^keyflow_activity_duration_seconds_count\{activity="deliverPayment",result="ok"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^keyflow_orders_awaiting_payment \d+/m);
     expect(text).not.toContain('M-1');
   });

@@ -71,8 +71,9 @@ export function createReconciliationActivities(deps: ActivityDeps) {
     /** CREATED orders whose workflow never started can never be paid: FAILED. */
     async reconcileCreatedOrphans({ createdGraceMs, pageSize }: ReconcileThresholds): Promise<StepResult> {
       const stale = await db.order.findMany({
-        where: { status: 'CREATED', createdAt: { lt: new Date(clock().getTime() - createdGraceMs) } },
-        orderBy: { createdAt: 'asc' },
+        // updatedAt, not createdAt: an order started again after a failed start is CREATED anew.
+        where: { status: 'CREATED', updatedAt: { lt: new Date(clock().getTime() - createdGraceMs) } },
+        orderBy: { updatedAt: 'asc' },
         take: pageSize,
         select: { orderNo: true },
       });

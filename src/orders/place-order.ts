@@ -54,7 +54,8 @@ export interface PlaceOrderDeps {
 
 /**
  * Writes the order row, starts its workflow, and only then hands out a pay URL. An order whose
- * workflow cannot be started becomes FAILED and is never payable.
+ * workflow cannot be started becomes FAILED: never payable, unless the buyer retries with the same
+ * Idempotency-Key (see startAgain).
  */
 export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
   const { db, config } = deps;
@@ -102,16 +103,41 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   return startAndPublish(deps, order, sku.name);
 }
 
-async function resumeExisting(deps: PlaceOrderDeps, order: Order, requestHash: string): Promise<PlacedOrder> {
+async function resumeExisting(deps: PlaceOrderDeps, existing: Order, requestHash: string): Promise<PlacedOrder> {
+  let order = existing;
   if (order.requestHash !== requestHash) {
     throw new PlaceOrderError('idempotency-conflict', 'this Idempotency-Key was already used for a different order request');
   }
-  if (order.status === 'FAILED') throw new PlaceOrderError('unavailable', 'the order could not be started; place a new one');
+  if (order.status === 'FAILED') {
+    if (!(await startAgain(deps, order))) throw new PlaceOrderError('unavailable', 'the order could not be started; place a new one');
+    order = { ...order, status: 'CREATED' };
+  }
   if (order.status === 'CREATED' || !order.payUrl) {
     const sku = await deps.db.sku.findUniqueOrThrow({ where: { sku: order.sku } });
     return startAndPublish(deps, order, sku.name);
   }
   return present(deps, order, order.payUrl);
+}
+
+/**
+ * A start that failed (503 with Retry-After, e.g. Temporal slow under load) may be retried with the
+ * same Idempotency-Key: the order goes back to CREATED and is started again. The workflow id is the
+ * order's, so a run that did start before the deadline ran out is found, not duplicated. An order
+ * that was ever payable or whose payment deadline has passed stays FAILED.
+ */
+async function startAgain({ db, clock }: PlaceOrderDeps, order: Order): Promise<boolean> {
+  const now = clock();
+  if (order.payUrl || order.expiresAt <= now) return false;
+  // updatedAt moves too: reconciliation leaves a CREATED order alone for a grace period after it.
+  const logged = await db.$executeRaw`
+    WITH again AS (
+      UPDATE "Order" SET "status" = 'CREATED', "statusReason" = NULL, "updatedAt" = ${now}
+      WHERE "orderNo" = ${order.orderNo} AND "status" = 'FAILED' AND "payUrl" IS NULL
+      RETURNING "orderNo"
+    )
+    INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
+    SELECT "orderNo", 'RESTARTED', 'buyer', 'retried with the same Idempotency-Key after a failed start', ${now} FROM again`;
+  return logged > 0;
 }
 
 async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: string): Promise<PlacedOrder> {

@@ -14,6 +14,7 @@ import { migrate } from '../../src/db/migrator';
 import { MIGRATIONS_DIR } from '../../src/paths';
 import { startTemporalDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 import { checkInvariants } from '../../src/invariants/check';
+import { ONE_STEP_FALLBACK_LOG } from '../../src/workflows/order';
 import { freePort, runTs, waitForText } from '../local-stack';
 
 const { values: flags } = parseArgs({
@@ -31,7 +32,6 @@ const STORM = 20; // buyers who pay while the API is down
 const PG_BUYERS = 20; // buyers who pay as Postgres stops; with the storm, within the 50 spare keys
 /** Longer than a one-step delivery's retries (~3 s), so a delivery cut off mid-transaction goes step by step. */
 const PG_DOWN_MS = 5000;
-const FALLBACK_LOG = 'one-step delivery failed; going step by step';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
@@ -85,7 +85,7 @@ async function main() {
     let tail = '';
     const keep = (d: Buffer) => {
       tail = (tail + d).slice(-2000);
-      if (name === 'worker') fallbacks += String(d).split(FALLBACK_LOG).length - 1;
+      if (name === 'worker') fallbacks += String(d).split(ONE_STEP_FALLBACK_LOG).length - 1;
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);

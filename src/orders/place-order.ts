@@ -103,14 +103,13 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   return startAndPublish(deps, order, sku.name);
 }
 
-async function resumeExisting(deps: PlaceOrderDeps, existing: Order, requestHash: string): Promise<PlacedOrder> {
-  let order = existing;
+async function resumeExisting(deps: PlaceOrderDeps, order: Order, requestHash: string): Promise<PlacedOrder> {
   if (order.requestHash !== requestHash) {
     throw new PlaceOrderError('idempotency-conflict', 'this Idempotency-Key was already used for a different order request');
   }
-  if (order.status === 'FAILED') {
-    if (!(await startAgain(deps, order))) throw new PlaceOrderError('unavailable', 'the order could not be started; place a new one');
-    order = { ...order, status: 'CREATED' };
+  // Started again, it has no pay URL yet, so it goes through startAndPublish below.
+  if (order.status === 'FAILED' && !(await startAgain(deps, order))) {
+    throw new PlaceOrderError('unavailable', 'the order could not be started; place a new one');
   }
   if (order.status === 'CREATED' || !order.payUrl) {
     const sku = await deps.db.sku.findUniqueOrThrow({ where: { sku: order.sku } });
@@ -127,12 +126,11 @@ async function resumeExisting(deps: PlaceOrderDeps, existing: Order, requestHash
  */
 async function startAgain({ db, clock }: PlaceOrderDeps, order: Order): Promise<boolean> {
   const now = clock();
-  if (order.payUrl || order.expiresAt <= now) return false;
   // updatedAt moves too: reconciliation leaves a CREATED order alone for a grace period after it.
   const logged = await db.$executeRaw`
     WITH again AS (
       UPDATE "Order" SET "status" = 'CREATED', "statusReason" = NULL, "updatedAt" = ${now}
-      WHERE "orderNo" = ${order.orderNo} AND "status" = 'FAILED' AND "payUrl" IS NULL
+      WHERE "orderNo" = ${order.orderNo} AND "status" = 'FAILED' AND "payUrl" IS NULL AND "expiresAt" > ${now}
       RETURNING "orderNo"
     )
     INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")

@@ -42,6 +42,8 @@ export const FINAL_POLL_AT_DEADLINE = 'final-poll-at-deadline';
 export const LOCAL_DB_ACTIVITIES = 'local-db-activities';
 export const REFUND_EXTRA_PAYMENTS = 'refund-extra-payments';
 export const ONE_TASK_DELIVERY = 'one-task-delivery';
+/** What the worker logs when a one-step delivery failed for good (`npm run chaos` counts these lines). */
+export const ONE_STEP_FALLBACK_LOG = 'one-step delivery failed; going step by step';
 export const ONE_STEP_DELIVERY = 'one-step-delivery';
 
 const TERMINAL: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
@@ -227,7 +229,7 @@ class OrderSaga {
       delivery = await deliveryLocal.deliverPayment({ orderNo, payment, sku, quantity, lowStockThreshold: this.input.lowStockThreshold ?? 0 });
     } catch (error) {
       if (!activityFailed(error)) throw error;
-      log.warn('one-step delivery failed; going step by step', { orderNo, error: causeInBrief(error) });
+      log.warn(ONE_STEP_FALLBACK_LOG, { orderNo, error: causeInBrief(error) });
       this.note(`one-step delivery failed (${causeInBrief(error, 200)}); going step by step`);
       return false;
     }

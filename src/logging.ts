@@ -5,8 +5,22 @@ export type Logger = pino.Logger;
 // Card keys never reach a logger, but channel keys, tokens and signatures could ride along in a
 // request or error object: these paths are always blanked.
 const REDACT = [
-  'secret', '*.secret', 'key', '*.key', 'sign', '*.sign', 'token', '*.token', 'accessToken', '*.accessToken',
-  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization', 'cardKeys', '*.cardKeys',
+  'secret',
+  '*.secret',
+  'key',
+  '*.key',
+  'sign',
+  '*.sign',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'cardKeys',
+  '*.cardKeys',
 ];
 
 export function createLogger(name: string, level = 'info', destination?: pino.DestinationStream): Logger {

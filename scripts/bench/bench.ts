@@ -73,8 +73,14 @@ function meetsTargets(row: Row): boolean {
 }
 
 const ROLES: Array<[string, RegExp]> = [
-  ['worker', /worker\/main\.ts/], ['api', /api\/main\.ts/], ['sandbox', /sandbox\/main\.ts/], ['baseline', /baseline\/main\.ts/],
-  ['launcher', /dev\/launcher\.ts/], ['temporal', /temporal server start-dev/], ['load', /bench\/load\.ts/], ['postgres', /^postgres|\/bin\/postgres /],
+  ['worker', /worker\/main\.ts/],
+  ['api', /api\/main\.ts/],
+  ['sandbox', /sandbox\/main\.ts/],
+  ['baseline', /baseline\/main\.ts/],
+  ['launcher', /dev\/launcher\.ts/],
+  ['temporal', /temporal server start-dev/],
+  ['load', /bench\/load\.ts/],
+  ['postgres', /^postgres|\/bin\/postgres /],
 ];
 
 /** CPU seconds (to the tick, from /proc) and RSS of the stack's processes, grouped by role. */
@@ -105,11 +111,13 @@ function sampleProcesses(): Map<string, { cpu: number; rss: number }> {
 
 async function main() {
   console.log('starting Keyflow (npm start launcher) and the synchronous baseline…');
-  const overrides = Object.fromEntries((flags.env ?? []).map((pair) => {
-    const at = pair.indexOf('=');
-    if (at < 1) throw new Error(`--env takes NAME=VALUE (got "${pair}")`);
-    return [pair.slice(0, at), pair.slice(at + 1)];
-  }));
+  const overrides = Object.fromEntries(
+    (flags.env ?? []).map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`--env takes NAME=VALUE (got "${pair}")`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
   const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', ...overrides });
   const { env, ports, api, sandbox, databaseUrl } = stack;
   const admin = { Authorization: `Bearer ${stack.adminToken}` };
@@ -124,7 +132,11 @@ async function main() {
 
   async function sku(keys: number): Promise<string> {
     const name = `bench-${randomBytes(4).toString('hex')}`;
-    await fetch(`${api}/api/admin/skus/${name}`, { method: 'PUT', headers: { ...admin, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Bench key', priceCents: 1000, currency: 'CNY' }) });
+    await fetch(`${api}/api/admin/skus/${name}`, {
+      method: 'PUT',
+      headers: { ...admin, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Bench key', priceCents: 1000, currency: 'CNY' }),
+    });
     for (let offset = 0; offset < keys; offset += 5000) {
       const batch = Array.from({ length: Math.min(5000, keys - offset) }, (_, i) => `BENCH-${name}-${offset + i}`).join('\n');
       const r = await fetch(`${api}/api/admin/skus/${name}/keys`, { method: 'POST', headers: { ...admin, 'Content-Type': 'text/plain' }, body: batch });
@@ -133,7 +145,13 @@ async function main() {
     return name;
   }
 
-  async function run(scenario: Scenario, pipeline: Pipeline, phases: Array<{ rate: number; seconds: number }>, keys: number, during?: (elapsed: () => number) => Promise<void>): Promise<Row> {
+  async function run(
+    scenario: Scenario,
+    pipeline: Pipeline,
+    phases: Array<{ rate: number; seconds: number }>,
+    keys: number,
+    during?: (elapsed: () => number) => Promise<void>,
+  ): Promise<Row> {
     const skuName = await sku(keys);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
     const before = sampleProcesses();
@@ -163,14 +181,24 @@ async function main() {
     // The baseline is synchronous: whatever it did, it did inside the notify request.
     const deadline = Date.now() + (pipeline === 'keyflow' ? 120_000 : 0);
     while (Date.now() < deadline) {
-      const open = await db.order.count({ where: { orderNo: { in: orderNos }, status: { in: ['CREATED', 'AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK', 'REFUNDING'] } } });
+      const open = await db.order.count({
+        where: { orderNo: { in: orderNos }, status: { in: ['CREATED', 'AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK', 'REFUNDING'] } },
+      });
       if (open === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     clearInterval(sampler);
     const after = sampleProcesses();
     const machineAfter = machineCpu();
-    const trades = new Map(((await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{ outTradeNo: string; paidAt?: string; notifications: Array<{ ms?: number; acknowledged: boolean }> }>).map((t) => [t.outTradeNo, t]));
+    const trades = new Map(
+      (
+        (await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{
+          outTradeNo: string;
+          paidAt?: string;
+          notifications: Array<{ ms?: number; acknowledged: boolean }>;
+        }>
+      ).map((t) => [t.outTradeNo, t]),
+    );
     const orders = await db.order.findMany({ where: { orderNo: { in: orderNos } }, select: { orderNo: true, status: true, deliveredAt: true } });
     const acks: number[] = [];
     const delivered: number[] = [];
@@ -198,8 +226,16 @@ async function main() {
       processes[role] = { cpuSeconds: end.cpu - (before.get(role)?.cpu ?? 0), maxRssMb: Math.round(peak.get(role) ?? end.rss) };
     }
     const row: Row = {
-      scenario, pipeline, orders: sent.length, ordersPerSec: Math.round((delivered.length / Math.max(loadSeconds, 1)) * 10) / 10,
-      ackMs: stats(acks), deliveredMs: stats(delivered), delivered: delivered.length, errors, refusedSoldOut: soldOut, errorKinds,
+      scenario,
+      pipeline,
+      orders: sent.length,
+      ordersPerSec: Math.round((delivered.length / Math.max(loadSeconds, 1)) * 10) / 10,
+      ackMs: stats(acks),
+      deliveredMs: stats(delivered),
+      delivered: delivered.length,
+      errors,
+      refusedSoldOut: soldOut,
+      errorKinds,
       ...(scenario === 'race' ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
       processes,
       machineBusyPct: Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
@@ -213,7 +249,14 @@ async function main() {
     if (pipeline === 'keyflow' && Number(flags.trace) > 0) await traceOrders(orderNos, trades, Number(flags.trace));
     for (const [kind, count] of Object.entries(errorKinds)) console.log(`    error ×${count}: ${kind}`);
     const label = scenario === 'capacity' ? `capacity ${phases[0].rate}/s` : scenario;
-    console.log(`  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered${row.refusedSoldOut ? `, ${row.refusedSoldOut} refused (sold out)` : ''}, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(row.processes).filter(([, p]) => p.cpuSeconds > 0).map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
+    console.log(
+      `  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered${row.refusedSoldOut ? `, ${row.refusedSoldOut} refused (sold out)` : ''}, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(
+        row.processes,
+      )
+        .filter(([, p]) => p.cpuSeconds > 0)
+        .map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`)
+        .join(', ')}`,
+    );
     return row;
   }
 
@@ -263,7 +306,8 @@ async function main() {
     return best;
   }
 
-  const mailFaults = (faults: object) => fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
+  const mailFaults = (faults: object) =>
+    fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
     const warmup = Number(flags.warmup);
     if (warmup > 0) {
@@ -279,7 +323,16 @@ async function main() {
         } else if (scenario === 'burst') {
           const base = Math.max(1, RATE / 10);
           const burst = Number(flags['burst-seconds']);
-          await run(scenario, pipeline, [{ rate: base, seconds: 5 }, { rate: base * 10, seconds: burst }, { rate: base, seconds: 5 }], Math.ceil(base * (10 + 10 * burst)) + 10);
+          await run(
+            scenario,
+            pipeline,
+            [
+              { rate: base, seconds: 5 },
+              { rate: base * 10, seconds: burst },
+              { rate: base, seconds: 5 },
+            ],
+            Math.ceil(base * (10 + 10 * burst)) + 10,
+          );
         } else if (scenario === 'notifier-slow-then-down') {
           const down = Number(flags['down-seconds']);
           const rate = Math.max(1, RATE / 5);
@@ -322,7 +375,8 @@ async function main() {
   writeFileSync(samplesFile, JSON.stringify(samples));
   if (!flags['no-chart']) {
     const pip = spawnSync(path.join(VENV_BIN, 'pip'), ['install', '--quiet', '--disable-pip-version-check', 'matplotlib==3.9.2'], { stdio: 'inherit' });
-    if (pip.status === 0) spawnSync(path.join(VENV_BIN, 'python'), [path.join(PROJECT_ROOT, 'scripts/bench/chart.py'), samplesFile, flags.out!], { stdio: 'inherit' });
+    if (pip.status === 0)
+      spawnSync(path.join(VENV_BIN, 'python'), [path.join(PROJECT_ROOT, 'scripts/bench/chart.py'), samplesFile, flags.out!], { stdio: 'inherit' });
     else console.error('matplotlib could not be installed: no charts this time');
   }
   console.log(`\nresults: ${path.join(flags.out!, 'latest.json')}${flags['no-chart'] ? '' : `, charts: ${flags.out}/<scenario>.png`}`);
@@ -333,7 +387,18 @@ function report(rows: Row[], capacity: Partial<Record<Pipeline, number | null>>)
   console.log('');
   line(['scenario', 'pipeline', 'orders/s', 'ack p50', 'ack p99', 'deliv p50', 'deliv p95', 'deliv p99', 'deliv max', 'errors']);
   for (const r of rows) {
-    line([r.targetRate !== undefined ? `${r.scenario} ${r.targetRate}/s` : r.scenario, r.pipeline, String(r.ordersPerSec), `${r.ackMs.p50}`, `${r.ackMs.p99}`, `${r.deliveredMs.p50}`, `${r.deliveredMs.p95}`, `${r.deliveredMs.p99}`, `${r.deliveredMs.max}`, String(r.errors)]);
+    line([
+      r.targetRate !== undefined ? `${r.scenario} ${r.targetRate}/s` : r.scenario,
+      r.pipeline,
+      String(r.ordersPerSec),
+      `${r.ackMs.p50}`,
+      `${r.ackMs.p99}`,
+      `${r.deliveredMs.p50}`,
+      `${r.deliveredMs.p95}`,
+      `${r.deliveredMs.p99}`,
+      `${r.deliveredMs.max}`,
+      String(r.errors),
+    ]);
   }
   console.log('\nratios (sync-baseline / keyflow):');
   for (const scenario of new Set(rows.map((r) => r.scenario))) {
@@ -342,10 +407,14 @@ function report(rows: Row[], capacity: Partial<Record<Pipeline, number | null>>)
     const b = rows.find((r) => r.scenario === scenario && r.pipeline === 'sync-baseline');
     if (!a || !b) continue;
     const ratio = (x: number, y: number) => (Number.isFinite(x) && Number.isFinite(y) && x > 0 ? (y / x).toFixed(2) : 'n/a');
-    console.log(`  ${scenario.padEnd(24)} ack p99 ×${ratio(a.ackMs.p99, b.ackMs.p99)}  delivered p99 ×${ratio(a.deliveredMs.p99, b.deliveredMs.p99)}  errors ${a.errors} vs ${b.errors}${a.soldKeys !== undefined ? `  sold ${a.soldKeys} vs ${b.soldKeys}` : ''}${a.refusedSoldOut + b.refusedSoldOut > 0 ? `  refused at order time (sold out) ${a.refusedSoldOut} vs ${b.refusedSoldOut}` : ''}`);
+    console.log(
+      `  ${scenario.padEnd(24)} ack p99 ×${ratio(a.ackMs.p99, b.ackMs.p99)}  delivered p99 ×${ratio(a.deliveredMs.p99, b.deliveredMs.p99)}  errors ${a.errors} vs ${b.errors}${a.soldKeys !== undefined ? `  sold ${a.soldKeys} vs ${b.soldKeys}` : ''}${a.refusedSoldOut + b.refusedSoldOut > 0 ? `  refused at order time (sold out) ${a.refusedSoldOut} vs ${b.refusedSoldOut}` : ''}`,
+    );
   }
   if (Object.keys(capacity).length > 0) {
-    console.log(`\ncapacity: the highest steady rate meeting ack p99 ≤ ${TARGETS.ackP99Ms} ms and paid→delivered p99 ≤ ${TARGETS.deliveredP99Ms} ms with every order delivered and no errors, at that step and every step below it:`);
+    console.log(
+      `\ncapacity: the highest steady rate meeting ack p99 ≤ ${TARGETS.ackP99Ms} ms and paid→delivered p99 ≤ ${TARGETS.deliveredP99Ms} ms with every order delivered and no errors, at that step and every step below it:`,
+    );
     for (const [pipeline, rate] of Object.entries(capacity)) {
       console.log(`  ${pipeline.padEnd(24)} ${rate === null ? `below ${flags['capacity-from']} orders/s` : `${rate} orders/s`}`);
     }

@@ -71,16 +71,30 @@ async function main() {
         sendBuyerEmail: (orderNo) => acts.sendBuyerEmail({ orderNo, kind: 'delivery' }),
       },
     };
-    const orderNos = Object.fromEntries(Object.keys(paths).map((name, p) => [name, Array.from({ length: ORDERS }, (_, i) => `STEP${p}${String(i).padStart(8, '0')}`)]));
+    const orderNos = Object.fromEntries(
+      Object.keys(paths).map((name, p) => [name, Array.from({ length: ORDERS }, (_, i) => `STEP${p}${String(i).padStart(8, '0')}`)]),
+    );
     await db.order.createMany({
-      data: Object.values(orderNos).flat().map((orderNo) => ({
-        orderNo, sku: 'steps', quantity: 1, unitPriceCents: 100, amountCents: 100, currency: 'CNY', email: 'b@example.com',
-        channel: 'epay', status: 'AWAITING_PAYMENT' as const, expiresAt: new Date(Date.now() + 3_600_000),
-      })),
+      data: Object.values(orderNos)
+        .flat()
+        .map((orderNo) => ({
+          orderNo,
+          sku: 'steps',
+          quantity: 1,
+          unitPriceCents: 100,
+          amountCents: 100,
+          currency: 'CNY',
+          email: 'b@example.com',
+          channel: 'epay',
+          status: 'AWAITING_PAYMENT' as const,
+          expiresAt: new Date(Date.now() + 3_600_000),
+        })),
     });
 
     // Orders of the two paths alternate, so a busy moment on the machine weighs on both alike.
-    const totals = Object.fromEntries(Object.entries(paths).map(([path, steps]) => [path, Object.fromEntries(Object.keys(steps).map((s) => [s, { statements: 0, cpuMs: 0, wallMs: 0 }]))]));
+    const totals = Object.fromEntries(
+      Object.entries(paths).map(([path, steps]) => [path, Object.fromEntries(Object.keys(steps).map((s) => [s, { statements: 0, cpuMs: 0, wallMs: 0 }]))]),
+    );
     for (let i = 0; i < ORDERS; i++) {
       for (const [path, steps] of Object.entries(paths)) {
         const orderNo = orderNos[path][i];
@@ -101,12 +115,17 @@ async function main() {
     if (delivered !== ORDERS * 2) throw new Error(`only ${delivered} of ${ORDERS * 2} orders were delivered and emailed`);
     console.log(`${ORDERS} orders delivered and emailed on each path; per order:`);
     const row = (name: string, t: { statements: number; cpuMs: number; wallMs: number }) =>
-      console.log(`  ${name.padEnd(16)}${(t.statements / ORDERS).toFixed(1).padStart(12)}${(t.cpuMs / ORDERS).toFixed(2).padStart(10)}${(t.wallMs / ORDERS).toFixed(2).padStart(10)}`);
+      console.log(
+        `  ${name.padEnd(16)}${(t.statements / ORDERS).toFixed(1).padStart(12)}${(t.cpuMs / ORDERS).toFixed(2).padStart(10)}${(t.wallMs / ORDERS).toFixed(2).padStart(10)}`,
+      );
     for (const [path, steps] of Object.entries(totals)) {
       console.log(`${path}:`);
       console.log(`  ${'activity'.padEnd(16)}${'statements'.padStart(12)}${'CPU ms'.padStart(10)}${'wall ms'.padStart(10)}`);
       for (const [name, t] of Object.entries(steps)) row(name, t);
-      row('total', Object.values(steps).reduce((a, t) => ({ statements: a.statements + t.statements, cpuMs: a.cpuMs + t.cpuMs, wallMs: a.wallMs + t.wallMs })));
+      row(
+        'total',
+        Object.values(steps).reduce((a, t) => ({ statements: a.statements + t.statements, cpuMs: a.cpuMs + t.cpuMs, wallMs: a.wallMs + t.wallMs })),
+      );
     }
   } finally {
     deps.mailer.close();

@@ -30,8 +30,17 @@ const DELIVERED_P99_MS = 1000;
 /** How long after starting a workflow its "payment" signal is sent (a buyer pays later than that). */
 const SIGNAL_AFTER_MS = 50;
 
-interface LoadRequest { tag: string; rate: number; seconds: number; shape: FloorShape; address: string }
-interface LoadReport { signalledAt: Array<[string, number]>; errors: string[] }
+interface LoadRequest {
+  tag: string;
+  rate: number;
+  seconds: number;
+  shape: FloorShape;
+  address: string;
+}
+interface LoadReport {
+  signalledAt: Array<[string, number]>;
+  errors: string[];
+}
 
 interface Step {
   shape: string;
@@ -61,25 +70,30 @@ async function generateLoad(request: LoadRequest): Promise<LoadReport> {
     const due = started + (i * 1000) / request.rate;
     if (due > Date.now()) await sleep(due - Date.now());
     const id = `${request.tag}-${i}`;
-    pending.push((async () => {
-      try {
-        const handle = await client.workflow.start('floorWorkflow', {
-          taskQueue: TASK_QUEUE,
-          workflowId: id,
-          args: [request.shape],
-          // The same kind of search attributes an order starts with.
-          typedSearchAttributes: [
-            { key: OrderNoKey, value: id }, { key: OrderStatusKey, value: 'AWAITING_PAYMENT' }, { key: SkuKey, value: 'floor' },
-            { key: PaymentChannelKey, value: 'epay' }, { key: AmountCentsKey, value: 100 },
-          ],
-        });
-        await sleep(SIGNAL_AFTER_MS);
-        signalledAt.push([id, Date.now()]);
-        await handle.signal('paid');
-      } catch (error) {
-        errors.push((error as Error).message);
-      }
-    })());
+    pending.push(
+      (async () => {
+        try {
+          const handle = await client.workflow.start('floorWorkflow', {
+            taskQueue: TASK_QUEUE,
+            workflowId: id,
+            args: [request.shape],
+            // The same kind of search attributes an order starts with.
+            typedSearchAttributes: [
+              { key: OrderNoKey, value: id },
+              { key: OrderStatusKey, value: 'AWAITING_PAYMENT' },
+              { key: SkuKey, value: 'floor' },
+              { key: PaymentChannelKey, value: 'epay' },
+              { key: AmountCentsKey, value: 100 },
+            ],
+          });
+          await sleep(SIGNAL_AFTER_MS);
+          signalledAt.push([id, Date.now()]);
+          await handle.signal('paid');
+        } catch (error) {
+          errors.push((error as Error).message);
+        }
+      })(),
+    );
   }
   await Promise.all(pending);
   await connection.close();
@@ -101,7 +115,13 @@ function askLoad(load: ChildProcess, request: LoadRequest): Promise<LoadReport> 
 async function measureShape(name: string, shape: FloorShape, rates: number[], seconds: number, warmupSeconds: number): Promise<Step[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keyflow-floor-'));
   // Started exactly as `npm start` starts it: SQLite file, WAL, Web UI, Keyflow's search attributes.
-  const server = await startTemporalDevServer({ host: '127.0.0.1', port: await freePort(), uiPort: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.sqlite') });
+  const server = await startTemporalDevServer({
+    host: '127.0.0.1',
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    dbFile: path.join(dir, 'temporal.sqlite'),
+  });
   const doneAt = new Map<string, number>();
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await Worker.create({
@@ -193,14 +213,20 @@ async function main() {
   console.log(`the floor: workflows with no work in them, ${flags.seconds} s per step, on ${os.cpus().length} cores`);
   const steps: Step[] = [];
   for (const name of names) steps.push(...(await measureShape(name, SHAPES[name], rates, Number(flags.seconds), Number(flags.warmup))));
-  const ceiling = Object.fromEntries(names.map((name) => {
-    const met = steps.filter((s) => s.shape === name && s.meetsTarget).map((s) => s.rate);
-    return [name, met.length ? Math.max(...met) : null];
-  }));
+  const ceiling = Object.fromEntries(
+    names.map((name) => {
+      const met = steps.filter((s) => s.shape === name && s.meetsTarget).map((s) => s.rate);
+      return [name, met.length ? Math.max(...met) : null];
+    }),
+  );
   for (const [name, rate] of Object.entries(ceiling)) console.log(`${name}: highest step with signal→done p99 ≤ 1 s: ${rate === null ? 'none' : `${rate}/s`}`);
   mkdirSync(flags.out!, { recursive: true });
   const file = path.join(flags.out!, 'floor.json');
-  writeFileSync(file, JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version }, date: new Date().toISOString(), shapes: SHAPES, ceiling, steps }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version }, date: new Date().toISOString(), shapes: SHAPES, ceiling, steps }, null, 2) +
+      '\n',
+  );
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 

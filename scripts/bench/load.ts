@@ -22,9 +22,10 @@ interface Sent {
 async function one(plan: LoadPlan, i: number): Promise<Sent> {
   const sent: Sent = { startedAt: Date.now() };
   try {
-    const body = plan.pipeline === 'keyflow'
-      ? { sku: plan.sku, quantity: 1, email: `bench${i}@example.com`, channel: 'epay' }
-      : { sku: plan.sku, email: `bench${i}@example.com` };
+    const body =
+      plan.pipeline === 'keyflow'
+        ? { sku: plan.sku, quantity: 1, email: `bench${i}@example.com`, channel: 'epay' }
+        : { sku: plan.sku, email: `bench${i}@example.com` };
     const created = await fetch(plan.createUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     if (created.status !== 201) {
       const code = ((await created.json().catch(() => ({}))) as { error?: string }).error;

@@ -1,7 +1,12 @@
 // Figures both benchmarks read the same way: percentiles, and CPU time from /proc.
 import { readFileSync } from 'node:fs';
 
-export interface Stats { p50: number; p95: number; p99: number; max: number }
+export interface Stats {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
 
 export function stats(values: number[]): Stats {
   if (values.length === 0) return { p50: NaN, p95: NaN, p99: NaN, max: NaN };

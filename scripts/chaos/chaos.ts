@@ -35,13 +35,22 @@ const PG_DOWN_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
-const asPostgres = (cmd: string, args: string[]): void => void execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { stdio: 'pipe' });
+const asPostgres = (cmd: string, args: string[]): void =>
+  void execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { stdio: 'pipe' });
 
 /** What to tear down if the run itself fails, so no Temporal, Postgres or Node process outlives it. */
 const teardown: Array<() => unknown> = [];
 
 /** `touches` says which orders a fault could have hurt: those alive, or (for mail) waiting for their email, in its window. */
-interface FaultRow { fault: string; start: Date; end: Date; touches: 'life' | 'email'; recovered: string; recoverSeconds: number; violations: number }
+interface FaultRow {
+  fault: string;
+  start: Date;
+  end: Date;
+  touches: 'life' | 'email';
+  recovered: string;
+  recoverSeconds: number;
+  violations: number;
+}
 
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keyflow-chaos-'));
@@ -50,31 +59,58 @@ async function main() {
   const pgPort = await freePort();
   console.log(`private Postgres cluster in ${pgData} on port ${pgPort}`);
   asPostgres('initdb', ['-D', pgData, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const pgStart = () => asPostgres('pg_ctl', ['-D', pgData, '-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, '-w', '-l', path.join(dir, 'pg.log'), 'start']);
+  const pgStart = () =>
+    asPostgres('pg_ctl', ['-D', pgData, '-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, '-w', '-l', path.join(dir, 'pg.log'), 'start']);
   const pgStop = () => asPostgres('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', 'stop']);
   pgStart();
   teardown.push(() => pgStop());
 
-  const ports = Object.fromEntries(await Promise.all(['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk'].map(async (n) => [n, await freePort()])));
+  const ports = Object.fromEntries(
+    await Promise.all(['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk'].map(async (n) => [n, await freePort()])),
+  );
   const databaseUrl = `postgresql://postgres@127.0.0.1:${pgPort}/keyflow`;
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl, MIGRATIONS_DIR);
   const epayKey = `chaos-epay-${randomBytes(8).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl, PORT: String(ports.api), SANDBOX_PORT: String(ports.sandbox), SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
-    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`, TEMPORAL_UI_PORT: String(ports.ui), CODEC_PORT: String(ports.codec),
-    WORKER_METRICS_PORT: String(ports.wm), TEMPORAL_SDK_METRICS_PORT: String(ports.sdk),
-    ADMIN_TOKEN: `chaos-admin-${randomBytes(8).toString('hex')}`, CARD_KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    PAYLOAD_ENCRYPTION_KEYS: `chaos=${randomBytes(32).toString('hex')}`, EPAY_PID: '8888', EPAY_KEY: epayKey,
-    RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '5s', PAYMENT_DEADLINE: '10m', SANDBOX_TIME_FACTOR: '0.05',
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    PORT: String(ports.api),
+    SANDBOX_PORT: String(ports.sandbox),
+    SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+    TEMPORAL_UI_PORT: String(ports.ui),
+    CODEC_PORT: String(ports.codec),
+    WORKER_METRICS_PORT: String(ports.wm),
+    TEMPORAL_SDK_METRICS_PORT: String(ports.sdk),
+    ADMIN_TOKEN: `chaos-admin-${randomBytes(8).toString('hex')}`,
+    CARD_KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    PAYLOAD_ENCRYPTION_KEYS: `chaos=${randomBytes(32).toString('hex')}`,
+    EPAY_PID: '8888',
+    EPAY_KEY: epayKey,
+    RESTOCK_WAIT: '0',
+    PAYMENT_POLL_INTERVAL: '5s',
+    PAYMENT_DEADLINE: '10m',
+    SANDBOX_TIME_FACTOR: '0.05',
   };
   const api = `http://127.0.0.1:${ports.api}`;
   const sandbox = `http://127.0.0.1:${ports.sandbox}`;
 
-  let temporal: DevServer = await startTemporalDevServer({ host: '127.0.0.1', port: ports.temporal, uiPort: ports.ui, namespace: 'default', dbFile: path.join(dir, 'temporal.sqlite') });
+  let temporal: DevServer = await startTemporalDevServer({
+    host: '127.0.0.1',
+    port: ports.temporal,
+    uiPort: ports.ui,
+    namespace: 'default',
+    dbFile: path.join(dir, 'temporal.sqlite'),
+  });
   const processes: Record<string, ChildProcess> = {};
-  teardown.push(() => temporal.stop(), () => Object.values(processes).forEach((child) => child.kill('SIGKILL')));
+  teardown.push(
+    () => temporal.stop(),
+    () => Object.values(processes).forEach((child) => child.kill('SIGKILL')),
+  );
   const stopping = new Set<ChildProcess>();
   /** Deliveries whose one-step attempt failed for good and went step by step, as the worker logged them. */
   let fallbacks = 0;
@@ -107,12 +143,24 @@ async function main() {
   const db: Db = createDb(databaseUrl, { max: 2 });
   const admin = { Authorization: `Bearer ${env.ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
   const sku = 'chaos-key';
-  await fetch(`${api}/api/admin/skus/${sku}`, { method: 'PUT', headers: admin, body: JSON.stringify({ name: 'Chaos key', priceCents: 1000, currency: 'CNY' }) });
-  await fetch(`${api}/api/admin/skus/${sku}/keys`, { method: 'POST', headers: { ...admin, 'Content-Type': 'text/plain' }, body: Array.from({ length: ORDERS + 50 }, (_, i) => `CHAOS-${i}`).join('\n') });
+  await fetch(`${api}/api/admin/skus/${sku}`, {
+    method: 'PUT',
+    headers: admin,
+    body: JSON.stringify({ name: 'Chaos key', priceCents: 1000, currency: 'CNY' }),
+  });
+  await fetch(`${api}/api/admin/skus/${sku}/keys`, {
+    method: 'POST',
+    headers: { ...admin, 'Content-Type': 'text/plain' },
+    body: Array.from({ length: ORDERS + 50 }, (_, i) => `CHAOS-${i}`).join('\n'),
+  });
 
   /** A buyer placing an order and opening the pay page (which opens the trade at the gateway). */
   const placeOrder = async (key: string) => {
-    const created = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: JSON.stringify({ sku, quantity: 1, email: `${key}@example.com`, channel: 'epay' }) });
+    const created = await fetch(`${api}/api/orders`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify({ sku, quantity: 1, email: `${key}@example.com`, channel: 'epay' }),
+    });
     if (created.status !== 201) throw new Error(`placing an order answered ${created.status}`);
     const order = (await created.json()) as { orderNo: string; payUrl: string };
     await (await fetch(order.payUrl)).text();
@@ -160,43 +208,91 @@ async function main() {
 
   await sleep(5000);
   for (let k = 0; k < Number(flags['worker-kills']); k++) {
-    await fault(`SIGKILL worker #${k + 1}`, () => stop('worker', 'SIGKILL'), () => start('worker', 'src/worker/main.ts', 'polling task queue'));
+    await fault(
+      `SIGKILL worker #${k + 1}`,
+      () => stop('worker', 'SIGKILL'),
+      () => start('worker', 'src/worker/main.ts', 'polling task queue'),
+    );
   }
-  await fault('restart Temporal dev server', async () => temporal.stop(), async () => {
-    temporal = await startTemporalDevServer({ host: '127.0.0.1', port: ports.temporal, uiPort: ports.ui, namespace: 'default', dbFile: path.join(dir, 'temporal.sqlite') });
-    await stop('worker', 'SIGTERM');
-    await start('worker', 'src/worker/main.ts', 'polling task queue');
-  });
+  await fault(
+    'restart Temporal dev server',
+    async () => temporal.stop(),
+    async () => {
+      temporal = await startTemporalDevServer({
+        host: '127.0.0.1',
+        port: ports.temporal,
+        uiPort: ports.ui,
+        namespace: 'default',
+        dbFile: path.join(dir, 'temporal.sqlite'),
+      });
+      await stop('worker', 'SIGTERM');
+      await start('worker', 'src/worker/main.ts', 'polling task queue');
+    },
+  );
   // Buyers pay just as Postgres stops: some callbacks are stored and their deliveries cut off, the
   // rest cannot be stored (the API answers with an error) and the gateway retries them.
   const pgBuyers = await Promise.all(Array.from({ length: PG_BUYERS }, (_, i) => placeOrder(`pg-${i}`)));
-  await fault(`restart Postgres as ${PG_BUYERS} buyers pay`, async () => {
-    const paying = Promise.all(pgBuyers.map((order) => pay(order.orderNo).catch(() => undefined)));
-    await sleep(30);
-    pgStop();
-    await paying;
-    await sleep(PG_DOWN_MS);
-  }, async () => pgStart());
+  await fault(
+    `restart Postgres as ${PG_BUYERS} buyers pay`,
+    async () => {
+      const paying = Promise.all(pgBuyers.map((order) => pay(order.orderNo).catch(() => undefined)));
+      await sleep(30);
+      pgStop();
+      await paying;
+      await sleep(PG_DOWN_MS);
+    },
+    async () => pgStart(),
+  );
   // Buyers on the pay page pay while the API is down: every notification fails and the gateway
   // retries it until the API is back.
   const storm = await Promise.all(Array.from({ length: STORM }, (_, i) => placeOrder(`storm-${i}`)));
-  await fault('restart the API during a callback storm', async () => {
-    await stop('api', 'SIGKILL');
-    await Promise.all(storm.map((order) => pay(order.orderNo)));
-    await sleep(3000);
-  }, () => start('api', 'src/api/main.ts', 'API listening'));
+  await fault(
+    'restart the API during a callback storm',
+    async () => {
+      await stop('api', 'SIGKILL');
+      await Promise.all(storm.map((order) => pay(order.orderNo)));
+      await sleep(3000);
+    },
+    () => start('api', 'src/api/main.ts', 'API listening'),
+  );
   const smtpDown = Number(flags['smtp-down-seconds']);
-  await fault(`SMTP sink down for ${smtpDown} s`, async () => {
-    await fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ down: true }) });
-  }, async () => {
-    await sleep(smtpDown * 1000);
-    await fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({}) });
-  }, 'email');
+  await fault(
+    `SMTP sink down for ${smtpDown} s`,
+    async () => {
+      await fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ down: true }) });
+    },
+    async () => {
+      await sleep(smtpDown * 1000);
+      await fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({}) });
+    },
+    'email',
+  );
 
   // Duplicate, forged, replayed and amount-tampered callbacks against real orders.
-  const trades = (await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{ outTradeNo: string; tradeNo: string; money: string; name: string; type: string; status: string }>;
-  const sign = (fields: Record<string, string>, key = epayKey) => ({ ...fields, sign: createHash('md5').update(Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&') + key).digest('hex'), sign_type: 'MD5' });
-  const notify = (fields: Record<string, string>) => fetch(`${api}/api/payments/epay/notify?${new URLSearchParams(fields)}`).then((r) => r.text()).catch(() => 'error');
+  const trades = (await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{
+    outTradeNo: string;
+    tradeNo: string;
+    money: string;
+    name: string;
+    type: string;
+    status: string;
+  }>;
+  const sign = (fields: Record<string, string>, key = epayKey) => ({
+    ...fields,
+    sign: createHash('md5')
+      .update(
+        Object.keys(fields)
+          .sort()
+          .map((k) => `${k}=${fields[k]}`)
+          .join('&') + key,
+      )
+      .digest('hex'),
+    sign_type: 'MD5',
+  });
+  const notify = (fields: Record<string, string>) =>
+    fetch(`${api}/api/payments/epay/notify?${new URLSearchParams(fields)}`)
+      .then((r) => r.text())
+      .catch(() => 'error');
   const paidTrades = trades.filter((t) => t.status === 'PAID').slice(0, 20);
   const callbacksStart = new Date();
   let forgedAccepted = 0;
@@ -206,9 +302,31 @@ async function main() {
     if ((await notify(sign({ ...fields, money: '0.01' }, 'guessed-key'))) === 'success') forgedAccepted += 1; // forged
   }
   // Amount tampered but validly signed (a compromised key): must never deliver, NEEDS_REVIEW instead.
-  const tampered = await fetch(`${api}/api/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sku, quantity: 1, email: 'tampered@example.com', channel: 'epay' }) }).then((r) => r.json() as Promise<{ orderNo: string }>);
-  await notify(sign({ pid: '8888', trade_no: `T-TAMPER-${Date.now()}`, out_trade_no: tampered.orderNo, type: 'alipay', name: 'x', money: '0.01', trade_status: 'TRADE_SUCCESS' }));
-  rows.push({ fault: 'duplicate, replayed, forged, tampered callbacks', start: callbacksStart, end: new Date(), touches: 'life', recovered: forgedAccepted === 0 ? 'yes' : 'NO', recoverSeconds: 0, violations: forgedAccepted });
+  const tampered = await fetch(`${api}/api/orders`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ sku, quantity: 1, email: 'tampered@example.com', channel: 'epay' }),
+  }).then((r) => r.json() as Promise<{ orderNo: string }>);
+  await notify(
+    sign({
+      pid: '8888',
+      trade_no: `T-TAMPER-${Date.now()}`,
+      out_trade_no: tampered.orderNo,
+      type: 'alipay',
+      name: 'x',
+      money: '0.01',
+      trade_status: 'TRADE_SUCCESS',
+    }),
+  );
+  rows.push({
+    fault: 'duplicate, replayed, forged, tampered callbacks',
+    start: callbacksStart,
+    end: new Date(),
+    touches: 'life',
+    recovered: forgedAccepted === 0 ? 'yes' : 'NO',
+    recoverSeconds: 0,
+    violations: forgedAccepted,
+  });
 
   stopLoad = true;
   await load;
@@ -251,12 +369,16 @@ async function main() {
 
   console.log('\nfault                                              orders touched  recovered  recover s  violations');
   for (const r of rows) {
-    console.log(`${r.fault.padEnd(50)} ${String(await touched(r)).padStart(14)} ${r.recovered.padStart(10)} ${String(r.recoverSeconds).padStart(10)} ${String(r.violations).padStart(11)}`);
+    console.log(
+      `${r.fault.padEnd(50)} ${String(await touched(r)).padStart(14)} ${r.recovered.padStart(10)} ${String(r.recoverSeconds).padStart(10)} ${String(r.violations).padStart(11)}`,
+    );
   }
   console.log('orders touched: placed before the fault ended and not finished (for SMTP: not emailed) when it began');
   console.log(`\norders by state: ${statuses.map((s) => `${s.status} ${s._count._all}`).join(', ')}`);
   console.log(`one-step deliveries that failed for good and went step by step (worker log): ${fallbacks}`);
-  console.log(`invariant violations: ${violations.length}${violations.length ? `\n${violations.map((v) => `  ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`).join('\n')}` : ''}`);
+  console.log(
+    `invariant violations: ${violations.length}${violations.length ? `\n${violations.map((v) => `  ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`).join('\n')}` : ''}`,
+  );
   console.log(`callbacks lost (paid at the gateway, unknown to the shop): ${lost.length}`);
   console.log(`delivered orders without exactly one delivery email: ${mailProblems} (${resent} same-Message-ID resend(s) after crashes)`);
   console.log(`amount-tampered order: ${tamperedStatus} (must be NEEDS_REVIEW)`);
@@ -272,6 +394,9 @@ async function main() {
 
 main().catch(async (error) => {
   console.error(error);
-  for (const step of teardown.reverse()) await Promise.resolve().then(step).catch(() => undefined);
+  for (const step of teardown.reverse())
+    await Promise.resolve()
+      .then(step)
+      .catch(() => undefined);
   process.exit(1);
 });

@@ -18,7 +18,21 @@ async function main() {
   let status = 1;
   try {
     // No credentials: every staff endpoint must refuse, every buyer endpoint must validate.
-    const run = spawnSync(path.join(VENV_BIN, 'schemathesis'), ['run', `${stack.api}/api/openapi.json`, '--checks', 'not_a_server_error', '--max-examples', flags['max-examples']!, '--phases', 'examples,coverage,fuzzing', '--no-color'], { stdio: 'inherit', timeout: 600_000 });
+    const run = spawnSync(
+      path.join(VENV_BIN, 'schemathesis'),
+      [
+        'run',
+        `${stack.api}/api/openapi.json`,
+        '--checks',
+        'not_a_server_error',
+        '--max-examples',
+        flags['max-examples']!,
+        '--phases',
+        'examples,coverage,fuzzing',
+        '--no-color',
+      ],
+      { stdio: 'inherit', timeout: 600_000 },
+    );
     const db = createDb(stack.databaseUrl, { max: 1 });
     const [skus, keys, orders] = await Promise.all([db.sku.count(), db.cardKey.count(), db.order.count()]);
     await db.$disconnect();

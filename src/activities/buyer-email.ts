@@ -50,16 +50,29 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
       let body: string[];
       if (kind === 'refund') {
         subject = `Your order ${orderNo} was refunded`;
-        body = [`Your order ${orderNo} (${item}) was refunded: ${centsToDecimal(order.amountCents)} ${order.currency}.`, order.statusReason ? `Reason: ${order.statusReason}` : '', '', `Order page: ${link}`];
+        body = [
+          `Your order ${orderNo} (${item}) was refunded: ${centsToDecimal(order.amountCents)} ${order.currency}.`,
+          order.statusReason ? `Reason: ${order.statusReason}` : '',
+          '',
+          `Order page: ${link}`,
+        ];
       } else if (kind === 'link') {
         subject = `Your order link for ${orderNo}`;
         body = [`Here is the link to your order ${orderNo} (${item}):`, link, '', 'Keep this link private: it shows your keys.'];
       } else {
-        const keys = rows.filter((row) => row.secret !== null).map((row, i) => `  ${i + 1}. ${cipher.decrypt(row.secret!)}`).join('\n');
+        const keys = rows
+          .filter((row) => row.secret !== null)
+          .map((row, i) => `  ${i + 1}. ${cipher.decrypt(row.secret!)}`)
+          .join('\n');
         subject = `Your order ${orderNo}: ${item}`;
         body = [`Thank you for your order ${orderNo}.`, '', `${item}:`, keys, '', `Your order page (keep this link private): ${link}`];
       }
-      await mailer.send({ to: order.email, subject, text: body.join('\n'), messageId: `<${kind}-${orderNo}-${kind === 'delivery' || kind === 'refund' ? 'once' : Date.now()}@keyflow>` });
+      await mailer.send({
+        to: order.email,
+        subject,
+        text: body.join('\n'),
+        messageId: `<${kind}-${orderNo}-${kind === 'delivery' || kind === 'refund' ? 'once' : Date.now()}@keyflow>`,
+      });
       const at = clock();
       const message = `${kind} email sent`;
       if (kind === 'delivery') {

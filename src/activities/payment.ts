@@ -99,7 +99,16 @@ export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
       await channels.get(order.channel)?.closeTrade(orderNo);
       const at = clock();
       await db.$transaction((tx) =>
-        transitionOrder(tx, { orderNo, to: 'CANCELLED', from: ['CREATED', 'AWAITING_PAYMENT'], actor, type: 'CANCELLED', message: note ?? 'cancelled', stamp: 'closedAt', at }),
+        transitionOrder(tx, {
+          orderNo,
+          to: 'CANCELLED',
+          from: ['CREATED', 'AWAITING_PAYMENT'],
+          actor,
+          type: 'CANCELLED',
+          message: note ?? 'cancelled',
+          stamp: 'closedAt',
+          at,
+        }),
       );
     },
 

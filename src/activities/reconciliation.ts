@@ -81,7 +81,10 @@ export function createReconciliationActivities(deps: ActivityDeps) {
       for (const { orderNo } of stale) {
         if (await workflowIsRunning(orderWorkflowId(orderNo))) continue;
         const at = clock();
-        const { count } = await db.order.updateMany({ where: { orderNo, status: 'CREATED' }, data: { status: 'FAILED', statusReason: 'workflow never started' } });
+        const { count } = await db.order.updateMany({
+          where: { orderNo, status: 'CREATED' },
+          data: { status: 'FAILED', statusReason: 'workflow never started' },
+        });
         if (count) await db.orderEvent.create({ data: { orderNo, type: 'FAILED', actor: 'reconciliation', message: 'workflow never started', createdAt: at } });
         findings.push({ kind: 'created-orphan', orderNo, detail: 'CREATED without a workflow → FAILED', repaired: count > 0 });
       }
@@ -102,13 +105,32 @@ export function createReconciliationActivities(deps: ActivityDeps) {
       const findings: Finding[] = [];
       for (const order of stale) {
         if (await workflowIsRunning(order.workflowId ?? orderWorkflowId(order.orderNo))) continue;
-        const trade = await channels.get(order.channel)?.queryTrade(order.orderNo).catch(() => undefined);
+        const trade = await channels
+          .get(order.channel)
+          ?.queryTrade(order.orderNo)
+          .catch(() => undefined);
         if (trade?.paid && trade.tradeNo && trade.amountCents !== undefined && trade.currency) {
-          const outcome = await reportPayment(runDeps, order.orderNo, { channel: order.channel, tradeNo: trade.tradeNo, amountCents: trade.amountCents, currency: trade.currency, source: 'reconciliation' });
-          findings.push({ kind: 'awaiting-without-workflow', orderNo: order.orderNo, detail: `paid at the channel, no workflow: ${outcome.kind}`, repaired: true });
+          const outcome = await reportPayment(runDeps, order.orderNo, {
+            channel: order.channel,
+            tradeNo: trade.tradeNo,
+            amountCents: trade.amountCents,
+            currency: trade.currency,
+            source: 'reconciliation',
+          });
+          findings.push({
+            kind: 'awaiting-without-workflow',
+            orderNo: order.orderNo,
+            detail: `paid at the channel, no workflow: ${outcome.kind}`,
+            repaired: true,
+          });
         } else {
           const workflowId = await startOrderRun(runDeps, order, order.skuRef.name, { kind: 'new-recovery' });
-          findings.push({ kind: 'awaiting-without-workflow', orderNo: order.orderNo, detail: `unpaid past its deadline, no workflow: ${workflowId} closes it`, repaired: true });
+          findings.push({
+            kind: 'awaiting-without-workflow',
+            orderNo: order.orderNo,
+            detail: `unpaid past its deadline, no workflow: ${workflowId} closes it`,
+            repaired: true,
+          });
         }
       }
       return { checked: stale.length, findings, more: stale.length >= pageSize };
@@ -127,11 +149,21 @@ export function createReconciliationActivities(deps: ActivityDeps) {
         const current = order.workflowId ?? orderWorkflowId(order.orderNo);
         if (await workflowIsRunning(current)) {
           if (order.status === 'AWAITING_STOCK') continue; // waiting for a restock is its job
-          findings.push({ kind: 'paid-not-delivered', orderNo: order.orderNo, detail: `${order.status} past the SLA; ${current} is still working on it`, repaired: false });
+          findings.push({
+            kind: 'paid-not-delivered',
+            orderNo: order.orderNo,
+            detail: `${order.status} past the SLA; ${current} is still working on it`,
+            repaired: false,
+          });
           continue;
         }
         const workflowId = await startOrderRun(runDeps, order, order.skuRef.name, { kind: 'recover' });
-        findings.push({ kind: 'paid-not-delivered', orderNo: order.orderNo, detail: `${order.status} with no live workflow: recovered by ${workflowId}`, repaired: true });
+        findings.push({
+          kind: 'paid-not-delivered',
+          orderNo: order.orderNo,
+          detail: `${order.status} with no live workflow: recovered by ${workflowId}`,
+          repaired: true,
+        });
       }
       return { checked: stuck.length, findings, more: stuck.length >= pageSize };
     },
@@ -149,11 +181,21 @@ export function createReconciliationActivities(deps: ActivityDeps) {
           if (known) continue;
           const order = await db.order.findUnique({ where: { orderNo: trade.orderNo } });
           if (!order) {
-            findings.push({ kind: 'unknown-paid-trade', orderNo: trade.orderNo, detail: `${channel.name} trade ${trade.tradeNo} paid ${trade.amountCents} for an order the shop never created: needs review`, repaired: false });
+            findings.push({
+              kind: 'unknown-paid-trade',
+              orderNo: trade.orderNo,
+              detail: `${channel.name} trade ${trade.tradeNo} paid ${trade.amountCents} for an order the shop never created: needs review`,
+              repaired: false,
+            });
             continue;
           }
           const outcome = await reportPayment(runDeps, order.orderNo, { ...trade, channel: channel.name, source: 'reconciliation' });
-          findings.push({ kind: 'unrecorded-paid-trade', orderNo: order.orderNo, detail: `${channel.name} trade ${trade.tradeNo}: ${outcome.kind}`, repaired: true });
+          findings.push({
+            kind: 'unrecorded-paid-trade',
+            orderNo: order.orderNo,
+            detail: `${channel.name} trade ${trade.tradeNo}: ${outcome.kind}`,
+            repaired: true,
+          });
         }
       }
       return { checked, findings, more: false };

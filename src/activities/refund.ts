@@ -43,7 +43,14 @@ export function createRefundActivities({ db, channels, clock }: ActivityDeps) {
 
       let result;
       try {
-        result = await channel.refund({ orderNo, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency, reason, idempotencyKey });
+        result = await channel.refund({
+          orderNo,
+          tradeNo: payment.tradeNo,
+          amountCents: payment.amountCents,
+          currency: payment.currency,
+          reason,
+          idempotencyKey,
+        });
       } catch (error) {
         if (error instanceof ChannelRequestError && !error.retryable) {
           result = { outcome: 'refused' as const, reason: error.message };
@@ -62,7 +69,16 @@ export function createRefundActivities({ db, channels, clock }: ActivityDeps) {
         await tx.refund.update({ where: { idempotencyKey }, data: { status: 'SUCCEEDED', channelRefundNo: result.refundNo } });
         await tx.cardKey.updateMany({ where: { orderNo, status: 'RESERVED' }, data: { status: 'AVAILABLE', orderNo: null, reservedAt: null } });
         await tx.cardKey.updateMany({ where: { orderNo, status: 'SOLD' }, data: { status: 'VOID', voidedAt: at } });
-        await transitionOrder(tx, { orderNo, to: 'REFUNDED', from: ['REFUNDING'], actor, type: 'REFUNDED', message: `${payment.amountCents} refunded via ${payment.channel}: ${reason}`, reason, at });
+        await transitionOrder(tx, {
+          orderNo,
+          to: 'REFUNDED',
+          from: ['REFUNDING'],
+          actor,
+          type: 'REFUNDED',
+          message: `${payment.amountCents} refunded via ${payment.channel}: ${reason}`,
+          reason,
+          at,
+        });
       });
       return { refundNo: result.refundNo };
     },
@@ -81,7 +97,13 @@ export function createExtraPaymentActivities({ db, channels, clock }: ActivityDe
      * Gives back a second payment for an order that is already paid, without touching the order's
      * state: the payment is recorded, refunded once (idempotency key per trade), and put on the timeline.
      */
-    async refundExtraPayment({ orderNo, payment }: { orderNo: string; payment: { channel: string; tradeNo: string; amountCents: number; currency: string } }): Promise<void> {
+    async refundExtraPayment({
+      orderNo,
+      payment,
+    }: {
+      orderNo: string;
+      payment: { channel: string; tradeNo: string; amountCents: number; currency: string };
+    }): Promise<void> {
       const channel = channels.get(payment.channel);
       if (!channel) throw ApplicationFailure.nonRetryable(`channel ${payment.channel} is not enabled`, 'ChannelDisabled');
       const idempotencyKey = `refund-${orderNo}-${payment.tradeNo}`;
@@ -96,7 +118,14 @@ export function createExtraPaymentActivities({ db, channels, clock }: ActivityDe
       ]);
       const existing = await db.refund.findUniqueOrThrow({ where: { idempotencyKey } });
       if (existing.status === 'SUCCEEDED') return;
-      const result = await channel.refund({ orderNo, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency, reason, idempotencyKey });
+      const result = await channel.refund({
+        orderNo,
+        tradeNo: payment.tradeNo,
+        amountCents: payment.amountCents,
+        currency: payment.currency,
+        reason,
+        idempotencyKey,
+      });
       metrics.refunds.inc({ channel: payment.channel, outcome: result.outcome });
       if (result.outcome === 'refused') {
         await db.refund.update({ where: { idempotencyKey }, data: { status: 'REFUSED' } });

@@ -107,7 +107,9 @@ export function createStockCompensationActivities({ db, clock }: ActivityDeps) {
         data: { status: 'AVAILABLE', orderNo: null, reservedAt: null },
       });
       if (count > 0) {
-        await db.orderEvent.create({ data: { orderNo, type: 'KEYS_RELEASED', actor: 'system', message: `${count} reserved key(s) back in stock`, createdAt: clock() } });
+        await db.orderEvent.create({
+          data: { orderNo, type: 'KEYS_RELEASED', actor: 'system', message: `${count} reserved key(s) back in stock`, createdAt: clock() },
+        });
       }
       return count;
     },

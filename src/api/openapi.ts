@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { actionBody, adminOrdersQuery, createOrderBody, putSkuBody, resendLinkBody } from './validation';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-const error = { description: 'error', content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] } } } };
+const error = {
+  description: 'error',
+  content: {
+    'application/json': { schema: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] } },
+  },
+};
 const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 const path = (name: string, pattern: string) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern } });
 const ORDER_NO = path('orderNo', '^[A-Za-z0-9]{6,32}$');
@@ -14,7 +19,12 @@ const staff = [{ staffToken: [] }];
  * so the document and the validation cannot drift apart.
  */
 export function openApiDocument(channels: readonly string[], serverUrl: string) {
-  const queryParams = Object.entries((json(adminOrdersQuery) as { properties: Record<string, object> }).properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+  const queryParams = Object.entries((json(adminOrdersQuery) as { properties: Record<string, object> }).properties).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema,
+  }));
   return {
     openapi: '3.1.0',
     info: { title: 'Keyflow', version: '0.1.0', description: 'Card-key delivery: orders, payment notifications, staff actions.' },
@@ -31,29 +41,84 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
         },
       },
       '/api/orders/{orderNo}': {
-        get: { summary: 'The order, for the holder of its access token', parameters: [ORDER_NO, { name: 'token', in: 'query', required: false, schema: { type: 'string' } }], security: [{ orderToken: [] }, {}], responses: { 200: ok('order view'), 404: error } },
+        get: {
+          summary: 'The order, for the holder of its access token',
+          parameters: [ORDER_NO, { name: 'token', in: 'query', required: false, schema: { type: 'string' } }],
+          security: [{ orderToken: [] }, {}],
+          responses: { 200: ok('order view'), 404: error },
+        },
       },
       '/api/orders/{orderNo}/cancel': {
-        post: { summary: 'Buyer cancels an unpaid order', parameters: [ORDER_NO], security: [{ orderToken: [] }], responses: { 200: ok('new state'), 404: error, 409: error, 503: error } },
+        post: {
+          summary: 'Buyer cancels an unpaid order',
+          parameters: [ORDER_NO],
+          security: [{ orderToken: [] }],
+          responses: { 200: ok('new state'), 404: error, 409: error, 503: error },
+        },
       },
       '/api/orders/resend-link': {
-        post: { summary: 'Mail the order link to the order\'s own address', requestBody: { required: true, content: { 'application/json': { schema: json(resendLinkBody) } } }, responses: { 202: ok('accepted either way'), 400: error } },
+        post: {
+          summary: "Mail the order link to the order's own address",
+          requestBody: { required: true, content: { 'application/json': { schema: json(resendLinkBody) } } },
+          responses: { 202: ok('accepted either way'), 400: error },
+        },
       },
-      ...Object.fromEntries(channels.map((channel) => [`/api/payments/${channel}/notify`, {
-        post: { summary: `${channel} payment notification`, requestBody: { content: { '*/*': { schema: {} } } }, responses: { 200: { description: 'acknowledged' }, 204: { description: 'acknowledged' }, 400: { description: 'rejected' } } },
-      }])),
+      ...Object.fromEntries(
+        channels.map((channel) => [
+          `/api/payments/${channel}/notify`,
+          {
+            post: {
+              summary: `${channel} payment notification`,
+              requestBody: { content: { '*/*': { schema: {} } } },
+              responses: { 200: { description: 'acknowledged' }, 204: { description: 'acknowledged' }, 400: { description: 'rejected' } },
+            },
+          },
+        ]),
+      ),
       '/api/admin/skus/{sku}': {
-        put: { summary: 'Create or update a SKU', parameters: [SKU], security: staff, requestBody: { required: true, content: { 'application/json': { schema: json(putSkuBody) } } }, responses: { 200: ok('updated'), 201: ok('created'), 400: error, 401: error } },
+        put: {
+          summary: 'Create or update a SKU',
+          parameters: [SKU],
+          security: staff,
+          requestBody: { required: true, content: { 'application/json': { schema: json(putSkuBody) } } },
+          responses: { 200: ok('updated'), 201: ok('created'), 400: error, 401: error },
+        },
         get: { summary: 'SKU with stock by status', parameters: [SKU], security: staff, responses: { 200: ok('sku'), 401: error, 404: error } },
       },
       '/api/admin/skus/{sku}/keys': {
-        post: { summary: 'Import keys, one per line', parameters: [SKU], security: staff, requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string' } } } }, responses: { 200: ok('import report'), 401: error, 404: error, 415: error } },
+        post: {
+          summary: 'Import keys, one per line',
+          parameters: [SKU],
+          security: staff,
+          requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string' } } } },
+          responses: { 200: ok('import report'), 401: error, 404: error, 415: error },
+        },
       },
-      '/api/admin/orders': { get: { summary: 'List orders', security: staff, parameters: queryParams, responses: { 200: ok('a page of orders'), 400: error, 401: error } } },
-      '/api/admin/orders/{orderNo}': { get: { summary: 'Order with payments, inbox and timeline', parameters: [ORDER_NO], security: staff, responses: { 200: ok('order'), 401: error, 404: error } } },
-      ...Object.fromEntries(['cancel', 'approve', 'refund', 'resend'].map((action) => [`/api/admin/orders/{orderNo}/${action}`, {
-        post: { summary: `Staff ${action}`, parameters: [ORDER_NO], security: staff, requestBody: { content: { 'application/json': { schema: json(actionBody) } } }, responses: { 200: ok('new state'), 400: error, 401: error, 404: error, 409: error, 503: error } },
-      }])),
+      '/api/admin/orders': {
+        get: { summary: 'List orders', security: staff, parameters: queryParams, responses: { 200: ok('a page of orders'), 400: error, 401: error } },
+      },
+      '/api/admin/orders/{orderNo}': {
+        get: {
+          summary: 'Order with payments, inbox and timeline',
+          parameters: [ORDER_NO],
+          security: staff,
+          responses: { 200: ok('order'), 401: error, 404: error },
+        },
+      },
+      ...Object.fromEntries(
+        ['cancel', 'approve', 'refund', 'resend'].map((action) => [
+          `/api/admin/orders/{orderNo}/${action}`,
+          {
+            post: {
+              summary: `Staff ${action}`,
+              parameters: [ORDER_NO],
+              security: staff,
+              requestBody: { content: { 'application/json': { schema: json(actionBody) } } },
+              responses: { 200: ok('new state'), 400: error, 401: error, 404: error, 409: error, 503: error },
+            },
+          },
+        ]),
+      ),
       '/api/admin/reconciliation/runs': { get: { summary: 'Recent reconciliation runs', security: staff, responses: { 200: ok('runs'), 401: error } } },
       '/healthz': { get: { summary: 'Process is up', responses: { 200: ok('ok') } } },
       '/readyz': { get: { summary: 'Postgres and Temporal reachable', responses: { 200: ok('ready'), 503: ok('not ready') } } },

@@ -7,9 +7,7 @@ export function renderOrderPage(view: BuyerOrderView): string {
   const keys = view.cardKeys?.length
     ? `<h2>Your keys</h2><ol class="keys">${view.cardKeys.map((k) => `<li><code>${escapeHtml(k)}</code></li>`).join('')}</ol>`
     : '';
-  const pay = view.payUrl
-    ? `<p><a class="pay" href="${escapeHtml(view.payUrl)}">Pay now</a> (before ${escapeHtml(view.expiresAt ?? '')})</p>`
-    : '';
+  const pay = view.payUrl ? `<p><a class="pay" href="${escapeHtml(view.payUrl)}">Pay now</a> (before ${escapeHtml(view.expiresAt ?? '')})</p>` : '';
   const waiting = ['AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK', 'CREATED'].includes(view.status);
   const timeline = view.timeline
     .map((e) => `<li><time>${escapeHtml(e.at)}</time> ${escapeHtml(e.type)}${e.message ? ` — ${escapeHtml(e.message)}` : ''}</li>`)

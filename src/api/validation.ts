@@ -16,7 +16,10 @@ export function createOrderBody(channels: readonly string[]) {
       channel: channels.length
         ? z.enum(channels as [string, ...string[]], { error: `channel must be one of: ${channels.join(', ')}` })
         : z.never({ error: 'no payment channel is enabled' }),
-      payType: z.string().regex(/^[a-z0-9_]{1,32}$/, 'payType must be 1–32 of a-z, 0-9 and _').optional(),
+      payType: z
+        .string()
+        .regex(/^[a-z0-9_]{1,32}$/, 'payType must be 1–32 of a-z, 0-9 and _')
+        .optional(),
     })
     .strict();
 }
@@ -32,9 +35,7 @@ export const putSkuBody = z
 
 export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'Idempotency-Key must be 1–128 visible ASCII characters');
 
-export const actionBody = z
-  .object({ note: z.string().trim().max(1000).optional() })
-  .strict();
+export const actionBody = z.object({ note: z.string().trim().max(1000).optional() }).strict();
 
 export const resendLinkBody = z
   .object({

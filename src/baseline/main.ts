@@ -15,7 +15,13 @@ async function main() {
   const port = Number(process.env.BASELINE_PORT ?? 3200);
   const db = createDb(config.databaseUrl, { max: 20 });
   const mailer = createSmtpMailer(config.smtpUrl, config.mailFrom);
-  const app = createSyncPipeline({ db, cipher: new CardKeyCipher(config.cardKeyEncryptionKey), mailer, epay: new EpayChannel(config.epay), publicBaseUrl: `http://127.0.0.1:${port}` });
+  const app = createSyncPipeline({
+    db,
+    cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
+    mailer,
+    epay: new EpayChannel(config.epay),
+    publicBaseUrl: `http://127.0.0.1:${port}`,
+  });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   console.log(`sync baseline on http://127.0.0.1:${port}`);

@@ -28,9 +28,27 @@ export function createSyncPipeline({ db, cipher, mailer, epay, publicBaseUrl }: 
     if (!skuRow) return res.status(404).json({ error: 'unknown sku' });
     const orderNo = `B${Date.now().toString(36).toUpperCase()}${randomBytes(4).toString('hex').toUpperCase()}`;
     await db.order.create({
-      data: { orderNo, sku, quantity: 1, unitPriceCents: skuRow.priceCents, amountCents: skuRow.priceCents, currency: skuRow.currency, email, channel: 'epay', status: 'AWAITING_PAYMENT', expiresAt: new Date(Date.now() + 15 * 60_000) },
+      data: {
+        orderNo,
+        sku,
+        quantity: 1,
+        unitPriceCents: skuRow.priceCents,
+        amountCents: skuRow.priceCents,
+        currency: skuRow.currency,
+        email,
+        channel: 'epay',
+        status: 'AWAITING_PAYMENT',
+        expiresAt: new Date(Date.now() + 15 * 60_000),
+      },
     });
-    const { payUrl } = await epay.createPayment({ orderNo, amountCents: skuRow.priceCents, currency: skuRow.currency, subject: skuRow.name, notifyUrl: `${publicBaseUrl}/notify`, returnUrl: `${publicBaseUrl}/done` });
+    const { payUrl } = await epay.createPayment({
+      orderNo,
+      amountCents: skuRow.priceCents,
+      currency: skuRow.currency,
+      subject: skuRow.name,
+      notifyUrl: `${publicBaseUrl}/notify`,
+      returnUrl: `${publicBaseUrl}/done`,
+    });
     res.status(201).json({ orderNo, payUrl });
   });
 
@@ -43,11 +61,15 @@ export function createSyncPipeline({ db, cipher, mailer, epay, publicBaseUrl }: 
       if (order.status === 'DELIVERED') return res.send('success');
       if (order.amountCents !== parsed.amountCents) return res.status(400).send('fail');
       const keyIds = await db.$transaction(async (tx) => {
-        const free = await tx.$queryRaw<Array<{ id: number }>>`SELECT "id" FROM "CardKey" WHERE "sku" = ${order.sku} AND "status" = 'AVAILABLE' ORDER BY "id" LIMIT 1 FOR UPDATE SKIP LOCKED`;
+        const free = await tx.$queryRaw<
+          Array<{ id: number }>
+        >`SELECT "id" FROM "CardKey" WHERE "sku" = ${order.sku} AND "status" = 'AVAILABLE' ORDER BY "id" LIMIT 1 FOR UPDATE SKIP LOCKED`;
         if (free.length === 0) return [];
         const now = new Date();
         await tx.cardKey.updateMany({ where: { id: free[0].id }, data: { status: 'SOLD', orderNo: order.orderNo, reservedAt: now, soldAt: now } });
-        await tx.payment.create({ data: { orderNo: order.orderNo, channel: 'epay', tradeNo: parsed.tradeNo, amountCents: parsed.amountCents, currency: 'CNY', paidAt: now } });
+        await tx.payment.create({
+          data: { orderNo: order.orderNo, channel: 'epay', tradeNo: parsed.tradeNo, amountCents: parsed.amountCents, currency: 'CNY', paidAt: now },
+        });
         await tx.order.update({ where: { orderNo: order.orderNo }, data: { status: 'DELIVERED', paidAt: now, deliveredAt: now } });
         return free.map((f) => f.id);
       });

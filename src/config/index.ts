@@ -61,7 +61,9 @@ export interface Config {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Keyflow configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSet the variables in the environment (see README "Configuration").`);
+    super(
+      `Keyflow configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSet the variables in the environment (see README "Configuration").`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -74,7 +76,15 @@ export interface LoadConfigOptions {
 const CHANNEL_VARIABLES = {
   Alipay: ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'],
   Stripe: ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
-  'WeChat Pay': ['WECHATPAY_MCHID', 'WECHATPAY_APPID', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_PUBLIC_KEY', 'WECHATPAY_PLATFORM_SERIAL', 'WECHATPAY_MERCHANT_PRIVATE_KEY', 'WECHATPAY_MERCHANT_SERIAL'],
+  'WeChat Pay': [
+    'WECHATPAY_MCHID',
+    'WECHATPAY_APPID',
+    'WECHATPAY_APIV3_KEY',
+    'WECHATPAY_PLATFORM_PUBLIC_KEY',
+    'WECHATPAY_PLATFORM_SERIAL',
+    'WECHATPAY_MERCHANT_PRIVATE_KEY',
+    'WECHATPAY_MERCHANT_SERIAL',
+  ],
 } as const;
 
 const PRODUCTION_REQUIRED = ['ADMIN_TOKEN or ADMIN_TOKENS', 'CARD_KEY_ENCRYPTION_KEY', 'PAYLOAD_ENCRYPTION_KEYS', 'PUBLIC_BASE_URL', 'CODEC_TOKEN'] as const;
@@ -90,9 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   // through the same schema as given ones. Production never invents a secret.
   let localSecrets: Config['localSecrets'];
   if (!production) {
-    const needed = GENERATED_SECRET_NAMES.filter((name) =>
-      name === 'ADMIN_TOKEN' ? !cleaned.ADMIN_TOKEN && !cleaned.ADMIN_TOKENS : !cleaned[name],
-    );
+    const needed = GENERATED_SECRET_NAMES.filter((name) => (name === 'ADMIN_TOKEN' ? !cleaned.ADMIN_TOKEN && !cleaned.ADMIN_TOKENS : !cleaned[name]));
     if (needed.length > 0) {
       const secrets = loadOrCreateLocalSecrets(options.secretsDir ?? path.join(PROJECT_ROOT, '.keyflow'));
       for (const name of needed) cleaned[name] = secrets.values[name];
@@ -123,7 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       problems.push(`${channel} is half configured: set ${names.filter((n) => !given.includes(n)).join(', ')} too (or unset ${given.join(', ')})`);
     }
   }
-  if (raw.OPERATOR_WEBHOOK_URL && !raw.OPERATOR_WEBHOOK_SECRET) problems.push('OPERATOR_WEBHOOK_SECRET is required when OPERATOR_WEBHOOK_URL is set (it signs the webhook)');
+  if (raw.OPERATOR_WEBHOOK_URL && !raw.OPERATOR_WEBHOOK_SECRET)
+    problems.push('OPERATOR_WEBHOOK_SECRET is required when OPERATOR_WEBHOOK_URL is set (it signs the webhook)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const adminTokens = new Map<string, string>();
@@ -155,31 +164,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     payloadEncryptionKeys: raw.PAYLOAD_ENCRYPTION_KEYS!.map(({ name, value }) => ({ id: name, key: parseKey32(value)! })),
     codecPort: raw.CODEC_PORT,
     codecToken: raw.CODEC_TOKEN,
-    codecAllowedOrigins: (raw.CODEC_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    codecAllowedOrigins: (raw.CODEC_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     workerMetricsPort: raw.WORKER_METRICS_PORT,
     sdkMetricsPort: raw.TEMPORAL_SDK_METRICS_PORT,
     operatorWebhook: raw.OPERATOR_WEBHOOK_URL ? { url: raw.OPERATOR_WEBHOOK_URL, secret: raw.OPERATOR_WEBHOOK_SECRET! } : undefined,
     lowStockThreshold: raw.LOW_STOCK_THRESHOLD,
     searchBuyerEmail: raw.SEARCH_BUYER_EMAIL,
     epay: epayPid && epayKey && epayApiUrl ? { pid: epayPid, key: epayKey, apiUrl: epayApiUrl.replace(/\/+$/, '') } : undefined,
-    alipay: raw.ALIPAY_APP_ID && raw.ALIPAY_PRIVATE_KEY && raw.ALIPAY_PUBLIC_KEY
-      ? { appId: raw.ALIPAY_APP_ID, privateKey: raw.ALIPAY_PRIVATE_KEY, alipayPublicKey: raw.ALIPAY_PUBLIC_KEY, gatewayUrl: raw.ALIPAY_GATEWAY_URL }
-      : undefined,
-    stripe: raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
-      ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE.replace(/\/+$/, '') }
-      : undefined,
-    wechatpay: raw.WECHATPAY_MCHID && raw.WECHATPAY_APPID && raw.WECHATPAY_APIV3_KEY && raw.WECHATPAY_PLATFORM_PUBLIC_KEY && raw.WECHATPAY_PLATFORM_SERIAL && raw.WECHATPAY_MERCHANT_PRIVATE_KEY && raw.WECHATPAY_MERCHANT_SERIAL
-      ? {
-          mchid: raw.WECHATPAY_MCHID,
-          appid: raw.WECHATPAY_APPID,
-          apiV3Key: raw.WECHATPAY_APIV3_KEY,
-          platformPublicKey: raw.WECHATPAY_PLATFORM_PUBLIC_KEY,
-          platformSerial: raw.WECHATPAY_PLATFORM_SERIAL,
-          merchantPrivateKey: raw.WECHATPAY_MERCHANT_PRIVATE_KEY,
-          merchantSerial: raw.WECHATPAY_MERCHANT_SERIAL,
-          apiBase: raw.WECHATPAY_API_BASE.replace(/\/+$/, ''),
-        }
-      : undefined,
+    alipay:
+      raw.ALIPAY_APP_ID && raw.ALIPAY_PRIVATE_KEY && raw.ALIPAY_PUBLIC_KEY
+        ? { appId: raw.ALIPAY_APP_ID, privateKey: raw.ALIPAY_PRIVATE_KEY, alipayPublicKey: raw.ALIPAY_PUBLIC_KEY, gatewayUrl: raw.ALIPAY_GATEWAY_URL }
+        : undefined,
+    stripe:
+      raw.STRIPE_SECRET_KEY && raw.STRIPE_WEBHOOK_SECRET
+        ? { secretKey: raw.STRIPE_SECRET_KEY, webhookSecret: raw.STRIPE_WEBHOOK_SECRET, apiBase: raw.STRIPE_API_BASE.replace(/\/+$/, '') }
+        : undefined,
+    wechatpay:
+      raw.WECHATPAY_MCHID &&
+      raw.WECHATPAY_APPID &&
+      raw.WECHATPAY_APIV3_KEY &&
+      raw.WECHATPAY_PLATFORM_PUBLIC_KEY &&
+      raw.WECHATPAY_PLATFORM_SERIAL &&
+      raw.WECHATPAY_MERCHANT_PRIVATE_KEY &&
+      raw.WECHATPAY_MERCHANT_SERIAL
+        ? {
+            mchid: raw.WECHATPAY_MCHID,
+            appid: raw.WECHATPAY_APPID,
+            apiV3Key: raw.WECHATPAY_APIV3_KEY,
+            platformPublicKey: raw.WECHATPAY_PLATFORM_PUBLIC_KEY,
+            platformSerial: raw.WECHATPAY_PLATFORM_SERIAL,
+            merchantPrivateKey: raw.WECHATPAY_MERCHANT_PRIVATE_KEY,
+            merchantSerial: raw.WECHATPAY_MERCHANT_SERIAL,
+            apiBase: raw.WECHATPAY_API_BASE.replace(/\/+$/, ''),
+          }
+        : undefined,
     order: {
       paymentDeadlineMs: raw.PAYMENT_DEADLINE,
       paymentPollIntervalMs: raw.PAYMENT_POLL_INTERVAL,
@@ -201,4 +222,3 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.message.startsWith(name)) return issue.message;
   return `${name}: ${issue.message}`;
 }
-

@@ -3,13 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Secrets local mode may invent: the shop's own and the Epay sandbox's (the shop and sandbox share them). */
-export const GENERATED_SECRET_NAMES = [
-  'ADMIN_TOKEN',
-  'CARD_KEY_ENCRYPTION_KEY',
-  'PAYLOAD_ENCRYPTION_KEYS',
-  'EPAY_PID',
-  'EPAY_KEY',
-] as const;
+export const GENERATED_SECRET_NAMES = ['ADMIN_TOKEN', 'CARD_KEY_ENCRYPTION_KEY', 'PAYLOAD_ENCRYPTION_KEYS', 'EPAY_PID', 'EPAY_KEY'] as const;
 
 export type GeneratedSecretName = (typeof GENERATED_SECRET_NAMES)[number];
 
@@ -40,9 +34,7 @@ export interface LocalSecrets {
  */
 export function loadOrCreateLocalSecrets(dir: string): LocalSecrets {
   const file = path.join(dir, 'local-secrets.json');
-  const existing: Partial<Record<GeneratedSecretName, string>> = existsSync(file)
-    ? JSON.parse(readFileSync(file, 'utf8'))
-    : {};
+  const existing: Partial<Record<GeneratedSecretName, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const created: GeneratedSecretName[] = [];
   const values = {} as Record<GeneratedSecretName, string>;
   for (const name of GENERATED_SECRET_NAMES) {

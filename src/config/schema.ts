@@ -51,7 +51,10 @@ const key32 = (name: string) =>
 function pairs(name: string, valueCheck: (value: string) => string | undefined) {
   return z.string().transform((text, ctx) => {
     const out: Array<{ name: string; value: string }> = [];
-    for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const eq = part.indexOf('=');
       const key = eq > 0 ? part.slice(0, eq).trim() : '';
       const value = eq > 0 ? part.slice(eq + 1).trim() : '';
@@ -80,7 +83,10 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: url.default('postgresql://postgres@127.0.0.1:5432/keyflow'),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   TEMPORAL_UI_PORT: port.default(8233),
@@ -102,19 +108,31 @@ export const envSchema = z.object({
   OPERATOR_WEBHOOK_SECRET: secret('OPERATOR_WEBHOOK_SECRET').optional(),
   LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),
   SEARCH_BUYER_EMAIL: bool.default(true),
-  EPAY_PID: z.string().regex(/^\w{1,32}$/, 'must be the merchant id (letters and digits)').optional(),
+  EPAY_PID: z
+    .string()
+    .regex(/^\w{1,32}$/, 'must be the merchant id (letters and digits)')
+    .optional(),
   EPAY_KEY: secret('EPAY_KEY').optional(),
   EPAY_API_URL: url.optional(),
-  ALIPAY_APP_ID: z.string().regex(/^\d{8,32}$/, 'must be the Alipay app id (digits)').optional(),
+  ALIPAY_APP_ID: z
+    .string()
+    .regex(/^\d{8,32}$/, 'must be the Alipay app id (digits)')
+    .optional(),
   ALIPAY_PRIVATE_KEY: z.string().min(64, 'ALIPAY_PRIVATE_KEY must be the app private key (PEM or base64 PKCS#8)').optional(),
   ALIPAY_PUBLIC_KEY: z.string().min(64, "ALIPAY_PUBLIC_KEY must be Alipay's public key (PEM or base64 SPKI)").optional(),
   ALIPAY_GATEWAY_URL: url.default('https://openapi.alipay.com/gateway.do'),
   STRIPE_SECRET_KEY: secret('STRIPE_SECRET_KEY').optional(),
   STRIPE_WEBHOOK_SECRET: secret('STRIPE_WEBHOOK_SECRET').optional(),
   STRIPE_API_BASE: url.default('https://api.stripe.com'),
-  WECHATPAY_MCHID: z.string().regex(/^\d{6,32}$/, 'must be the merchant id (digits)').optional(),
+  WECHATPAY_MCHID: z
+    .string()
+    .regex(/^\d{6,32}$/, 'must be the merchant id (digits)')
+    .optional(),
   WECHATPAY_APPID: z.string().min(1).optional(),
-  WECHATPAY_APIV3_KEY: z.string().refine((v) => Buffer.byteLength(v) === 32, 'WECHATPAY_APIV3_KEY must be exactly 32 characters').optional(),
+  WECHATPAY_APIV3_KEY: z
+    .string()
+    .refine((v) => Buffer.byteLength(v) === 32, 'WECHATPAY_APIV3_KEY must be exactly 32 characters')
+    .optional(),
   WECHATPAY_PLATFORM_PUBLIC_KEY: z.string().min(64).optional(),
   WECHATPAY_PLATFORM_SERIAL: z.string().min(1).optional(),
   WECHATPAY_MERCHANT_PRIVATE_KEY: z.string().min(64).optional(),

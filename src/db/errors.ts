@@ -33,5 +33,4 @@ export function describeDatabaseUrl(databaseUrl: string): string {
   return `${url.hostname}:${url.port || 5432}${url.pathname}`;
 }
 
-export const POSTGRES_HINT =
-  'Start Postgres (e.g. `pg_ctlcluster 15 main start`) or point DATABASE_URL at a running server.';
+export const POSTGRES_HINT = 'Start Postgres (e.g. `pg_ctlcluster 15 main start`) or point DATABASE_URL at a running server.';

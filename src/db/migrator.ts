@@ -76,9 +76,7 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
       const appliedChecksum = done.get(migration.name);
       if (appliedChecksum) {
         if (appliedChecksum !== migration.checksum) {
-          throw new MigrationError(
-            `migration ${migration.name} was edited after it was applied (checksum differs); add a new migration instead`,
-          );
+          throw new MigrationError(`migration ${migration.name} was edited after it was applied (checksum differs); add a new migration instead`);
         }
         result.alreadyApplied.push(migration.name);
         continue;
@@ -97,10 +95,11 @@ async function applyOne(client: Client, migration: MigrationFile): Promise<void>
   const id = randomUUID();
   await client.query('BEGIN');
   try {
-    await client.query(
-      'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',
-      [id, migration.checksum, migration.name],
-    );
+    await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [
+      id,
+      migration.checksum,
+      migration.name,
+    ]);
     await client.query(migration.sql);
     await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
     await client.query('COMMIT');

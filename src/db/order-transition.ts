@@ -47,10 +47,7 @@ export async function transitionOrder(tx: Tx, t: Transition, alongside?: Prisma.
     const order = await tx.order.findUnique({ where: { orderNo: t.orderNo }, select: { status: true } });
     if (!order) throw ApplicationFailure.nonRetryable(`order ${t.orderNo} does not exist`, 'OrderNotFound');
     if (order.status === t.to) return false;
-    throw ApplicationFailure.nonRetryable(
-      `order ${t.orderNo} cannot move from ${order.status} to ${t.to}`,
-      'InvalidOrderTransition',
-    );
+    throw ApplicationFailure.nonRetryable(`order ${t.orderNo} cannot move from ${order.status} to ${t.to}`, 'InvalidOrderTransition');
   }
   observeTransition(t, updated[0]);
   return true;

@@ -43,7 +43,7 @@ async function main() {
   if (view.status !== 'DELIVERED') throw new Error(`order ended ${view.status} (${view.reason ?? 'no reason'})`);
   console.log(`   DELIVERED in ${Date.now() - started} ms; key: ${(view.cardKeys as string[]).join(', ')}`);
 
-  step('checking the buyer\'s mailbox');
+  step("checking the buyer's mailbox");
   let mail: { subject: string } | undefined;
   for (let i = 0; i < 40 && !mail; i++) {
     const box = (await call('GET', `${sandbox}/mailbox.json`, {})) as Array<{ to: string; subject: string }>;

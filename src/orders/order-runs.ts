@@ -5,14 +5,7 @@ import type { Db } from '../db/client';
 import type { Order } from '../generated/prisma/client';
 import type { OrderStart, OrderWorkflowInput } from '../workflows/types';
 import { orderWorkflowId } from './workflow-ids';
-import {
-  AmountCentsKey,
-  BuyerEmailKey,
-  OrderNoKey,
-  OrderStatusKey,
-  PaymentChannelKey,
-  SkuKey,
-} from '../workflows/search-attributes';
+import { AmountCentsKey, BuyerEmailKey, OrderNoKey, OrderStatusKey, PaymentChannelKey, SkuKey } from '../workflows/search-attributes';
 
 // A buyer or a channel is waiting on this call: seconds for a clear failure, not the client's full retry budget.
 const START_DEADLINE_MS = 5000;

@@ -190,4 +190,3 @@ function hashRequest(request: PlaceOrderRequest): string {
   const canonical = JSON.stringify([request.sku, request.quantity, normaliseEmail(request.email), request.channel, request.payType ?? null]);
   return createHash('sha256').update(canonical).digest('hex');
 }
-

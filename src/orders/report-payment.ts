@@ -4,10 +4,7 @@ import type { PaymentReport } from '../workflows/types';
 import { orderWorkflowId } from './workflow-ids';
 import { startOrderRun, type OrderRunDeps } from './order-runs';
 
-export type ReportOutcome =
-  | { kind: 'signalled' }
-  | { kind: 'late-payment'; workflowId: string }
-  | { kind: 'already-recorded' };
+export type ReportOutcome = { kind: 'signalled' } | { kind: 'late-payment'; workflowId: string } | { kind: 'already-recorded' };
 
 // The channel (or a reconciliation pass) is waiting: a Temporal outage costs seconds, then it is retried.
 const SIGNAL_DEADLINE_MS = 3000;

@@ -11,7 +11,10 @@ export type OrderAction = 'cancel' | SupportAction;
 const UPDATES = { cancel: cancelUpdate, approve: approveUpdate, refund: refundUpdate, resend: resendUpdate };
 
 export class ActionError extends Error {
-  constructor(readonly kind: 'not-found' | 'rejected' | 'unavailable', message: string) {
+  constructor(
+    readonly kind: 'not-found' | 'rejected' | 'unavailable',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -45,7 +48,8 @@ export async function performOrderAction(deps: OrderRunDeps, orderNo: string, ac
     return { orderNo, status: view.status, reason: view.reason ?? null, workflowId };
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new ActionError('rejected', firstLine(rootCauseMessage(error)));
-    if (!(error instanceof WorkflowNotFoundError)) throw new ActionError('unavailable', `order processing is unavailable right now (${firstLine(rootCauseMessage(error))})`);
+    if (!(error instanceof WorkflowNotFoundError))
+      throw new ActionError('unavailable', `order processing is unavailable right now (${firstLine(rootCauseMessage(error))})`);
   }
 
   // The workflow has closed. A repeated cancel of a cancelled order is a no-op; other cancels are too late.

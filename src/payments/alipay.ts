@@ -82,7 +82,11 @@ export class AlipayChannel implements PaymentChannel {
 
   parseNotification(request: RawNotification): ParsedNotification {
     const params: Record<string, string> = Object.fromEntries(new URLSearchParams(request.rawBody.toString('utf8')));
-    const payload = Object.fromEntries(Object.entries(params).filter(([k]) => k !== 'sign').map(([k, v]) => [k, v.slice(0, 512)]));
+    const payload = Object.fromEntries(
+      Object.entries(params)
+        .filter(([k]) => k !== 'sign')
+        .map(([k, v]) => [k, v.slice(0, 512)]),
+    );
     const claimed = { eventKey: params.notify_id || undefined, orderNo: params.out_trade_no || undefined, payload };
     const reject = (reason: string): ParsedNotification => ({ verdict: 'rejected', reason, ...claimed });
 
@@ -113,11 +117,16 @@ export class AlipayChannel implements PaymentChannel {
 
   /** Calls an OpenAPI method and returns its verified response object. */
   private async call(method: string, bizContent: Record<string, unknown>): Promise<Record<string, any>> {
-    const response = await channelFetch('Alipay', this.config.gatewayUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' },
-      body: new URLSearchParams(this.signed(method, bizContent)),
-    }, this.fetchImpl);
+    const response = await channelFetch(
+      'Alipay',
+      this.config.gatewayUrl,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' },
+        body: new URLSearchParams(this.signed(method, bizContent)),
+      },
+      this.fetchImpl,
+    );
     const key = `${method.replace(/\./g, '_')}_response`;
     const body = parseJson('Alipay', response.text);
     const raw = rawMember(response.text, key);

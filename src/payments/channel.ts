@@ -71,7 +71,10 @@ export type RefundResult = { outcome: 'succeeded'; refundNo?: string } | { outco
  * retrying cannot change (bad credentials, malformed request); true means try again later.
  */
 export class ChannelRequestError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
     this.name = 'ChannelRequestError';
   }

@@ -10,5 +10,7 @@ export function epaySign(params: Record<string, string | undefined>, key: string
     .sort()
     .map((name) => `${name}=${params[name]}`)
     .join('&');
-  return createHash('md5').update(base + key, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(base + key, 'utf8')
+    .digest('hex');
 }

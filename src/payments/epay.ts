@@ -44,9 +44,10 @@ export class EpayChannel implements PaymentChannel {
   }
 
   parseNotification(request: RawNotification): ParsedNotification {
-    const params = request.method === 'POST' && request.rawBody.length > 0
-      ? { ...request.query, ...Object.fromEntries(new URLSearchParams(request.rawBody.toString('utf8'))) }
-      : request.query;
+    const params =
+      request.method === 'POST' && request.rawBody.length > 0
+        ? { ...request.query, ...Object.fromEntries(new URLSearchParams(request.rawBody.toString('utf8'))) }
+        : request.query;
     const payload: Record<string, string> = {};
     for (const [name, value] of Object.entries(params)) {
       if (typeof value === 'string' && name !== 'sign') payload[name] = value.slice(0, 512);
@@ -77,9 +78,7 @@ export class EpayChannel implements PaymentChannel {
   }
 
   reply(accepted: boolean): ChannelReply {
-    return accepted
-      ? { status: 200, contentType: 'text/plain', body: 'success' }
-      : { status: 400, contentType: 'text/plain', body: 'fail' };
+    return accepted ? { status: 200, contentType: 'text/plain', body: 'success' } : { status: 400, contentType: 'text/plain', body: 'fail' };
   }
 
   async queryTrade(orderNo: string): Promise<TradeStatus> {
@@ -99,7 +98,12 @@ export class EpayChannel implements PaymentChannel {
   async closeTrade(): Promise<void> {}
 
   async refund(request: RefundRequest): Promise<RefundResult> {
-    const body = await this.call('POST', { act: 'refund', out_trade_no: request.orderNo, trade_no: request.tradeNo, money: centsToDecimal(request.amountCents) });
+    const body = await this.call('POST', {
+      act: 'refund',
+      out_trade_no: request.orderNo,
+      trade_no: request.tradeNo,
+      money: centsToDecimal(request.amountCents),
+    });
     if (body.code === 1) return { outcome: 'succeeded', refundNo: typeof body.refund_no === 'string' ? body.refund_no : undefined };
     return { outcome: 'refused', reason: `Epay refused the refund: ${String(body.msg ?? 'no reason given').slice(0, 200)}` };
   }

@@ -19,15 +19,7 @@ export interface NotifyDeps extends InboxDeps {
 }
 
 export type InboxOutcome =
-  | 'rejected'
-  | 'not-a-payment'
-  | 'unknown-order'
-  | 'signalled'
-  | 'signal-pending'
-  | 'duplicate'
-  | 'stored-not-signalled'
-  | 'late-payment'
-  | 'not-stored';
+  'rejected' | 'not-a-payment' | 'unknown-order' | 'signalled' | 'signal-pending' | 'duplicate' | 'stored-not-signalled' | 'late-payment' | 'not-stored';
 
 /**
  * The notify endpoint's whole job: verify, store in the inbox, signal, answer in the channel's words.
@@ -150,9 +142,14 @@ export async function signalStored(deps: InboxDeps, row: StoredNotification): Pr
     return 'stored-not-signalled';
   }
   const reason =
-    outcome.kind === 'late-payment' ? `late payment: settled by ${outcome.workflowId}` : outcome.kind === 'already-recorded' ? 'payment already recorded' : null;
+    outcome.kind === 'late-payment'
+      ? `late payment: settled by ${outcome.workflowId}`
+      : outcome.kind === 'already-recorded'
+        ? 'payment already recorded'
+        : null;
   await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalledAt: new Date(), signalError: null, reason } });
-  if (outcome.kind === 'late-payment') deps.logger.warn({ orderNo: order.orderNo, workflowId: outcome.workflowId }, 'late payment on a closed order; follow-up started');
+  if (outcome.kind === 'late-payment')
+    deps.logger.warn({ orderNo: order.orderNo, workflowId: outcome.workflowId }, 'late payment on a closed order; follow-up started');
   return outcome.kind === 'signalled' ? undefined : outcome.kind === 'late-payment' ? 'late-payment' : 'duplicate';
 }
 

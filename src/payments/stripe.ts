@@ -32,37 +32,54 @@ export class StripeChannel implements PaymentChannel {
   ) {}
 
   private async call(method: 'GET' | 'POST', path: string, form?: Record<string, string>, idempotencyKey?: string) {
-    const response = await channelFetch('Stripe', `${this.config.apiBase}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${this.config.secretKey}`,
-        ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
-        ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+    const response = await channelFetch(
+      'Stripe',
+      `${this.config.apiBase}${path}`,
+      {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.config.secretKey}`,
+          ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+          ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+        },
+        body: form ? new URLSearchParams(form) : undefined,
       },
-      body: form ? new URLSearchParams(form) : undefined,
-    }, this.fetchImpl);
+      this.fetchImpl,
+    );
     return { status: response.status, body: parseJson('Stripe', response.text) };
   }
 
   async createPayment(input: CreatePaymentInput): Promise<{ payUrl: string }> {
-    const { status, body } = await this.call('POST', '/v1/checkout/sessions', {
-      mode: 'payment',
-      success_url: input.returnUrl,
-      cancel_url: input.returnUrl,
-      client_reference_id: input.orderNo,
-      'line_items[0][quantity]': '1',
-      'line_items[0][price_data][currency]': input.currency.toLowerCase(),
-      'line_items[0][price_data][unit_amount]': String(input.amountCents),
-      'line_items[0][price_data][product_data][name]': input.subject,
-      'metadata[orderNo]': input.orderNo,
-      'payment_intent_data[metadata][orderNo]': input.orderNo,
-    }, `checkout-${input.orderNo}`);
-    if (status >= 400 || typeof body.url !== 'string') throw new ChannelRequestError(`Stripe refused the checkout session: ${body.error?.message ?? status}`, false);
+    const { status, body } = await this.call(
+      'POST',
+      '/v1/checkout/sessions',
+      {
+        mode: 'payment',
+        success_url: input.returnUrl,
+        cancel_url: input.returnUrl,
+        client_reference_id: input.orderNo,
+        'line_items[0][quantity]': '1',
+        'line_items[0][price_data][currency]': input.currency.toLowerCase(),
+        'line_items[0][price_data][unit_amount]': String(input.amountCents),
+        'line_items[0][price_data][product_data][name]': input.subject,
+        'metadata[orderNo]': input.orderNo,
+        'payment_intent_data[metadata][orderNo]': input.orderNo,
+      },
+      `checkout-${input.orderNo}`,
+    );
+    if (status >= 400 || typeof body.url !== 'string')
+      throw new ChannelRequestError(`Stripe refused the checkout session: ${body.error?.message ?? status}`, false);
     return { payUrl: body.url };
   }
 
   parseNotification(request: RawNotification): ParsedNotification {
-    const reject = (reason: string, eventKey?: string, orderNo?: string): ParsedNotification => ({ verdict: 'rejected', reason, eventKey, orderNo, payload: {} });
+    const reject = (reason: string, eventKey?: string, orderNo?: string): ParsedNotification => ({
+      verdict: 'rejected',
+      reason,
+      eventKey,
+      orderNo,
+      payload: {},
+    });
     const header = request.headers['stripe-signature'];
     if (!header) return reject('missing Stripe-Signature');
     const parts = header.split(',').map((p) => p.split('='));
@@ -96,11 +113,30 @@ export class StripeChannel implements PaymentChannel {
       tradeNo = object.payment_intent;
       amount = object.amount_total;
     }
-    if (!paid) return { verdict: 'verified', eventKey: event.id, orderNo: orderNo ?? '', tradeNo: String(object.id), amountCents: 0, currency: '', paid: false, payload };
+    if (!paid)
+      return {
+        verdict: 'verified',
+        eventKey: event.id,
+        orderNo: orderNo ?? '',
+        tradeNo: String(object.id),
+        amountCents: 0,
+        currency: '',
+        paid: false,
+        payload,
+      };
     if (!orderNo || typeof tradeNo !== 'string' || !Number.isSafeInteger(amount) || typeof object.currency !== 'string') {
       return reject('payment event without orderNo metadata, payment intent, amount or currency', event.id, orderNo);
     }
-    return { verdict: 'verified', eventKey: event.id, orderNo, tradeNo, amountCents: amount as number, currency: object.currency.toUpperCase(), paid: true, payload };
+    return {
+      verdict: 'verified',
+      eventKey: event.id,
+      orderNo,
+      tradeNo,
+      amountCents: amount as number,
+      currency: object.currency.toUpperCase(),
+      paid: true,
+      payload,
+    };
   }
 
   reply(accepted: boolean): ChannelReply {
@@ -122,12 +158,17 @@ export class StripeChannel implements PaymentChannel {
   async closeTrade(): Promise<void> {}
 
   async refund(request: RefundRequest): Promise<RefundResult> {
-    const { status, body } = await this.call('POST', '/v1/refunds', {
-      payment_intent: request.tradeNo,
-      amount: String(request.amountCents),
-      'metadata[orderNo]': request.orderNo,
-      'metadata[reason]': request.reason.slice(0, 500),
-    }, request.idempotencyKey);
+    const { status, body } = await this.call(
+      'POST',
+      '/v1/refunds',
+      {
+        payment_intent: request.tradeNo,
+        amount: String(request.amountCents),
+        'metadata[orderNo]': request.orderNo,
+        'metadata[reason]': request.reason.slice(0, 500),
+      },
+      request.idempotencyKey,
+    );
     if (status < 400) return { outcome: 'succeeded', refundNo: body.id };
     if (body.error?.code === 'charge_already_refunded') return { outcome: 'succeeded' };
     return { outcome: 'refused', reason: `Stripe refused the refund: ${body.error?.message ?? status}` };

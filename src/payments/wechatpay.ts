@@ -60,17 +60,25 @@ export class WechatPayChannel implements PaymentChannel {
     const timestamp = Math.floor(this.now() / 1000);
     const nonce = randomBytes(16).toString('hex');
     const signature = rsaSign(`${method}\n${path}\n${timestamp}\n${nonce}\n${text}\n`, this.merchantKey);
-    const response = await channelFetch('WeChat Pay', `${this.config.apiBase}${path}`, {
-      method,
-      headers: {
-        Accept: 'application/json',
-        ...(body ? { 'Content-Type': 'application/json' } : {}),
-        Authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${this.config.mchid}",nonce_str="${nonce}",signature="${signature}",timestamp="${timestamp}",serial_no="${this.config.merchantSerial}"`,
+    const response = await channelFetch(
+      'WeChat Pay',
+      `${this.config.apiBase}${path}`,
+      {
+        method,
+        headers: {
+          Accept: 'application/json',
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+          Authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${this.config.mchid}",nonce_str="${nonce}",signature="${signature}",timestamp="${timestamp}",serial_no="${this.config.merchantSerial}"`,
+        },
+        body: body ? text : undefined,
       },
-      body: body ? text : undefined,
-    }, this.fetchImpl);
+      this.fetchImpl,
+    );
     const h = (name: string) => response.headers.get(name) ?? '';
-    if (response.status < 300 && !rsaVerify(`${h('wechatpay-timestamp')}\n${h('wechatpay-nonce')}\n${response.text}\n`, h('wechatpay-signature'), this.platformKey)) {
+    if (
+      response.status < 300 &&
+      !rsaVerify(`${h('wechatpay-timestamp')}\n${h('wechatpay-nonce')}\n${response.text}\n`, h('wechatpay-signature'), this.platformKey)
+    ) {
       throw new ChannelRequestError(`WeChat Pay ${method} ${path} response signature mismatch`, true);
     }
     return { status: response.status, body: response.text ? parseJson('WeChat Pay', response.text) : {} };
@@ -98,7 +106,8 @@ export class WechatPayChannel implements PaymentChannel {
     const signature = h('wechatpay-signature');
     if (!timestamp || !nonce || !signature) return reject('missing Wechatpay-* headers');
     if (h('wechatpay-serial') !== this.config.platformSerial) return reject('unknown platform certificate serial');
-    if (!/^\d+$/.test(timestamp) || Math.abs(this.now() / 1000 - Number(timestamp)) > WECHATPAY_TOLERANCE_SECONDS) return reject('timestamp outside the tolerance window');
+    if (!/^\d+$/.test(timestamp) || Math.abs(this.now() / 1000 - Number(timestamp)) > WECHATPAY_TOLERANCE_SECONDS)
+      return reject('timestamp outside the tolerance window');
     if (!rsaVerify(`${timestamp}\n${nonce}\n${request.rawBody.toString('utf8')}\n`, signature, this.platformKey)) return reject('signature mismatch');
 
     let event: any;
@@ -112,7 +121,13 @@ export class WechatPayChannel implements PaymentChannel {
     }
     if (typeof event.id !== 'string') return reject('notification without id');
     if (transaction.mchid !== this.config.mchid) return reject('mchid is not this merchant', event.id);
-    const payload = { id: event.id, event_type: event.event_type, out_trade_no: transaction.out_trade_no, transaction_id: transaction.transaction_id, trade_state: transaction.trade_state };
+    const payload = {
+      id: event.id,
+      event_type: event.event_type,
+      out_trade_no: transaction.out_trade_no,
+      transaction_id: transaction.transaction_id,
+      trade_state: transaction.trade_state,
+    };
     const total = transaction.amount?.total;
     if (typeof transaction.out_trade_no !== 'string' || typeof transaction.transaction_id !== 'string' || !Number.isSafeInteger(total)) {
       return reject('transaction without out_trade_no, transaction_id or amount', event.id);

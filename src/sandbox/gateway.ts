@@ -53,7 +53,11 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
   const submit = (req: express.Request, res: express.Response) => {
     const params = stringParams({ ...req.query, ...(req.body ?? {}) });
     const missing = SUBMIT_FIELDS.filter((f) => !params[f]);
-    if (missing.length) return res.status(400).type('html').send(errorPage(`missing ${missing.join(', ')}`));
+    if (missing.length)
+      return res
+        .status(400)
+        .type('html')
+        .send(errorPage(`missing ${missing.join(', ')}`));
     if (params.pid !== merchant.pid) return res.status(400).type('html').send(errorPage('unknown merchant'));
     if (!signatureValid(params, merchant.key)) return res.status(400).type('html').send(errorPage('signature mismatch'));
     if (decimalToCents(params.money) === undefined) return res.status(400).type('html').send(errorPage('invalid money'));
@@ -101,8 +105,12 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
   // Epay's merchant API: act=order (query one), act=orders (recent paid), act=refund.
   const merchantApi = async (req: express.Request, res: express.Response) => {
     const params = stringParams({ ...req.query, ...(req.body ?? {}) });
-    if (params.pid !== merchant.pid || !params.key || params.key.length !== merchant.key.length ||
-        !timingSafeEqual(Buffer.from(params.key), Buffer.from(merchant.key))) {
+    if (
+      params.pid !== merchant.pid ||
+      !params.key ||
+      params.key.length !== merchant.key.length ||
+      !timingSafeEqual(Buffer.from(params.key), Buffer.from(merchant.key))
+    ) {
       return res.json({ code: -1, msg: 'merchant id or key is wrong' });
     }
     const trade = params.out_trade_no ? trades.get(params.out_trade_no) : undefined;
@@ -163,7 +171,10 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
   app.put('/api/mail-faults', express.json(), (req, res) => {
     const body = req.body as { delayMs?: unknown; down?: unknown };
     if (!mailbox) return res.status(404).json({ error: 'no_mailbox' });
-    if ((body.delayMs !== undefined && (typeof body.delayMs !== 'number' || body.delayMs < 0 || body.delayMs > 60_000)) || (body.down !== undefined && typeof body.down !== 'boolean')) {
+    if (
+      (body.delayMs !== undefined && (typeof body.delayMs !== 'number' || body.delayMs < 0 || body.delayMs > 60_000)) ||
+      (body.down !== undefined && typeof body.down !== 'boolean')
+    ) {
       return res.status(400).json({ error: 'invalid_faults', message: 'expected { delayMs?: 0..60000, down?: boolean }' });
     }
     mailbox.setFaults({ delayMs: body.delayMs as number | undefined, down: body.down as boolean | undefined });

@@ -45,7 +45,13 @@ export class Notifier {
     const started = performance.now();
     const copies = await Promise.all(Array.from({ length: faults.duplicateNotifications ?? 1 }, () => this.deliver(url)));
     const acknowledged = copies.some((c) => c.acknowledged);
-    trade.notifications.push({ attempt, at: new Date().toISOString(), result: copies.map((c) => c.result).join(' | '), acknowledged, ms: Math.round((performance.now() - started) * 10) / 10 });
+    trade.notifications.push({
+      attempt,
+      at: new Date().toISOString(),
+      result: copies.map((c) => c.result).join(' | '),
+      acknowledged,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
     return acknowledged;
   }
 

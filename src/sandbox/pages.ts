@@ -2,7 +2,8 @@ import { escapeHtml } from '../html';
 import type { ReceivedMail } from './smtp-sink';
 import type { Trade } from './trades';
 
-const STYLE = '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}.sandbox{background:#fde68a;padding:.3rem .6rem;border-radius:.3rem}button{font-size:1.2rem;padding:.6rem 1.6rem}</style>';
+const STYLE =
+  '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}.sandbox{background:#fde68a;padding:.3rem .6rem;border-radius:.3rem}button{font-size:1.2rem;padding:.6rem 1.6rem}</style>';
 
 export function payPage(trade: Trade): string {
   const paid = trade.status === 'PAID';
@@ -17,7 +18,9 @@ ${paid ? `<p>Paid at ${escapeHtml(trade.paidAt ?? '')}. <a href="${escapeHtml(tr
 
 export function mailboxPage(messages: ReceivedMail[]): string {
   const rows = messages
-    .map((m) => `<article><h3>${escapeHtml(m.subject)}</h3><p>to ${escapeHtml(m.to)} · ${escapeHtml(m.receivedAt)}</p><pre>${escapeHtml(m.text)}</pre></article>`)
+    .map(
+      (m) => `<article><h3>${escapeHtml(m.subject)}</h3><p>to ${escapeHtml(m.to)} · ${escapeHtml(m.receivedAt)}</p><pre>${escapeHtml(m.text)}</pre></article>`,
+    )
     .join('<hr>');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Sandbox mailbox</title>${STYLE}</head><body>
 <p class="sandbox">Keyflow sandbox SMTP sink — ${messages.length} message(s), newest first.</p>${rows || '<p>No mail yet.</p>'}</body></html>`;

@@ -77,6 +77,9 @@ export class TradeBook {
 
   /** Paid (or since refunded) trades, newest first, for reconciliation. */
   recentPaid(limit = 500): Trade[] {
-    return [...this.byOutTradeNo.values()].filter((t) => t.paidAt).reverse().slice(0, limit);
+    return [...this.byOutTradeNo.values()]
+      .filter((t) => t.paidAt)
+      .reverse()
+      .slice(0, limit);
   }
 }

@@ -29,7 +29,9 @@ function summarised(options: ActivityOptions, local = false): Activities {
       return (args: Args) => {
         const summary = SUMMARIES[name as keyof Activities]?.(args)?.slice(0, 200);
         const withSummary = summary ? { ...options, summary } : options;
-        const proxy = (local ? proxyLocalActivities<Activities>(withSummary as LocalActivityOptions) : proxyActivities<Activities>(withSummary)) as unknown as Record<string, (a: Args) => unknown>;
+        const proxy = (local
+          ? proxyLocalActivities<Activities>(withSummary as LocalActivityOptions)
+          : proxyActivities<Activities>(withSummary)) as unknown as Record<string, (a: Args) => unknown>;
         return proxy[name](args);
       };
     },
@@ -69,7 +71,13 @@ export const poll = summarised({
 /** Refunds: bounded retries when the channel keeps failing, none when it says no for good. */
 export const refunds = summarised({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: ['RefundRefused', 'NothingToRefund', 'ChannelDisabled'] },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: ['RefundRefused', 'NothingToRefund', 'ChannelDisabled'],
+  },
 });
 
 const MAIL_OPTIONS: ActivityOptions = {

@@ -11,16 +11,18 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderStatus } from '../domain/order-status';
-import { db as remoteDb, dbLocal, deliveryLocal, issuing as remoteIssuing, issuingLocal, mail as remoteMail, mailLocal, poll, refunds } from './activity-proxies';
 import {
-  approveUpdate,
-  cancelUpdate,
-  paymentReceivedSignal,
-  refundUpdate,
-  resendUpdate,
-  restockedSignal,
-  statusQuery,
-} from './order-messages';
+  db as remoteDb,
+  dbLocal,
+  deliveryLocal,
+  issuing as remoteIssuing,
+  issuingLocal,
+  mail as remoteMail,
+  mailLocal,
+  poll,
+  refunds,
+} from './activity-proxies';
+import { approveUpdate, cancelUpdate, paymentReceivedSignal, refundUpdate, resendUpdate, restockedSignal, statusQuery } from './order-messages';
 import { OrderStatusKey, PaidAtKey } from './search-attributes';
 import { tellOperator } from './operator-notice';
 import { activityFailed } from './activity-failure';
@@ -282,7 +284,10 @@ class OrderSaga {
   /** Tells the operator when a sale left the SKU under its threshold (`remaining` -1: not counted). */
   private async warnIfLowStock(remaining: number): Promise<void> {
     if (remaining < 0 || remaining >= (this.input.lowStockThreshold ?? 0)) return;
-    const notice = this.tellOperator({ event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${remaining} key(s) of ${this.input.sku} left` }, 'low-stock');
+    const notice = this.tellOperator(
+      { event: 'stock.low', sku: this.input.sku, orderNo: this.input.orderNo, detail: `${remaining} key(s) of ${this.input.sku} left` },
+      'low-stock',
+    );
     if (this.oneTask) this.noticesStarting.push(notice);
     else await notice;
   }
@@ -466,16 +471,19 @@ class OrderSaga {
     if (status === 'NEEDS_REVIEW' || status === 'REFUNDED') {
       const event = status === 'NEEDS_REVIEW' ? 'order.needs_review' : 'order.refunded';
       // Not awaited: starting the notice must never hold up the order (only its close, see run()).
-      const starting = this.tellOperator({ event, orderNo: this.input.orderNo, detail: reason ?? note ?? status }, `${status.toLowerCase()}-${this.timeline.length}`).catch((error) =>
-        log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: causeInBrief(error) }),
-      );
+      const starting = this.tellOperator(
+        { event, orderNo: this.input.orderNo, detail: reason ?? note ?? status },
+        `${status.toLowerCase()}-${this.timeline.length}`,
+      ).catch((error) => log.warn('could not start the operator notice', { orderNo: this.input.orderNo, error: causeInBrief(error) }));
       this.noticesStarting.push(starting);
     }
     this.status = status;
     if (reason !== undefined || !TERMINAL.includes(status)) this.reason = reason;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }, ...alsoUpsert]);
     // What the Web UI shows as the order's current state, beside the static summary set at start.
-    setCurrentDetails(`**${status}** · ${this.input.orderNo} · ${this.input.quantity} × ${this.input.skuName} · ${this.input.channel}${this.reason ? `\n\n${this.reason}` : ''}`);
+    setCurrentDetails(
+      `**${status}** · ${this.input.orderNo} · ${this.input.quantity} × ${this.input.skuName} · ${this.input.channel}${this.reason ? `\n\n${this.reason}` : ''}`,
+    );
     this.note(note);
   }
 

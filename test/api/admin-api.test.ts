@@ -27,10 +27,16 @@ describe('admin API over HTTP', () => {
 
   it('creates (201) then updates (200) a SKU; every ADMIN_TOKENS name may act', async () => {
     const sku = uniqueSku('put');
-    const created = await request('PUT', `${url}/api/admin/skus/${sku}`, { headers: adminHeaders(), json: { name: 'Steam 50', priceCents: 5000, currency: 'CNY' } });
+    const created = await request('PUT', `${url}/api/admin/skus/${sku}`, {
+      headers: adminHeaders(),
+      json: { name: 'Steam 50', priceCents: 5000, currency: 'CNY' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ sku, name: 'Steam 50', priceCents: 5000, currency: 'CNY', active: true });
-    const updated = await request('PUT', `${url}/api/admin/skus/${sku}`, { headers: adminHeaders(TEST_SUPPORT_TOKEN), json: { name: 'Steam 50 (new)', priceCents: 4800, currency: 'CNY', active: false } });
+    const updated = await request('PUT', `${url}/api/admin/skus/${sku}`, {
+      headers: adminHeaders(TEST_SUPPORT_TOKEN),
+      json: { name: 'Steam 50 (new)', priceCents: 4800, currency: 'CNY', active: false },
+    });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ name: 'Steam 50 (new)', priceCents: 4800, active: false });
   });
@@ -75,7 +81,10 @@ describe('admin API over HTTP', () => {
   });
 
   it('refuses keys for an unknown SKU (404) or sent as JSON (415)', async () => {
-    const unknown = await request('POST', `${url}/api/admin/skus/no-such-sku/keys`, { headers: { ...adminHeaders(), 'Content-Type': 'text/plain' }, body: 'K-1' });
+    const unknown = await request('POST', `${url}/api/admin/skus/no-such-sku/keys`, {
+      headers: { ...adminHeaders(), 'Content-Type': 'text/plain' },
+      body: 'K-1',
+    });
     expect(unknown.status).toBe(404);
     const sku = uniqueSku('json');
     await createSkuWithKeys(stack, sku, []);

@@ -33,24 +33,81 @@ describe('Alipay, Stripe and WeChat Pay end to end (SDK-signed notifications, lo
   function notify(channel: Channel, t: PeerTrade) {
     const url = `${stack.api.url}/api/payments/${channel}/notify`;
     if (channel === 'alipay') {
-      const params: Record<string, string> = { notify_id: `n${randomBytes(8).toString('hex')}`, notify_type: 'trade_status_sync', notify_time: '2026-11-24 20:00:00', app_id: peers.alipay.appId, trade_no: t.tradeNo, out_trade_no: t.orderNo, trade_status: 'TRADE_SUCCESS', total_amount: (t.amountCents / 100).toFixed(2), charset: 'utf-8', version: '1.0' };
-      const content = Object.keys(params).sort().map((k) => `${k}=${params[k]}`).join('&');
+      const params: Record<string, string> = {
+        notify_id: `n${randomBytes(8).toString('hex')}`,
+        notify_type: 'trade_status_sync',
+        notify_time: '2026-11-24 20:00:00',
+        app_id: peers.alipay.appId,
+        trade_no: t.tradeNo,
+        out_trade_no: t.orderNo,
+        trade_status: 'TRADE_SUCCESS',
+        total_amount: (t.amountCents / 100).toFixed(2),
+        charset: 'utf-8',
+        version: '1.0',
+      };
+      const content = Object.keys(params)
+        .sort()
+        .map((k) => `${k}=${params[k]}`)
+        .join('&');
       const signed = { ...params, sign_type: 'RSA2', sign: createSign('RSA-SHA256').update(content).sign(peers.alipay.keys.privateKey, 'base64') };
-      expect(new AlipaySdk({ appId: peers.alipay.appId, privateKey: peers.alipay.keys.privateKey, alipayPublicKey: peers.alipay.keys.publicKey }).checkNotifySignV2(signed)).toBe(true);
+      expect(
+        new AlipaySdk({ appId: peers.alipay.appId, privateKey: peers.alipay.keys.privateKey, alipayPublicKey: peers.alipay.keys.publicKey }).checkNotifySignV2(
+          signed,
+        ),
+      ).toBe(true);
       return request('POST', url, { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(signed).toString() });
     }
     if (channel === 'stripe') {
-      const payload = JSON.stringify({ id: `evt_${randomBytes(8).toString('hex')}`, object: 'event', type: 'payment_intent.succeeded', data: { object: { id: t.tradeNo, object: 'payment_intent', status: 'succeeded', amount_received: t.amountCents, currency: 'cny', metadata: { orderNo: t.orderNo } } } });
+      const payload = JSON.stringify({
+        id: `evt_${randomBytes(8).toString('hex')}`,
+        object: 'event',
+        type: 'payment_intent.succeeded',
+        data: {
+          object: {
+            id: t.tradeNo,
+            object: 'payment_intent',
+            status: 'succeeded',
+            amount_received: t.amountCents,
+            currency: 'cny',
+            metadata: { orderNo: t.orderNo },
+          },
+        },
+      });
       const header = stripe.webhooks.generateTestHeaderString({ payload, secret: peers.stripe.webhookSecret });
       return request('POST', url, { headers: { 'Content-Type': 'application/json', 'Stripe-Signature': header }, body: payload });
     }
     const nonce = randomBytes(6).toString('hex');
-    const ciphertext = Aes.AesGcm.encrypt(JSON.stringify({ mchid: peers.wechat.mchid, out_trade_no: t.orderNo, transaction_id: t.tradeNo, trade_state: 'SUCCESS', amount: { total: t.amountCents, currency: 'CNY' } }), peers.wechat.apiV3Key, nonce, 'transaction');
-    const body = JSON.stringify({ id: `EV-${randomBytes(8).toString('hex')}`, event_type: 'TRANSACTION.SUCCESS', resource_type: 'encrypt-resource', resource: { algorithm: 'AEAD_AES_256_GCM', ciphertext, nonce, associated_data: 'transaction' } });
+    const ciphertext = Aes.AesGcm.encrypt(
+      JSON.stringify({
+        mchid: peers.wechat.mchid,
+        out_trade_no: t.orderNo,
+        transaction_id: t.tradeNo,
+        trade_state: 'SUCCESS',
+        amount: { total: t.amountCents, currency: 'CNY' },
+      }),
+      peers.wechat.apiV3Key,
+      nonce,
+      'transaction',
+    );
+    const body = JSON.stringify({
+      id: `EV-${randomBytes(8).toString('hex')}`,
+      event_type: 'TRANSACTION.SUCCESS',
+      resource_type: 'encrypt-resource',
+      resource: { algorithm: 'AEAD_AES_256_GCM', ciphertext, nonce, associated_data: 'transaction' },
+    });
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headerNonce = randomBytes(16).toString('hex');
     const signature = Rsa.sign(`${timestamp}\n${headerNonce}\n${body}\n`, Rsa.from(peers.wechat.platform.privateKey, Rsa.KEY_TYPE_PRIVATE));
-    return request('POST', url, { headers: { 'Content-Type': 'application/json', 'Wechatpay-Timestamp': timestamp, 'Wechatpay-Nonce': headerNonce, 'Wechatpay-Signature': signature, 'Wechatpay-Serial': peers.wechat.serial }, body });
+    return request('POST', url, {
+      headers: {
+        'Content-Type': 'application/json',
+        'Wechatpay-Timestamp': timestamp,
+        'Wechatpay-Nonce': headerNonce,
+        'Wechatpay-Signature': signature,
+        'Wechatpay-Serial': peers.wechat.serial,
+      },
+      body,
+    });
   }
 
   const ACK: Record<Channel, [number, string]> = { alipay: [200, 'success'], stripe: [200, '{"received":true}'], wechatpay: [204, ''] };
@@ -60,7 +117,7 @@ describe('Alipay, Stripe and WeChat Pay end to end (SDK-signed notifications, lo
     expect(response.body.message).toContain('channel must be one of: epay, alipay, stripe, wechatpay');
   });
 
-  it.each(['alipay', 'stripe', 'wechatpay'] as const)('%s: pay URL, signed notification answered in the channel\'s words, delivered', async (channel) => {
+  it.each(['alipay', 'stripe', 'wechatpay'] as const)("%s: pay URL, signed notification answered in the channel's words, delivered", async (channel) => {
     const sku = uniqueSku(channel);
     await createSkuWithKeys(stack, sku, [`${channel.toUpperCase()}-KEY-1`]);
     const placed = await order(channel, sku);
@@ -88,7 +145,17 @@ describe('Alipay, Stripe and WeChat Pay end to end (SDK-signed notifications, lo
     await createSkuWithKeys(stack, sku, ['F-1']);
     const placed = await order(channel, sku);
     // A forgery first: claims a 0.01 payment with no valid signature for this channel.
-    const forged = await request('POST', `${stack.api.url}/api/payments/${channel}/notify`, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Stripe-Signature': 't=1,v1=00', 'Wechatpay-Timestamp': '1', 'Wechatpay-Nonce': 'x', 'Wechatpay-Signature': 'x', 'Wechatpay-Serial': peers.wechat.serial }, body: 'total_amount=0.01&out_trade_no=' + placed.orderNo });
+    const forged = await request('POST', `${stack.api.url}/api/payments/${channel}/notify`, {
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Stripe-Signature': 't=1,v1=00',
+        'Wechatpay-Timestamp': '1',
+        'Wechatpay-Nonce': 'x',
+        'Wechatpay-Signature': 'x',
+        'Wechatpay-Serial': peers.wechat.serial,
+      },
+      body: 'total_amount=0.01&out_trade_no=' + placed.orderNo,
+    });
     expect(forged.status).toBe(400);
     if (channel === 'wechatpay') expect(JSON.parse(forged.text)).toMatchObject({ code: 'FAIL' });
     await new Promise((r) => setTimeout(r, 300));
@@ -123,7 +190,10 @@ describe('Alipay, Stripe and WeChat Pay end to end (SDK-signed notifications, lo
     const second = { ...first, tradeNo: `pi_second_${placed.orderNo}`, refunds: new Map<string, string>() };
     peers.trades.set(`${placed.orderNo}-second`, second);
     await notify('stripe', second);
-    await waitFor(async () => (await stack.db.refund.findFirst({ where: { orderNo: placed.orderNo, status: 'SUCCEEDED' } })) ?? undefined, 'the second payment refunded');
+    await waitFor(
+      async () => (await stack.db.refund.findFirst({ where: { orderNo: placed.orderNo, status: 'SUCCEEDED' } })) ?? undefined,
+      'the second payment refunded',
+    );
     expect([...second.refunds.keys()]).toEqual([`refund-${placed.orderNo}-${second.tradeNo}`]);
     expect(first.refunds.size).toBe(0);
     const after = await stack.db.order.findUniqueOrThrow({ where: { orderNo: placed.orderNo }, include: { payments: true } });

@@ -84,7 +84,9 @@ describe('encrypted history and the codec server', () => {
 
   it('round-trips through /encode and /decode', async () => {
     const plain = defaultPayloadConverter.toPayload({ hello: 'world' });
-    const body = { payloads: [{ metadata: { encoding: Buffer.from(plain.metadata!.encoding).toString('base64') }, data: Buffer.from(plain.data!).toString('base64') }] };
+    const body = {
+      payloads: [{ metadata: { encoding: Buffer.from(plain.metadata!.encoding).toString('base64') }, data: Buffer.from(plain.data!).toString('base64') }],
+    };
     const encoded = await request('POST', `${url}/encode`, { headers: { Authorization: `Bearer ${TOKEN}` }, json: body });
     expect(Buffer.from(encoded.body.payloads[0].metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
     const decoded = await request('POST', `${url}/decode`, { headers: { Authorization: `Bearer ${TOKEN}` }, json: encoded.body });

@@ -82,7 +82,18 @@ describe('when a dependency is down', () => {
 
     it('still stores and acknowledges a verified callback, to be relayed later', async () => {
       const order = await db.order.create({
-        data: { orderNo: `DOWN${Date.now()}`, sku, quantity: 1, unitPriceCents: 1000, amountCents: 1000, currency: 'CNY', email: 'd@example.com', channel: 'epay', status: 'AWAITING_PAYMENT', expiresAt: new Date(Date.now() + 60_000) },
+        data: {
+          orderNo: `DOWN${Date.now()}`,
+          sku,
+          quantity: 1,
+          unitPriceCents: 1000,
+          amountCents: 1000,
+          currency: 'CNY',
+          email: 'd@example.com',
+          channel: 'epay',
+          status: 'AWAITING_PAYMENT',
+          expiresAt: new Date(Date.now() + 60_000),
+        },
       });
       const fields = paidNotification(order.orderNo, 'T-DOWN-1', '10.00');
       const response = await request('GET', `${api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
@@ -107,7 +118,11 @@ describe('when a dependency is down', () => {
 
     // Last: it brings Temporal back.
     it('starts a failed order again when the buyer retries with the same Idempotency-Key, once Temporal is back', async () => {
-      const place = () => request('POST', `${api.url}/api/orders`, { json: { sku, quantity: 1, email: 'retry@example.com', channel: 'epay' }, headers: { 'Idempotency-Key': 'down-retry-1' } });
+      const place = () =>
+        request('POST', `${api.url}/api/orders`, {
+          json: { sku, quantity: 1, email: 'retry@example.com', channel: 'epay' },
+          headers: { 'Idempotency-Key': 'down-retry-1' },
+        });
       const refused = await place();
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('5');
@@ -116,10 +131,14 @@ describe('when a dependency is down', () => {
 
       temporal = await startTemporalDevServer({ host: '127.0.0.1', ...ports, namespace: 'default' });
       // As a buyer following Retry-After would: the API's connection needs a moment to find Temporal again.
-      const placed = await waitFor(async () => {
-        const response = await place();
-        return response.status === 201 ? response : undefined;
-      }, 'a 201 for the retried order', 60_000);
+      const placed = await waitFor(
+        async () => {
+          const response = await place();
+          return response.status === 201 ? response : undefined;
+        },
+        'a 201 for the retried order',
+        60_000,
+      );
       expect(placed.body).toMatchObject({ orderNo: failed.orderNo, status: 'AWAITING_PAYMENT', payUrl: expect.stringContaining(failed.orderNo) });
       const order = await db.order.findUniqueOrThrow({ where: { orderNo: failed.orderNo } });
       expect(order).toMatchObject({ status: 'AWAITING_PAYMENT', statusReason: null, payUrl: placed.body.payUrl, workflowId: `order-${failed.orderNo}` });

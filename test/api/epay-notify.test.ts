@@ -130,7 +130,18 @@ describe('GET|POST /api/payments/epay/notify', () => {
     const order = await placeOrder(stack, sku);
     // Simulate a signal that never happened: a verified inbox row with no signalledAt.
     const row = await stack.db.paymentNotification.create({
-      data: { channel: 'epay', eventKey: 'T-RELAY-1', verifiedEventKey: 'T-RELAY-1', verdict: 'VERIFIED', paid: true, orderNo: order.orderNo, tradeNo: 'T-RELAY-1', amountCents: 1000, payload: { currency: 'CNY' }, signalError: 'UNAVAILABLE' },
+      data: {
+        channel: 'epay',
+        eventKey: 'T-RELAY-1',
+        verifiedEventKey: 'T-RELAY-1',
+        verdict: 'VERIFIED',
+        paid: true,
+        orderNo: order.orderNo,
+        tradeNo: 'T-RELAY-1',
+        amountCents: 1000,
+        payload: { currency: 'CNY' },
+        signalError: 'UNAVAILABLE',
+      },
     });
     const result = await relayInbox(inboxDeps(stack));
     expect(result.signalled).toBeGreaterThanOrEqual(1);
@@ -214,7 +225,10 @@ describe('a callback answered before its signal (CALLBACK_SIGNAL_WAIT=0)', () =>
     const sku = uniqueSku('early');
     await createSkuWithKeys(stack, sku, ['E-1'], 1000);
     const order = await placeOrder(stack, sku);
-    const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(notification(order.orderNo, 'T-EARLY-1', '10.00'))}`);
+    const response = await request(
+      'GET',
+      `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(notification(order.orderNo, 'T-EARLY-1', '10.00'))}`,
+    );
     expect(response.text).toBe('success');
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     const text = (await request('GET', `${stack.api.url}/metrics`)).text;

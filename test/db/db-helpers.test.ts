@@ -12,7 +12,12 @@ describe('database helpers on a real Postgres', () => {
     db = createDb(fresh.url, { max: 2 });
     await db.sku.create({ data: { sku: 'count', name: 'Count key', priceCents: 100, currency: 'CNY' } });
     await db.cardKey.createMany({
-      data: Array.from({ length: 9 }, (_, i) => ({ sku: 'count', secret: `s${i}`, fingerprint: `f${i}`, status: i < 7 ? ('AVAILABLE' as const) : ('VOID' as const) })),
+      data: Array.from({ length: 9 }, (_, i) => ({
+        sku: 'count',
+        secret: `s${i}`,
+        fingerprint: `f${i}`,
+        status: i < 7 ? ('AVAILABLE' as const) : ('VOID' as const),
+      })),
     });
   });
   afterAll(async () => {
@@ -30,8 +35,18 @@ describe('database helpers on a real Postgres', () => {
   it('recognises a unique violation from the ORM and from a raw statement, and nothing else', async () => {
     const duplicate = { sku: 'count', secret: 'dup', fingerprint: 'f0' };
     const fromOrm = await db.cardKey.create({ data: duplicate }).catch((e: unknown) => e);
-    const fromRaw = await db.$queryRaw`INSERT INTO "Sku" ("sku", "name", "priceCents", "currency", "updatedAt") VALUES ('count', 'again', 1, 'CNY', now()) RETURNING "sku"`.catch((e: unknown) => e);
-    const foreignKey = await db.$queryRaw`INSERT INTO "CardKey" ("sku", "secret", "fingerprint") VALUES ('missing', 'x', 'fx') RETURNING "id"`.catch((e: unknown) => e);
-    expect([isUniqueViolation(fromOrm), isUniqueViolation(fromRaw), isUniqueViolation(foreignKey), isUniqueViolation(new Error('x'))]).toEqual([true, true, false, false]);
+    const fromRaw =
+      await db.$queryRaw`INSERT INTO "Sku" ("sku", "name", "priceCents", "currency", "updatedAt") VALUES ('count', 'again', 1, 'CNY', now()) RETURNING "sku"`.catch(
+        (e: unknown) => e,
+      );
+    const foreignKey = await db.$queryRaw`INSERT INTO "CardKey" ("sku", "secret", "fingerprint") VALUES ('missing', 'x', 'fx') RETURNING "id"`.catch(
+      (e: unknown) => e,
+    );
+    expect([isUniqueViolation(fromOrm), isUniqueViolation(fromRaw), isUniqueViolation(foreignKey), isUniqueViolation(new Error('x'))]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });

@@ -32,7 +32,13 @@ function schemaModels(): Map<string, Map<string, { optional: boolean; type: stri
 function schemaEnums(): Map<string, string[]> {
   const enums = new Map<string, string[]>();
   for (const match of schemaText.matchAll(/^enum (\w+) \{([\s\S]*?)^\}/gm)) {
-    enums.set(match[1], match[2].split('\n').map((l) => l.trim()).filter(Boolean));
+    enums.set(
+      match[1],
+      match[2]
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
   }
   return enums;
 }
@@ -54,7 +60,9 @@ describe('migrations', () => {
     const results = await Promise.all([migrate(databaseUrl, MIGRATIONS_DIR), migrate(databaseUrl, MIGRATIONS_DIR), migrate(databaseUrl, MIGRATIONS_DIR)]);
     const files = readMigrations(MIGRATIONS_DIR);
     expect(results.flatMap((r) => r.applied).sort()).toEqual(files.map((f) => f.name));
-    const { rows } = await pg.query('SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name');
+    const { rows } = await pg.query(
+      'SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name',
+    );
     expect(rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count, r.rolled_back_at])).toEqual(files.map((f) => [f.name, f.checksum, 1, null]));
     expect(rows.every((r) => r.finished_at instanceof Date)).toBe(true);
     expect(await migrate(databaseUrl, MIGRATIONS_DIR)).toEqual({ applied: [], alreadyApplied: files.map((f) => f.name) });
@@ -111,23 +119,61 @@ describe('migrations', () => {
       await db.sku.create({ data: { sku: 'mig-sku', name: 'n', priceCents: 100, currency: 'CNY', active: false } });
       await db.order.create({
         data: {
-          orderNo: 'MIGORDER1', sku: 'mig-sku', quantity: 1, unitPriceCents: 100, amountCents: 100, currency: 'CNY', email: 'a@b.co',
-          channel: 'epay', payType: 'alipay', status: 'DELIVERED', statusReason: 'r', idempotencyKey: 'ik', requestHash: 'rh', payUrl: 'http://x',
-          expiresAt: now, paidAt: now, deliveredAt: now, closedAt: now, emailedAt: now,
+          orderNo: 'MIGORDER1',
+          sku: 'mig-sku',
+          quantity: 1,
+          unitPriceCents: 100,
+          amountCents: 100,
+          currency: 'CNY',
+          email: 'a@b.co',
+          channel: 'epay',
+          payType: 'alipay',
+          status: 'DELIVERED',
+          statusReason: 'r',
+          idempotencyKey: 'ik',
+          requestHash: 'rh',
+          payUrl: 'http://x',
+          expiresAt: now,
+          paidAt: now,
+          deliveredAt: now,
+          closedAt: now,
+          emailedAt: now,
         },
       });
       await db.cardKey.create({ data: { sku: 'mig-sku', secret: 's', fingerprint: 'f', status: 'SOLD', orderNo: 'MIGORDER1', reservedAt: now, soldAt: now } });
       await db.payment.create({ data: { orderNo: 'MIGORDER1', channel: 'epay', tradeNo: 't1', amountCents: 100, currency: 'CNY', paidAt: now } });
       await db.paymentNotification.create({
-        data: { channel: 'epay', eventKey: 'e', verifiedEventKey: 'e', verdict: 'VERIFIED', paid: true, reason: null, orderNo: 'MIGORDER1', tradeNo: 't1', amountCents: 100, payload: { a: 1 }, signalledAt: now, signalError: 'x' },
+        data: {
+          channel: 'epay',
+          eventKey: 'e',
+          verifiedEventKey: 'e',
+          verdict: 'VERIFIED',
+          paid: true,
+          reason: null,
+          orderNo: 'MIGORDER1',
+          tradeNo: 't1',
+          amountCents: 100,
+          payload: { a: 1 },
+          signalledAt: now,
+          signalError: 'x',
+        },
       });
-      await db.refund.create({ data: { orderNo: 'MIGORDER1', idempotencyKey: 'rk', amountCents: 100, status: 'SUCCEEDED', reason: 'r', channelRefundNo: 'c' } });
+      await db.refund.create({
+        data: { orderNo: 'MIGORDER1', idempotencyKey: 'rk', amountCents: 100, status: 'SUCCEEDED', reason: 'r', channelRefundNo: 'c' },
+      });
       await db.orderEvent.create({ data: { orderNo: 'MIGORDER1', type: 'T', actor: 'alice', message: 'm', data: { k: 'v' } } });
       const order = await db.order.findUniqueOrThrow({
         where: { orderNo: 'MIGORDER1' },
         include: { cardKeys: true, payments: true, refunds: true, events: true, skuRef: true },
       });
-      expect(order).toMatchObject({ status: 'DELIVERED', skuRef: { active: false }, cardKeys: [{ status: 'SOLD' }], payments: [{ tradeNo: 't1' }], refunds: [{ status: 'SUCCEEDED' }], events: [{ data: { k: 'v' } }] });
+      expect(order).toMatchObject({
+        status: 'DELIVERED',
+        skuRef: { active: false },
+        cardKeys: [{ status: 'SOLD' }],
+        payments: [{ tradeNo: 't1' }],
+        refunds: [{ status: 'SUCCEEDED' }],
+        events: [{ data: { k: 'v' } }],
+      });
       expect(await db.paymentNotification.findFirstOrThrow({ where: { orderNo: 'MIGORDER1' } })).toMatchObject({ payload: { a: 1 }, paid: true });
     });
 
@@ -136,15 +182,31 @@ describe('migrations', () => {
         await db.paymentNotification.create({ data: { channel: 'epay', eventKey: 'REAL-1', verdict: 'REJECTED', payload: {} } });
       }
       await db.paymentNotification.create({ data: { channel: 'epay', eventKey: 'REAL-1', verifiedEventKey: 'REAL-1', verdict: 'VERIFIED', payload: {} } });
-      await expect(db.paymentNotification.create({ data: { channel: 'epay', eventKey: 'REAL-1', verifiedEventKey: 'REAL-1', verdict: 'VERIFIED', payload: {} } })).rejects.toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
+      await expect(
+        db.paymentNotification.create({ data: { channel: 'epay', eventKey: 'REAL-1', verifiedEventKey: 'REAL-1', verdict: 'VERIFIED', payload: {} } }),
+      ).rejects.toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
     });
 
     it('make selling one key to two orders impossible in the database itself', async () => {
-      await db.order.create({ data: { orderNo: 'MIGORDER2', sku: 'mig-sku', quantity: 1, unitPriceCents: 100, amountCents: 100, currency: 'CNY', email: 'a@b.co', channel: 'epay', expiresAt: new Date() } });
+      await db.order.create({
+        data: {
+          orderNo: 'MIGORDER2',
+          sku: 'mig-sku',
+          quantity: 1,
+          unitPriceCents: 100,
+          amountCents: 100,
+          currency: 'CNY',
+          email: 'a@b.co',
+          channel: 'epay',
+          expiresAt: new Date(),
+        },
+      });
       const key = await db.cardKey.findFirstOrThrow({ where: { orderNo: 'MIGORDER1' } });
       await expect(pg.query(`UPDATE "CardKey" SET "orderNo" = 'MIGORDER2' WHERE id = $1`, [key.id])).rejects.toThrow(/sold to order MIGORDER1/);
       await expect(pg.query(`UPDATE "CardKey" SET status = 'AVAILABLE', "orderNo" = NULL WHERE id = $1`, [key.id])).rejects.toThrow(/cannot be reassigned/);
-      await expect(pg.query(`INSERT INTO "CardKey" (sku, secret, fingerprint, status) VALUES ('mig-sku', 's', 'f2', 'SOLD')`)).rejects.toThrow(/CardKey_owner_matches_status/);
+      await expect(pg.query(`INSERT INTO "CardKey" (sku, secret, fingerprint, status) VALUES ('mig-sku', 's', 'f2', 'SOLD')`)).rejects.toThrow(
+        /CardKey_owner_matches_status/,
+      );
       await expect(pg.query(`INSERT INTO "CardKey" (sku, secret, fingerprint) VALUES ('mig-sku', 's', 'f')`)).rejects.toThrow(/CardKey_sku_fingerprint_key/);
       await pg.query(`UPDATE "CardKey" SET status = 'VOID', "voidedAt" = now() WHERE id = $1`, [key.id]);
       await expect(pg.query(`UPDATE "CardKey" SET status = 'AVAILABLE', "orderNo" = NULL WHERE id = $1`, [key.id])).rejects.toThrow(/void/);

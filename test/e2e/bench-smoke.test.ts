@@ -9,13 +9,50 @@ import { PROJECT_ROOT } from '../../src/paths';
 describe('npm run bench (smoke)', () => {
   it('runs both pipelines and writes the results file; the race sells exactly the keys there are', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-smoke-'));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'), '--rate', '5', '--duration', '3', '--scenario', 'steady', '--scenario', 'race', '--race-buyers', '40', '--race-keys', '10', '--scenario', 'capacity', '--capacity-from', '2', '--capacity-step', '3', '--capacity-seconds', '3', '--warmup', '2', '--trace', '5', '--out', out], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      encoding: 'utf8',
-      timeout: 300_000,
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'),
+        '--rate',
+        '5',
+        '--duration',
+        '3',
+        '--scenario',
+        'steady',
+        '--scenario',
+        'race',
+        '--race-buyers',
+        '40',
+        '--race-keys',
+        '10',
+        '--scenario',
+        'capacity',
+        '--capacity-from',
+        '2',
+        '--capacity-step',
+        '3',
+        '--capacity-seconds',
+        '3',
+        '--warmup',
+        '2',
+        '--trace',
+        '5',
+        '--out',
+        out,
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
+    expect({ status: run.status, tail: run.stdout.slice(-1500) + run.stderr.slice(-1500) }).toEqual({
+      status: 0,
+      tail: expect.stringContaining('ratios (sync-baseline / keyflow)'),
     });
-    expect({ status: run.status, tail: run.stdout.slice(-1500) + run.stderr.slice(-1500) }).toEqual({ status: 0, tail: expect.stringContaining('ratios (sync-baseline / keyflow)') });
     expect(run.stdout).toMatch(/warm-up +keyflow .*not recorded/);
     expect(run.stdout).toMatch(/signal → task started +p50 [\d.]+ ms/);
     const result = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
@@ -44,7 +81,11 @@ describe('npm run bench (smoke)', () => {
       expect(steps.length).toBeGreaterThanOrEqual(1);
       expect(steps.map((r: { targetRate: number }) => r.targetRate)).toEqual([2, 5].slice(0, steps.length));
       for (const step of steps) {
-        const met = step.errors === 0 && step.delivered === step.orders && step.ackMs.p99 <= result.targets.ackP99Ms && step.deliveredMs.p99 <= result.targets.deliveredP99Ms;
+        const met =
+          step.errors === 0 &&
+          step.delivered === step.orders &&
+          step.ackMs.p99 <= result.targets.ackP99Ms &&
+          step.deliveredMs.p99 <= result.targets.deliveredP99Ms;
         expect(step.meetsTargets).toBe(met);
       }
       expect(steps.slice(0, -1).every((r: { meetsTargets: boolean }) => r.meetsTargets)).toBe(true);
@@ -62,7 +103,10 @@ describe('npm run bench (smoke)', () => {
       encoding: 'utf8',
       timeout: 120_000,
     });
-    expect({ status: run.status, out: run.stdout + run.stderr.slice(-1500) }).toEqual({ status: 0, out: expect.stringContaining('20 orders delivered and emailed on each path') });
+    expect({ status: run.status, out: run.stdout + run.stderr.slice(-1500) }).toEqual({
+      status: 0,
+      out: expect.stringContaining('20 orders delivered and emailed on each path'),
+    });
     const totals = [...run.stdout.matchAll(/^\s+total\s+([\d.]+)\s+([\d.]+)/gm)].map((m) => Number(m[1]));
     expect(totals).toHaveLength(2);
     // One transaction for record + reserve + issue takes fewer statements than three of their own.
@@ -75,18 +119,25 @@ describe('npm run bench (smoke)', () => {
 
   it('bench:floor runs both workflow shapes step by step and writes floor.json', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-floor-smoke-'));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/floor.ts'), '--rates', '4,8', '--seconds', '2', '--warmup', '0', '--out', out], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/floor.ts'), '--rates', '4,8', '--seconds', '2', '--warmup', '0', '--out', out],
+      {
+        cwd: PROJECT_ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        encoding: 'utf8',
+        timeout: 240_000,
+      },
+    );
     expect({ status: run.status, out: run.stdout.slice(-1500) + run.stderr.slice(-1500) }).toEqual({ status: 0, out: expect.stringContaining('wrote ') });
     const result = JSON.parse(readFileSync(path.join(out, 'floor.json'), 'utf8'));
     for (const shape of ['minimal', 'keyflow-shaped']) {
       const steps = result.steps.filter((s: { shape: string }) => s.shape === shape);
       // Every workflow the load generator started was signalled and completed, at 4/s and 8/s.
-      expect(steps.map((s: { rate: number; workflows: number; errors: number }) => [s.rate, s.workflows, s.errors])).toEqual([[4, 8, 0], [8, 16, 0]]);
+      expect(steps.map((s: { rate: number; workflows: number; errors: number }) => [s.rate, s.workflows, s.errors])).toEqual([
+        [4, 8, 0],
+        [8, 16, 0],
+      ]);
       for (const step of steps) {
         expect(step.meetsTarget).toBe(step.signalToDoneMs.p99 <= 1000);
         expect(step.cpuMsPerWorkflow.temporal).toBeGreaterThan(0);

@@ -5,12 +5,28 @@ import { PROJECT_ROOT } from '../../src/paths';
 // A short `npm run chaos` so it cannot rot: a few orders through every fault, then the checks.
 describe('npm run chaos (smoke)', () => {
   it('loses nothing and sells nothing twice while parts die', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/chaos/chaos.ts'), '--orders', '20', '--rate', '4', '--smtp-down-seconds', '3', '--worker-kills', '1'], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      encoding: 'utf8',
-      timeout: 420_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'scripts/chaos/chaos.ts'),
+        '--orders',
+        '20',
+        '--rate',
+        '4',
+        '--smtp-down-seconds',
+        '3',
+        '--worker-kills',
+        '1',
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        encoding: 'utf8',
+        timeout: 420_000,
+      },
+    );
     const out = run.stdout + run.stderr;
     expect({ status: run.status, tail: out.slice(-2500) }).toEqual({ status: 0, tail: expect.stringContaining('✔ chaos: nothing lost, nothing sold twice') });
     expect(out).toContain('invariant violations: 0');

@@ -118,12 +118,17 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
     // The demo's order runs only local activities; a buyer's cancel runs a remote one, whose
     // schedule-to-start latency the alert rules watch.
     const placed = await fetch(`http://127.0.0.1:${ports.api}/api/orders`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sku: 'demo-steam-50', quantity: 1, email: 'canceller@example.com', channel: 'epay' }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sku: 'demo-steam-50', quantity: 1, email: 'canceller@example.com', channel: 'epay' }),
     });
     const order = (await placed.json()) as { orderNo: string; accessToken: string };
-    const cancelled = await fetch(`http://127.0.0.1:${ports.api}/api/orders/${order.orderNo}/cancel`, { method: 'POST', headers: { Authorization: `Bearer ${order.accessToken}` } });
+    const cancelled = await fetch(`http://127.0.0.1:${ports.api}/api/orders/${order.orderNo}/cancel`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${order.accessToken}` },
+    });
     expect(((await cancelled.json()) as { status: string }).status).toBe('CANCELLED');
-    const scrape = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    const scrape = async (port: number) => await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const exported = [await scrape(ports.api), await scrape(ports.workerMetrics), await scrape(ports.sdkMetrics)].join('\n');
     const names = new Set([...exported.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]));
     const used = metricsUsedByDeploy();
@@ -133,7 +138,11 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
   });
 
   it('serves the codec server for the Web UI on loopback', async () => {
-    const response = await fetch(`http://127.0.0.1:${ports.codec}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payloads: [] }) });
+    const response = await fetch(`http://127.0.0.1:${ports.codec}/decode`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ payloads: [] }),
+    });
     expect(response.status).toBe(200);
   });
 

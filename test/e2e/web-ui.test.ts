@@ -49,7 +49,10 @@ describe('a support agent in the Temporal Web UI (headless Chromium)', () => {
     await link.click();
     await page.waitForURL(/\/workflows\/order-/);
     await page.getByText('Completed').first().waitFor({ timeout: 30_000 });
-    await page.getByText(/deliverPayment/).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/deliverPayment/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     const body = await page.textContent('body');
     expect(body).toContain(`order-${order.orderNo}`);
     expect(body).toContain('orderWorkflow');

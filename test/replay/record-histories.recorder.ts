@@ -19,7 +19,9 @@ mkdirSync(OUT, { recursive: true });
 describe('record workflow histories for the replay corpus', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { PAYLOAD_ENCRYPTION_KEYS: `${REPLAY_KEY_ID}=${REPLAY_KEY_HEX}`, PAYMENT_DEADLINE: '2s', PAYMENT_POLL_INTERVAL: '0', RESTOCK_WAIT: '2s' } });
+    stack = await startStack({
+      env: { PAYLOAD_ENCRYPTION_KEYS: `${REPLAY_KEY_ID}=${REPLAY_KEY_HEX}`, PAYMENT_DEADLINE: '2s', PAYMENT_POLL_INTERVAL: '0', RESTOCK_WAIT: '2s' },
+    });
   });
   afterAll(() => stack.stop());
 
@@ -37,7 +39,11 @@ describe('record workflow histories for the replay corpus', () => {
 
   async function fresh(keys = 1) {
     const sku = uniqueSku('replay');
-    await createSkuWithKeys(stack, sku, Array.from({ length: keys }, (_, i) => `REPLAY-${sku}-${i}`));
+    await createSkuWithKeys(
+      stack,
+      sku,
+      Array.from({ length: keys }, (_, i) => `REPLAY-${sku}-${i}`),
+    );
     return sku;
   }
 
@@ -56,7 +62,11 @@ describe('record workflow histories for the replay corpus', () => {
     const order = await placeOrder(stack, await fresh(2));
     const handle = stack.temporal.workflow.getHandle(`order-${order.orderNo}`);
     const report = { channel: 'epay', tradeNo: 'T-REPLAY-DUP', amountCents: order.amountCents, currency: 'CNY', source: 'callback' as const };
-    await Promise.all([handle.signal(paymentReceivedSignal, report), handle.signal(paymentReceivedSignal, report), handle.signal(paymentReceivedSignal, { ...report, tradeNo: 'T-REPLAY-DUP-2' })]);
+    await Promise.all([
+      handle.signal(paymentReceivedSignal, report),
+      handle.signal(paymentReceivedSignal, report),
+      handle.signal(paymentReceivedSignal, { ...report, tradeNo: 'T-REPLAY-DUP-2' }),
+    ]);
     await save('duplicate-payment', `order-${order.orderNo}`);
   });
 
@@ -110,13 +120,20 @@ describe('record workflow histories for the replay corpus', () => {
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
-    const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: { note: 'recorded' } });
+    const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, {
+      headers: adminHeaders(),
+      json: { note: 'recorded' },
+    });
     await save('support-refund-delivered', refunded.body.workflowId);
   });
 
   it('reconciliation', async () => {
     const id = `reconcile-replay-${Date.now()}`;
-    await stack.temporal.workflow.execute('reconcileWorkflow', { workflowId: id, taskQueue: stack.config.temporal.taskQueue, args: [{ createdGraceMs: 3_600_000, deliverySlaMs: 3_600_000, pageSize: 100 }] });
+    await stack.temporal.workflow.execute('reconcileWorkflow', {
+      workflowId: id,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ createdGraceMs: 3_600_000, deliverySlaMs: 3_600_000, pageSize: 100 }],
+    });
     await save('reconcile', id);
   });
 });

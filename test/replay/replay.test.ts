@@ -7,17 +7,31 @@ import { replayCodecKeys } from './replay-key';
 
 const DIR = path.join(__dirname, 'histories');
 
-const GENERATIONS = readdirSync(DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const GENERATIONS = readdirSync(DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 /** Every recorded history (`npm run record-histories`), of every generation, replays against today's code. */
 describe.each(GENERATIONS)('replaying recorded histories: %s', (generation) => {
   const dir = path.join(DIR, generation);
   const workflowIds: Record<string, string> = JSON.parse(readFileSync(path.join(dir, 'workflow-ids.json'), 'utf8'));
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json').sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json')
+    .sort();
 
   it('has a history for every recorded scenario', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['delivered.json', 'expired.json', 'duplicate-payment.json', 'needs-review-refund-refused.json', 'out-of-stock-refunded.json', 'late-payment-delivered.json', 'cancelled.json', 'reconcile.json']),
+      expect.arrayContaining([
+        'delivered.json',
+        'expired.json',
+        'duplicate-payment.json',
+        'needs-review-refund-refused.json',
+        'out-of-stock-refunded.json',
+        'late-payment-delivered.json',
+        'cancelled.json',
+        'reconcile.json',
+      ]),
     );
   });
 
@@ -42,10 +56,11 @@ describe.each(GENERATIONS)('replaying recorded histories: %s', (generation) => {
     const index = json.events.findLastIndex((e: any) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes);
     json.events.splice(index, 1);
     json.events.forEach((e: any, i: number) => (e.eventId = String(i + 1)));
-    const [result] = await collect(Worker.runReplayHistories(
-      { workflowBundle: { codePath: process.env.KEYFLOW_WORKFLOW_BUNDLE! }, dataConverter: dataConverterFor(replayCodecKeys()) },
-      [{ workflowId: 'tampered', history: historyFromJSON(json) }],
-    ));
+    const [result] = await collect(
+      Worker.runReplayHistories({ workflowBundle: { codePath: process.env.KEYFLOW_WORKFLOW_BUNDLE! }, dataConverter: dataConverterFor(replayCodecKeys()) }, [
+        { workflowId: 'tampered', history: historyFromJSON(json) },
+      ]),
+    );
     expect(String(result.error)).toMatch(/[Nn]ondeterminism|DeterminismViolation/);
   });
 });

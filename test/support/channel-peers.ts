@@ -61,10 +61,22 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
     let body: Record<string, unknown>;
     const t = trades.get(biz.out_trade_no);
     if (!verified) body = { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature' };
-    else if (params.method === 'alipay.trade.query') body = t ? { code: '10000', msg: 'Success', trade_no: t.tradeNo, out_trade_no: t.orderNo, trade_status: t.paid ? 'TRADE_SUCCESS' : 'WAIT_BUYER_PAY', total_amount: (t.amountCents / 100).toFixed(2) } : { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST' };
+    else if (params.method === 'alipay.trade.query')
+      body = t
+        ? {
+            code: '10000',
+            msg: 'Success',
+            trade_no: t.tradeNo,
+            out_trade_no: t.orderNo,
+            trade_status: t.paid ? 'TRADE_SUCCESS' : 'WAIT_BUYER_PAY',
+            total_amount: (t.amountCents / 100).toFixed(2),
+          }
+        : { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST' };
     else if (params.method === 'alipay.trade.refund') {
       if (t?.paid) t.refunds.set(biz.out_request_no, biz.refund_amount);
-      body = t?.paid ? { code: '10000', msg: 'Success', fund_change: 'Y', refund_fee: biz.refund_amount } : { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: 'trade not paid' };
+      body = t?.paid
+        ? { code: '10000', msg: 'Success', fund_change: 'Y', refund_fee: biz.refund_amount }
+        : { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: 'trade not paid' };
     } else if (params.method === 'alipay.trade.close') body = { code: '10000', msg: 'Success' };
     else body = { code: '40004', msg: 'unknown method' };
     const member = JSON.stringify(body);
@@ -84,7 +96,20 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
     const orderNo = /metadata\['orderNo'\]:'([^']+)'/.exec(String(req.query.query))?.[1];
     requests.push({ channel: 'stripe', path: 'payment_intents.search', verified: stripeAuth(req) });
     const t = orderNo ? trades.get(orderNo) : undefined;
-    res.json({ object: 'search_result', data: t ? [{ id: t.tradeNo, status: t.paid ? 'succeeded' : 'requires_payment_method', amount_received: t.paid ? t.amountCents : 0, currency: 'cny', metadata: { orderNo } }] : [] });
+    res.json({
+      object: 'search_result',
+      data: t
+        ? [
+            {
+              id: t.tradeNo,
+              status: t.paid ? 'succeeded' : 'requires_payment_method',
+              amount_received: t.paid ? t.amountCents : 0,
+              currency: 'cny',
+              metadata: { orderNo },
+            },
+          ]
+        : [],
+    });
   });
   app.post('/stripe/v1/refunds', express.urlencoded({ extended: false }), (req, res) => {
     const key = req.get('idempotency-key');
@@ -102,15 +127,28 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
     const auth = req.get('authorization') ?? '';
     const fields = Object.fromEntries([...auth.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     const message = `${req.method}\n${req.originalUrl.replace(/^\/wechat/, '')}\n${fields.timestamp}\n${fields.nonce_str}\n${typeof req.body === 'string' ? req.body : ''}\n`;
-    const verified = auth.startsWith('WECHATPAY2-SHA256-RSA2048 ') && fields.mchid === mchid && Rsa.verify(message, fields.signature ?? '', Rsa.from(merchant.publicKey, Rsa.KEY_TYPE_PUBLIC));
-    requests.push({ channel: 'wechatpay', path: req.path, idempotencyKey: typeof req.body === 'string' && req.body ? JSON.parse(req.body).out_refund_no : undefined, verified });
+    const verified =
+      auth.startsWith('WECHATPAY2-SHA256-RSA2048 ') &&
+      fields.mchid === mchid &&
+      Rsa.verify(message, fields.signature ?? '', Rsa.from(merchant.publicKey, Rsa.KEY_TYPE_PUBLIC));
+    requests.push({
+      channel: 'wechatpay',
+      path: req.path,
+      idempotencyKey: typeof req.body === 'string' && req.body ? JSON.parse(req.body).out_refund_no : undefined,
+      verified,
+    });
     const send = res.json.bind(res);
     // Every answer is signed by the platform key, as WeChat Pay signs its responses.
     res.json = (value: unknown) => {
       const text = value === undefined ? '' : JSON.stringify(value);
       const timestamp = String(Math.floor(Date.now() / 1000));
       const nonce = randomBytes(16).toString('hex');
-      res.set({ 'Wechatpay-Timestamp': timestamp, 'Wechatpay-Nonce': nonce, 'Wechatpay-Serial': 'PEER-PLATFORM-1', 'Wechatpay-Signature': Rsa.sign(`${timestamp}\n${nonce}\n${text}\n`, Rsa.from(platform.privateKey, Rsa.KEY_TYPE_PRIVATE)) });
+      res.set({
+        'Wechatpay-Timestamp': timestamp,
+        'Wechatpay-Nonce': nonce,
+        'Wechatpay-Serial': 'PEER-PLATFORM-1',
+        'Wechatpay-Signature': Rsa.sign(`${timestamp}\n${nonce}\n${text}\n`, Rsa.from(platform.privateKey, Rsa.KEY_TYPE_PRIVATE)),
+      });
       return text ? send(value) : (res.end(), res);
     };
     if (!verified) return res.status(401).json({ code: 'SIGN_ERROR', message: 'signature invalid' });
@@ -124,7 +162,12 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
   wechat.get('/v3/pay/transactions/out-trade-no/:orderNo', (req, res) => {
     const t = trades.get(req.params.orderNo);
     if (!t) return res.status(404).json({ code: 'ORDER_NOT_EXIST', message: 'order does not exist' });
-    res.json({ out_trade_no: t.orderNo, transaction_id: t.tradeNo, trade_state: t.paid ? 'SUCCESS' : 'NOTPAY', amount: { total: t.amountCents, currency: 'CNY' } });
+    res.json({
+      out_trade_no: t.orderNo,
+      transaction_id: t.tradeNo,
+      trade_state: t.paid ? 'SUCCESS' : 'NOTPAY',
+      amount: { total: t.amountCents, currency: 'CNY' },
+    });
   });
   wechat.post('/v3/pay/transactions/out-trade-no/:orderNo/close', (_req, res) => res.status(204).json(undefined));
   wechat.post('/v3/refund/domestic/refunds', (req, res) => {

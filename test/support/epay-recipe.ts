@@ -11,10 +11,19 @@ export function signByRecipe(fields: Record<string, string>, key = TEST_EPAY.key
     .sort()
     .map((k) => `${k}=${fields[k]}`)
     .join('&');
-  return { ...fields, sign: createHash('md5').update(base + key).digest('hex'), sign_type: 'MD5' };
+  return {
+    ...fields,
+    sign: createHash('md5')
+      .update(base + key)
+      .digest('hex'),
+    sign_type: 'MD5',
+  };
 }
 
 /** A signed TRADE_SUCCESS notification for an order, as the gateway would send it. */
 export function paidNotification(orderNo: string, tradeNo: string, money: string, overrides: Record<string, string> = {}, key = TEST_EPAY.key) {
-  return signByRecipe({ pid: TEST_EPAY.pid, trade_no: tradeNo, out_trade_no: orderNo, type: 'alipay', name: 'x', money, trade_status: 'TRADE_SUCCESS', ...overrides }, key);
+  return signByRecipe(
+    { pid: TEST_EPAY.pid, trade_no: tradeNo, out_trade_no: orderNo, type: 'alipay', name: 'x', money, trade_status: 'TRADE_SUCCESS', ...overrides },
+    key,
+  );
 }

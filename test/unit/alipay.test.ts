@@ -10,7 +10,11 @@ const APP_ID = '2021000000000001';
 
 // The published RSA2 recipe, run through Node's crypto: sorted k=v& of all but sign/sign_type.
 function signNotify(params: Record<string, string>, privateKey = alipayKeys.privateKey): Record<string, string> {
-  const content = Object.keys(params).filter((k) => params[k] !== '').sort().map((k) => `${k}=${params[k]}`).join('&');
+  const content = Object.keys(params)
+    .filter((k) => params[k] !== '')
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
   return { ...params, sign_type: 'RSA2', sign: createSign('RSA-SHA256').update(content, 'utf8').sign(privateKey, 'base64') };
 }
 
@@ -40,7 +44,12 @@ const post = (params: Record<string, string>): RawNotification => ({
 });
 
 describe('AlipayChannel notifications', () => {
-  const channel = new AlipayChannel({ appId: APP_ID, privateKey: appKeys.privateKey, alipayPublicKey: alipayKeys.publicKey, gatewayUrl: 'http://127.0.0.1:9/gateway.do' });
+  const channel = new AlipayChannel({
+    appId: APP_ID,
+    privateKey: appKeys.privateKey,
+    alipayPublicKey: alipayKeys.publicKey,
+    gatewayUrl: 'http://127.0.0.1:9/gateway.do',
+  });
   const sdk = new AlipaySdk({ appId: APP_ID, privateKey: appKeys.privateKey, alipayPublicKey: alipayKeys.publicKey });
 
   it('signs test notifications exactly as the official SDK verifies them', () => {
@@ -50,7 +59,13 @@ describe('AlipayChannel notifications', () => {
 
   it('accepts a valid notification (TRADE_SUCCESS and TRADE_FINISHED)', () => {
     expect(channel.parseNotification(post(signNotify(notifyParams())))).toMatchObject({
-      verdict: 'verified', eventKey: 'ac05099524730693a8b330c5ecf72da9786', orderNo: 'K261124ALIPAY01', tradeNo: '2026112422001404460500000001', amountCents: 8888, currency: 'CNY', paid: true,
+      verdict: 'verified',
+      eventKey: 'ac05099524730693a8b330c5ecf72da9786',
+      orderNo: 'K261124ALIPAY01',
+      tradeNo: '2026112422001404460500000001',
+      amountCents: 8888,
+      currency: 'CNY',
+      paid: true,
     });
     expect(channel.parseNotification(post(signNotify(notifyParams({ trade_status: 'TRADE_FINISHED' }))))).toMatchObject({ verdict: 'verified', paid: true });
     expect(channel.parseNotification(post(signNotify(notifyParams({ trade_status: 'WAIT_BUYER_PAY' }))))).toMatchObject({ verdict: 'verified', paid: false });
@@ -63,8 +78,14 @@ describe('AlipayChannel notifications', () => {
   });
 
   it('rejects a notification signed with another key, and another app', () => {
-    expect(channel.parseNotification(post(signNotify(notifyParams(), appKeys.privateKey)))).toMatchObject({ verdict: 'rejected', reason: 'signature mismatch' });
-    expect(channel.parseNotification(post(signNotify(notifyParams({ app_id: '2021999999999999' }))))).toMatchObject({ verdict: 'rejected', reason: 'app_id is not this merchant' });
+    expect(channel.parseNotification(post(signNotify(notifyParams(), appKeys.privateKey)))).toMatchObject({
+      verdict: 'rejected',
+      reason: 'signature mismatch',
+    });
+    expect(channel.parseNotification(post(signNotify(notifyParams({ app_id: '2021999999999999' }))))).toMatchObject({
+      verdict: 'rejected',
+      reason: 'app_id is not this merchant',
+    });
   });
 
   it.each([

@@ -19,7 +19,14 @@ describe('loadConfig', () => {
       sandboxPort: 3100,
       smtpUrl: 'smtp://127.0.0.1:2525',
       searchBuyerEmail: true,
-      order: { paymentDeadlineMs: 900_000, paymentPollIntervalMs: 30_000, latePaymentPolicy: 'fulfil', restockWaitMs: 600_000, deliverySlaMs: 120_000, maxQuantity: 10 },
+      order: {
+        paymentDeadlineMs: 900_000,
+        paymentPollIntervalMs: 30_000,
+        latePaymentPolicy: 'fulfil',
+        restockWaitMs: 600_000,
+        deliverySlaMs: 120_000,
+        maxQuantity: 10,
+      },
       reconcileIntervalMs: 300_000,
     });
     expect(config.epay?.apiUrl).toBe('http://127.0.0.1:3100');
@@ -36,7 +43,13 @@ describe('loadConfig', () => {
 
   it('lets the environment win over generated secrets and defaults', () => {
     const config = loadConfig(
-      { PORT: '4000', ADMIN_TOKEN: 'x'.repeat(20), ADMIN_TOKENS: `alice=${'a'.repeat(16)},bob=${'b'.repeat(16)}`, PAYMENT_DEADLINE: '2s', EPAY_API_URL: 'https://pay.example.com/' },
+      {
+        PORT: '4000',
+        ADMIN_TOKEN: 'x'.repeat(20),
+        ADMIN_TOKENS: `alice=${'a'.repeat(16)},bob=${'b'.repeat(16)}`,
+        PAYMENT_DEADLINE: '2s',
+        EPAY_API_URL: 'https://pay.example.com/',
+      },
       { secretsDir: tmpDir() },
     );
     expect(config.port).toBe(4000);
@@ -51,14 +64,14 @@ describe('loadConfig', () => {
     const error = captureError(() => loadConfig({ NODE_ENV: 'production', EPAY_PID: '1001' }));
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual(
-        expect.arrayContaining([
-          'ADMIN_TOKEN or ADMIN_TOKENS is required when NODE_ENV=production',
-          'CARD_KEY_ENCRYPTION_KEY is required when NODE_ENV=production',
-          'PAYLOAD_ENCRYPTION_KEYS is required when NODE_ENV=production',
-          'PUBLIC_BASE_URL is required when NODE_ENV=production',
-          'Epay needs all of EPAY_PID, EPAY_KEY and EPAY_API_URL',
-        ]),
-      );
+      expect.arrayContaining([
+        'ADMIN_TOKEN or ADMIN_TOKENS is required when NODE_ENV=production',
+        'CARD_KEY_ENCRYPTION_KEY is required when NODE_ENV=production',
+        'PAYLOAD_ENCRYPTION_KEYS is required when NODE_ENV=production',
+        'PUBLIC_BASE_URL is required when NODE_ENV=production',
+        'Epay needs all of EPAY_PID, EPAY_KEY and EPAY_API_URL',
+      ]),
+    );
   });
 
   it.each([

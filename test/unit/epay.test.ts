@@ -13,7 +13,9 @@ function recipeSign(params: Record<string, string>, key: string): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  return createHash('md5').update(base + key).digest('hex');
+  return createHash('md5')
+    .update(base + key)
+    .digest('hex');
 }
 
 const notify = (query: Record<string, string>, method = 'GET'): RawNotification => ({ method, query, headers: {}, rawBody: Buffer.alloc(0) });
@@ -57,7 +59,15 @@ describe('EpayChannel.parseNotification', () => {
 
   it('accepts a notification signed by the recipe', () => {
     const parsed = channel.parseNotification(notify(signedNotify()));
-    expect(parsed).toMatchObject({ verdict: 'verified', orderNo: 'K261124ABCDEFGH', tradeNo: '2026112400001', eventKey: '2026112400001', amountCents: 5000, currency: 'CNY', paid: true });
+    expect(parsed).toMatchObject({
+      verdict: 'verified',
+      orderNo: 'K261124ABCDEFGH',
+      tradeNo: '2026112400001',
+      eventKey: '2026112400001',
+      amountCents: 5000,
+      currency: 'CNY',
+      paid: true,
+    });
   });
 
   it('accepts the same fields sent as a form POST', () => {
@@ -78,7 +88,10 @@ describe('EpayChannel.parseNotification', () => {
   });
 
   it('rejects a notification signed with another key', () => {
-    expect(channel.parseNotification(notify(signedNotify({}, 'another-merchant-key-123456')))).toMatchObject({ verdict: 'rejected', reason: 'signature mismatch' });
+    expect(channel.parseNotification(notify(signedNotify({}, 'another-merchant-key-123456')))).toMatchObject({
+      verdict: 'rejected',
+      reason: 'signature mismatch',
+    });
   });
 
   it('rejects another merchant even with a valid signature for its own pid', () => {

@@ -11,9 +11,27 @@ function event(type = 'payment_intent.succeeded', object: Record<string, unknown
     object: 'event',
     type,
     data: {
-      object: type === 'checkout.session.completed'
-        ? { id: 'cs_test_1', object: 'checkout.session', payment_intent: 'pi_3QTest0001', amount_total: 5000, currency: 'cny', payment_status: 'paid', metadata: { orderNo: 'K261124STRIPE1' }, ...object }
-        : { id: 'pi_3QTest0001', object: 'payment_intent', amount_received: 5000, currency: 'cny', status: 'succeeded', metadata: { orderNo: 'K261124STRIPE1' }, ...object },
+      object:
+        type === 'checkout.session.completed'
+          ? {
+              id: 'cs_test_1',
+              object: 'checkout.session',
+              payment_intent: 'pi_3QTest0001',
+              amount_total: 5000,
+              currency: 'cny',
+              payment_status: 'paid',
+              metadata: { orderNo: 'K261124STRIPE1' },
+              ...object,
+            }
+          : {
+              id: 'pi_3QTest0001',
+              object: 'payment_intent',
+              amount_received: 5000,
+              currency: 'cny',
+              status: 'succeeded',
+              metadata: { orderNo: 'K261124STRIPE1' },
+              ...object,
+            },
     },
   });
 }
@@ -28,8 +46,21 @@ describe('StripeChannel webhooks', () => {
   const channel = new StripeChannel({ secretKey: 'sk_test_x', webhookSecret: SECRET, apiBase: 'http://127.0.0.1:9' });
 
   it('accepts payment_intent.succeeded and checkout.session.completed signed by the Stripe SDK', () => {
-    expect(channel.parseNotification(request(event()))).toMatchObject({ verdict: 'verified', eventKey: 'evt_1QTestEvent0001', orderNo: 'K261124STRIPE1', tradeNo: 'pi_3QTest0001', amountCents: 5000, currency: 'CNY', paid: true });
-    expect(channel.parseNotification(request(event('checkout.session.completed')))).toMatchObject({ verdict: 'verified', tradeNo: 'pi_3QTest0001', amountCents: 5000, paid: true });
+    expect(channel.parseNotification(request(event()))).toMatchObject({
+      verdict: 'verified',
+      eventKey: 'evt_1QTestEvent0001',
+      orderNo: 'K261124STRIPE1',
+      tradeNo: 'pi_3QTest0001',
+      amountCents: 5000,
+      currency: 'CNY',
+      paid: true,
+    });
+    expect(channel.parseNotification(request(event('checkout.session.completed')))).toMatchObject({
+      verdict: 'verified',
+      tradeNo: 'pi_3QTest0001',
+      amountCents: 5000,
+      paid: true,
+    });
   });
 
   it('treats other events as verified but not paid', () => {
@@ -45,17 +76,29 @@ describe('StripeChannel webhooks', () => {
   ])('rejects a body with %s changed after signing', (_name, tamper) => {
     const payload = event();
     const signed = request(payload);
-    expect(channel.parseNotification({ ...signed, rawBody: Buffer.from(tamper(payload)) })).toMatchObject({ verdict: 'rejected', reason: 'signature mismatch' });
+    expect(channel.parseNotification({ ...signed, rawBody: Buffer.from(tamper(payload)) })).toMatchObject({
+      verdict: 'rejected',
+      reason: 'signature mismatch',
+    });
   });
 
   it('rejects another endpoint secret', () => {
-    expect(channel.parseNotification(request(event(), { secret: 'whsec_other_secret_000000000000' }))).toMatchObject({ verdict: 'rejected', reason: 'signature mismatch' });
+    expect(channel.parseNotification(request(event(), { secret: 'whsec_other_secret_000000000000' }))).toMatchObject({
+      verdict: 'rejected',
+      reason: 'signature mismatch',
+    });
   });
 
   it('rejects stale and future timestamps (300 s window both ways)', () => {
     const now = Math.floor(Date.now() / 1000);
-    expect(channel.parseNotification(request(event(), { timestamp: now - 301 }))).toMatchObject({ verdict: 'rejected', reason: 'timestamp outside the tolerance window' });
-    expect(channel.parseNotification(request(event(), { timestamp: now + 301 }))).toMatchObject({ verdict: 'rejected', reason: 'timestamp outside the tolerance window' });
+    expect(channel.parseNotification(request(event(), { timestamp: now - 301 }))).toMatchObject({
+      verdict: 'rejected',
+      reason: 'timestamp outside the tolerance window',
+    });
+    expect(channel.parseNotification(request(event(), { timestamp: now + 301 }))).toMatchObject({
+      verdict: 'rejected',
+      reason: 'timestamp outside the tolerance window',
+    });
     expect(channel.parseNotification(request(event(), { timestamp: now - 200 })).verdict).toBe('verified');
   });
 
@@ -69,6 +112,9 @@ describe('StripeChannel webhooks', () => {
 
   it('rejects a signed body that is not a payment event it can use', () => {
     expect(channel.parseNotification(request('not json')).verdict).toBe('rejected');
-    expect(channel.parseNotification(request(event('payment_intent.succeeded', { metadata: {} })))).toMatchObject({ verdict: 'rejected', reason: expect.stringContaining('without orderNo') });
+    expect(channel.parseNotification(request(event('payment_intent.succeeded', { metadata: {} })))).toMatchObject({
+      verdict: 'rejected',
+      reason: expect.stringContaining('without orderNo'),
+    });
   });
 });

@@ -52,7 +52,9 @@ describe('operator webhook', () => {
     await createSkuWithKeys(stack, sku, ['OPS-1', 'OPS-2']);
 
     const review = await placeOrder(stack, sku);
-    await stack.temporal.workflow.getHandle(`order-${review.orderNo}`).signal(paymentReceivedSignal, { channel: 'epay', tradeNo: 'T-OPS-1', amountCents: 1, currency: 'CNY', source: 'callback' });
+    await stack.temporal.workflow
+      .getHandle(`order-${review.orderNo}`)
+      .signal(paymentReceivedSignal, { channel: 'epay', tradeNo: 'T-OPS-1', amountCents: 1, currency: 'CNY', source: 'callback' });
     await waitForStatus(stack.db, review.orderNo, 'NEEDS_REVIEW');
 
     const lowStock = await placeOrder(stack, sku);

@@ -1,15 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { paymentReceivedSignal, statusQuery } from '../../src/workflows/order-messages';
 import { orderWorkflowId } from '../../src/orders/workflow-ids';
-import {
-  createSkuWithKeys,
-  payInSandbox,
-  placeOrder,
-  startStack,
-  waitFor,
-  waitForStatus,
-  type Stack,
-} from '../support/stack';
+import { createSkuWithKeys, payInSandbox, placeOrder, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { createPaymentActivities } from '../../src/activities/payment';
 import { createDeliveryActivities } from '../../src/activities/delivery';
@@ -73,7 +65,17 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     collect(history.events);
     // The SDK core writes its own marker bookkeeping (patch ids; local activity type, attempt and
     // timing) without the codec. Nothing else may be plain, and that bookkeeping holds no order data.
-    const CORE_MARKER_FIELDS = new Set(['id', 'deprecated', 'seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time']);
+    const CORE_MARKER_FIELDS = new Set([
+      'id',
+      'deprecated',
+      'seq',
+      'attempt',
+      'activity_id',
+      'activity_type',
+      'complete_time',
+      'backoff',
+      'original_schedule_time',
+    ]);
     const plain = payloads.filter((p) => Buffer.from(p.metadata!.encoding).toString() !== 'binary/encrypted');
     for (const payload of plain) {
       const fields = Object.keys(JSON.parse(Buffer.from((payload as { data: Uint8Array }).data).toString()));
@@ -111,29 +113,56 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
 
   it('re-running the payment step of a delivered order (a retried workflow task) changes nothing', async () => {
     const sku = uniqueSku();
-    await createSkuWithKeys(stack, sku, Array.from({ length: 10 }, (_, i) => `KEY-RR${i}`));
+    await createSkuWithKeys(
+      stack,
+      sku,
+      Array.from({ length: 10 }, (_, i) => `KEY-RR${i}`),
+    );
     const order = await placeOrder(stack, sku);
     await payInSandbox(stack, order);
     await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
     const payment = await stack.db.payment.findFirstOrThrow({ where: { orderNo: order.orderNo } });
     const { recordPayment } = createPaymentActivities({ db: stack.db, clock: () => new Date() } as unknown as ActivityDeps);
-    const report = { channel: payment.channel, tradeNo: payment.tradeNo, amountCents: payment.amountCents, currency: payment.currency, source: 'callback' as const };
+    const report = {
+      channel: payment.channel,
+      tradeNo: payment.tradeNo,
+      amountCents: payment.amountCents,
+      currency: payment.currency,
+      source: 'callback' as const,
+    };
     await expect(recordPayment({ orderNo: order.orderNo, payment: report })).resolves.toBeUndefined();
     expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).toMatchObject({ status: 'DELIVERED' });
     expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
     // Another trade is a new payment, not a re-run: a delivered order cannot be paid again here.
-    await expect(recordPayment({ orderNo: order.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-2` } })).rejects.toMatchObject({ type: 'InvalidOrderTransition' });
+    await expect(recordPayment({ orderNo: order.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-2` } })).rejects.toMatchObject({
+      type: 'InvalidOrderTransition',
+    });
     expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
 
     // An order already PAID (its move done, say, by a run that died after it) still keeps the payment.
     const paid = await stack.db.order.create({
-      data: { orderNo: `${order.orderNo}P`, sku, quantity: 1, unitPriceCents: 1, amountCents: 1, currency: 'CNY', email: 'p@example.com', channel: 'epay', status: 'PAID', expiresAt: new Date() },
+      data: {
+        orderNo: `${order.orderNo}P`,
+        sku,
+        quantity: 1,
+        unitPriceCents: 1,
+        amountCents: 1,
+        currency: 'CNY',
+        email: 'p@example.com',
+        channel: 'epay',
+        status: 'PAID',
+        expiresAt: new Date(),
+      },
     });
     await expect(recordPayment({ orderNo: paid.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-P`, amountCents: 1 } })).resolves.toBeUndefined();
     expect(await stack.db.payment.findMany({ where: { orderNo: paid.orderNo }, select: { tradeNo: true } })).toEqual([{ tradeNo: `${report.tradeNo}-P` }]);
     expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: paid.orderNo } })).toMatchObject({ status: 'PAID' });
     // Not a real order (no workflow): gone again before other files check the invariants of this database.
-    await stack.db.$transaction([stack.db.payment.deleteMany({ where: { orderNo: paid.orderNo } }), stack.db.orderEvent.deleteMany({ where: { orderNo: paid.orderNo } }), stack.db.order.delete({ where: { orderNo: paid.orderNo } })]);
+    await stack.db.$transaction([
+      stack.db.payment.deleteMany({ where: { orderNo: paid.orderNo } }),
+      stack.db.orderEvent.deleteMany({ where: { orderNo: paid.orderNo } }),
+      stack.db.order.delete({ where: { orderNo: paid.orderNo } }),
+    ]);
   });
 
   it('the one-step delivery: short of stock it records only the payment; once delivered, a re-run returns the same keys and writes nothing', async () => {
@@ -141,10 +170,26 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     await createSkuWithKeys(stack, sku, []);
     // An order row with no workflow, so nothing else acts on it while the step is called directly.
     const order = await stack.db.order.create({
-      data: { orderNo: `OS${Date.now()}`, sku, quantity: 1, unitPriceCents: 1000, amountCents: 1000, currency: 'CNY', email: 'os@example.com', channel: 'epay', status: 'AWAITING_PAYMENT', expiresAt: new Date(Date.now() + 60_000) },
+      data: {
+        orderNo: `OS${Date.now()}`,
+        sku,
+        quantity: 1,
+        unitPriceCents: 1000,
+        amountCents: 1000,
+        currency: 'CNY',
+        email: 'os@example.com',
+        channel: 'epay',
+        status: 'AWAITING_PAYMENT',
+        expiresAt: new Date(Date.now() + 60_000),
+      },
     });
     const { deliverPayment } = createDeliveryActivities({ db: stack.db, clock: () => new Date() } as unknown as ActivityDeps);
-    const request = { orderNo: order.orderNo, sku, quantity: 1, payment: { channel: 'epay', tradeNo: `T-${order.orderNo}`, amountCents: 1000, currency: 'CNY', source: 'callback' as const } };
+    const request = {
+      orderNo: order.orderNo,
+      sku,
+      quantity: 1,
+      payment: { channel: 'epay', tradeNo: `T-${order.orderNo}`, amountCents: 1000, currency: 'CNY', source: 'callback' as const },
+    };
     const eventTypes = async () => (await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo }, orderBy: { id: 'asc' } })).map((e) => e.type);
     try {
       await expect(deliverPayment(request)).resolves.toEqual({ delivered: false, available: 0 });
@@ -156,7 +201,9 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
       const first = await deliverPayment({ ...request, lowStockThreshold: 5 });
       expect(first).toMatchObject({ delivered: true, remaining: 1 });
       const keyIds = first.delivered ? first.keyIds : [];
-      expect(await stack.db.cardKey.findMany({ where: { orderNo: order.orderNo }, select: { id: true, status: true } })).toEqual([{ id: keyIds[0], status: 'SOLD' }]);
+      expect(await stack.db.cardKey.findMany({ where: { orderNo: order.orderNo }, select: { id: true, status: true } })).toEqual([
+        { id: keyIds[0], status: 'SOLD' },
+      ]);
       expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).toMatchObject({ status: 'DELIVERED' });
       const events = await eventTypes();
       expect(events).toEqual(['PAID', 'KEYS_RESERVED', 'DELIVERED']);
@@ -179,7 +226,11 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
 
   it('a mail outage delays only the email: DELIVERED at once, the email once the server is back', async () => {
     const sku = uniqueSku();
-    await createSkuWithKeys(stack, sku, Array.from({ length: 10 }, (_, i) => `KEY-M${i}`));
+    await createSkuWithKeys(
+      stack,
+      sku,
+      Array.from({ length: 10 }, (_, i) => `KEY-M${i}`),
+    );
     // One mail first, so the worker's pooled SMTP connection is open when the outage starts.
     const before = await placeOrder(stack, sku, 1, 'before-outage@example.com');
     await payInSandbox(stack, before);

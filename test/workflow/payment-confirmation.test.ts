@@ -69,7 +69,17 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     const skuRow = await stack.db.sku.findUniqueOrThrow({ where: { sku } });
     const orderNo = `EARLY${Date.now()}`;
     const order = await stack.db.order.create({
-      data: { orderNo, sku, quantity: 1, unitPriceCents: skuRow.priceCents, amountCents: skuRow.priceCents, currency: 'CNY', email: 'early@example.com', channel: 'epay', expiresAt: new Date(Date.now() + 60_000) },
+      data: {
+        orderNo,
+        sku,
+        quantity: 1,
+        unitPriceCents: skuRow.priceCents,
+        amountCents: skuRow.priceCents,
+        currency: 'CNY',
+        email: 'early@example.com',
+        channel: 'epay',
+        expiresAt: new Date(Date.now() + 60_000),
+      },
     });
     await startOrderRun({ db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() }, order, skuRow.name, { kind: 'new' });
     const fields = paidNotification(orderNo, `T-${orderNo}`, '10.00');

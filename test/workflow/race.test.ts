@@ -20,7 +20,11 @@ describe('200 buyers racing for 50 keys', () => {
 
   it('delivers exactly 50, refunds the other 150, and every invariant holds', async () => {
     const sku = uniqueSku('race');
-    await createSkuWithKeys(stack, sku, Array.from({ length: 50 }, (_, i) => `RACE-${String(i).padStart(3, '0')}`));
+    await createSkuWithKeys(
+      stack,
+      sku,
+      Array.from({ length: 50 }, (_, i) => `RACE-${String(i).padStart(3, '0')}`),
+    );
     const orders = [];
     for (let batch = 0; batch < 4; batch++) {
       orders.push(...(await Promise.all(Array.from({ length: 50 }, (_, i) => placeOrder(stack, sku, 1, `racer${batch * 50 + i}@example.com`)))));
@@ -29,11 +33,15 @@ describe('200 buyers racing for 50 keys', () => {
     await Promise.all(orders.map((o) => fetch(o.payUrl).then((r) => r.text())));
     await Promise.all(orders.map((o) => request('POST', `${stack.sandboxUrl}/api/trades/${o.orderNo}/pay`)));
 
-    const settled = await waitFor(async () => {
-      const groups = await stack.db.order.groupBy({ by: ['status'], where: { sku }, _count: { _all: true } });
-      const counts = Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
-      return (counts.DELIVERED ?? 0) + (counts.REFUNDED ?? 0) === 200 ? counts : undefined;
-    }, 'all 200 orders to settle', 120_000);
+    const settled = await waitFor(
+      async () => {
+        const groups = await stack.db.order.groupBy({ by: ['status'], where: { sku }, _count: { _all: true } });
+        const counts = Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
+        return (counts.DELIVERED ?? 0) + (counts.REFUNDED ?? 0) === 200 ? counts : undefined;
+      },
+      'all 200 orders to settle',
+      120_000,
+    );
     expect(settled).toEqual({ DELIVERED: 50, REFUNDED: 150 });
     expect(await stack.db.cardKey.count({ where: { sku, status: 'SOLD' } })).toBe(50);
     expect(await stack.db.refund.count({ where: { order: { sku }, status: 'SUCCEEDED' } })).toBe(150);
@@ -41,7 +49,17 @@ describe('200 buyers racing for 50 keys', () => {
   }, 180_000);
 
   it('`npm run check:invariants` passes here and names the order when a rule breaks', async () => {
-    const env = { ...process.env, DATABASE_URL: database.url, NODE_ENV: 'test', LOG_LEVEL: 'silent', CARD_KEY_ENCRYPTION_KEY: '11'.repeat(32), PAYLOAD_ENCRYPTION_KEYS: `t=${'22'.repeat(32)}`, ADMIN_TOKEN: 'x'.repeat(16), EPAY_PID: '1', EPAY_KEY: 'y'.repeat(16) };
+    const env = {
+      ...process.env,
+      DATABASE_URL: database.url,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      CARD_KEY_ENCRYPTION_KEY: '11'.repeat(32),
+      PAYLOAD_ENCRYPTION_KEYS: `t=${'22'.repeat(32)}`,
+      ADMIN_TOKEN: 'x'.repeat(16),
+      EPAY_PID: '1',
+      EPAY_KEY: 'y'.repeat(16),
+    };
     const run = () => spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/invariants/main.ts')], { env, encoding: 'utf8' });
     const ok = run();
     expect({ status: ok.status, out: ok.stdout }).toEqual({ status: 0, out: expect.stringContaining('all invariants hold') });

@@ -12,7 +12,9 @@ describe('reconciliation', () => {
 
   beforeAll(async () => {
     database = await freshDatabase('reconcile');
-    stack = await startStack({ env: { DATABASE_URL: database.url, PAYMENT_POLL_INTERVAL: '0', PAYMENT_DEADLINE: '1m', RESTOCK_WAIT: '10m', DELIVERY_SLA: '1s' } });
+    stack = await startStack({
+      env: { DATABASE_URL: database.url, PAYMENT_POLL_INTERVAL: '0', PAYMENT_DEADLINE: '1m', RESTOCK_WAIT: '10m', DELIVERY_SLA: '1s' },
+    });
   });
   afterAll(async () => {
     await stack.stop();
@@ -46,14 +48,34 @@ describe('reconciliation', () => {
     await new Promise((r) => setTimeout(r, 1100));
 
     // 3. A paid trade for an order the shop never created.
-    const ghost = signByRecipe({ pid: TEST_EPAY.pid, type: 'alipay', out_trade_no: 'GHOSTORDER1', notify_url: `${stack.api.url}/api/payments/epay/notify`, return_url: 'http://127.0.0.1/', name: 'ghost', money: '9.99' });
+    const ghost = signByRecipe({
+      pid: TEST_EPAY.pid,
+      type: 'alipay',
+      out_trade_no: 'GHOSTORDER1',
+      notify_url: `${stack.api.url}/api/payments/epay/notify`,
+      return_url: 'http://127.0.0.1/',
+      name: 'ghost',
+      money: '9.99',
+    });
     await request('PUT', `${stack.sandboxUrl}/api/trades/GHOSTORDER1/faults`, { json: { dropNotifications: true } });
     expect((await fetch(`${stack.sandboxUrl}/submit.php?${new URLSearchParams(ghost)}`)).status).toBe(200);
     await request('POST', `${stack.sandboxUrl}/api/trades/GHOSTORDER1/pay`);
 
     // 4. A CREATED order whose workflow never started.
     const skuRow = await stack.db.sku.findUniqueOrThrow({ where: { sku } });
-    await stack.db.order.create({ data: { orderNo: 'ORPHAN0001', sku, quantity: 1, unitPriceCents: skuRow.priceCents, amountCents: skuRow.priceCents, currency: 'CNY', email: 'o@example.com', channel: 'epay', expiresAt: new Date(Date.now() + 60_000) } });
+    await stack.db.order.create({
+      data: {
+        orderNo: 'ORPHAN0001',
+        sku,
+        quantity: 1,
+        unitPriceCents: skuRow.priceCents,
+        amountCents: skuRow.priceCents,
+        currency: 'CNY',
+        email: 'o@example.com',
+        channel: 'epay',
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    });
 
     const first = await reconcile();
     const kinds = first.findings.map((f) => `${f.kind}:${f.orderNo}:${f.repaired}`);
@@ -95,7 +117,10 @@ describe('reconciliation', () => {
       await handle.trigger();
       await waitFor(async () => (await stack.db.reconciliationRun.count({ where: { finishedAt: { not: null } } })) > before, 'a scheduled run', 30_000);
     } finally {
-      await client.schedule.getHandle(RECONCILE_SCHEDULE_ID).delete().catch(() => undefined);
+      await client.schedule
+        .getHandle(RECONCILE_SCHEDULE_ID)
+        .delete()
+        .catch(() => undefined);
     }
   });
 });

@@ -21,7 +21,10 @@ describe('saga compensations and support actions', () => {
     await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'AWAITING_STOCK');
-    const imported = await request('POST', `${stack.api.url}/api/admin/skus/${sku}/keys`, { headers: { ...adminHeaders(), 'Content-Type': 'text/plain' }, body: 'RS-1' });
+    const imported = await request('POST', `${stack.api.url}/api/admin/skus/${sku}/keys`, {
+      headers: { ...adminHeaders(), 'Content-Type': 'text/plain' },
+      body: 'RS-1',
+    });
     expect(imported.body.wokenOrders).toBe(1);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     const view = await request('GET', `${stack.api.url}/api/orders/${order.orderNo}?token=${order.accessToken}`);
@@ -40,7 +43,11 @@ describe('saga compensations and support actions', () => {
     const trade = await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`);
     expect(trade.body.status).toBe('REFUNDED');
     const refund = await stack.db.refund.findFirstOrThrow({ where: { orderNo: order.orderNo } });
-    expect(refund).toMatchObject({ status: 'SUCCEEDED', idempotencyKey: `refund-${order.orderNo}-${trade.body.tradeNo}`, channelRefundNo: trade.body.refundNo });
+    expect(refund).toMatchObject({
+      status: 'SUCCEEDED',
+      idempotencyKey: `refund-${order.orderNo}-${trade.body.tradeNo}`,
+      channelRefundNo: trade.body.refundNo,
+    });
     await waitFor(async () => stack.sink.messages().find((m) => m.to === 'norestock@example.com' && m.subject.includes('refunded')), 'refund email');
   });
 
@@ -52,7 +59,9 @@ describe('saga compensations and support actions', () => {
     const pg = new PgClient({ connectionString: stack.config.databaseUrl });
     await pg.connect();
     const fn = `refuse_sale_${sku.replace(/-/g, '_')}`;
-    await pg.query(`CREATE FUNCTION ${fn}() RETURNS trigger AS $$ BEGIN IF NEW.status = 'SOLD' AND NEW.sku = '${sku}' THEN RAISE EXCEPTION 'sale refused for the test'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql`);
+    await pg.query(
+      `CREATE FUNCTION ${fn}() RETURNS trigger AS $$ BEGIN IF NEW.status = 'SOLD' AND NEW.sku = '${sku}' THEN RAISE EXCEPTION 'sale refused for the test'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql`,
+    );
     await pg.query(`CREATE TRIGGER ${fn} BEFORE UPDATE ON "CardKey" FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
     try {
       await payInSandbox(stack, order);
@@ -67,7 +76,9 @@ describe('saga compensations and support actions', () => {
       expect(types.indexOf('KEYS_RESERVED')).toBeGreaterThan(types.indexOf('PAID'));
       expect(types.indexOf('KEYS_RELEASED')).toBeLessThan(types.indexOf('REFUNDED'));
       const view = await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).query(statusQuery);
-      expect(view.timeline.map((t) => t.note)).toEqual(expect.arrayContaining([expect.stringMatching(/^one-step delivery failed \(.*sale refused for the test.*\); going step by step$/)]));
+      expect(view.timeline.map((t) => t.note)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^one-step delivery failed \(.*sale refused for the test.*\); going step by step$/)]),
+      );
     } finally {
       await pg.query(`DROP TRIGGER ${fn} ON "CardKey"`);
       await pg.query(`DROP FUNCTION ${fn}()`);
@@ -97,7 +108,10 @@ describe('saga compensations and support actions', () => {
     expect(again.status).toBe(200);
     expect(again.body.status).toBe('DELIVERED');
     const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo, type: 'APPROVED' } });
-    expect(events.map((e) => [e.actor, e.message])).toEqual([['staff:admin', 'try without stock'], ['staff:admin', 'restocked, deliver']]);
+    expect(events.map((e) => [e.actor, e.message])).toEqual([
+      ['staff:admin', 'try without stock'],
+      ['staff:admin', 'restocked, deliver'],
+    ]);
   });
 
   it('a refused refund goes to NEEDS_REVIEW; staff refund it once the channel agrees', async () => {
@@ -124,7 +138,10 @@ describe('saga compensations and support actions', () => {
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
-    const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders('test-support-token-0123456789'), json: { note: 'wrong product' } });
+    const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, {
+      headers: adminHeaders('test-support-token-0123456789'),
+      json: { note: 'wrong product' },
+    });
     expect(refunded.status).toBe(200);
     expect(refunded.body).toMatchObject({ status: 'REFUNDED', workflowId: expect.stringMatching(new RegExp(`^order-${order.orderNo}-refund-`)) });
     expect(await stack.db.cardKey.findFirstOrThrow({ where: { sku } })).toMatchObject({ status: 'VOID', orderNo: order.orderNo });
@@ -207,13 +224,15 @@ describe('saga compensations and support actions', () => {
     expect(second.body.nextCursor).toBeNull();
     const all = [...first.body.orders, ...second.body.orders].map((o: { orderNo: string }) => o.orderNo).sort();
     expect(all).toEqual(orders.map((o) => o.orderNo).sort());
-    const byEmail = await request('GET', `${stack.api.url}/api/admin/orders?email=LISTER@example.com&status=AWAITING_PAYMENT&sku=${sku}`, { headers: adminHeaders() });
+    const byEmail = await request('GET', `${stack.api.url}/api/admin/orders?email=LISTER@example.com&status=AWAITING_PAYMENT&sku=${sku}`, {
+      headers: adminHeaders(),
+    });
     expect(byEmail.body.orders).toHaveLength(3);
     const bad = await request('GET', `${stack.api.url}/api/admin/orders?status=LOST`, { headers: adminHeaders() });
     expect(bad.status).toBe(400);
   });
 
-  it('mails the order link only to the order\'s own address, answering the same either way', async () => {
+  it("mails the order link only to the order's own address, answering the same either way", async () => {
     const sku = uniqueSku('link');
     await createSkuWithKeys(stack, sku, ['LK-1']);
     const order = await placeOrder(stack, sku, 1, 'owner@example.com');

@@ -24,8 +24,8 @@ describe(`patched('${FINAL_POLL_AT_DEADLINE}'): new runs take the new branch`, (
     const handle = stack.temporal.workflow.getHandle(`order-${order.orderNo}`);
     await handle.result();
     const history = await handle.fetchHistory();
-    const patches = history.events!
-      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    const patches = history
+      .events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
       .map((e) => {
         const details = e.markerRecordedEventAttributes!.details!;
         const payload = Object.values(details)[0]!.payloads![0];
@@ -40,7 +40,11 @@ describe(`patched('${FINAL_POLL_AT_DEADLINE}'): new runs take the new branch`, (
   it(`patched('${ONE_STEP_DELIVERY}'): a paid order is recorded, reserved and issued in one step, and emailed, in the task its payment opened`, async () => {
     const sku = uniqueSku('one-step');
     // Enough stock that no low-stock notice (a child run) joins in.
-    await createSkuWithKeys(stack, sku, Array.from({ length: 20 }, (_, i) => `ONE-${i + 1}`));
+    await createSkuWithKeys(
+      stack,
+      sku,
+      Array.from({ length: 20 }, (_, i) => `ONE-${i + 1}`),
+    );
     const order = await placeOrder(stack, sku);
     await payInSandbox(stack, order);
     const handle = stack.temporal.workflow.getHandle(`order-${order.orderNo}`);
@@ -68,7 +72,9 @@ function stepsOf(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
     if (e.activityTaskScheduledEventAttributes) return [e.activityTaskScheduledEventAttributes.activityType!.name!];
     if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
       const details = e.markerRecordedEventAttributes.details!;
-      const meta = Object.values(details).map((d) => d.payloads![0]).find((p) => Buffer.from(p.metadata!.encoding!).toString() === 'json/plain');
+      const meta = Object.values(details)
+        .map((d) => d.payloads![0])
+        .find((p) => Buffer.from(p.metadata!.encoding!).toString() === 'json/plain');
       return [JSON.parse(Buffer.from(meta!.data!).toString()).activity_type];
     }
     return [];

@@ -56,7 +56,21 @@ export function adminRoutes(deps: ApiDeps): Router {
       orderBy: [{ createdAt: 'desc' }, { orderNo: 'desc' }],
       take: query.limit + 1,
       ...(query.cursor ? { cursor: { orderNo: query.cursor }, skip: 1 } : {}),
-      select: { orderNo: true, sku: true, quantity: true, amountCents: true, currency: true, email: true, channel: true, status: true, statusReason: true, createdAt: true, paidAt: true, deliveredAt: true, workflowId: true },
+      select: {
+        orderNo: true,
+        sku: true,
+        quantity: true,
+        amountCents: true,
+        currency: true,
+        email: true,
+        channel: true,
+        status: true,
+        statusReason: true,
+        createdAt: true,
+        paidAt: true,
+        deliveredAt: true,
+        workflowId: true,
+      },
     });
     const page = rows.slice(0, query.limit);
     res.json({ orders: page, nextCursor: rows.length > query.limit ? page[page.length - 1].orderNo : null });

@@ -15,8 +15,16 @@ export function healthRoutes({ db, temporal, channels }: ApiDeps): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const [database, temporalCheck] = await Promise.all([
-      db.$queryRaw`SELECT 1`.then(() => 'ok', (e: Error) => `down: ${e.message.split('\n')[0]}`),
-      temporal.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({})).then(() => 'ok', (e: Error) => `down: ${e.message.split('\n')[0]}`),
+      db.$queryRaw`SELECT 1`.then(
+        () => 'ok',
+        (e: Error) => `down: ${e.message.split('\n')[0]}`,
+      ),
+      temporal
+        .withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({}))
+        .then(
+          () => 'ok',
+          (e: Error) => `down: ${e.message.split('\n')[0]}`,
+        ),
     ]);
     const ready = database === 'ok' && temporalCheck === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: { database, temporal: temporalCheck } });

@@ -39,7 +39,8 @@ export function orderActionRoutes(deps: ApiDeps): Router {
   router.post('/api/orders/:orderNo/cancel', json, async (req, res) => {
     const orderNo = orderNoParam.safeParse(req.params.orderNo);
     const token = bearerToken(req) ?? (typeof req.query.token === 'string' ? req.query.token : undefined);
-    if (!orderNo.success || !deps.accessTokens.verify(orderNo.data, token)) throw new HttpError(404, 'not_found', 'no such order (or the access token is wrong)');
+    if (!orderNo.success || !deps.accessTokens.verify(orderNo.data, token))
+      throw new HttpError(404, 'not_found', 'no such order (or the access token is wrong)');
     res.json(await act(orderNo.data, 'cancel', 'buyer'));
   });
 
@@ -48,11 +49,13 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     const { orderNo, email } = parseOr400(resendLinkBody, req.body);
     const order = await deps.db.order.findUnique({ where: { orderNo }, select: { email: true } });
     if (order && order.email === email) {
-      await deps.temporal.workflow.start('sendOrderLinkWorkflow', {
-        workflowId: `order-${orderNo}-link-${Date.now().toString(36)}`,
-        taskQueue: deps.config.temporal.taskQueue,
-        args: [{ orderNo }],
-      }).catch((error) => deps.logger.warn({ orderNo, err: error }, 'could not start the order-link email'));
+      await deps.temporal.workflow
+        .start('sendOrderLinkWorkflow', {
+          workflowId: `order-${orderNo}-link-${Date.now().toString(36)}`,
+          taskQueue: deps.config.temporal.taskQueue,
+          args: [{ orderNo }],
+        })
+        .catch((error) => deps.logger.warn({ orderNo, err: error }, 'could not start the order-link email'));
     }
     res.status(202).json({ status: 'accepted', message: 'if the order number and email match, the order link is on its way to that address' });
   });

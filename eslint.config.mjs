@@ -43,6 +43,37 @@ export default tseslint.config(
       ],
     },
   },
+  // Layers import downwards: api → orders → workflows / activities → payments, stock, mail → db.
+  // Nothing outside src/dev imports development-only code (launcher, sandbox, baseline).
+  ...Object.entries({
+    db: ['@temporalio/*', '**/observability/*', '**/orders/*', '**/activities/*', '**/api/*', '**/payments/*', '**/workflows/*'],
+    payments: ['**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*'],
+    activities: ['**/orders/*', '**/api/*'],
+    orders: ['**/api/*'],
+  }).map(([folder, banned]) => ({
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: banned,
+              message: `src/${folder} may not import this: layers import downwards (api → orders → workflows/activities → payments → db); report upward through an interface`,
+            },
+            { group: ['**/dev/*', '**/dev/**'], message: 'development-only code never runs in production' },
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/dev/**', 'src/db/**', 'src/payments/**', 'src/activities/**', 'src/orders/**', 'src/workflows/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/dev/*', '**/dev/**'], message: 'development-only code never runs in production' }] }],
+    },
+  },
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase } from '../src/db/database';
 import { PROJECT_ROOT } from '../src/paths';
-import { freePort } from '../src/dev/free-port';
+import { freePort } from '../src/dev/launcher/free-port';
 
 export { freePort };
 
@@ -70,7 +70,7 @@ export async function startLocalStack(extraEnv: Record<string, string> = {}): Pr
     ...(process.env.KEYFLOW_NODE_ARGS ? { KEYFLOW_NODE_ARGS: process.env.KEYFLOW_NODE_ARGS } : {}),
     ...extraEnv,
   };
-  const launcher = runTs('src/dev/launcher.ts', env);
+  const launcher = runTs('src/dev/launcher/launcher.ts', env);
   await waitForText(launcher, 'Keyflow is running', 180_000);
   return {
     env,

@@ -121,7 +121,7 @@ async function main() {
   const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', ...overrides });
   const { env, ports, api, sandbox, databaseUrl } = stack;
   const admin = { Authorization: `Bearer ${stack.adminToken}` };
-  const baseline = runTs('src/baseline/main.ts', env);
+  const baseline = runTs('src/dev/baseline/main.ts', env);
   await waitForText(baseline, 'sync baseline on', 60_000);
   const db: Db = createDb(databaseUrl, { max: 4 });
   const rows: Row[] = [];

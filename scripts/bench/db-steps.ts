@@ -16,7 +16,7 @@ import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
 import { AccessTokens } from '../../src/crypto/access-token';
 import { createSmtpMailer } from '../../src/mail/mailer';
 import { createLogger } from '../../src/logging';
-import { startSmtpSink } from '../../src/sandbox/smtp-sink';
+import { startSmtpSink } from '../../src/dev/sandbox/smtp-sink';
 import type { ActivityDeps } from '../../src/activities';
 
 const { values: flags } = parseArgs({ options: { orders: { type: 'string', default: '300' } } });

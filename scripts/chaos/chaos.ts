@@ -12,7 +12,7 @@ import { createDb, type Db } from '../../src/db/client';
 import { ensureDatabase } from '../../src/db/database';
 import { migrate } from '../../src/db/migrator';
 import { MIGRATIONS_DIR } from '../../src/paths';
-import { startTemporalDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
+import { startTemporalDevServer, type DevServer } from '../../src/dev/launcher/temporal-dev-server';
 import { checkInvariants } from '../../src/invariants/check';
 import { ONE_STEP_FALLBACK_LOG } from '../../src/workflows/order';
 import { freePort, runTs, waitForText } from '../local-stack';
@@ -137,7 +137,7 @@ async function main() {
     child.kill(signal);
     await new Promise((r) => child.once('exit', r));
   };
-  await start('sandbox', 'src/sandbox/main.ts', 'Sandbox gateway on');
+  await start('sandbox', 'src/dev/sandbox/main.ts', 'Sandbox gateway on');
   await start('worker', 'src/worker/main.ts', 'polling task queue');
   await start('api', 'src/api/main.ts', 'API listening');
   const db: Db = createDb(databaseUrl, { max: 2 });

@@ -1,5 +1,5 @@
 import type { ActivityDeps } from './deps';
-import { orderPageUrl } from '../api/links';
+import { orderPageUrl } from '../links';
 import { centsToDecimal } from '../payments/money';
 
 export type BuyerEmailKind = 'delivery' | 'resend' | 'refund' | 'link';

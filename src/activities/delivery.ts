@@ -1,5 +1,5 @@
 import type { ActivityDeps } from './deps';
-import type { PaymentReport } from '../workflows/types';
+import type { PaymentReport } from '../domain/payment-report';
 import { recordPaymentIn } from './payment';
 import { issueIn, reserveIn } from './stock';
 

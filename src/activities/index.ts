@@ -7,12 +7,13 @@ import { createPaymentQueryActivities } from './payment-query';
 import { createExtraPaymentActivities, createRefundActivities } from './refund';
 import { createReconciliationActivities } from './reconciliation';
 import { createOperatorWebhookActivities } from './operator-webhook';
+import { withTypedFailures } from './failures';
 
 export type { ActivityDeps } from './deps';
 
 /** All order activities, bound to their dependencies. Registered once per worker. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withTypedFailures({
     ...createPaymentActivities(deps),
     ...createStockActivities(deps),
     ...createStockCompensationActivities(deps),
@@ -23,7 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExtraPaymentActivities(deps),
     ...createReconciliationActivities(deps),
     ...createOperatorWebhookActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

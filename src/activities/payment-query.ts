@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
-import type { PaymentReport } from '../workflows/types';
+import type { PaymentReport } from '../domain/payment-report';
 
 export function createPaymentQueryActivities({ channels }: ActivityDeps) {
   return {

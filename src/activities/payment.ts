@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps';
-import type { PaymentReport } from '../workflows/types';
+import type { PaymentReport } from '../domain/payment-report';
 import { transitionOrder } from '../db/order-transition';
-import { ApplicationFailure } from '@temporalio/common';
+import { InvalidTransitionError } from '../db/errors';
 import { Prisma } from '../generated/prisma/client';
 
 export interface RecordPaymentInput {
@@ -49,7 +49,7 @@ export async function recordPaymentIn(db: Tx, { orderNo, payment, reviewReason }
   } catch (error) {
     // A re-run (a retried workflow task runs its local activities again) of a payment recorded
     // before, on an order that has moved on from PAID since: nothing left to do.
-    if (error instanceof ApplicationFailure && error.type === 'InvalidOrderTransition' && (await paymentRecorded(db, payment))) return;
+    if (error instanceof InvalidTransitionError && (await paymentRecorded(db, payment))) return;
     throw error;
   }
 }

@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ActivityDeps } from './deps';
 import { relayInbox } from '../payments/inbox';
-import { reportPayment } from '../orders/report-payment';
-import { startOrderRun } from '../orders/order-runs';
-import { orderWorkflowId } from '../orders/workflow-ids';
+import { orderWorkflowId } from '../workflows/workflow-ids';
+import { transitionOrder } from '../db/order-transition';
+import { InvalidTransitionError } from '../db/errors';
 import type { Prisma } from '../generated/prisma/client';
 import { metrics } from '../observability/metrics';
 
@@ -30,8 +30,7 @@ export interface ReconcileThresholds {
 }
 
 export function createReconciliationActivities(deps: ActivityDeps) {
-  const { db, temporal, channels, clock } = deps;
-  const runDeps = { db, temporal, config: deps.config, clock };
+  const { db, temporal, channels, clock, orders } = deps;
 
   async function workflowIsRunning(workflowId: string): Promise<boolean> {
     try {
@@ -59,7 +58,7 @@ export function createReconciliationActivities(deps: ActivityDeps) {
 
     /** Verified payments that were stored but never reached their order. */
     async reconcileInbox({ pageSize }: ReconcileThresholds): Promise<StepResult> {
-      const result = await relayInbox({ ...runDeps, logger: deps.logger }, { olderThanMs: 5_000, limit: pageSize });
+      const result = await relayInbox({ db, logger: deps.logger, handOff: orders.handOff }, { olderThanMs: 5_000, limit: pageSize });
       const repaired = result.signalled + result.latePayments;
       const findings: Finding[] = repaired
         ? [{ kind: 'inbox-unsignalled', detail: `${repaired} stored payment(s) delivered to their orders`, repaired: true }]
@@ -80,13 +79,19 @@ export function createReconciliationActivities(deps: ActivityDeps) {
       const findings: Finding[] = [];
       for (const { orderNo } of stale) {
         if (await workflowIsRunning(orderWorkflowId(orderNo))) continue;
-        const at = clock();
-        const { count } = await db.order.updateMany({
-          where: { orderNo, status: 'CREATED' },
-          data: { status: 'FAILED', statusReason: 'workflow never started' },
+        const failed = await transitionOrder(db, {
+          orderNo,
+          to: 'FAILED',
+          from: ['CREATED'],
+          actor: 'reconciliation',
+          type: 'FAILED',
+          reason: 'workflow never started',
+          at: clock(),
+        }).catch((error: unknown) => {
+          if (error instanceof InvalidTransitionError) return false; // it moved on meanwhile
+          throw error;
         });
-        if (count) await db.orderEvent.create({ data: { orderNo, type: 'FAILED', actor: 'reconciliation', message: 'workflow never started', createdAt: at } });
-        findings.push({ kind: 'created-orphan', orderNo, detail: 'CREATED without a workflow → FAILED', repaired: count > 0 });
+        findings.push({ kind: 'created-orphan', orderNo, detail: 'CREATED without a workflow → FAILED', repaired: failed });
       }
       return { checked: stale.length, findings, more: stale.length >= pageSize };
     },
@@ -110,7 +115,7 @@ export function createReconciliationActivities(deps: ActivityDeps) {
           ?.queryTrade(order.orderNo)
           .catch(() => undefined);
         if (trade?.paid && trade.tradeNo && trade.amountCents !== undefined && trade.currency) {
-          const outcome = await reportPayment(runDeps, order.orderNo, {
+          const outcome = await orders.handOff(order.orderNo, {
             channel: order.channel,
             tradeNo: trade.tradeNo,
             amountCents: trade.amountCents,
@@ -124,7 +129,7 @@ export function createReconciliationActivities(deps: ActivityDeps) {
             repaired: true,
           });
         } else {
-          const workflowId = await startOrderRun(runDeps, order, order.skuRef.name, { kind: 'new-recovery' });
+          const workflowId = await orders.recover(order.orderNo);
           findings.push({
             kind: 'awaiting-without-workflow',
             orderNo: order.orderNo,
@@ -157,7 +162,7 @@ export function createReconciliationActivities(deps: ActivityDeps) {
           });
           continue;
         }
-        const workflowId = await startOrderRun(runDeps, order, order.skuRef.name, { kind: 'recover' });
+        const workflowId = await orders.recover(order.orderNo);
         findings.push({
           kind: 'paid-not-delivered',
           orderNo: order.orderNo,
@@ -189,7 +194,7 @@ export function createReconciliationActivities(deps: ActivityDeps) {
             });
             continue;
           }
-          const outcome = await reportPayment(runDeps, order.orderNo, { ...trade, channel: channel.name, source: 'reconciliation' });
+          const outcome = await orders.handOff(order.orderNo, { ...trade, channel: channel.name, source: 'reconciliation' });
           findings.push({
             kind: 'unrecorded-paid-trade',
             orderNo: order.orderNo,

@@ -6,6 +6,7 @@ import type { AccessTokens } from '../crypto/access-token';
 import type { ChannelRegistry } from '../payments/channel';
 import type { Logger } from '../logging';
 import type { PendingSignals } from '../payments/pending-signals';
+import type { PaymentHandOff } from '../domain/payment-report';
 
 export interface ApiDeps {
   config: Config;
@@ -17,4 +18,6 @@ export interface ApiDeps {
   logger: Logger;
   clock: () => Date;
   pendingSignals: PendingSignals;
+  /** Gives a verified, stored payment to its order. */
+  handOff: PaymentHandOff;
 }

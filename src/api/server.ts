@@ -12,6 +12,8 @@ import { AccessTokens } from '../crypto/access-token';
 import { createLogger, type Logger } from '../logging';
 import { createApp } from './app';
 import { PendingSignals } from '../payments/pending-signals';
+import { reportPayment } from '../orders/report-payment';
+import { observeOrderTransitions } from '../observability/order-metrics';
 
 export interface RunningApi {
   url: string;
@@ -26,6 +28,8 @@ export async function startApiServer(config: Config, options: { port?: number; l
   const db = createDb(config.databaseUrl);
   await verifyCardKeyEncryptionKey(db, config.cardKeyEncryptionKey, describeDatabaseUrl(config.databaseUrl));
   const pendingSignals = new PendingSignals(config.callbackSignalWaitMs, logger);
+  const clock = () => new Date();
+  observeOrderTransitions();
   const app = createApp({
     config,
     db,
@@ -34,8 +38,9 @@ export async function startApiServer(config: Config, options: { port?: number; l
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
     logger,
-    clock: () => new Date(),
+    clock,
     pendingSignals,
+    handOff: (orderNo, report) => reportPayment({ db, temporal, config, clock }, orderNo, report),
   });
   const server = http.createServer(app);
   // Slow clients are cut off instead of holding a socket forever.

@@ -79,7 +79,7 @@ function pairs(name: string, valueCheck: (value: string) => string | undefined) 
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** The environment as Keyflow reads it; defaults are those of DESIGN.md. */
+/** The environment as Keyflow reads it; defaults are those of docs/design.md. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: url.default('postgresql://postgres@127.0.0.1:5432/keyflow'),

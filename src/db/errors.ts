@@ -34,3 +34,67 @@ export function describeDatabaseUrl(databaseUrl: string): string {
 }
 
 export const POSTGRES_HINT = 'Start Postgres (e.g. `pg_ctlcluster 15 main start`) or point DATABASE_URL at a running server.';
+
+/** The order a step names is not in the database. */
+export class OrderNotFoundError extends Error {
+  constructor(readonly orderNo: string) {
+    super(`order ${orderNo} does not exist`);
+    this.name = 'OrderNotFoundError';
+  }
+}
+
+/** A move the order's current state does not allow (e.g. DELIVERED → EXPIRED). */
+export class InvalidTransitionError extends Error {
+  constructor(
+    readonly orderNo: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`order ${orderNo} cannot move from ${from} to ${to}`);
+    this.name = 'InvalidTransitionError';
+  }
+}
+
+/** The database refused to hand over keys it holds (a key taken away, a constraint, a trigger): retrying cannot change it. */
+export class KeysNotSellableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeysNotSellableError';
+  }
+}
+
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034']);
+const UNAVAILABLE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TransactionWriteConflict',
+  'TlsConnectionError',
+]);
+const UNAVAILABLE_MESSAGES =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|server closed the connection|the database system is (starting up|shutting down|in recovery mode)|terminating connection/i;
+
+/** SQLSTATE classes that mean "the server could not do it now", not "this request is wrong". */
+function isTransientSqlState(code: string | undefined): boolean {
+  if (!code) return false;
+  return code.startsWith('08') || code.startsWith('53') || code.startsWith('57P') || code === '40001' || code === '40P01';
+}
+
+/**
+ * Whether an error means the database could not be reached or could not serve the request right
+ * now (connection refused or lost, pool exhausted, server restarting, serialization conflict).
+ * Such errors are waited out; they are never a reason to refund or give up on an order.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error as Record<string, any> | undefined, depth = 0; current && depth < 6; current = current.cause, depth += 1) {
+    if (typeof current !== 'object') break;
+    if (current instanceof Prisma.PrismaClientInitializationError) return true;
+    if (typeof current.code === 'string' && UNAVAILABLE_PRISMA_CODES.has(current.code)) return true;
+    if (typeof current.code === 'string' && isTransientSqlState(current.code)) return true;
+    const adapter = current.meta?.driverAdapterError?.cause ?? (current.name === 'DriverAdapterError' ? current.cause : undefined);
+    if (adapter && (UNAVAILABLE_ADAPTER_KINDS.has(adapter.kind) || (adapter.kind === 'postgres' && isTransientSqlState(adapter.code)))) return true;
+    if (typeof current.message === 'string' && UNAVAILABLE_MESSAGES.test(current.message)) return true;
+  }
+  return false;
+}

@@ -1,7 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { OrderStatus } from '../domain/order-status';
 import { Prisma } from '../generated/prisma/client';
-import { FINAL_STATES, metrics } from '../observability/metrics';
+import { InvalidTransitionError, OrderNotFoundError } from './errors';
 
 type Tx = Prisma.TransactionClient;
 
@@ -13,30 +12,52 @@ export interface Transition {
   type: string;
   message?: string;
   reason?: string | null;
-  /** The order's timestamp this move sets to `at`. */
+  /** The order's timestamp this move sets to `at` (kept if already set). */
   stamp?: 'paidAt' | 'deliveredAt' | 'closedAt';
   at: Date;
+  /** Columns written with the move. */
+  set?: { payUrl?: string; workflowId?: string };
+  /** One more condition the order must meet for the move (e.g. never handed a pay URL). */
+  guard?: Prisma.Sql;
+}
+
+/** The moved order as the transition's own statement returned it. */
+export interface MovedOrder {
+  channel: string;
+  createdAt: Date;
+  paidAt: Date | null;
+}
+
+/** Told of every move after its statement ran; this layer knows nothing of metrics or Temporal. */
+export type TransitionObserver = (transition: Transition, order: MovedOrder) => void;
+const observers = new Set<TransitionObserver>();
+
+export function observeTransitions(observer: TransitionObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
 }
 
 /**
- * Moves an order between states and records the timeline event with it, in one statement.
- * Idempotent: an order already in the target state is left alone and reports `false`.
- * `alongside` is one more write that happens only with the move, in the same statement (so with no
- * transaction around it): it reads the moved order's row from `moved`.
+ * The one way an order changes state: the move and its timeline event in one statement.
+ * Idempotent: an order already in the target state is left alone and reports `false`; any other
+ * state throws InvalidTransitionError. `alongside` is one more write that happens only with the
+ * move, in the same statement (so with no transaction around it): it reads the moved row from `moved`.
  */
 export async function transitionOrder(tx: Tx, t: Transition, alongside?: Prisma.Sql): Promise<boolean> {
-  // The move and its timeline event in one statement: this runs twice per delivered order.
   const stamped = (column: NonNullable<Transition['stamp']>) => (t.stamp === column ? t.at : null);
-  const updated = await tx.$queryRaw<Array<{ channel: string; createdAt: Date; paidAt: Date | null }>>`
+  const updated = await tx.$queryRaw<MovedOrder[]>`
     WITH moved AS (
       UPDATE "Order" SET
         "status" = ${t.to}::"OrderStatus",
         "statusReason" = ${t.reason ?? null},
         "updatedAt" = ${t.at},
-        "paidAt" = COALESCE(${stamped('paidAt')}::timestamp, "paidAt"),
+        "paidAt" = COALESCE("paidAt", ${stamped('paidAt')}::timestamp),
         "deliveredAt" = COALESCE(${stamped('deliveredAt')}::timestamp, "deliveredAt"),
-        "closedAt" = COALESCE(${stamped('closedAt')}::timestamp, "closedAt")
+        "closedAt" = COALESCE(${stamped('closedAt')}::timestamp, "closedAt"),
+        "payUrl" = COALESCE(${t.set?.payUrl ?? null}, "payUrl"),
+        "workflowId" = COALESCE(${t.set?.workflowId ?? null}, "workflowId")
       WHERE "orderNo" = ${t.orderNo} AND "status" IN (${Prisma.join(t.from.map((s) => Prisma.sql`${s}::"OrderStatus"`))})
+        ${t.guard ? Prisma.sql`AND (${t.guard})` : Prisma.empty}
       RETURNING "orderNo", "channel", "createdAt", "paidAt"
     ), logged AS (
       INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
@@ -45,24 +66,10 @@ export async function transitionOrder(tx: Tx, t: Transition, alongside?: Prisma.
     SELECT "channel", "createdAt", "paidAt" FROM moved`;
   if (updated.length === 0) {
     const order = await tx.order.findUnique({ where: { orderNo: t.orderNo }, select: { status: true } });
-    if (!order) throw ApplicationFailure.nonRetryable(`order ${t.orderNo} does not exist`, 'OrderNotFound');
+    if (!order) throw new OrderNotFoundError(t.orderNo);
     if (order.status === t.to) return false;
-    throw ApplicationFailure.nonRetryable(`order ${t.orderNo} cannot move from ${order.status} to ${t.to}`, 'InvalidOrderTransition');
+    throw new InvalidTransitionError(t.orderNo, order.status, t.to);
   }
-  observeTransition(t, updated[0]);
+  for (const observer of observers) observer(t, updated[0]);
   return true;
-}
-
-/** Latency histograms and final-state counters, from the row the transition itself returned. */
-function observeTransition(t: Transition, order: { channel: string; createdAt: Date; paidAt: Date | null }): void {
-  const seconds = (from: Date | null) => (from ? Math.max(0, t.at.getTime() - from.getTime()) / 1000 : undefined);
-  if (t.to === 'PAID') {
-    const s = seconds(order.createdAt);
-    if (s !== undefined) metrics.createdToPaidSeconds.observe({ channel: order.channel }, s);
-  }
-  if (t.to === 'DELIVERED') {
-    const s = seconds(order.paidAt);
-    if (s !== undefined) metrics.paidToDeliveredSeconds.observe({ channel: order.channel }, s);
-  }
-  if (FINAL_STATES.has(t.to)) metrics.ordersFinal.inc({ state: t.to, channel: order.channel });
 }

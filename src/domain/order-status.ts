@@ -1,4 +1,4 @@
-/** The one list of order states (DESIGN.md), shared by the database, the API and search attributes. */
+/** The one list of order states (docs/design.md), shared by the database, the API and search attributes. */
 export const ORDER_STATUSES = [
   'CREATED',
   'FAILED',

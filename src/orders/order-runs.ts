@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Order } from '../generated/prisma/client';
 import type { OrderStart, OrderWorkflowInput } from '../workflows/types';
-import { orderWorkflowId } from './workflow-ids';
+import { orderWorkflowId } from '../workflows/workflow-ids';
 import { AmountCentsKey, BuyerEmailKey, OrderNoKey, OrderStatusKey, PaymentChannelKey, SkuKey } from '../workflows/search-attributes';
 
 // A buyer or a channel is waiting on this call: seconds for a clear failure, not the client's full retry budget.
@@ -86,4 +86,10 @@ export async function startOrderRun(deps: OrderRunDeps, order: Order, skuName: s
   // A new order's run is recorded with its pay URL (placeOrder); follow-ups take over here.
   if (start.kind !== 'new') await deps.db.order.update({ where: { orderNo: order.orderNo }, data: { workflowId } });
   return workflowId;
+}
+
+/** Starts a run that takes over an order whose workflow is gone, from the state the database has. */
+export async function recoverOrder(deps: OrderRunDeps, orderNo: string): Promise<string> {
+  const order = await deps.db.order.findUniqueOrThrow({ where: { orderNo }, include: { skuRef: { select: { name: true } } } });
+  return startOrderRun(deps, order, order.skuRef.name, { kind: order.status === 'AWAITING_PAYMENT' ? 'new-recovery' : 'recover' });
 }

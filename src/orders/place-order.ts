@@ -5,14 +5,16 @@ import type { Db } from '../db/client';
 import type { AccessTokens } from '../crypto/access-token';
 import type { ChannelRegistry } from '../payments/channel';
 import type { Order } from '../generated/prisma/client';
-import { isUniqueViolation } from '../db/errors';
+import { InvalidTransitionError, isUniqueViolation } from '../db/errors';
+import { transitionOrder } from '../db/order-transition';
+import { Prisma } from '../generated/prisma/client';
 import { countAvailableUpTo } from '../stock/count-available';
-import { notifyUrl, orderPageUrl } from '../api/links';
+import { notifyUrl, orderPageUrl } from '../links';
 import { newOrderNo } from './order-number';
 import { normaliseEmail, startOrderRun } from './order-runs';
 import { metrics } from '../observability/metrics';
 import { errorMessage, firstLine } from '../error-text';
-import { orderWorkflowId } from './workflow-ids';
+import { orderWorkflowId } from '../workflows/workflow-ids';
 import type { OrderStatus } from '../domain/order-status';
 
 export interface PlaceOrderRequest {
@@ -127,15 +129,19 @@ async function resumeExisting(deps: PlaceOrderDeps, order: Order, requestHash: s
 async function startAgain({ db, clock }: PlaceOrderDeps, order: Order): Promise<boolean> {
   const now = clock();
   // updatedAt moves too: reconciliation leaves a CREATED order alone for a grace period after it.
-  const logged = await db.$executeRaw`
-    WITH again AS (
-      UPDATE "Order" SET "status" = 'CREATED', "statusReason" = NULL, "updatedAt" = ${now}
-      WHERE "orderNo" = ${order.orderNo} AND "status" = 'FAILED' AND "payUrl" IS NULL AND "expiresAt" > ${now}
-      RETURNING "orderNo"
-    )
-    INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
-    SELECT "orderNo", 'RESTARTED', 'buyer', 'retried with the same Idempotency-Key after a failed start', ${now} FROM again`;
-  return logged > 0;
+  return transitionOrder(db, {
+    orderNo: order.orderNo,
+    to: 'CREATED',
+    from: ['FAILED'],
+    actor: 'buyer',
+    type: 'RESTARTED',
+    message: 'retried with the same Idempotency-Key after a failed start',
+    guard: Prisma.sql`"payUrl" IS NULL AND "expiresAt" > ${now}`,
+    at: now,
+  }).catch((error: unknown) => {
+    if (error instanceof InvalidTransitionError) return false;
+    throw error;
+  });
 }
 
 async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: string): Promise<PlacedOrder> {
@@ -155,23 +161,42 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
     }));
     await startOrderRun(deps, order, skuName, { kind: 'new' });
   } catch (error) {
-    await db.$transaction([
-      db.order.updateMany({ where: { orderNo: order.orderNo, status: 'CREATED' }, data: { status: 'FAILED', statusReason: 'workflow could not be started' } }),
-      db.orderEvent.create({ data: { orderNo: order.orderNo, type: 'FAILED', actor: 'system', message: 'workflow could not be started' } }),
-    ]);
+    await transitionOrder(db, {
+      orderNo: order.orderNo,
+      to: 'FAILED',
+      from: ['CREATED'],
+      actor: 'system',
+      type: 'FAILED',
+      reason: 'workflow could not be started',
+      at: deps.clock(),
+    }).catch((refused: unknown) => {
+      if (!(refused instanceof InvalidTransitionError)) throw refused;
+    });
     metrics.ordersCreated.inc({ channel: order.channel, result: 'failed' });
     throw new PlaceOrderError('unavailable', `order processing is unavailable right now (${firstLine(errorMessage(error), 200)}); no payment was requested`);
   }
   metrics.ordersCreated.inc({ channel: order.channel, result: 'started' });
-  // One statement (every order passes here): the pay URL and the run always, AWAITING_PAYMENT only
-  // from CREATED, since the workflow may already have seen a payment (a very fast callback).
-  const [updated] = await db.$queryRaw<Array<{ status: OrderStatus }>>`
-    UPDATE "Order"
-    SET "payUrl" = ${payUrl}, "workflowId" = ${orderWorkflowId(order.orderNo)}, "updatedAt" = ${deps.clock()},
-        "status" = CASE WHEN "status" = 'CREATED' THEN 'AWAITING_PAYMENT'::"OrderStatus" ELSE "status" END
-    WHERE "orderNo" = ${order.orderNo}
-    RETURNING "status"::text AS "status"`;
-  return present(deps, { ...order, status: updated.status, payUrl }, payUrl);
+  // The pay URL and the run are recorded with the move; a payment may have moved the order on
+  // already (a very fast callback), and then only the URL and the run are written.
+  const set = { payUrl, workflowId: orderWorkflowId(order.orderNo) };
+  const at = deps.clock();
+  let status: OrderStatus = 'AWAITING_PAYMENT';
+  try {
+    await transitionOrder(db, {
+      orderNo: order.orderNo,
+      to: 'AWAITING_PAYMENT',
+      from: ['CREATED'],
+      actor: 'system',
+      type: 'PAYMENT_REQUESTED',
+      message: `pay URL issued (${order.channel})`,
+      set,
+      at,
+    });
+  } catch (error) {
+    if (!(error instanceof InvalidTransitionError)) throw error;
+    ({ status } = await db.order.update({ where: { orderNo: order.orderNo }, data: { ...set, updatedAt: at }, select: { status: true } }));
+  }
+  return present(deps, { ...order, status, payUrl }, payUrl);
 }
 
 function present(deps: PlaceOrderDeps, order: Order, payUrl: string): PlacedOrder {

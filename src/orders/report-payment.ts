@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { paymentReceivedSignal } from '../workflows/order-messages';
-import type { PaymentReport } from '../workflows/types';
-import { orderWorkflowId } from './workflow-ids';
+import type { HandOffOutcome, PaymentReport } from '../domain/payment-report';
+import { orderWorkflowId } from '../workflows/workflow-ids';
 import { startOrderRun, type OrderRunDeps } from './order-runs';
 
 export type ReportOutcome = { kind: 'signalled' } | { kind: 'late-payment'; workflowId: string } | { kind: 'already-recorded' };
@@ -15,7 +15,7 @@ const SIGNAL_DEADLINE_MS = 3000;
  * its own follow-up run (`order-<orderNo>-late-<channel>-<tradeNo>`, one per trade). Errors other
  * than "workflow closed" propagate so the caller can retry later.
  */
-export async function reportPayment(deps: OrderRunDeps, orderNo: string, report: PaymentReport): Promise<ReportOutcome> {
+export async function reportPayment(deps: OrderRunDeps, orderNo: string, report: PaymentReport): Promise<HandOffOutcome> {
   try {
     await deps.temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
       deps.temporal.workflow.getHandle(orderWorkflowId(orderNo)).signal(paymentReceivedSignal, report),

@@ -3,7 +3,7 @@ import type { OrderRunDeps } from './order-runs';
 import { startOrderRun } from './order-runs';
 import { approveUpdate, cancelUpdate, refundUpdate, resendUpdate } from '../workflows/order-messages';
 import type { ActionRequest, OrderView, SupportAction } from '../workflows/types';
-import { orderWorkflowId } from './workflow-ids';
+import { orderWorkflowId } from '../workflows/workflow-ids';
 import { firstLine, rootCauseMessage } from '../error-text';
 
 export type OrderAction = 'cancel' | SupportAction;

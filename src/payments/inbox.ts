@@ -1,17 +1,18 @@
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import type { ChannelReply, PaymentChannel, RawNotification, VerifiedPayment } from './channel';
-import type { PaymentReport } from '../workflows/types';
+import type { HandOffOutcome, PaymentHandOff, PaymentReport } from '../domain/payment-report';
 import type { Logger } from '../logging';
-import type { OrderRunDeps } from '../orders/order-runs';
-import { reportPayment, type ReportOutcome } from '../orders/report-payment';
 import { errorMessage, firstLine } from '../error-text';
 import type { PendingSignals } from './pending-signals';
 import { metrics } from '../observability/metrics';
 import { isUniqueViolation } from '../db/errors';
 
-export interface InboxDeps extends OrderRunDeps {
+export interface InboxDeps {
+  db: Db;
   logger: Logger;
+  /** Gives a stored payment to its order; the order layer above supplies it. */
+  handOff: PaymentHandOff;
 }
 
 export interface NotifyDeps extends InboxDeps {
@@ -133,9 +134,9 @@ export async function signalStored(deps: InboxDeps, row: StoredNotification): Pr
     source: 'callback',
     notificationId: row.id,
   };
-  let outcome: ReportOutcome;
+  let outcome: HandOffOutcome;
   try {
-    outcome = await reportPayment(deps, order.orderNo, report);
+    outcome = await deps.handOff(order.orderNo, report);
   } catch (error) {
     await deps.db.paymentNotification.update({ where: { id: row.id }, data: { signalError: firstLine(errorMessage(error)) } }).catch(() => undefined);
     deps.logger.warn({ orderNo: order.orderNo, err: error }, 'signal failed; the inbox relay will deliver it');

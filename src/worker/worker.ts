@@ -15,6 +15,9 @@ import { AccessTokens } from '../crypto/access-token';
 import { createSmtpMailer } from '../mail/mailer';
 import { withBreaker } from '../mail/breaker';
 import { workflowSource } from './workflow-source';
+import { reportPayment } from '../orders/report-payment';
+import { recoverOrder } from '../orders/order-runs';
+import { observeOrderTransitions } from '../observability/order-metrics';
 
 /** How long a mail server that refused is left alone before one probe (src/mail/breaker.ts). */
 const MAIL_BREAKER_COOLDOWN_MS = 2000;
@@ -25,17 +28,22 @@ export interface BuiltWorker {
 }
 
 export function createActivityDeps(config: Config, temporal: Client): ActivityDeps {
+  const db = createDb(config.databaseUrl);
+  const clock = () => new Date();
+  const runDeps = { db, temporal, config, clock };
+  observeOrderTransitions();
   return {
     temporal,
     config,
     logger: createLogger('activities', config.logLevel),
-    db: createDb(config.databaseUrl),
+    db,
+    orders: { handOff: (orderNo, report) => reportPayment(runDeps, orderNo, report), recover: (orderNo) => recoverOrder(runDeps, orderNo) },
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
     mailer: withBreaker(createSmtpMailer(config.smtpUrl, config.mailFrom), { cooldownMs: MAIL_BREAKER_COOLDOWN_MS }),
     channels: createChannelRegistry(config),
     publicBaseUrl: config.publicBaseUrl,
-    clock: () => new Date(),
+    clock,
   };
 }
 

@@ -1,4 +1,7 @@
 import type { OrderStatus } from '../domain/order-status';
+import type { PaymentReport } from '../domain/payment-report';
+
+export type { PaymentReport } from '../domain/payment-report';
 
 export type LatePaymentPolicy = 'fulfil' | 'refund';
 
@@ -45,17 +48,6 @@ export interface OrderWorkflowInput {
    */
   operatorWebhook?: boolean;
   start?: OrderStart;
-}
-
-/** A payment the channel confirmed (verified callback, poll or reconciliation). */
-export interface PaymentReport {
-  channel: string;
-  tradeNo: string;
-  amountCents: number;
-  currency: string;
-  source: 'callback' | 'poll' | 'reconciliation';
-  /** Inbox row that carried it, when it came from a callback. */
-  notificationId?: number;
 }
 
 export interface TimelineEntry {

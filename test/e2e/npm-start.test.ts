@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths';
 import { dropDatabase } from '../../src/db/database';
-import { freePort } from '../../src/dev/free-port';
+import { freePort } from '../../src/dev/launcher/free-port';
 import { waitFor } from '../support/stack';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -74,7 +74,7 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
       EPAY_PID: '4242',
       EPAY_KEY: 'e2e-epay-key-0123456789',
     };
-    launcher = run('src/dev/launcher.ts', env);
+    launcher = run('src/dev/launcher/launcher.ts', env);
     output = collect(launcher);
     await waitFor(async () => output.text().includes('Keyflow is running') || launcher.exitCode !== null, 'the banner', 120_000);
     if (launcher.exitCode !== null) throw new Error(`launcher exited:\n${output.text()}`);
@@ -94,7 +94,7 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
   });
 
   it('sells a key end to end: order, sandbox payment, delivery, email, Web UI link', async () => {
-    const demo = run('src/dev/demo.ts', env);
+    const demo = run('src/dev/launcher/demo.ts', env);
     const demoOut = collect(demo);
     const code = await new Promise((resolve) => demo.once('exit', resolve));
     const text = demoOut.text();

@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startTemporalDevServer } from '../../src/dev/temporal-dev-server';
+import { startTemporalDevServer } from '../../src/dev/launcher/temporal-dev-server';
 import { ensureDatabase } from '../../src/db/database';
 import { migrate } from '../../src/db/migrator';
 import { MIGRATIONS_DIR } from '../../src/paths';
-import { freePort } from '../../src/dev/free-port';
+import { freePort } from '../../src/dev/launcher/free-port';
 
 const ADMIN_DB = process.env.KEYFLOW_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { dropDatabase } from '../../src/db/database';
-import type { DevServer } from '../../src/dev/temporal-dev-server';
+import type { DevServer } from '../../src/dev/launcher/temporal-dev-server';
 
 export default async function globalTeardown(): Promise<void> {
   const state = (globalThis as Record<string, unknown>).__keyflowTest as { server: DevServer; databaseUrl: string } | undefined;

@@ -7,11 +7,13 @@ import type { Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/client';
 import { startApiServer, type RunningApi } from '../../src/api/server';
 import { createOrderWorker } from '../../src/worker/worker';
-import { createGateway } from '../../src/sandbox/gateway';
-import { startSmtpSink, type SmtpSink } from '../../src/sandbox/smtp-sink';
+import { createGateway } from '../../src/dev/sandbox/gateway';
+import { startSmtpSink, type SmtpSink } from '../../src/dev/sandbox/smtp-sink';
 import { createLogger } from '../../src/logging';
 import type { PlacedOrder } from '../../src/orders/place-order';
-import { freePort } from '../../src/dev/free-port';
+import { reportPayment } from '../../src/orders/report-payment';
+import type { PaymentReport } from '../../src/domain/payment-report';
+import { freePort } from '../../src/dev/launcher/free-port';
 import { TEST_ADMIN_TOKEN, TEST_EPAY, testConfig } from './config';
 
 export interface Stack {
@@ -185,5 +187,6 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
 }
 
 export function inboxDeps(stack: Stack) {
-  return { db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date(), logger: createLogger('test', 'silent') };
+  const runDeps = { db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() };
+  return { db: stack.db, logger: createLogger('test', 'silent'), handOff: (orderNo: string, report: PaymentReport) => reportPayment(runDeps, orderNo, report) };
 }

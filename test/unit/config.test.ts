@@ -7,7 +7,7 @@ import { parseDuration } from '../../src/config/duration';
 const tmpDir = () => mkdtempSync(path.join(os.tmpdir(), 'keyflow-config-'));
 
 describe('loadConfig', () => {
-  it('uses the DESIGN.md defaults and generates local secrets once', () => {
+  it('uses the defaults of docs/design.md and generates local secrets once', () => {
     const dir = tmpDir();
     const config = loadConfig({}, { secretsDir: dir });
     expect(config).toMatchObject({

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import nodemailer from 'nodemailer';
-import { startSmtpSink, type SmtpSink } from '../../src/sandbox/smtp-sink';
+import { startSmtpSink, type SmtpSink } from '../../src/dev/sandbox/smtp-sink';
 
 /** Opens a connection, starts a mail, and vanishes with a TCP reset, as a SIGKILLed sender does. */
 async function dieMidMail(port: number): Promise<void> {

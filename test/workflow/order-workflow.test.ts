@@ -1,6 +1,7 @@
+import { InvalidTransitionError } from '../../src/db/errors';
 import { WorkflowFailedError } from '@temporalio/client';
 import { paymentReceivedSignal, statusQuery } from '../../src/workflows/order-messages';
-import { orderWorkflowId } from '../../src/orders/workflow-ids';
+import { orderWorkflowId } from '../../src/workflows/workflow-ids';
 import { createSkuWithKeys, payInSandbox, placeOrder, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { createPaymentActivities } from '../../src/activities/payment';
@@ -134,9 +135,9 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).toMatchObject({ status: 'DELIVERED' });
     expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
     // Another trade is a new payment, not a re-run: a delivered order cannot be paid again here.
-    await expect(recordPayment({ orderNo: order.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-2` } })).rejects.toMatchObject({
-      type: 'InvalidOrderTransition',
-    });
+    await expect(recordPayment({ orderNo: order.orderNo, payment: { ...report, tradeNo: `${report.tradeNo}-2` } })).rejects.toBeInstanceOf(
+      InvalidTransitionError,
+    );
     expect(await stack.db.payment.count({ where: { orderNo: order.orderNo } })).toBe(1);
 
     // An order already PAID (its move done, say, by a run that died after it) still keeps the payment.

@@ -3,8 +3,8 @@ import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
 import { adminOrdersQuery, orderNoParam, putSkuBody, skuParam } from '../validation';
-import { wakeWaitingOrders } from '../../stock/wake-waiting-orders';
-import { orderWorkflowId } from '../../orders/workflow-ids';
+import { wakeWaitingOrders } from '../../orders/wake-waiting-orders';
+import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
 
 export function adminRoutes(deps: ApiDeps): Router {

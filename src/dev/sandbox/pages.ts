@@ -1,4 +1,4 @@
-import { escapeHtml } from '../html';
+import { escapeHtml } from '../../html';
 import type { ReceivedMail } from './smtp-sink';
 import type { Trade } from './trades';
 

@@ -1,7 +1,7 @@
 import express from 'express';
 import { timingSafeEqual } from 'node:crypto';
-import { epaySign } from '../payments/epay-signature';
-import { decimalToCents } from '../payments/money';
+import { epaySign } from '../../payments/epay-signature';
+import { decimalToCents } from '../../payments/money';
 import { Notifier, notifyParams } from './notifier';
 import { TradeBook, type Trade } from './trades';
 import { errorPage, mailboxPage, payPage } from './pages';

@@ -1,9 +1,9 @@
 import express from 'express';
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../db/client';
-import type { CardKeyCipher } from '../crypto/card-key-cipher';
-import type { Mailer } from '../mail/mailer';
-import type { EpayChannel } from '../payments/epay';
+import type { Db } from '../../db/client';
+import type { CardKeyCipher } from '../../crypto/card-key-cipher';
+import type { Mailer } from '../../mail/mailer';
+import type { EpayChannel } from '../../payments/epay';
 
 export interface SyncPipelineDeps {
   db: Db;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../config';
-import { reportFatal } from '../cli';
+import { loadConfig } from '../../config';
+import { reportFatal } from '../../cli';
 
 /**
  * `npm run demo`: against a running `npm start`, sells one key end to end through the public

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { TEMPORAL_CLI } from '../paths';
-import { searchAttributeFlags } from '../temporal/register-search-attributes';
+import { TEMPORAL_CLI } from '../../paths';
+import { searchAttributeFlags } from '../../temporal/register-search-attributes';
 
 export interface DevServerOptions {
   host: string;

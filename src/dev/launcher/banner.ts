@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import type { Config } from '../../config';
 
 export function banner(config: Config, temporalUiUrl: string | undefined): string {
   const api = config.publicBaseUrl;

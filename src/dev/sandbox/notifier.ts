@@ -1,4 +1,4 @@
-import { epaySign } from '../payments/epay-signature';
+import { epaySign } from '../../payments/epay-signature';
 import type { Trade } from './trades';
 import { sleep, type FaultBoard } from './faults';
 

@@ -1,15 +1,15 @@
 import path from 'node:path';
-import { loadConfig } from '../config';
-import { reportFatal } from '../cli';
-import { ensureDatabase } from '../db/database';
-import { migrate } from '../db/migrator';
-import { createDb } from '../db/client';
-import { describeDatabaseUrl } from '../db/errors';
-import { verifyCardKeyEncryptionKey } from '../crypto/verify-card-key';
-import { DATA_DIR, MIGRATIONS_DIR, PROJECT_ROOT } from '../paths';
+import { loadConfig } from '../../config';
+import { reportFatal } from '../../cli';
+import { ensureDatabase } from '../../db/database';
+import { migrate } from '../../db/migrator';
+import { createDb } from '../../db/client';
+import { describeDatabaseUrl } from '../../db/errors';
+import { verifyCardKeyEncryptionKey } from '../../crypto/verify-card-key';
+import { DATA_DIR, MIGRATIONS_DIR, PROJECT_ROOT } from '../../paths';
 import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
-import { openTemporalConnection } from '../temporal/connection';
-import { registerSearchAttributes } from '../temporal/register-search-attributes';
+import { openTemporalConnection } from '../../temporal/connection';
+import { registerSearchAttributes } from '../../temporal/register-search-attributes';
 import { Supervisor } from './supervisor';
 import { banner } from './banner';
 
@@ -74,7 +74,7 @@ async function main() {
 
   const src = path.join(PROJECT_ROOT, 'src');
   const localSandbox = config.epay?.apiUrl === `http://127.0.0.1:${config.sandboxPort}`;
-  if (localSandbox) supervisor.start({ name: 'sandbox', entry: path.join(src, 'sandbox', 'main.ts') });
+  if (localSandbox) supervisor.start({ name: 'sandbox', entry: path.join(src, 'dev', 'sandbox', 'main.ts') });
   supervisor.start({ name: 'codec', entry: path.join(src, 'codec-server', 'main.ts') });
   supervisor.start({ name: 'worker', entry: path.join(src, 'worker', 'main.ts') });
   supervisor.start({ name: 'api', entry: path.join(src, 'api', 'main.ts') });

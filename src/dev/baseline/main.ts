@@ -1,11 +1,11 @@
 import http from 'node:http';
-import { loadConfig } from '../config';
-import { reportFatal } from '../cli';
-import { onShutdown } from '../shutdown';
-import { createDb } from '../db/client';
-import { CardKeyCipher } from '../crypto/card-key-cipher';
-import { createSmtpMailer } from '../mail/mailer';
-import { EpayChannel } from '../payments/epay';
+import { loadConfig } from '../../config';
+import { reportFatal } from '../../cli';
+import { onShutdown } from '../../shutdown';
+import { createDb } from '../../db/client';
+import { CardKeyCipher } from '../../crypto/card-key-cipher';
+import { createSmtpMailer } from '../../mail/mailer';
+import { EpayChannel } from '../../payments/epay';
 import { createSyncPipeline } from './sync-pipeline';
 
 /** The synchronous baseline as its own process, for `npm run bench` only. */

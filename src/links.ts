@@ -1,3 +1,4 @@
+// URLs Keyflow hands out (order pages, notify URLs): built in one place for the API, the order layer and activities.
 export function orderPageUrl(publicBaseUrl: string, orderNo: string, token: string): string {
   return `${publicBaseUrl}/orders/${encodeURIComponent(orderNo)}?token=${encodeURIComponent(token)}`;
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
-import { loadConfig } from '../config';
-import { reportFatal } from '../cli';
-import { onShutdown } from '../shutdown';
+import { loadConfig } from '../../config';
+import { reportFatal } from '../../cli';
+import { onShutdown } from '../../shutdown';
 import { createGateway } from './gateway';
 import { startSmtpSink } from './smtp-sink';
 

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { restockedSignal } from '../workflows/order-messages';
-import { orderWorkflowId } from '../orders/workflow-ids';
+import { orderWorkflowId } from '../workflows/workflow-ids';
 
 /** After a key import: wake the orders waiting for this SKU, oldest payment first. Best effort. */
 export async function wakeWaitingOrders(db: Db, temporal: Client, sku: string): Promise<number> {

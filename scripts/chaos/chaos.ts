@@ -14,7 +14,6 @@ import { migrate } from '../../src/db/migrator';
 import { MIGRATIONS_DIR } from '../../src/paths';
 import { startTemporalDevServer, type DevServer } from '../../src/dev/launcher/temporal-dev-server';
 import { checkInvariants } from '../../src/invariants/check';
-import { ONE_STEP_FALLBACK_LOG } from '../../src/workflows/order';
 import { freePort, runTs, waitForText } from '../local-stack';
 
 const { values: flags } = parseArgs({
@@ -30,7 +29,7 @@ const ORDERS = Number(flags.orders);
 const RATE = Number(flags.rate);
 const STORM = 20; // buyers who pay while the API is down
 const PG_BUYERS = 20; // buyers who pay as Postgres stops; with the storm, within the 50 spare keys
-/** Longer than a one-step delivery's retries (~3 s), so a delivery cut off mid-transaction goes step by step. */
+/** Long enough that deliveries cut off mid-transaction retry several times before the database is back. */
 const PG_DOWN_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -112,8 +111,6 @@ async function main() {
     () => Object.values(processes).forEach((child) => child.kill('SIGKILL')),
   );
   const stopping = new Set<ChildProcess>();
-  /** Deliveries whose one-step attempt failed for good and went step by step, as the worker logged them. */
-  let fallbacks = 0;
   const start = async (name: string, entry: string, ready: string) => {
     const child = runTs(entry, env);
     processes[name] = child;
@@ -121,7 +118,6 @@ async function main() {
     let tail = '';
     const keep = (d: Buffer) => {
       tail = (tail + d).slice(-2000);
-      if (name === 'worker') fallbacks += String(d).split(ONE_STEP_FALLBACK_LOG).length - 1;
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
@@ -375,7 +371,6 @@ async function main() {
   }
   console.log('orders touched: placed before the fault ended and not finished (for SMTP: not emailed) when it began');
   console.log(`\norders by state: ${statuses.map((s) => `${s.status} ${s._count._all}`).join(', ')}`);
-  console.log(`one-step deliveries that failed for good and went step by step (worker log): ${fallbacks}`);
   console.log(
     `invariant violations: ${violations.length}${violations.length ? `\n${violations.map((v) => `  ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`).join('\n')}` : ''}`,
   );

@@ -1,39 +1,80 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import type { PaymentReport } from '../domain/payment-report';
+import { InvalidTransitionError, isDatabaseUnavailable, isSaleRefusal, KeysNotSellableError, OrderNotFoundError } from '../db/errors';
+import { causeInBrief } from '../error-text';
 import { recordPaymentIn } from './payment';
-import { issueIn, reserveIn } from './stock';
+import { issueIn, reserveIn, type ReserveRequest } from './stock';
 
-export interface DeliverPaymentRequest {
-  orderNo: string;
+export interface DeliverPaymentRequest extends ReserveRequest {
   /** A payment the workflow found usable (channel, currency and amount match the order). */
   payment: PaymentReport;
-  sku: string;
-  quantity: number;
-  lowStockThreshold?: number;
 }
 
-/** `remaining` as in `Reservation`; `available` when the SKU is short and only the payment was recorded. */
+/** `remaining` as in `Reservation`; `available` when the SKU is short (nothing was reserved). */
 export type Delivery = { delivered: true; keyIds: number[]; remaining: number } | { delivered: false; available: number };
+
+/** Unknown errors (neither an outage nor a refusal) get this many attempts before the keys count as unsellable. */
+const UNKNOWN_ERROR_ATTEMPTS = 3;
 
 export function createDeliveryActivities({ db, clock }: ActivityDeps) {
   return {
     /**
      * The common case in one step and one transaction: record the payment, reserve the keys, sell
-     * them, DELIVERED. Each step is worth ~4 ms of worker CPU as a local activity of its own
-     * (docs/performance.md, "The floor"), and in one transaction nothing can come between them, so
-     * there is nothing to compensate. Short of stock, the payment alone is committed (the order is
-     * PAID) and the workflow goes on to wait for a restock or refund, step by step.
+     * them, DELIVERED. Short of stock, the payment alone is committed (the order is PAID) and the
+     * workflow waits for a restock. Failures are typed: a database outage is retried until the
+     * database answers; keys that cannot be sold commit the payment alone and fail non-retryably
+     * (KeysNotSellable), so the workflow goes on to the restock wait or the refund.
      * Idempotent: a re-run finds the payment recorded and the keys sold, and reports the delivery.
      */
-    async deliverPayment({ orderNo, payment, sku, quantity, lowStockThreshold }: DeliverPaymentRequest): Promise<Delivery> {
+    async deliverPayment({ payment, ...request }: DeliverPaymentRequest): Promise<Delivery> {
       const at = clock();
-      return db.$transaction(async (tx) => {
-        await recordPaymentIn(tx, { orderNo, payment }, at);
-        const reservation = await reserveIn(tx, { orderNo, sku, quantity, lowStockThreshold }, at);
-        if (!reservation.ok) return { delivered: false, available: reservation.available };
-        await issueIn(tx, { orderNo, keyIds: reservation.keyIds }, at);
-        return { delivered: true, keyIds: reservation.keyIds, remaining: reservation.remaining };
-      });
+      try {
+        return await db.$transaction(async (tx) => {
+          await recordPaymentIn(tx, { orderNo: request.orderNo, payment }, at);
+          return reserveAndIssueIn(tx, request, at);
+        });
+      } catch (error) {
+        if (!keysAreTheProblem(error)) throw error;
+        await recordPaymentIn(db, { orderNo: request.orderNo, payment }, at);
+        throw new KeysNotSellableError(`keys could not be issued: ${causeInBrief(error, 200)}`);
+      }
+    },
+
+    /** Reserves and sells the keys of an order already paid (restock, approval, recovery), in one transaction. */
+    async reserveAndIssue(request: ReserveRequest): Promise<Delivery> {
+      const at = clock();
+      try {
+        return await db.$transaction((tx) => reserveAndIssueIn(tx, request, at));
+      } catch (error) {
+        if (!keysAreTheProblem(error)) throw error;
+        throw new KeysNotSellableError(`keys could not be issued: ${causeInBrief(error, 200)}`);
+      }
     },
   };
+}
+
+async function reserveAndIssueIn(tx: Parameters<typeof reserveIn>[0], request: ReserveRequest, at: Date): Promise<Delivery> {
+  const reservation = await reserveIn(tx, request, at);
+  if (!reservation.ok) return { delivered: false, available: reservation.available };
+  await issueIn(tx, { orderNo: request.orderNo, keyIds: reservation.keyIds }, at);
+  return { delivered: true, keyIds: reservation.keyIds, remaining: reservation.remaining };
+}
+
+/**
+ * Whether a failed sale is about the keys (the database refused them), not about the database or
+ * the order. An unknown error gets a few attempts first, so a bug is not mistaken for a refusal at once.
+ */
+function keysAreTheProblem(error: unknown): boolean {
+  if (isDatabaseUnavailable(error) || error instanceof InvalidTransitionError || error instanceof OrderNotFoundError) return false;
+  if (error instanceof KeysNotSellableError || isSaleRefusal(error)) return true;
+  return attempt() >= UNKNOWN_ERROR_ATTEMPTS;
+}
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // called outside a worker (a script or a test)
+  }
 }

@@ -1,6 +1,5 @@
 import type { ActivityDeps } from './deps';
 import { createPaymentActivities } from './payment';
-import { createStockActivities, createStockCompensationActivities } from './stock';
 import { createDeliveryActivities } from './delivery';
 import { createBuyerEmailActivities } from './buyer-email';
 import { createPaymentQueryActivities } from './payment-query';
@@ -15,8 +14,6 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return withTypedFailures({
     ...createPaymentActivities(deps),
-    ...createStockActivities(deps),
-    ...createStockCompensationActivities(deps),
     ...createDeliveryActivities(deps),
     ...createBuyerEmailActivities(deps),
     ...createPaymentQueryActivities(deps),

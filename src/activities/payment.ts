@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps';
 import type { PaymentReport } from '../domain/payment-report';
 import { transitionOrder } from '../db/order-transition';
-import { InvalidTransitionError } from '../db/errors';
+import { InvalidTransitionError, OrderNotFoundError } from '../db/errors';
 import { Prisma } from '../generated/prisma/client';
 
 export interface RecordPaymentInput {
@@ -112,10 +112,17 @@ export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
       );
     },
 
-    /** The order's state as the database has it, for follow-up runs on a closed order. */
-    async loadOrderStatus({ orderNo }: { orderNo: string }) {
-      const order = await db.order.findUniqueOrThrow({ where: { orderNo }, select: { status: true, statusReason: true } });
-      return { status: order.status, reason: order.statusReason };
+    /**
+     * The order's state as the database has it, for runs that take over an order, and whether a
+     * trade other than `otherThan` already paid it (a late payment that is really a second one).
+     */
+    async loadOrder({ orderNo, otherThan }: { orderNo: string; otherThan?: { channel: string; tradeNo: string } }) {
+      const order = await db.order.findUnique({ where: { orderNo }, select: { status: true, statusReason: true } });
+      if (!order) throw new OrderNotFoundError(orderNo);
+      const other = otherThan
+        ? await db.payment.findFirst({ where: { orderNo, NOT: { channel: otherThan.channel, tradeNo: otherThan.tradeNo } }, select: { id: true } })
+        : null;
+      return { status: order.status, reason: order.statusReason, paidByAnotherTrade: other !== null };
     },
 
     /** A staff decision or note on the timeline, with who and why. */

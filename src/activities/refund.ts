@@ -87,12 +87,6 @@ export function createRefundActivities({ db, channels, clock }: ActivityDeps) {
 
 export function createExtraPaymentActivities({ db, channels, clock }: ActivityDeps) {
   return {
-    /** Whether the order was already paid by a different trade (a buyer who paid twice). */
-    async otherPaymentExists({ orderNo, tradeNo, channel }: { orderNo: string; tradeNo: string; channel: string }): Promise<boolean> {
-      const other = await db.payment.findFirst({ where: { orderNo, NOT: { channel, tradeNo } } });
-      return other !== null;
-    },
-
     /**
      * Gives back a second payment for an order that is already paid, without touching the order's
      * state: the payment is recorded, refunded once (idempotency key per trade), and put on the timeline.

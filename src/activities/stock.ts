@@ -1,7 +1,7 @@
-import type { ActivityDeps } from './deps';
 import { transitionOrder } from '../db/order-transition';
 import { Prisma } from '../generated/prisma/client';
 import { countAvailableUpTo } from '../stock/count-available';
+import { KeysNotSellableError } from '../db/errors';
 
 /** `remaining`: keys of the SKU still available, counted up to the low-stock threshold; -1 when not counted. */
 export type Reservation = { ok: true; keyIds: number[]; remaining: number } | { ok: false; available: number };
@@ -69,7 +69,7 @@ export async function issueIn(tx: Tx, { orderNo, keyIds }: IssueRequest, at: Dat
   const sold = count === keyIds.length ? count : await tx.cardKey.count({ where: { id: { in: keyIds }, orderNo, status: 'SOLD' } });
   if (sold !== keyIds.length) {
     // Rolls back: a key this order reserved was taken away, which must never happen silently.
-    throw new Error(`order ${orderNo}: expected ${keyIds.length} sold keys, found ${sold}`);
+    throw new KeysNotSellableError(`order ${orderNo}: expected ${keyIds.length} sold keys, found ${sold}`);
   }
   await transitionOrder(tx, {
     orderNo,
@@ -81,37 +81,4 @@ export async function issueIn(tx: Tx, { orderNo, keyIds }: IssueRequest, at: Dat
     stamp: 'deliveredAt',
     at,
   });
-}
-
-export function createStockActivities({ db, clock }: ActivityDeps) {
-  return {
-    async reserveKeys(request: ReserveRequest): Promise<Reservation> {
-      const at = clock();
-      return db.$transaction((tx) => reserveIn(tx, request, at));
-    },
-
-    /** Sells the reserved keys and marks the order DELIVERED in one short transaction. */
-    async issueKeys(request: IssueRequest): Promise<void> {
-      const at = clock();
-      await db.$transaction((tx) => issueIn(tx, request, at));
-    },
-  };
-}
-
-export function createStockCompensationActivities({ db, clock }: ActivityDeps) {
-  return {
-    /** Undo of reserveKeys: reserved (never sold) keys go back to stock. Idempotent. */
-    async releaseKeys({ orderNo }: { orderNo: string }): Promise<number> {
-      const { count } = await db.cardKey.updateMany({
-        where: { orderNo, status: 'RESERVED' },
-        data: { status: 'AVAILABLE', orderNo: null, reservedAt: null },
-      });
-      if (count > 0) {
-        await db.orderEvent.create({
-          data: { orderNo, type: 'KEYS_RELEASED', actor: 'system', message: `${count} reserved key(s) back in stock`, createdAt: clock() },
-        });
-      }
-      return count;
-    },
-  };
 }

@@ -47,6 +47,9 @@ export interface Config {
     latePaymentPolicy: 'fulfil' | 'refund';
     restockWaitMs: number;
     deliverySlaMs: number;
+    /** An order in NEEDS_REVIEW reminds the operator this often, and its run waits at most reviewWaitMs. */
+    reviewReminderMs: number;
+    reviewWaitMs: number;
     maxQuantity: number;
     /** Whether staff may refund an order whose keys were delivered (the keys are voided). */
     refundDelivered: boolean;
@@ -207,6 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       latePaymentPolicy: raw.LATE_PAYMENT_POLICY,
       restockWaitMs: raw.RESTOCK_WAIT,
       deliverySlaMs: raw.DELIVERY_SLA,
+      reviewReminderMs: raw.REVIEW_REMINDER,
+      reviewWaitMs: raw.REVIEW_WAIT,
       maxQuantity: raw.MAX_QUANTITY,
       refundDelivered: raw.REFUND_DELIVERED,
     },

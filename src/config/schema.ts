@@ -144,6 +144,8 @@ export const envSchema = z.object({
   LATE_PAYMENT_POLICY: z.enum(['fulfil', 'refund']).default('fulfil'),
   RESTOCK_WAIT: duration('RESTOCK_WAIT').default(10 * 60_000),
   DELIVERY_SLA: duration('DELIVERY_SLA').default(2 * 60_000),
+  REVIEW_REMINDER: duration('REVIEW_REMINDER').default(24 * 3_600_000),
+  REVIEW_WAIT: duration('REVIEW_WAIT').default(7 * 24 * 3_600_000),
   RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL').default(5 * 60_000),
   REFUND_DELIVERED: bool.default(true),
   MAX_QUANTITY: z.coerce.number().int().min(1).max(1000).default(10),

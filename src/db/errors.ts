@@ -98,3 +98,27 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/** The SQLSTATE a Postgres error carries, through Prisma's and the driver adapter's wrapping. */
+export function postgresErrorCode(error: unknown): string | undefined {
+  for (let current = error as Record<string, any> | undefined, depth = 0; current && depth < 6; current = current.cause, depth += 1) {
+    if (typeof current !== 'object') break;
+    const adapter = current.meta?.driverAdapterError?.cause ?? (current.name === 'DriverAdapterError' ? current.cause : undefined);
+    if (adapter?.kind === 'postgres' && typeof adapter.code === 'string') return adapter.code;
+    if (adapter?.kind && ADAPTER_KIND_CODES[adapter.kind]) return ADAPTER_KIND_CODES[adapter.kind];
+    if (typeof current.code === 'string' && /^[0-9A-Z]{5}$/.test(current.code) && !current.code.startsWith('P2')) return current.code;
+  }
+  return undefined;
+}
+
+const ADAPTER_KIND_CODES: Record<string, string> = {
+  UniqueConstraintViolation: '23505',
+  ForeignKeyConstraintViolation: '23503',
+  NullConstraintViolation: '23502',
+};
+
+/** The database refused a write on purpose: an integrity constraint (class 23) or a trigger's RAISE (P0001). */
+export function isSaleRefusal(error: unknown): boolean {
+  const code = postgresErrorCode(error);
+  return code !== undefined && (code.startsWith('23') || code === 'P0001');
+}

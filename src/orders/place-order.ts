@@ -11,7 +11,7 @@ import { Prisma } from '../generated/prisma/client';
 import { countAvailableUpTo } from '../stock/count-available';
 import { notifyUrl, orderPageUrl } from '../links';
 import { newOrderNo } from './order-number';
-import { normaliseEmail, startOrderRun } from './order-runs';
+import { normaliseEmail, startOrderWorkflow } from './order-runs';
 import { metrics } from '../observability/metrics';
 import { errorMessage, firstLine } from '../error-text';
 import { orderWorkflowId } from '../workflows/workflow-ids';
@@ -159,7 +159,7 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
       notifyUrl: notifyUrl(config.publicBaseUrl, order.channel),
       returnUrl: orderPageUrl(config.publicBaseUrl, order.orderNo, deps.accessTokens.issue(order.orderNo)),
     }));
-    await startOrderRun(deps, order, skuName, { kind: 'new' });
+    await startOrderWorkflow(deps, order, skuName);
   } catch (error) {
     await transitionOrder(db, {
       orderNo: order.orderNo,

@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { paymentReceivedSignal } from '../workflows/order-messages';
 import type { HandOffOutcome, PaymentReport } from '../domain/payment-report';
 import { orderWorkflowId } from '../workflows/workflow-ids';
-import { startOrderRun, type OrderRunDeps } from './order-runs';
+import { startLatePayment, type OrderRunDeps } from './order-runs';
 
 export type ReportOutcome = { kind: 'signalled' } | { kind: 'late-payment'; workflowId: string } | { kind: 'already-recorded' };
 
@@ -27,6 +27,6 @@ export async function reportPayment(deps: OrderRunDeps, orderNo: string, report:
   const known = await deps.db.payment.findUnique({ where: { channel_tradeNo: { channel: report.channel, tradeNo: report.tradeNo } } });
   if (known) return { kind: 'already-recorded' };
   const order = await deps.db.order.findUniqueOrThrow({ where: { orderNo }, include: { skuRef: { select: { name: true } } } });
-  const workflowId = await startOrderRun(deps, order, order.skuRef.name, { kind: 'late-payment', payment: report });
+  const workflowId = await startLatePayment(deps, order, report);
   return { kind: 'late-payment', workflowId };
 }

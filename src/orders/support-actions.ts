@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowFailedError } from '@temporalio/client';
 import type { OrderRunDeps } from './order-runs';
-import { startOrderRun } from './order-runs';
+import { startSupportAction } from './order-runs';
 import { approveUpdate, cancelUpdate, refundUpdate, resendUpdate } from '../workflows/order-messages';
 import type { ActionRequest, OrderView, SupportAction } from '../workflows/types';
 import { orderWorkflowId } from '../workflows/workflow-ids';
@@ -58,15 +58,15 @@ export async function performOrderAction(deps: OrderRunDeps, orderNo: string, ac
     throw new ActionError('rejected', `only an unpaid order can be cancelled (order is ${order.status})`);
   }
   if (action === 'refund' && order.status === 'REFUNDED') return result(order, workflowId);
-  const followUp = await startOrderRun(deps, order, order.skuRef.name, { kind: 'support', action, request });
+  const followUp = await startSupportAction(deps, order, action, request);
   try {
-    await deps.temporal.workflow.getHandle(followUp).result();
+    await followUp.result();
   } catch (error) {
     if (error instanceof WorkflowFailedError) throw new ActionError('rejected', firstLine(rootCauseMessage(error)));
     throw error;
   }
   const after = await deps.db.order.findUniqueOrThrow({ where: { orderNo } });
-  return result(after, followUp);
+  return result(after, followUp.workflowId);
 }
 
 function result(order: { orderNo: string; status: string; statusReason: string | null }, workflowId: string): ActionResult {

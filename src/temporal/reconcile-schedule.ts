@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../config';
-import type { ReconcileInput } from '../workflows/reconcile';
+import { reconcileWorkflow, type ReconcileInput } from '../workflows/reconcile';
 
 export const RECONCILE_SCHEDULE_ID = 'keyflow-reconcile';
 
@@ -12,9 +12,9 @@ export function reconcileInput(config: Config): ReconcileInput {
 export async function ensureReconcileSchedule(client: Client, config: Config): Promise<'created' | 'updated'> {
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'reconcileWorkflow',
+    workflowType: reconcileWorkflow,
     taskQueue: config.temporal.taskQueue,
-    args: [reconcileInput(config)],
+    args: [reconcileInput(config)] as [ReconcileInput],
     workflowExecutionTimeout: '30m' as const,
   };
   const spec = { intervals: [{ every: config.reconcileIntervalMs }] };

@@ -16,7 +16,7 @@ import { createSmtpMailer } from '../mail/mailer';
 import { withBreaker } from '../mail/breaker';
 import { workflowSource } from './workflow-source';
 import { reportPayment } from '../orders/report-payment';
-import { recoverOrder } from '../orders/order-runs';
+import { startRecovery } from '../orders/order-runs';
 import { observeOrderTransitions } from '../observability/order-metrics';
 
 /** How long a mail server that refused is left alone before one probe (src/mail/breaker.ts). */
@@ -37,7 +37,7 @@ export function createActivityDeps(config: Config, temporal: Client): ActivityDe
     config,
     logger: createLogger('activities', config.logLevel),
     db,
-    orders: { handOff: (orderNo, report) => reportPayment(runDeps, orderNo, report), recover: (orderNo) => recoverOrder(runDeps, orderNo) },
+    orders: { handOff: (orderNo, report) => reportPayment(runDeps, orderNo, report), recover: (orderNo) => startRecovery(runDeps, orderNo) },
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
     mailer: withBreaker(createSmtpMailer(config.smtpUrl, config.mailFrom), { cooldownMs: MAIL_BREAKER_COOLDOWN_MS }),

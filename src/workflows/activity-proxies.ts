@@ -6,13 +6,11 @@ type Args = Record<string, any>;
 // One line per activity for the Web UI's timeline, from the call's own arguments (no secrets: ids only).
 const SUMMARIES: Partial<Record<keyof Activities, (a: Args) => string>> = {
   recordPayment: (a) => `record ${a.payment.channel} payment ${a.payment.tradeNo} (${a.payment.source})${a.reviewReason ? ' for review' : ''}`,
-  reserveKeys: (a) => `reserve ${a.quantity} × ${a.sku}`,
-  issueKeys: (a) => `issue key ids ${a.keyIds.join(', ')}`,
   deliverPayment: (a) => `record ${a.payment.channel} payment ${a.payment.tradeNo} (${a.payment.source}), reserve and issue ${a.quantity} × ${a.sku}`,
-  releaseKeys: () => 'release reserved keys',
+  reserveAndIssue: (a) => `reserve and issue ${a.quantity} × ${a.sku}`,
   refundOrder: (a) => `refund: ${a.reason}`,
   refundExtraPayment: (a) => `refund the second payment ${a.payment.channel} trade ${a.payment.tradeNo}`,
-  otherPaymentExists: (a) => `is ${a.channel} trade ${a.tradeNo} a second payment?`,
+  loadOrder: () => 'read the order',
   sendBuyerEmail: (a) => `email the buyer (${a.kind})`,
   queryPayment: (a) => `ask ${a.channel} whether it was paid`,
   expireOrder: () => 'close the trade and expire',
@@ -38,37 +36,48 @@ function summarised(options: ActivityOptions, local = false): Activities {
   });
 }
 
-// Timeouts are deliberate (README "Activity timeouts"): a hung call is cut off well before a buyer
-// would notice, and retries back off so an outage is not hammered.
-
-const DB_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidOrderTransition', 'OrderNotFound'] },
-};
-const ISSUING_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
-};
-
-/** Short database steps: seconds each, retried until the database answers (it is ours to fix). */
-export const db = summarised(DB_OPTIONS);
-/** Issuing keys: a few quick tries, then the saga compensates (release, refund). */
-export const issuing = summarised(ISSUING_OPTIONS);
+// Every retry policy and why (the README's table lists them): a hung call is cut off well before a
+// buyer would notice, and retries back off so an outage is not hammered.
 
 /**
- * The same short database steps as local activities: run in the worker that runs the workflow,
- * with no task-queue round trip through the server per step (docs/performance.md). Same timeouts
- * and retries; the result is still recorded in history.
+ * Database steps: retried until the database answers, because an outage is ours to fix and never a
+ * reason to give up on a paid order (keyflow_activity_retries_total alerts while it lasts). A step
+ * that can never succeed says so with a non-retryable type and the workflow decides.
  */
-export const dbLocal = summarised(DB_OPTIONS, true);
+const DATABASE_STEP: ActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: {
+    initialInterval: '200ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    nonRetryableErrorTypes: ['InvalidOrderTransition', 'OrderNotFound', 'KeysNotSellable'],
+  },
+};
 
-/** One look at the channel's query API; a failure just waits for the next poll. */
-export const poll = summarised({
+/**
+ * Database steps as local activities: run in the worker that runs the workflow, with no task-queue
+ * round trip per step, so a paid order is delivered and emailed in the workflow task its payment
+ * opened (docs/performance.md). Retries wait on durable timers past the first second.
+ */
+export const steps = summarised({ ...DATABASE_STEP, localRetryThreshold: '1s' } as LocalActivityOptions, true);
+
+/**
+ * The same steps as regular activities, for the last step of an Update handler: the workflow task that
+ * accepts an Update must not also close the workflow, or an event arriving meanwhile fails that task
+ * and the staff member's request with it.
+ */
+export const stepsInUpdates = summarised(DATABASE_STEP);
+
+/** Calls to the payment channel: one look per poll (the next poll is the retry); closing retries briefly. */
+export const channel = summarised({ startToCloseTimeout: '15s', retry: { maximumAttempts: 1 } });
+
+/** Closing the trade at the deadline or on a cancel: the channel's call and the state change. */
+export const closing = summarised({
   startToCloseTimeout: '15s',
-  retry: { maximumAttempts: 1 },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidOrderTransition', 'OrderNotFound'] },
 });
 
-/** Refunds: bounded retries when the channel keeps failing, none when it says no for good. */
+/** Refunds: bounded retries when the channel keeps failing, none when it says no for good (→ NEEDS_REVIEW). */
 export const refunds = summarised({
   startToCloseTimeout: '30s',
   retry: {
@@ -80,32 +89,17 @@ export const refunds = summarised({
   },
 });
 
-const MAIL_OPTIONS: ActivityOptions = {
+const MAIL: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 };
 
-/** Mail may be down for a long time: keep trying, at most 5 minutes apart. Never blocks delivery. */
-export const mail = summarised(MAIL_OPTIONS);
+/**
+ * The buyer's email: mail may be down for hours, so it is tried forever, at most 5 minutes apart, and
+ * never holds up delivery. As a local activity each retry waits on a durable timer, never inside the
+ * workflow task (a task held open by mail retries keeps its slot; measured in docs/performance.md).
+ */
+export const mail = summarised({ ...MAIL, startToCloseTimeout: '10s', localRetryThreshold: '500ms' } as LocalActivityOptions, true);
 
-/**
- * Issuing and the buyer email as local activities, for runs started after `one-task-delivery`: a
- * paid order is recorded, reserved, issued and emailed inside the workflow task its payment signal
- * opened, with no activity task and no further workflow task (docs/performance.md). Retries and
- * bounded attempts are the same as the remote ones; the issuing failure still ends in compensation.
- */
-export const issuingLocal = summarised(ISSUING_OPTIONS, true);
-/**
- * A failed send waits for its retry on a durable timer, never inside the workflow task: a task held
- * open by mail retries keeps its slot, and with the mail server down those slots run out and new
- * payments wait behind them (measured: delivery p99 0.1 s → 16 s during a 20 s outage at 10/s).
- * One attempt may hold the task for at most 10 s.
- */
-export const mailLocal = summarised({ ...MAIL_OPTIONS, startToCloseTimeout: '10s', localRetryThreshold: '500ms' } as LocalActivityOptions, true);
-
-/**
- * The one-step delivery (record the payment, reserve, issue: one transaction) for runs started after
- * `one-step-delivery`. A few quick tries like issuing; if it fails for good nothing was written, and
- * the workflow goes through the same steps one by one, with their own retries and compensation.
- */
-export const deliveryLocal = summarised(ISSUING_OPTIONS, true);
+/** The buyer's email as a regular activity, for Update handlers (see stepsInUpdates). */
+export const mailInUpdates = summarised(MAIL);

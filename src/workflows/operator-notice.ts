@@ -1,6 +1,7 @@
 import { ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OperatorNotice } from '../activities/operator-webhook';
+import { operatorNoticeWorkflowId } from './workflow-ids';
 
 const webhook = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
@@ -15,7 +16,7 @@ export async function operatorNoticeWorkflow(notice: OperatorNotice): Promise<vo
 /** Fire and forget from an order: its own child run, abandoned by the parent, so it never blocks it. */
 export async function tellOperator(notice: OperatorNotice, key: string): Promise<void> {
   await startChild(operatorNoticeWorkflow, {
-    workflowId: `${workflowInfo().workflowId}-notice-${key}`,
+    workflowId: operatorNoticeWorkflowId(workflowInfo().workflowId, key),
     args: [notice],
     parentClosePolicy: ParentClosePolicy.ABANDON,
   });

@@ -5,7 +5,7 @@ export type { PaymentReport } from '../domain/payment-report';
 
 export type LatePaymentPolicy = 'fulfil' | 'refund';
 
-/** Staff or buyer action carried by an Update (or a follow-up workflow on a closed order). */
+/** Staff or buyer action carried by an Update (or a support run on a closed order). */
 export interface ActionRequest {
   actor: string;
   note?: string;
@@ -13,21 +13,8 @@ export interface ActionRequest {
 
 export type SupportAction = 'approve' | 'refund' | 'resend';
 
-/**
- * Where a workflow run begins. A fresh order awaits payment; follow-up runs on a closed order
- * (id `order-<orderNo>-…`) start from a late payment or a support action.
- */
-export type OrderStart =
-  | { kind: 'new' }
-  | { kind: 'late-payment'; payment: PaymentReport }
-  | { kind: 'support'; action: SupportAction; request: ActionRequest }
-  /** Reconciliation: an order awaiting payment whose workflow vanished; waits out the deadline again. */
-  | { kind: 'new-recovery' }
-  /** Reconciliation: a paid order with no live workflow; picks up from the state the database has. */
-  | { kind: 'recover' };
-
-/** Everything the order workflow needs to decide, fixed when the order is placed. No secrets, no PII. */
-export interface OrderWorkflowInput {
+/** What the order is, fixed when it was placed. No secrets, no buyer data. */
+export interface OrderFacts {
   orderNo: string;
   sku: string;
   skuName: string;
@@ -35,19 +22,42 @@ export interface OrderWorkflowInput {
   amountCents: number;
   currency: string;
   channel: string;
-  /** Durations and policies from configuration, captured when the run starts. */
+}
+
+/** Durations and policies from configuration, captured when a run starts. */
+export interface OrderPolicy {
+  /** From the run's start to the order's payment deadline. */
   paymentDeadlineMs: number;
+  /** Between two looks at the channel while unpaid; 0 turns polling off. */
   paymentPollIntervalMs: number;
   latePaymentPolicy: LatePaymentPolicy;
+  /** How long a paid order short of keys waits for an import before it is refunded. */
   restockWaitMs: number;
-  /** Tell the operator when a sale leaves fewer keys than this. */
-  lowStockThreshold?: number;
-  /**
-   * Whether the shop has an operator webhook. When false, no notice runs are started (each would
-   * only find nothing to call); runs started before this field existed always start them.
-   */
-  operatorWebhook?: boolean;
-  start?: OrderStart;
+  /** A sale leaving fewer keys than this tells the operator. */
+  lowStockThreshold: number;
+  /** Whether the shop has an operator webhook (no notice runs are started without one). */
+  operatorWebhook: boolean;
+  /** NEEDS_REVIEW: remind the operator this often… */
+  reviewReminderMs: number;
+  /** …and stop waiting after this long (staff then act through support runs). */
+  reviewWaitMs: number;
+}
+
+/** Every order run starts from the order and the policy. */
+export interface OrderRunInput {
+  order: OrderFacts;
+  policy: OrderPolicy;
+}
+
+/** A payment that reached an order whose own run had closed. */
+export interface LatePaymentInput extends OrderRunInput {
+  payment: PaymentReport;
+}
+
+/** A staff action on an order whose own run had closed. */
+export interface SupportActionInput extends OrderRunInput {
+  action: SupportAction;
+  request: ActionRequest;
 }
 
 export interface TimelineEntry {

@@ -63,7 +63,7 @@ describe('encrypted history and the codec server', () => {
     expect(response.status).toBe(200);
     const decoded = response.body.payloads[0];
     const input = JSON.parse(Buffer.from(decoded.data, 'base64').toString());
-    expect(input).toMatchObject({ orderNo, channel: 'epay', quantity: 1 });
+    expect(input).toMatchObject({ order: { orderNo, channel: 'epay', quantity: 1 } });
     expect(Buffer.from(decoded.metadata.encoding, 'base64').toString()).toBe('json/plain');
   });
 

@@ -1,3 +1,4 @@
+import { reconcileWorkflow } from '../../src/workflows/reconcile';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -6,12 +7,13 @@ import { uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
 import { paymentReceivedSignal } from '../../src/workflows/order-messages';
+import { startLatePayment, startRecovery } from '../../src/orders/order-runs';
 
-// One folder per shape of history production may hold. No default: recording today's code over an
-// older generation would silently drop the shape that generation keeps under replay.
+// One folder per shape of history production may hold (docs/versioning.md). No default: recording
+// today's code over a released generation would silently drop the shape it keeps under replay.
 const GENERATION = process.env.HISTORY_GENERATION;
 if (!GENERATION) {
-  throw new Error('set HISTORY_GENERATION to the folder under test/replay/histories/ to record into (a new one for a new shape, e.g. v6-<what-changed>)');
+  throw new Error('set HISTORY_GENERATION to the folder under test/replay/histories/ to record into (before the first release: the one there is)');
 }
 const OUT = path.join(__dirname, 'histories', GENERATION);
 mkdirSync(OUT, { recursive: true });
@@ -127,9 +129,39 @@ describe('record workflow histories for the replay corpus', () => {
     await save('support-refund-delivered', refunded.body.workflowId);
   });
 
+  it('recovery of a paid order whose run is gone', async () => {
+    const sku = await fresh();
+    const order = await placeOrder(stack, sku);
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'AWAITING_STOCK');
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).terminate('recording: the run is lost');
+    await createSkuWithKeys(stack, sku, [`REPLAY-${sku}-recovered`]);
+    const workflowId = await startRecovery({ db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() }, order.orderNo);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await save('recovery-delivered', workflowId);
+  });
+
+  it('a second payment reported late is refunded (late-payment run)', async () => {
+    const order = await placeOrder(stack, await fresh());
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    const workflowId = await startLatePayment(
+      { db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() },
+      await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo }, include: { skuRef: { select: { name: true } } } }),
+      { channel: 'epay', tradeNo: `T-${order.orderNo}-2`, amountCents: order.amountCents, currency: 'CNY', source: 'reconciliation' },
+    );
+    await stack.temporal.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch(() => undefined);
+    await save('late-payment-paid-twice', workflowId);
+  });
+
   it('reconciliation', async () => {
     const id = `reconcile-replay-${Date.now()}`;
-    await stack.temporal.workflow.execute('reconcileWorkflow', {
+    await stack.temporal.workflow.execute(reconcileWorkflow, {
       workflowId: id,
       taskQueue: stack.config.temporal.taskQueue,
       args: [{ createdGraceMs: 3_600_000, deliverySlaMs: 3_600_000, pageSize: 100 }],

@@ -31,6 +31,10 @@ describe.each(GENERATIONS)('replaying recorded histories: %s', (generation) => {
         'late-payment-delivered.json',
         'cancelled.json',
         'reconcile.json',
+        'restocked-delivered.json',
+        'support-refund-delivered.json',
+        'recovery-delivered.json',
+        'late-payment-paid-twice.json',
       ]),
     );
   });

@@ -1,3 +1,5 @@
+import { orderWorkflow } from '../../src/workflows/order';
+import type { OrderRunInput } from '../../src/workflows/types';
 import { InvalidTransitionError } from '../../src/db/errors';
 import { WorkflowFailedError } from '@temporalio/client';
 import { paymentReceivedSignal, statusQuery } from '../../src/workflows/order-messages';
@@ -287,10 +289,10 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     const description = await handle.describe();
     expect(description.status.name).toBe('RUNNING');
     await expect(
-      stack.temporal.workflow.start('orderWorkflow', {
+      stack.temporal.workflow.start(orderWorkflow, {
         workflowId: orderWorkflowId(order.orderNo),
         taskQueue: stack.config.temporal.taskQueue,
-        args: [{}],
+        args: [{} as OrderRunInput],
       }),
     ).rejects.toThrow(/already started/i);
     await handle.terminate('test cleanup');

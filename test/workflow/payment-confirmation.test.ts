@@ -1,7 +1,7 @@
 import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
-import { startOrderRun } from '../../src/orders/order-runs';
+import { startOrderWorkflow } from '../../src/orders/order-runs';
 import { checkInvariants } from '../../src/invariants/check';
 
 describe('confirming every payment exactly once, whatever the channel does', () => {
@@ -81,7 +81,7 @@ describe('confirming every payment exactly once, whatever the channel does', () 
         expiresAt: new Date(Date.now() + 60_000),
       },
     });
-    await startOrderRun({ db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() }, order, skuRow.name, { kind: 'new' });
+    await startOrderWorkflow({ db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() }, order, skuRow.name);
     const fields = paidNotification(orderNo, `T-${orderNo}`, '10.00');
     const response = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
     expect(response.text).toBe('success');

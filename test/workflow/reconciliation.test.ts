@@ -1,3 +1,4 @@
+import { reconcileWorkflow } from '../../src/workflows/reconcile';
 import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { TEST_EPAY, uniqueSku } from '../support/config';
 import { signByRecipe } from '../support/epay-recipe';
@@ -22,7 +23,7 @@ describe('reconciliation', () => {
   });
 
   const reconcile = (): Promise<ReconcileReport> =>
-    stack.temporal.workflow.execute('reconcileWorkflow', {
+    stack.temporal.workflow.execute(reconcileWorkflow, {
       workflowId: `reconcile-test-${Date.now()}`,
       taskQueue: stack.config.temporal.taskQueue,
       args: [{ ...reconcileInput(stack.config), createdGraceMs: 0, deliverySlaMs: 1000 }],

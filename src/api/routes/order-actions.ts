@@ -4,6 +4,7 @@ import { requireStaff, bearerToken } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
 import { actionBody, orderNoParam, resendLinkBody } from '../validation';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
+import { startOrderLinkMail } from '../../orders/order-runs';
 
 const ACTION_STATUS: Record<ActionError['kind'], [number, string]> = {
   'not-found': [404, 'not_found'],
@@ -49,13 +50,7 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     const { orderNo, email } = parseOr400(resendLinkBody, req.body);
     const order = await deps.db.order.findUnique({ where: { orderNo }, select: { email: true } });
     if (order && order.email === email) {
-      await deps.temporal.workflow
-        .start('sendOrderLinkWorkflow', {
-          workflowId: `order-${orderNo}-link-${Date.now().toString(36)}`,
-          taskQueue: deps.config.temporal.taskQueue,
-          args: [{ orderNo }],
-        })
-        .catch((error) => deps.logger.warn({ orderNo, err: error }, 'could not start the order-link email'));
+      await startOrderLinkMail(deps, orderNo).catch((error) => deps.logger.warn({ orderNo, err: error }, 'could not start the order-link email'));
     }
     res.status(202).json({ status: 'accepted', message: 'if the order number and email match, the order link is on its way to that address' });
   });

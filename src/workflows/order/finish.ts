@@ -1,0 +1,18 @@
+import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { mail } from '../activity-proxies';
+import { awaitReview, refundExtraPayment } from './fulfilment';
+import type { OrderRecord } from './record';
+import type { OrderResult, PaymentReport } from '../types';
+
+/**
+ * How every order run ends: staff review (bounded), the buyer's delivery email, second payments
+ * given back, every Update answered and every operator notice started.
+ */
+export async function finish(record: OrderRecord, extraPayments: readonly PaymentReport[] = []): Promise<OrderResult> {
+  await awaitReview(record);
+  if (record.status === 'DELIVERED') await mail.sendBuyerEmail({ orderNo: record.order.orderNo, kind: 'delivery' });
+  // A buyer who paid twice gets the second payment back; the order itself is settled.
+  for (let i = 0; i < extraPayments.length; i += 1) await refundExtraPayment(record, extraPayments[i]);
+  await condition(allHandlersFinished);
+  return record.result();
+}

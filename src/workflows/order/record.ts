@@ -1,0 +1,94 @@
+import { log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { OrderStatus } from '../../domain/order-status';
+import type { OperatorEvent } from '../../activities/operator-webhook';
+import { restockedSignal, statusQuery } from '../order-messages';
+import { OrderStatusKey, PaidAtKey } from '../search-attributes';
+import { tellOperator } from '../operator-notice';
+import { causeInBrief } from '../../error-text';
+import type { OrderFacts, OrderPolicy, OrderResult, OrderRunInput, OrderView, TimelineEntry } from '../types';
+
+const CLOSED: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+
+/**
+ * What one run knows of its order: the state it has moved it to, why, and the timeline the `status`
+ * query shows. The database holds the same states (activities write them); this keeps the Web UI's
+ * view (search attributes, current details) in step and tells the operator about the moves that
+ * need a person.
+ */
+export class OrderRecord {
+  readonly order: OrderFacts;
+  readonly policy: OrderPolicy;
+  status: OrderStatus;
+  reason?: string;
+  /** An Update handler is working on the order; the run does not close meanwhile. */
+  busy = false;
+  /** Key imports for the order's SKU seen by this run (the `restocked` signal wakes a restock wait). */
+  restocks = 0;
+  private readonly timeline: TimelineEntry[] = [];
+  private readonly noticesStarting: Array<Promise<void>> = [];
+  /** How many notices of each kind this run started: child ids count per kind, never per timeline entry. */
+  private readonly noticeCounts = new Map<string, number>();
+
+  constructor({ order, policy }: OrderRunInput, status: OrderStatus) {
+    this.order = order;
+    this.policy = policy;
+    this.status = status;
+    setHandler(statusQuery, () => this.view());
+    setHandler(restockedSignal, () => void (this.restocks += 1));
+  }
+
+  /** Takes the state the database has (runs that pick up an order someone else moved). */
+  resume(status: OrderStatus, reason: string | null): void {
+    this.status = status;
+    this.reason = reason ?? undefined;
+  }
+
+  /**
+   * Moves the run's view of the order (the activity has moved the database already). `upsert: false`
+   * leaves the search attributes for the next move of the same task (PAID then DELIVERED: one write).
+   */
+  moveTo(status: OrderStatus, note?: string, options: { reason?: string; paidAt?: Date; upsert?: boolean } = {}): void {
+    this.status = status;
+    if (options.reason !== undefined || !CLOSED.includes(status)) this.reason = options.reason;
+    if (options.upsert !== false) {
+      upsertSearchAttributes([{ key: OrderStatusKey, value: status }, ...(options.paidAt ? [{ key: PaidAtKey, value: options.paidAt }] : [])]);
+      // What the Web UI shows as the order's current state, beside the static summary set at start.
+      const { orderNo, quantity, skuName, channel } = this.order;
+      setCurrentDetails(`**${status}** · ${orderNo} · ${quantity} × ${skuName} · ${channel}${this.reason ? `\n\n${this.reason}` : ''}`);
+    }
+    this.note(note);
+    if (status === 'NEEDS_REVIEW') this.tellOperator('order.needs_review', options.reason ?? note ?? status, 'needs-review');
+    if (status === 'REFUNDED') this.tellOperator('order.refunded', note ?? status, 'refunded');
+  }
+
+  note(note?: string): void {
+    this.timeline.push({ at: new Date().toISOString(), status: this.status, note });
+    log.info(`order ${this.status}${note ? `: ${note}` : ''}`, { orderNo: this.order.orderNo, workflowId: workflowInfo().workflowId });
+  }
+
+  /**
+   * Starts an operator notice as its own run (unless the shop has no webhook). Not awaited: starting
+   * one never holds up the order, only its close (a child whose parent closed first never starts).
+   * The child's id is the kind and how many of that kind this run has started.
+   */
+  tellOperator(event: OperatorEvent, detail: string, kind: string): void {
+    if (!this.policy.operatorWebhook) return;
+    const count = (this.noticeCounts.get(kind) ?? 0) + 1;
+    this.noticeCounts.set(kind, count);
+    const key = count === 1 ? kind : `${kind}-${count}`;
+    const starting = tellOperator({ event, orderNo: this.order.orderNo, sku: event === 'stock.low' ? this.order.sku : undefined, detail }, key).catch((error) =>
+      log.warn('could not start the operator notice', { orderNo: this.order.orderNo, error: causeInBrief(error) }),
+    );
+    this.noticesStarting.push(starting);
+  }
+
+  /** The run's result, once every notice it asked for has started. */
+  async result(): Promise<OrderResult> {
+    await Promise.all(this.noticesStarting);
+    return { status: this.status, reason: this.reason };
+  }
+
+  view(): OrderView {
+    return { orderNo: this.order.orderNo, status: this.status, reason: this.reason, timeline: [...this.timeline] };
+  }
+}

@@ -10,7 +10,7 @@ import type { OrderResult, PaymentReport } from '../types';
  */
 export async function finish(record: OrderRecord, extraPayments: readonly PaymentReport[] = []): Promise<OrderResult> {
   await awaitReview(record);
-  if (record.status === 'DELIVERED') await mail.sendBuyerEmail({ orderNo: record.order.orderNo, kind: 'delivery' });
+  if (record.status === 'DELIVERED' && record.deliveredByThisRun) await mail.sendBuyerEmail({ orderNo: record.order.orderNo, kind: 'delivery' });
   // A buyer who paid twice gets the second payment back; the order itself is settled.
   for (let i = 0; i < extraPayments.length; i += 1) await refundExtraPayment(record, extraPayments[i]);
   await condition(allHandlersFinished);

@@ -7,8 +7,6 @@ import { tellOperator } from '../operator-notice';
 import { causeInBrief } from '../../error-text';
 import type { OrderFacts, OrderPolicy, OrderResult, OrderRunInput, OrderView, TimelineEntry } from '../types';
 
-const CLOSED: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
-
 /**
  * What one run knows of its order: the state it has moved it to, why, and the timeline the `status`
  * query shows. The database holds the same states (activities write them); this keeps the Web UI's
@@ -22,6 +20,8 @@ export class OrderRecord {
   reason?: string;
   /** An Update handler is working on the order; the run does not close meanwhile. */
   busy = false;
+  /** Whether this run issued the keys (and so owes the buyer the delivery email). */
+  deliveredByThisRun = false;
   /** Key imports for the order's SKU seen by this run (the `restocked` signal wakes a restock wait). */
   restocks = 0;
   private readonly timeline: TimelineEntry[] = [];
@@ -49,7 +49,9 @@ export class OrderRecord {
    */
   moveTo(status: OrderStatus, note?: string, options: { reason?: string; paidAt?: Date; upsert?: boolean } = {}): void {
     this.status = status;
-    if (options.reason !== undefined || !CLOSED.includes(status)) this.reason = options.reason;
+    // As the database has it: a move sets the reason it gives, or clears it.
+    this.reason = options.reason;
+    if (status === 'DELIVERED') this.deliveredByThisRun = true;
     if (options.upsert !== false) {
       upsertSearchAttributes([{ key: OrderStatusKey, value: status }, ...(options.paidAt ? [{ key: PaidAtKey, value: options.paidAt }] : [])]);
       // What the Web UI shows as the order's current state, beside the static summary set at start.

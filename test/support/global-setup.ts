@@ -11,14 +11,16 @@ import { freePort } from '../../src/dev/launcher/free-port';
 const ADMIN_DB = process.env.KEYFLOW_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /**
- * One real Temporal dev server (in memory, with its Web UI) and one fresh Postgres database for the
- * whole run; the workflow bundle is built once. Test files isolate themselves by task queue and SKU.
+ * One real Temporal dev server (in memory, with its Web UI) for the whole run and a migrated template
+ * database; each test file gets a copy of its own, so no relay, reconciliation or invariant check
+ * reads another file's rows. The workflow bundle is built once; test files have task queues of their own.
  */
 export default async function globalSetup(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'keyflow-test-'));
   const [port, uiPort] = [await freePort(), await freePort()];
   const server = await startTemporalDevServer({ host: '127.0.0.1', port, uiPort, namespace: 'default' });
 
+  // A migrated template; every test file copies it into a database of its own (per-file-database.ts).
   const url = new URL(ADMIN_DB);
   url.pathname = `/keyflow_test_${Date.now()}_${process.pid}`;
   const databaseUrl = url.toString();
@@ -33,6 +35,7 @@ export default async function globalSetup(): Promise<void> {
     KEYFLOW_TEST_TMP: tmp,
     KEYFLOW_TEST_TEMPORAL_UI: server.uiUrl,
     TEMPORAL_ADDRESS: server.address,
+    KEYFLOW_TEST_TEMPLATE_DB: databaseUrl,
     DATABASE_URL: databaseUrl,
     KEYFLOW_WORKFLOW_BUNDLE: bundlePath,
   });

@@ -14,6 +14,7 @@ import type { PlacedOrder } from '../../src/orders/place-order';
 import { reportPayment } from '../../src/orders/report-payment';
 import type { PaymentReport } from '../../src/domain/payment-report';
 import { freePort } from '../../src/dev/launcher/free-port';
+import { orderWorkflowId } from '../../src/workflows/workflow-ids';
 import { TEST_ADMIN_TOKEN, TEST_EPAY, testConfig } from './config';
 
 export interface Stack {
@@ -189,4 +190,10 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
 export function inboxDeps(stack: Stack) {
   const runDeps = { db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() };
   return { db: stack.db, logger: createLogger('test', 'silent'), handOff: (orderNo: string, report: PaymentReport) => reportPayment(runDeps, orderNo, report) };
+}
+
+/** The paymentReceived signals the order's own run got: the witness that a forged callback reached nothing. */
+export async function paymentSignals(stack: Stack, orderNo: string): Promise<number> {
+  const history = await stack.temporal.workflow.getHandle(orderWorkflowId(orderNo)).fetchHistory();
+  return history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'paymentReceived').length;
 }

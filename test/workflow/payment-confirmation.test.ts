@@ -32,7 +32,8 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     const order = await placeOrder(stack, sku);
     await setFaults(order.orderNo, { dropNotifications: true, queryError: true });
     await payInSandbox(stack, order);
-    await new Promise((r) => setTimeout(r, 1200));
+    // The workflow asked twice and was refused twice: still unpaid, as far as the shop can tell.
+    await waitFor(async () => (await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`)).body.queries >= 2, 'two failed polls');
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('AWAITING_PAYMENT');
     await setFaults(order.orderNo, { dropNotifications: true, queryDelayMs: 200 });
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 10_000);

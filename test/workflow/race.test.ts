@@ -2,20 +2,16 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createSkuWithKeys, placeOrder, request, startStack, waitFor, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
-import { freshDatabase } from '../support/database';
 import { checkInvariants } from '../../src/invariants/check';
 import { PROJECT_ROOT } from '../../src/paths';
 
 describe('200 buyers racing for 50 keys', () => {
   let stack: Stack;
-  let database: { url: string; drop: () => Promise<void> };
   beforeAll(async () => {
-    database = await freshDatabase('race');
-    stack = await startStack({ env: { DATABASE_URL: database.url, RESTOCK_WAIT: '0', MAX_QUANTITY: '1' } });
+    stack = await startStack({ env: { RESTOCK_WAIT: '0', MAX_QUANTITY: '1' } });
   });
   afterAll(async () => {
     await stack.stop();
-    await database.drop();
   });
 
   it('delivers exactly 50, refunds the other 150, and every invariant holds', async () => {
@@ -51,7 +47,6 @@ describe('200 buyers racing for 50 keys', () => {
   it('`npm run check:invariants` passes here and names the order when a rule breaks', async () => {
     const env = {
       ...process.env,
-      DATABASE_URL: database.url,
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       CARD_KEY_ENCRYPTION_KEY: '11'.repeat(32),
@@ -71,5 +66,16 @@ describe('200 buyers racing for 50 keys', () => {
     expect(broken.stdout).toContain(`every SOLD key belongs to a DELIVERED order: order ${delivered.orderNo}`);
     expect(broken.stdout).toContain(`NEEDS_REVIEW always says why: order ${delivered.orderNo}`);
     await stack.db.order.update({ where: { orderNo: delivered.orderNo }, data: { status: 'DELIVERED' } });
+
+    // A second payment kept on a delivered order, past the grace period: the money and the state disagree.
+    await stack.db.order.update({ where: { orderNo: delivered.orderNo }, data: { updatedAt: new Date(Date.now() - 3_600_000) } });
+    const extra = await stack.db.payment.create({
+      data: { orderNo: delivered.orderNo, channel: 'epay', tradeNo: 'T-KEPT-TWICE', amountCents: delivered.amountCents, currency: 'CNY' },
+    });
+    const kept = run();
+    expect(kept.status).toBe(1);
+    expect(kept.stdout).toContain(`payments minus refunds agree with the order state: order ${delivered.orderNo}`);
+    await stack.db.payment.delete({ where: { id: extra.id } });
+    expect(run().status).toBe(0);
   });
 });

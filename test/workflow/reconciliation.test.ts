@@ -2,24 +2,20 @@ import { reconcileWorkflow } from '../../src/workflows/reconcile';
 import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { TEST_EPAY, uniqueSku } from '../support/config';
 import { signByRecipe } from '../support/epay-recipe';
-import { freshDatabase } from '../support/database';
 import { reconcileInput, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../../src/temporal/reconcile-schedule';
 import type { ReconcileReport } from '../../src/workflows/reconcile';
 import { checkInvariants } from '../../src/invariants/check';
 
 describe('reconciliation', () => {
   let stack: Stack;
-  let database: { url: string; drop: () => Promise<void> };
 
   beforeAll(async () => {
-    database = await freshDatabase('reconcile');
     stack = await startStack({
-      env: { DATABASE_URL: database.url, PAYMENT_POLL_INTERVAL: '0', PAYMENT_DEADLINE: '1m', RESTOCK_WAIT: '10m', DELIVERY_SLA: '1s' },
+      env: { PAYMENT_POLL_INTERVAL: '0', PAYMENT_DEADLINE: '1m', RESTOCK_WAIT: '10m', DELIVERY_SLA: '1s' },
     });
   });
   afterAll(async () => {
     await stack.stop();
-    await database.drop();
   });
 
   const reconcile = (): Promise<ReconcileReport> =>

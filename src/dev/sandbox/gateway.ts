@@ -117,6 +117,7 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
     const tradeFaults = faults.for(params.out_trade_no);
     switch (params.act) {
       case 'order': {
+        if (trade) trade.queries += 1;
         if (tradeFaults.queryDelayMs) await sleep(tradeFaults.queryDelayMs);
         if (tradeFaults.queryError) return res.status(500).json({ code: -1, msg: 'query failed (fault switch)' });
         if (!trade) return res.json({ code: -1, msg: 'order not found' });

@@ -24,6 +24,8 @@ export interface SmtpSink {
   faults(): MailFaults;
   /** Newest first. */
   messages(): ReceivedMail[];
+  /** Connections and mails refused while down, since the start. */
+  refused(): number;
   close(): Promise<void>;
 }
 
@@ -35,18 +37,23 @@ const serviceDown = () => Object.assign(new Error('mail service down (sandbox fa
 export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   let faults: MailFaults = {};
+  let refused = 0;
+  const refuse = () => {
+    refused += 1;
+    return serviceDown();
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: 1024 * 1024,
     onConnect(_session, callback) {
-      if (faults.down) return callback(serviceDown());
+      if (faults.down) return callback(refuse());
       callback();
     },
     // A sender that keeps connections open (a pooled transport) must see the outage too.
     onMailFrom(_address, _session, callback) {
-      if (faults.down) return callback(serviceDown());
+      if (faults.down) return callback(refuse());
       callback();
     },
     onData(stream, session, callback) {
@@ -81,6 +88,7 @@ export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<S
   return {
     port: (server.server.address() as AddressInfo).port,
     messages: () => [...received],
+    refused: () => refused,
     setFaults: (next) => void (faults = next),
     faults: () => faults,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

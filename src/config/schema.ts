@@ -83,11 +83,13 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: url.default('postgresql://postgres@127.0.0.1:5432/keyflow'),
+  // Default 127.0.0.1:7233 and `default`, unless a Temporal profile (TEMPORAL_PROFILE /
+  // TEMPORAL_CONFIG_FILE) names them; TLS, mTLS and API keys come from the same place (temporal-connection.ts).
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^\s:]+:\d+$/, 'must be host:port')
-    .default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   TEMPORAL_UI_PORT: port.default(8233),
   PORT: port.default(3000),

@@ -6,9 +6,14 @@ import { dataConverterFor } from './encryption-codec';
 export const TEMPORAL_HINT =
   'Run `npm start` (it starts a Temporal dev server), start one with `.venv/bin/temporal server start-dev`, or set TEMPORAL_ADDRESS to a running cluster.';
 
+/** Address, TLS, API key and metadata, as client and worker connections both take them. */
+export function temporalConnectionOptions({ temporal }: Config) {
+  return { address: temporal.address, tls: temporal.tls, apiKey: temporal.apiKey, metadata: temporal.metadata };
+}
+
 export async function openTemporalConnection(config: Config): Promise<Connection> {
   try {
-    return await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
+    return await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
   } catch (error) {
     throw new DependencyError('Temporal', config.temporal.address, TEMPORAL_HINT, error);
   }

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { createDb } from '../db/client';
 import { pingDatabase } from '../db/database';
 import { DependencyError } from '../db/errors';
-import { TEMPORAL_HINT, openTemporalConnection, temporalClient } from '../temporal/connection';
+import { TEMPORAL_HINT, openTemporalConnection, temporalClient, temporalConnectionOptions } from '../temporal/connection';
 import type { Client } from '@temporalio/client';
 import { dataConverterFor } from '../temporal/encryption-codec';
 import { ActivityMetricsInterceptor } from '../observability/activity-metrics-interceptor';
@@ -52,7 +52,7 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
   await pingDatabase(config.databaseUrl);
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    connection = await NativeConnection.connect(temporalConnectionOptions(config));
   } catch (error) {
     throw new DependencyError('Temporal', config.temporal.address, TEMPORAL_HINT, error);
   }
@@ -65,7 +65,7 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     activities: createActivities(deps),
     dataConverter: dataConverterFor(config.payloadEncryptionKeys),
     interceptors: { activity: [(ctx) => ({ inbound: new ActivityMetricsInterceptor(ctx) })] },
-    ...(await workflowSource()),
+    ...workflowSource(),
     ...overrides,
   });
   return {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Connection, type Client } from '@temporalio/client';
-import { temporalClient } from '../../src/temporal/connection';
+import { temporalClient, temporalConnectionOptions } from '../../src/temporal/connection';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/client';
@@ -72,7 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   });
   const api = await startApiServer(config, { logger: createLogger('api', 'silent') });
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = temporalClient(config, connection);
   const db = createDb(config.databaseUrl, { max: 4 });
 

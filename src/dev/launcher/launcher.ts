@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config';
 import { reportFatal } from '../../cli';
@@ -73,11 +74,16 @@ async function main() {
   }
 
   const src = path.join(PROJECT_ROOT, 'src');
+  // KEYFLOW_RUN=build runs what production runs (`npm run build`'s dist/) instead of the sources.
+  const built = process.env.KEYFLOW_RUN === 'build';
+  const entry = (dir: string) => (built ? path.join(PROJECT_ROOT, 'dist', dir, 'main.js') : path.join(src, dir, 'main.ts'));
+  if (built && !existsSync(entry('worker'))) throw new Error('KEYFLOW_RUN=build: there is no build in dist/; run `npm run build` first');
   const localSandbox = config.epay?.apiUrl === `http://127.0.0.1:${config.sandboxPort}`;
   if (localSandbox) supervisor.start({ name: 'sandbox', entry: path.join(src, 'dev', 'sandbox', 'main.ts') });
-  supervisor.start({ name: 'codec', entry: path.join(src, 'codec-server', 'main.ts') });
-  supervisor.start({ name: 'worker', entry: path.join(src, 'worker', 'main.ts') });
-  supervisor.start({ name: 'api', entry: path.join(src, 'api', 'main.ts') });
+  supervisor.start({ name: 'codec', entry: entry('codec-server') });
+  supervisor.start({ name: 'worker', entry: entry('worker') });
+  supervisor.start({ name: 'api', entry: entry('api') });
+  if (built) console.log('running the build: worker, API and codec server from dist/');
 
   await waitForReady(`http://127.0.0.1:${config.port}/readyz`);
   console.log(banner(config, devServer ? devServer.uiUrl : undefined));

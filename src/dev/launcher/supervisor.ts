@@ -3,7 +3,7 @@ import readline from 'node:readline';
 
 export interface ChildSpec {
   name: string;
-  /** A TypeScript entry point, run through tsx. */
+  /** A TypeScript entry point (run through tsx) or a built one (dist/…/main.js, run by Node itself). */
   entry: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -26,7 +26,8 @@ export class Supervisor {
   start(spec: ChildSpec): void {
     // KEYFLOW_NODE_ARGS passes extra Node flags to every child (e.g. `--cpu-prof` for profiling).
     const extra = process.env.KEYFLOW_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...extra, '--import', 'tsx', spec.entry], {
+    const loader = spec.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...extra, ...loader, spec.entry], {
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -44,7 +44,7 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(extraEnv: Record<string, string> = {}): Promise<LocalStack> {
-  const names = ['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'];
+  const names = ['api', 'apiMetrics', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'];
   const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
   const databaseUrl = `postgresql://postgres@127.0.0.1:5432/keyflow_script_${Date.now()}`;
   const adminToken = `script-admin-${randomBytes(8).toString('hex')}`;
@@ -55,6 +55,7 @@ export async function startLocalStack(extraEnv: Record<string, string> = {}): Pr
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
     PORT: String(ports.api),
+    API_METRICS_PORT: String(ports.apiMetrics),
     SANDBOX_PORT: String(ports.sandbox),
     SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,

@@ -58,14 +58,17 @@ async function main() {
     });
     const payment = (orderNo: string) => ({ channel: 'epay', tradeNo: `T-${orderNo}`, amountCents: 100, currency: 'CNY', source: 'callback' as const });
     const request = (orderNo: string) => ({ orderNo, sku: 'steps', quantity: 1, lowStockThreshold: 5 });
+    // Each payment arrives as a stored, verified callback (the common case): delivery checks it against the inbox.
+    const notificationIds = new Map<string, number>();
+    const proof = (orderNo: string) => ({ kind: 'inbox' as const, notificationId: notificationIds.get(orderNo)! });
     type Step = (orderNo: string) => Promise<unknown>;
     const paths: Record<string, Record<string, Step>> = {
       'one step': {
-        deliverPayment: (orderNo) => acts.deliverPayment({ ...request(orderNo), payment: payment(orderNo) }),
+        deliverPayment: (orderNo) => acts.deliverPayment({ ...request(orderNo), payment: payment(orderNo), proof: proof(orderNo) }),
         sendBuyerEmail: (orderNo) => acts.sendBuyerEmail({ orderNo, kind: 'delivery' }),
       },
       'paid first': {
-        recordPayment: (orderNo) => acts.recordPayment({ orderNo, payment: payment(orderNo) }),
+        recordPayment: (orderNo) => acts.recordPayment({ orderNo, payment: payment(orderNo), proof: proof(orderNo) }),
         reserveAndIssue: (orderNo) => acts.reserveAndIssue(request(orderNo)),
         sendBuyerEmail: (orderNo) => acts.sendBuyerEmail({ orderNo, kind: 'delivery' }),
       },
@@ -89,6 +92,24 @@ async function main() {
           expiresAt: new Date(Date.now() + 3_600_000),
         })),
     });
+
+    const stored = await db.paymentNotification.createManyAndReturn({
+      data: Object.values(orderNos)
+        .flat()
+        .map((orderNo) => ({
+          channel: 'epay',
+          eventKey: `T-${orderNo}`,
+          verifiedEventKey: `T-${orderNo}`,
+          verdict: 'VERIFIED' as const,
+          paid: true,
+          orderNo,
+          tradeNo: `T-${orderNo}`,
+          amountCents: 100,
+          payload: { currency: 'CNY' },
+        })),
+      select: { id: true, orderNo: true },
+    });
+    for (const row of stored) notificationIds.set(row.orderNo!, row.id);
 
     // Orders of the two paths alternate, so a busy moment on the machine weighs on both alike.
     const totals = Object.fromEntries(

@@ -1,5 +1,6 @@
 // The load generator, run as its own process by scripts/bench/bench.ts. Creates orders at a
 // scheduled rate and pays each through the sandbox gateway, as a buyer would; prints JSON results.
+import { buyerHeaders } from '../load/simulated-buyer';
 
 interface LoadPlan {
   pipeline: 'keyflow' | 'sync-baseline';
@@ -26,7 +27,7 @@ async function one(plan: LoadPlan, i: number): Promise<Sent> {
       plan.pipeline === 'keyflow'
         ? { sku: plan.sku, quantity: 1, email: `bench${i}@example.com`, channel: 'epay' }
         : { sku: plan.sku, email: `bench${i}@example.com` };
-    const created = await fetch(plan.createUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await fetch(plan.createUrl, { method: 'POST', headers: buyerHeaders(i), body: JSON.stringify(body) });
     if (created.status !== 201) {
       const code = ((await created.json().catch(() => ({}))) as { error?: string }).error;
       throw new Error(`create answered ${created.status}${code ? ` (${code})` : ''}`);

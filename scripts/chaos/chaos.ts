@@ -15,6 +15,8 @@ import { MIGRATIONS_DIR } from '../../src/paths';
 import { startTemporalDevServer, type DevServer } from '../../src/dev/launcher/temporal-dev-server';
 import { checkInvariants } from '../../src/invariants/check';
 import { freePort, runTs, waitForText } from '../local-stack';
+import { buyerHeaders } from '../load/simulated-buyer';
+import { FaultProxy, type WireFault } from './fault-proxy';
 
 const { values: flags } = parseArgs({
   options: {
@@ -23,12 +25,15 @@ const { values: flags } = parseArgs({
     rate: { type: 'string', default: '5' },
     'smtp-down-seconds': { type: 'string', default: '60' },
     'worker-kills': { type: 'string', default: '3' },
+    /** How long each fault on the wire lasts (latency and loss, partitions). */
+    'net-fault-seconds': { type: 'string', default: '10' },
   },
 });
 const ORDERS = Number(flags.orders);
 const RATE = Number(flags.rate);
 const STORM = 20; // buyers who pay while the API is down
-const PG_BUYERS = 20; // buyers who pay as Postgres stops; with the storm, within the 50 spare keys
+const PG_BUYERS = 20; // buyers who pay as Postgres stops; with the storm, within the spare keys
+const WIRE_BUYERS = 3; // buyers who pay during each fault on the wire
 /** Long enough that deliveries cut off mid-transaction retry several times before the database is back. */
 const PG_DOWN_MS = 5000;
 
@@ -65,8 +70,20 @@ async function main() {
   teardown.push(() => pgStop());
 
   const ports = Object.fromEntries(
-    await Promise.all(['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk'].map(async (n) => [n, await freePort()])),
+    await Promise.all(
+      ['api', 'apiMetrics', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'pgWire', 'temporalWire', 'gatewayWire'].map(async (n) => [
+        n,
+        await freePort(),
+      ]),
+    ),
   );
+  // The wires the network faults cut: worker ↔ Postgres, API ↔ Temporal, Keyflow ↔ the gateway's API.
+  const wires = {
+    postgres: await FaultProxy.start(pgPort, ports.pgWire),
+    temporal: await FaultProxy.start(ports.temporal, ports.temporalWire),
+    gateway: await FaultProxy.start(ports.sandbox, ports.gatewayWire),
+  };
+  teardown.push(() => Promise.all(Object.values(wires).map((w) => w.close())));
   const databaseUrl = `postgresql://postgres@127.0.0.1:${pgPort}/keyflow`;
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl, MIGRATIONS_DIR);
@@ -78,6 +95,7 @@ async function main() {
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
     PORT: String(ports.api),
+    API_METRICS_PORT: String(ports.apiMetrics),
     SANDBOX_PORT: String(ports.sandbox),
     SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
@@ -90,6 +108,7 @@ async function main() {
     PAYLOAD_ENCRYPTION_KEYS: `chaos=${randomBytes(32).toString('hex')}`,
     EPAY_PID: '8888',
     EPAY_KEY: epayKey,
+    EPAY_API_URL: `http://127.0.0.1:${ports.gatewayWire}`,
     RESTOCK_WAIT: '0',
     PAYMENT_POLL_INTERVAL: '5s',
     PAYMENT_DEADLINE: '10m',
@@ -111,8 +130,13 @@ async function main() {
     () => Object.values(processes).forEach((child) => child.kill('SIGKILL')),
   );
   const stopping = new Set<ChildProcess>();
+  // Each part reaches its neighbours through the wires that can fail.
+  const wiredEnv: Record<string, NodeJS.ProcessEnv> = {
+    worker: { DATABASE_URL: `postgresql://postgres@127.0.0.1:${ports.pgWire}/keyflow` },
+    api: { TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporalWire}` },
+  };
   const start = async (name: string, entry: string, ready: string) => {
-    const child = runTs(entry, env);
+    const child = runTs(entry, { ...env, ...wiredEnv[name] });
     processes[name] = child;
     // A part that dies on its own is a finding, not a fault we injected: say so, with its last words.
     let tail = '';
@@ -147,14 +171,14 @@ async function main() {
   await fetch(`${api}/api/admin/skus/${sku}/keys`, {
     method: 'POST',
     headers: { ...admin, 'Content-Type': 'text/plain' },
-    body: Array.from({ length: ORDERS + 50 }, (_, i) => `CHAOS-${i}`).join('\n'),
+    body: Array.from({ length: ORDERS + 60 }, (_, i) => `CHAOS-${i}`).join('\n'),
   });
 
   /** A buyer placing an order and opening the pay page (which opens the trade at the gateway). */
   const placeOrder = async (key: string) => {
     const created = await fetch(`${api}/api/orders`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      headers: { ...buyerHeaders(key), 'Idempotency-Key': key },
       body: JSON.stringify({ sku, quantity: 1, email: `${key}@example.com`, channel: 'epay' }),
     });
     if (created.status !== 201) throw new Error(`placing an order answered ${created.status}`);
@@ -251,6 +275,25 @@ async function main() {
     },
     () => start('api', 'src/api/main.ts', 'API listening'),
   );
+  // Bad wires while orders flow: slow and lossy to Postgres, cut off from Temporal, cut off from the gateway.
+  const netSeconds = Number(flags['net-fault-seconds']);
+  const wireFault = async (name: string, wire: FaultProxy, bad: WireFault) => {
+    // Buyers who pay while the wire is bad, so the fault meets orders in flight.
+    const buyers = await Promise.all(Array.from({ length: WIRE_BUYERS }, (_, i) => placeOrder(`${name.split(' ')[0]}-${wire.port}-${i}`)));
+    await fault(
+      name,
+      async () => {
+        wire.set(bad);
+        await Promise.all(buyers.map((order) => pay(order.orderNo).catch(() => undefined)));
+        await sleep(netSeconds * 1000);
+      },
+      async () => wire.set({}),
+    );
+  };
+  await wireFault(`worker ↔ Postgres: +200 ms, 20% loss for ${netSeconds} s`, wires.postgres, { latencyMs: 200, lossRate: 0.2 });
+  await wireFault(`API ↔ Temporal partitioned for ${netSeconds} s`, wires.temporal, { partitioned: true });
+  await wireFault(`Keyflow ↔ gateway partitioned for ${netSeconds} s`, wires.gateway, { partitioned: true });
+
   const smtpDown = Number(flags['smtp-down-seconds']);
   await fault(
     `SMTP sink down for ${smtpDown} s`,
@@ -300,7 +343,7 @@ async function main() {
   // Amount tampered but validly signed (a compromised key): must never deliver, NEEDS_REVIEW instead.
   const tampered = await fetch(`${api}/api/orders`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: buyerHeaders('tampered'),
     body: JSON.stringify({ sku, quantity: 1, email: 'tampered@example.com', channel: 'epay' }),
   }).then((r) => r.json() as Promise<{ orderNo: string }>);
   await notify(
@@ -380,6 +423,7 @@ async function main() {
 
   await db.$disconnect();
   for (const name of ['api', 'worker', 'sandbox']) await stop(name, 'SIGTERM');
+  await Promise.all(Object.values(wires).map((wire) => wire.close()));
   await temporal.stop();
   pgStop();
   const failed = violations.length + lost.length + mailProblems + forgedAccepted + (tamperedStatus === 'NEEDS_REVIEW' ? 0 : 1);

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { orderPageUrl } from '../links';
 import { centsToDecimal } from '../payments/money';
+import { buyerReason } from '../domain/buyer-view';
 
 export type BuyerEmailKind = 'delivery' | 'resend' | 'refund' | 'link';
 
@@ -18,6 +19,7 @@ interface EmailRow {
   currency: string;
   statusReason: string | null;
   emailedAt: Date | null;
+  tokenVersion: number;
   skuName: string;
   /** Null when the order has no sold key (a refund email). */
   secret: string | null;
@@ -33,7 +35,7 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
       // One statement for the order, its SKU's name and its sold keys (one row per key), where the
       // ORM would send three: this runs once per delivered order, on the hot path.
       const rows = await db.$queryRaw<EmailRow[]>`
-        SELECT o."email", o."quantity", o."amountCents", o."currency", o."statusReason", o."emailedAt", s."name" AS "skuName", k."secret"
+        SELECT o."email", o."quantity", o."amountCents", o."currency", o."statusReason", o."emailedAt", o."tokenVersion", s."name" AS "skuName", k."secret"
         FROM "Order" o
         JOIN "Sku" s ON s."sku" = o."sku"
         LEFT JOIN "CardKey" k ON k."orderNo" = o."orderNo" AND k."status" = 'SOLD'
@@ -44,7 +46,7 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
       if (kind === 'delivery' && order.emailedAt) return 'already-sent';
       if (kind === 'refund' && (await db.orderEvent.count({ where: { orderNo, type: EVENT_TYPE.refund } })) > 0) return 'already-sent';
 
-      const link = orderPageUrl(publicBaseUrl, orderNo, accessTokens.issue(orderNo));
+      const link = orderPageUrl(publicBaseUrl, orderNo, accessTokens.issue(orderNo, order.tokenVersion));
       const item = `${order.skuName} × ${order.quantity}`;
       let subject: string;
       let body: string[];
@@ -52,7 +54,7 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
         subject = `Your order ${orderNo} was refunded`;
         body = [
           `Your order ${orderNo} (${item}) was refunded: ${centsToDecimal(order.amountCents)} ${order.currency}.`,
-          order.statusReason ? `Reason: ${order.statusReason}` : '',
+          `Reason: ${buyerReason('REFUNDED', order.statusReason)}`,
           '',
           `Order page: ${link}`,
         ];

@@ -1,23 +1,28 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
-import type { PaymentReport } from '../domain/payment-report';
-import { InvalidTransitionError, isDatabaseUnavailable, isSaleRefusal, KeysNotSellableError, OrderNotFoundError } from '../db/errors';
+import type { PaymentProof, PaymentReport } from '../domain/payment-report';
+import { InvalidTransitionError, isDatabaseUnavailable, isSaleRefusal, KeysNotSellableError, OrderNotFoundError, UnverifiedPaymentError } from '../db/errors';
 import { causeInBrief } from '../error-text';
-import { recordPaymentIn } from './payment';
+import { confirmWithChannel, recordPaymentIn, recordUnverified } from './payment';
 import { issueIn, reserveIn, type ReserveRequest } from './stock';
 
 export interface DeliverPaymentRequest extends ReserveRequest {
   /** A payment the workflow found usable (channel, currency and amount match the order). */
   payment: PaymentReport;
+  /** How to check it before believing it (see PaymentProof). */
+  proof: PaymentProof;
 }
 
 /** `remaining` as in `Reservation`; `available` when the SKU is short (nothing was reserved). */
 export type Delivery = { delivered: true; keyIds: number[]; remaining: number } | { delivered: false; available: number };
 
+/** What became of a payment handed to delivery: the keys' story, or a second payment for a settled order. */
+export type PaymentDelivery = Delivery | { secondPayment: true };
+
 /** Unknown errors (neither an outage nor a refusal) get this many attempts before the keys count as unsellable. */
 const UNKNOWN_ERROR_ATTEMPTS = 3;
 
-export function createDeliveryActivities({ db, clock }: ActivityDeps) {
+export function createDeliveryActivities({ db, channels, clock }: ActivityDeps) {
   return {
     /**
      * The common case in one step and one transaction: record the payment, reserve the keys, sell
@@ -27,16 +32,22 @@ export function createDeliveryActivities({ db, clock }: ActivityDeps) {
      * (KeysNotSellable), so the workflow goes on to the restock wait or the refund.
      * Idempotent: a re-run finds the payment recorded and the keys sold, and reports the delivery.
      */
-    async deliverPayment({ payment, ...request }: DeliverPaymentRequest): Promise<Delivery> {
+    async deliverPayment({ payment, proof, ...request }: DeliverPaymentRequest): Promise<PaymentDelivery> {
       const at = clock();
+      const recording = { orderNo: request.orderNo, payment, proof };
       try {
-        return await db.$transaction(async (tx) => {
-          await recordPaymentIn(tx, { orderNo: request.orderNo, payment }, at);
+        if (proof.kind === 'ask-channel') await confirmWithChannel(channels, request.orderNo, payment);
+        return await db.$transaction(async (tx): Promise<PaymentDelivery> => {
+          if ((await recordPaymentIn(tx, recording, at)) === 'second') return { secondPayment: true };
           return reserveAndIssueIn(tx, request, at);
         });
       } catch (error) {
+        if (error instanceof UnverifiedPaymentError) {
+          await recordUnverified(db, request.orderNo, payment.channel, error.message, at);
+          throw error;
+        }
         if (!keysAreTheProblem(error)) throw error;
-        await recordPaymentIn(db, { orderNo: request.orderNo, payment }, at);
+        await recordPaymentIn(db, recording, at);
         throw new KeysNotSellableError(`keys could not be issued: ${causeInBrief(error, 200)}`);
       }
     },
@@ -66,7 +77,8 @@ async function reserveAndIssueIn(tx: Parameters<typeof reserveIn>[0], request: R
  * the order. An unknown error gets a few attempts first, so a bug is not mistaken for a refusal at once.
  */
 function keysAreTheProblem(error: unknown): boolean {
-  if (isDatabaseUnavailable(error) || error instanceof InvalidTransitionError || error instanceof OrderNotFoundError) return false;
+  if (isDatabaseUnavailable(error) || error instanceof InvalidTransitionError || error instanceof OrderNotFoundError || error instanceof UnverifiedPaymentError)
+    return false;
   if (error instanceof KeysNotSellableError || isSaleRefusal(error)) return true;
   return attempt() >= UNKNOWN_ERROR_ATTEMPTS;
 }

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { InvalidTransitionError, isDatabaseUnavailable, KeysNotSellableError, OrderNotFoundError } from '../db/errors';
+import { InvalidTransitionError, isDatabaseUnavailable, KeysNotSellableError, OrderNotFoundError, UnverifiedPaymentError } from '../db/errors';
 import { causeInBrief } from '../error-text';
 
 /** Failure types workflow code and retry policies name (src/workflows/activity-proxies.ts). */
@@ -8,6 +8,7 @@ export const FAILURE = {
   invalidTransition: 'InvalidOrderTransition',
   keysNotSellable: 'KeysNotSellable',
   databaseUnavailable: 'DatabaseUnavailable',
+  unverifiedPayment: 'UnverifiedPayment',
 } as const;
 
 /**
@@ -19,6 +20,7 @@ export function asActivityFailure(error: unknown): unknown {
   if (error instanceof OrderNotFoundError) return ApplicationFailure.nonRetryable(error.message, FAILURE.orderNotFound);
   if (error instanceof InvalidTransitionError) return ApplicationFailure.nonRetryable(error.message, FAILURE.invalidTransition);
   if (error instanceof KeysNotSellableError) return ApplicationFailure.nonRetryable(error.message, FAILURE.keysNotSellable);
+  if (error instanceof UnverifiedPaymentError) return ApplicationFailure.nonRetryable(error.message, FAILURE.unverifiedPayment);
   if (isDatabaseUnavailable(error))
     return ApplicationFailure.retryable(`the database is unavailable: ${causeInBrief(error, 200)}`, FAILURE.databaseUnavailable);
   return error;

@@ -1,5 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createPaymentActivities } from './payment';
+import { createClosingActivities } from './closing';
+import { createOrderStateActivities } from './order-state';
 import { createDeliveryActivities } from './delivery';
 import { createBuyerEmailActivities } from './buyer-email';
 import { createPaymentQueryActivities } from './payment-query';
@@ -14,6 +16,8 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return withTypedFailures({
     ...createPaymentActivities(deps),
+    ...createClosingActivities(deps),
+    ...createOrderStateActivities(deps),
     ...createDeliveryActivities(deps),
     ...createBuyerEmailActivities(deps),
     ...createPaymentQueryActivities(deps),

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { ActivityDeps } from './deps';
 
-export type OperatorEvent = 'order.needs_review' | 'order.refunded' | 'stock.low';
+export type OperatorEvent = 'order.needs_review' | 'order.refunded' | 'stock.low' | 'payment.unverified';
 
 export interface OperatorNotice {
   event: OperatorEvent;

@@ -1,17 +1,89 @@
 import type { ActivityDeps } from './deps';
-import type { PaymentReport } from '../domain/payment-report';
+import type { PaymentProof, PaymentReport } from '../domain/payment-report';
 import { transitionOrder } from '../db/order-transition';
-import { InvalidTransitionError, OrderNotFoundError } from '../db/errors';
+import { InvalidTransitionError, UnverifiedPaymentError } from '../db/errors';
 import { Prisma } from '../generated/prisma/client';
+import type { ChannelRegistry } from '../payments/channel';
+import type { Db } from '../db/client';
+import { metrics } from '../observability/metrics';
 
 export interface RecordPaymentInput {
   orderNo: string;
   payment: PaymentReport;
+  /** How to check the report before believing it (the workflow's choice, from where the report came). */
+  proof: PaymentProof;
   /** Set when the workflow found the payment unusable (e.g. wrong amount): it is kept, never delivered. */
   reviewReason?: string;
 }
 
+/**
+ * - `recorded`: this payment settled the order (PAID, or NEEDS_REVIEW with the reason);
+ * - `already`: a re-run, it was recorded before;
+ * - `second`: another trade had settled the order first; this one is kept, to be given back.
+ */
+export type Recorded = 'recorded' | 'already' | 'second';
+
 type Tx = Prisma.TransactionClient;
+
+/** Orders a payment may settle: never paid, whatever happened to them since. */
+const SETTLEABLE = ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'] as const;
+
+/**
+ * Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW, in one
+ * statement on the hot path: the payment row is written only with the move, as the payment that
+ * settles the order. A payment reported by a callback is believed only if the verified notification
+ * the API stored matches it (order, trade, amount): the check is part of the same statement. The
+ * order's paidAt is when the shop first had proof (the notification stored, the poll that found it).
+ */
+export async function recordPaymentIn(db: Tx, { orderNo, payment, proof, reviewReason }: RecordPaymentInput, at: Date): Promise<Recorded> {
+  const insertPayment = (settles: boolean, from: Prisma.Sql) => Prisma.sql`
+    INSERT INTO "Payment" ("orderNo", "channel", "tradeNo", "amountCents", "currency", "paidAt", "settles")
+    SELECT ${orderNo}, ${payment.channel}, ${payment.tradeNo}, ${payment.amountCents}, ${payment.currency}, ${at}, ${settles} ${from}
+    ON CONFLICT ("channel", "tradeNo") DO NOTHING`;
+  const verified =
+    proof.kind === 'inbox'
+      ? Prisma.sql`EXISTS (
+          SELECT 1 FROM "PaymentNotification" n
+          WHERE n."id" = ${proof.notificationId} AND n."verdict" = 'VERIFIED' AND n."paid" AND n."channel" = ${payment.channel}
+            AND n."orderNo" = ${orderNo} AND n."tradeNo" = ${payment.tradeNo} AND n."amountCents" = ${payment.amountCents})`
+      : undefined;
+  try {
+    const moved = await transitionOrder(
+      db,
+      {
+        orderNo,
+        to: reviewReason ? 'NEEDS_REVIEW' : 'PAID',
+        from: SETTLEABLE,
+        actor: 'system',
+        type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
+        message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
+        reason: reviewReason,
+        stamp: 'paidAt',
+        stampAt: payment.seenAt ? new Date(payment.seenAt) : undefined,
+        guard: verified,
+        at,
+      },
+      insertPayment(true, Prisma.sql`FROM moved`),
+    );
+    if (moved) return 'recorded';
+    // Already in the target state (moved by a run that died before it was recorded, or a re-run).
+    if (await paymentRecorded(db, payment)) return 'already';
+    const settled = await db.payment.findFirst({ where: { orderNo, settles: true }, select: { id: true } });
+    await db.$executeRaw(insertPayment(settled === null, Prisma.empty));
+    return settled === null ? 'recorded' : 'second';
+  } catch (error) {
+    if (!(error instanceof InvalidTransitionError)) throw error;
+    // A re-run (a retried workflow task runs its local activities again): recorded before.
+    if (await paymentRecorded(db, payment)) return 'already';
+    // The order could take a payment, so the statement's check refused this one.
+    if ((SETTLEABLE as readonly string[]).includes(error.from)) {
+      throw new UnverifiedPaymentError(`${payment.channel} trade ${payment.tradeNo} matches no verified notification for order ${orderNo}`);
+    }
+    // Another trade settled the order first (a buyer who paid twice, two late payments at once).
+    await db.$executeRaw(insertPayment(false, Prisma.empty));
+    return 'second';
+  }
+}
 
 async function paymentRecorded(db: Tx, payment: PaymentReport): Promise<boolean> {
   const found = await db.payment.findUnique({ where: { channel_tradeNo: { channel: payment.channel, tradeNo: payment.tradeNo } }, select: { id: true } });
@@ -19,115 +91,40 @@ async function paymentRecorded(db: Tx, payment: PaymentReport): Promise<boolean>
 }
 
 /**
- * Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW, in one
- * statement on the hot path: the payment row is written only with the move. Takes the client or a
- * transaction (the one-step delivery records the payment inside its own).
+ * For a report nothing stored can confirm (`ask-channel`): the channel's own answer must show the
+ * same trade paid with the same amount. Outside any transaction: it is a network call.
  */
-export async function recordPaymentIn(db: Tx, { orderNo, payment, reviewReason }: RecordPaymentInput, at: Date): Promise<void> {
-  const insertPayment = (from: Prisma.Sql) => Prisma.sql`
-    INSERT INTO "Payment" ("orderNo", "channel", "tradeNo", "amountCents", "currency", "paidAt")
-    SELECT ${orderNo}, ${payment.channel}, ${payment.tradeNo}, ${payment.amountCents}, ${payment.currency}, ${at} ${from}
-    ON CONFLICT ("channel", "tradeNo") DO NOTHING`;
-  try {
-    const moved = await transitionOrder(
-      db,
-      {
-        orderNo,
-        to: reviewReason ? 'NEEDS_REVIEW' : 'PAID',
-        from: ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'],
-        actor: 'system',
-        type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
-        message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
-        reason: reviewReason,
-        stamp: 'paidAt',
-        at,
-      },
-      insertPayment(Prisma.sql`FROM moved`),
-    );
-    // Already in the target state: the payment is still kept, as it always was.
-    if (!moved) await db.$executeRaw(insertPayment(Prisma.empty));
-  } catch (error) {
-    // A re-run (a retried workflow task runs its local activities again) of a payment recorded
-    // before, on an order that has moved on from PAID since: nothing left to do.
-    if (error instanceof InvalidTransitionError && (await paymentRecorded(db, payment))) return;
-    throw error;
+export async function confirmWithChannel(channels: ChannelRegistry, orderNo: string, payment: PaymentReport): Promise<void> {
+  const adapter = channels.get(payment.channel);
+  const trade = adapter ? await adapter.queryTrade(orderNo) : undefined;
+  if (!trade?.paid || trade.tradeNo !== payment.tradeNo || trade.amountCents !== payment.amountCents || trade.currency !== payment.currency) {
+    throw new UnverifiedPaymentError(`${payment.channel} does not confirm trade ${payment.tradeNo} of ${payment.amountCents} for order ${orderNo}`);
   }
+}
+
+/** A payment report that could not be checked: on the timeline and in the metrics (an alert rule watches them). */
+export async function recordUnverified(db: Db, orderNo: string, channel: string, reason: string, at: Date): Promise<void> {
+  metrics.paymentsUnverified.inc({ channel });
+  await db.orderEvent.create({ data: { orderNo, type: 'PAYMENT_UNVERIFIED', actor: 'system', message: reason.slice(0, 500), createdAt: at } });
 }
 
 export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {
   return {
-    /** The payment on its own: a mismatched one (for review), or on the step-by-step path. */
-    async recordPayment(input: RecordPaymentInput): Promise<void> {
-      await recordPaymentIn(db, input, clock());
-    },
-
-    async expireOrder({ orderNo }: { orderNo: string }): Promise<void> {
-      const order = await db.order.findUniqueOrThrow({ where: { orderNo } });
-      await channels.get(order.channel)?.closeTrade(orderNo);
+    /** The payment on its own: a mismatched one (for review), or a late one under the refund policy. */
+    async recordPayment(input: RecordPaymentInput): Promise<Recorded> {
       const at = clock();
-      await db.$transaction((tx) =>
-        transitionOrder(tx, {
-          orderNo,
-          to: 'EXPIRED',
-          from: ['CREATED', 'AWAITING_PAYMENT'],
-          actor: 'system',
-          type: 'EXPIRED',
-          message: 'payment deadline passed',
-          stamp: 'closedAt',
-          at,
-        }),
-      );
+      try {
+        if (input.proof.kind === 'ask-channel') await confirmWithChannel(channels, input.orderNo, input.payment);
+        return await recordPaymentIn(db, input, at);
+      } catch (error) {
+        if (error instanceof UnverifiedPaymentError) await recordUnverified(db, input.orderNo, input.payment.channel, error.message, at);
+        throw error;
+      }
     },
 
-    async markNeedsReview({ orderNo, reason }: { orderNo: string; reason: string }): Promise<void> {
-      const at = clock();
-      await db.$transaction((tx) =>
-        transitionOrder(tx, { orderNo, to: 'NEEDS_REVIEW', from: ['PAID', 'AWAITING_STOCK', 'REFUNDING'], actor: 'system', type: 'NEEDS_REVIEW', reason, at }),
-      );
-    },
-
-    async markAwaitingStock({ orderNo, reason }: { orderNo: string; reason: string }): Promise<void> {
-      const at = clock();
-      await db.$transaction((tx) =>
-        transitionOrder(tx, { orderNo, to: 'AWAITING_STOCK', from: ['PAID'], actor: 'system', type: 'AWAITING_STOCK', message: reason, at }),
-      );
-    },
-
-    /** Buyer or staff cancel of an unpaid order; the channel trade is closed first. */
-    async cancelOrder({ orderNo, actor, note }: { orderNo: string; actor: string; note?: string }): Promise<void> {
-      const order = await db.order.findUniqueOrThrow({ where: { orderNo } });
-      await channels.get(order.channel)?.closeTrade(orderNo);
-      const at = clock();
-      await db.$transaction((tx) =>
-        transitionOrder(tx, {
-          orderNo,
-          to: 'CANCELLED',
-          from: ['CREATED', 'AWAITING_PAYMENT'],
-          actor,
-          type: 'CANCELLED',
-          message: note ?? 'cancelled',
-          stamp: 'closedAt',
-          at,
-        }),
-      );
-    },
-
-    /**
-     * The order's state as the database has it, for runs that take over an order, and whether a
-     * trade other than `otherThan` already paid it (a late payment that is really a second one).
-     */
-    async loadOrder({ orderNo, otherThan }: { orderNo: string; otherThan?: { channel: string; tradeNo: string } }) {
-      const order = await db.order.findUnique({ where: { orderNo }, select: { status: true, statusReason: true } });
-      if (!order) throw new OrderNotFoundError(orderNo);
-      const other = otherThan
-        ? await db.payment.findFirst({ where: { orderNo, NOT: { channel: otherThan.channel, tradeNo: otherThan.tradeNo } }, select: { id: true } })
-        : null;
-      return { status: order.status, reason: order.statusReason, paidByAnotherTrade: other !== null };
-    },
-
-    /** A staff decision or note on the timeline, with who and why. */
-    async recordAction({ orderNo, actor, type, note }: { orderNo: string; actor: string; type: string; note?: string }): Promise<void> {
-      await db.orderEvent.create({ data: { orderNo, type, actor, message: note ?? null, createdAt: clock() } });
+    /** A payment report the workflow could not even read (an unencrypted or malformed signal). */
+    async recordUnreadablePayment({ orderNo, reason }: { orderNo: string; reason: string }): Promise<void> {
+      await recordUnverified(db, orderNo, 'unknown', reason, clock());
     },
   };
 }

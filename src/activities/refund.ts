@@ -24,7 +24,9 @@ export function createRefundActivities({ db, channels, clock }: ActivityDeps) {
      * A definite refusal throws a non-retryable RefundRefused; transient failures are retried.
      */
     async refundOrder({ orderNo, reason, actor }: RefundOrderInput): Promise<{ refundNo?: string }> {
-      const order = await db.order.findUniqueOrThrow({ where: { orderNo }, include: { payments: { orderBy: { id: 'desc' }, take: 1 } } });
+      // The payment that settled the order, never just the newest one: after a buyer paid twice, the
+      // second payment is given back on its own (refundExtraPayment) and must not be refunded again.
+      const order = await db.order.findUniqueOrThrow({ where: { orderNo }, include: { payments: { where: { settles: true } } } });
       if (order.status === 'REFUNDED') return {};
       const payment = order.payments[0];
       if (!payment) throw ApplicationFailure.nonRetryable(`order ${orderNo} has no payment to refund`, 'NothingToRefund');

@@ -11,6 +11,8 @@ import { errorHandler, HttpError } from './http-errors';
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Whose X-Forwarded-For to believe for the client's address (the per-client order rate).
+  app.set('trust proxy', deps.config.limits.trustProxy);
   app.set('query parser', 'simple');
   // Payment notifications need their raw bytes, so they are routed before any body parser.
   app.use(paymentRoutes(deps));

@@ -2,11 +2,12 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { CardKeyCipher } from '../crypto/card-key-cipher';
-import type { AccessTokens } from '../crypto/access-token';
+import type { AccessTokens, ReturnCodes } from '../crypto/access-token';
 import type { ChannelRegistry } from '../payments/channel';
 import type { Logger } from '../logging';
 import type { PendingSignals } from '../payments/pending-signals';
 import type { PaymentHandOff } from '../domain/payment-report';
+import type { RejectionLog } from '../payments/rejected-notifications';
 
 export interface ApiDeps {
   config: Config;
@@ -15,9 +16,12 @@ export interface ApiDeps {
   channels: ChannelRegistry;
   cipher: CardKeyCipher;
   accessTokens: AccessTokens;
+  returnCodes: ReturnCodes;
   logger: Logger;
   clock: () => Date;
   pendingSignals: PendingSignals;
   /** Gives a verified, stored payment to its order. */
   handOff: PaymentHandOff;
+  /** Rejected payment notifications, logged a few a minute per channel. */
+  rejections: RejectionLog;
 }

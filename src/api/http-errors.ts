@@ -7,6 +7,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** A refusal that says when to try again: the Retry-After header and `retryAfterSeconds` in the body. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -25,7 +27,13 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.in
 export function errorHandler(logger: { error: (obj: object, msg: string) => void }) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof HttpError) {
-      res.status(error.status).json({ error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) });
+      if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+      res.status(error.status).json({
+        error: error.code,
+        message: error.message,
+        ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+        ...(error.details ? { details: error.details } : {}),
+      });
       return;
     }
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;

@@ -6,7 +6,7 @@ import { onShutdown } from '../shutdown';
 async function main() {
   const config = loadConfig();
   const api = await startApiServer(config);
-  console.log(`Keyflow API listening on ${api.url}`);
+  console.log(`Keyflow API listening on ${api.url} (metrics on ${api.metricsUrl})`);
   onShutdown(() => api.close());
 }
 

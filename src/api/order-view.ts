@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import type { CardKeyCipher } from '../crypto/card-key-cipher';
+import { buyerReason, buyerTimeline } from '../domain/buyer-view';
 
 export interface BuyerOrderView {
   orderNo: string;
@@ -17,25 +18,33 @@ export interface BuyerOrderView {
   createdAt: string;
   paidAt: string | null;
   deliveredAt: string | null;
-  timeline: Array<{ at: string; type: string; message: string | null }>;
+  timeline: Array<{ at: string; type: string; message: string }>;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/** What the buyer may see of their order; keys are decrypted only once the order is DELIVERED. */
-export async function loadBuyerOrderView(db: Db, cipher: CardKeyCipher, orderNo: string): Promise<BuyerOrderView | null> {
+/**
+ * What the buyer may see of their order, for a caller `authorised` lets in (it checks the access token
+ * against the order's token version): never staff names or notes, and keys only once DELIVERED.
+ */
+export async function loadBuyerOrderView(
+  db: Db,
+  cipher: CardKeyCipher,
+  orderNo: string,
+  authorised: (tokenVersion: number) => boolean,
+): Promise<BuyerOrderView | null> {
   const order = await db.order.findUnique({
     where: { orderNo },
     include: {
       skuRef: { select: { name: true } },
-      events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true, message: true, actor: true } },
+      events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true } },
     },
   });
-  if (!order) return null;
+  if (!order || !authorised(order.tokenVersion)) return null;
   const view: BuyerOrderView = {
     orderNo: order.orderNo,
     status: order.status,
-    reason: order.statusReason,
+    reason: buyerReason(order.status, order.statusReason),
     sku: order.sku,
     skuName: order.skuRef.name,
     quantity: order.quantity,
@@ -45,7 +54,7 @@ export async function loadBuyerOrderView(db: Db, cipher: CardKeyCipher, orderNo:
     createdAt: order.createdAt.toISOString(),
     paidAt: iso(order.paidAt),
     deliveredAt: iso(order.deliveredAt),
-    timeline: order.events.map((e) => ({ at: e.createdAt.toISOString(), type: e.type, message: e.message })),
+    timeline: buyerTimeline(order.events),
   };
   if (order.status === 'AWAITING_PAYMENT' && order.payUrl) {
     view.payUrl = order.payUrl;

@@ -8,20 +8,24 @@ import { verifyCardKeyEncryptionKey } from '../crypto/verify-card-key';
 import { connectTemporal } from '../temporal/connection';
 import { createChannelRegistry } from '../payments/registry';
 import { CardKeyCipher } from '../crypto/card-key-cipher';
-import { AccessTokens } from '../crypto/access-token';
+import { AccessTokens, ReturnCodes } from '../crypto/access-token';
 import { createLogger, type Logger } from '../logging';
 import { createApp } from './app';
 import { PendingSignals } from '../payments/pending-signals';
 import { reportPayment } from '../orders/report-payment';
+import { RejectionLog } from '../payments/rejected-notifications';
 import { observeOrderTransitions } from '../observability/order-metrics';
+import { startMetricsServer } from '../observability/metrics-server';
 
 export interface RunningApi {
   url: string;
+  /** The API's /metrics, on API_METRICS_PORT: a port of its own, so the public port never shows them. */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
 /** Connects to Postgres and Temporal (failing fast with what to do), then serves the API. */
-export async function startApiServer(config: Config, options: { port?: number; logger?: Logger } = {}): Promise<RunningApi> {
+export async function startApiServer(config: Config, options: { port?: number; metricsPort?: number; logger?: Logger } = {}): Promise<RunningApi> {
   const logger = options.logger ?? createLogger('api', config.logLevel);
   await pingDatabase(config.databaseUrl);
   const temporal = await connectTemporal(config);
@@ -37,10 +41,12 @@ export async function startApiServer(config: Config, options: { port?: number; l
     channels: createChannelRegistry(config),
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
+    returnCodes: new ReturnCodes(config.cardKeyEncryptionKey),
     logger,
     clock,
     pendingSignals,
     handOff: (orderNo, report) => reportPayment({ db, temporal, config, clock }, orderNo, report),
+    rejections: new RejectionLog(logger),
   });
   const server = http.createServer(app);
   // Slow clients are cut off instead of holding a socket forever.
@@ -51,12 +57,17 @@ export async function startApiServer(config: Config, options: { port?: number; l
     server.listen(options.port ?? config.port, '0.0.0.0', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  // Loopback in local mode; in production the metrics port is for the cluster's scraper, not the internet.
+  const metrics = await startMetricsServer(options.metricsPort ?? config.apiMetricsPort, config.mode === 'production' ? '0.0.0.0' : '127.0.0.1');
+  const metricsPort = (metrics.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => metrics.close(() => resolve()));
         server.closeAllConnections();
         // Callbacks already answered still owe their signal; the relay would deliver them, but later.
         await pendingSignals.drain();

@@ -57,3 +57,11 @@ export const adminOrdersQuery = z
     cursor: orderNoParam.optional(),
   })
   .strict();
+
+/** A page of an order's inbox entries in the staff view, newest first. */
+export const notificationPageQuery = z
+  .object({
+    notifications: z.coerce.number().int().min(1).max(200).default(20),
+    notificationsBefore: z.coerce.number().int().min(1).optional(),
+  })
+  .strict();

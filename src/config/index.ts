@@ -34,6 +34,8 @@ export interface Config {
   codecToken?: string;
   codecAllowedOrigins: string[];
   workerMetricsPort: number;
+  /** The API's own /metrics, on a port of its own (loopback in local mode). */
+  apiMetricsPort: number;
   sdkMetricsPort: number;
   operatorWebhook?: { url: string; secret: string };
   lowStockThreshold: number;
@@ -57,6 +59,16 @@ export interface Config {
   };
   /** How long a payment callback's answer waits for its signal; the signal always finishes. */
   callbackSignalWaitMs: number;
+  /** Refusals before payment (0 turns a limit off), and whom to believe about the client's address. */
+  limits: {
+    ordersPerIpPerMinute: number;
+    openOrdersPerEmail: number;
+    /** Express's `trust proxy`: `loopback` by default, `true`, a hop count, or addresses and subnets. */
+    trustProxy: boolean | number | string;
+    linkResendCooldownMs: number;
+  };
+  /** Rejected payment notifications are deleted after this long (reconciliation does it). */
+  rejectedNotificationRetentionMs: number;
   reconcileIntervalMs: number;
   logLevel: string;
   /** Secrets that local mode supplied from its secrets file (for the banner). */
@@ -178,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       .map((o) => o.trim())
       .filter(Boolean),
     workerMetricsPort: raw.WORKER_METRICS_PORT,
+    apiMetricsPort: raw.API_METRICS_PORT,
     sdkMetricsPort: raw.TEMPORAL_SDK_METRICS_PORT,
     operatorWebhook: raw.OPERATOR_WEBHOOK_URL ? { url: raw.OPERATOR_WEBHOOK_URL, secret: raw.OPERATOR_WEBHOOK_SECRET! } : undefined,
     lowStockThreshold: raw.LOW_STOCK_THRESHOLD,
@@ -222,10 +235,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       refundDelivered: raw.REFUND_DELIVERED,
     },
     callbackSignalWaitMs: raw.CALLBACK_SIGNAL_WAIT,
+    limits: {
+      ordersPerIpPerMinute: raw.ORDER_RATE_LIMIT_PER_IP,
+      openOrdersPerEmail: raw.MAX_OPEN_ORDERS_PER_EMAIL,
+      trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+      linkResendCooldownMs: raw.LINK_RESEND_COOLDOWN,
+    },
+    rejectedNotificationRetentionMs: raw.REJECTED_NOTIFICATION_RETENTION,
     reconcileIntervalMs: raw.RECONCILE_INTERVAL,
     logLevel: raw.LOG_LEVEL,
     localSecrets,
   };
+}
+
+/** TRUST_PROXY as Express takes it: `true`/`false`, a number of hops, or names and subnets (`loopback, 10.0.0.0/8`). */
+function parseTrustProxy(text: string): boolean | number | string {
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -105,6 +105,7 @@ export const envSchema = z.object({
   CODEC_TOKEN: secret('CODEC_TOKEN').optional(),
   CODEC_ALLOWED_ORIGINS: z.string().optional(),
   WORKER_METRICS_PORT: port.default(9464),
+  API_METRICS_PORT: port.default(9463),
   TEMPORAL_SDK_METRICS_PORT: port.default(9465),
   OPERATOR_WEBHOOK_URL: url.optional(),
   OPERATOR_WEBHOOK_SECRET: secret('OPERATOR_WEBHOOK_SECRET').optional(),
@@ -151,6 +152,11 @@ export const envSchema = z.object({
   RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL').default(5 * 60_000),
   REFUND_DELIVERED: bool.default(true),
   MAX_QUANTITY: z.coerce.number().int().min(1).max(1000).default(10),
+  ORDER_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(100_000).default(30),
+  MAX_OPEN_ORDERS_PER_EMAIL: z.coerce.number().int().min(0).max(1000).default(3),
+  TRUST_PROXY: z.string().min(1).default('loopback'),
+  LINK_RESEND_COOLDOWN: duration('LINK_RESEND_COOLDOWN').default(10 * 60_000),
+  REJECTED_NOTIFICATION_RETENTION: duration('REJECTED_NOTIFICATION_RETENTION').default(30 * 24 * 3_600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

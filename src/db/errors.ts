@@ -55,6 +55,14 @@ export class InvalidTransitionError extends Error {
   }
 }
 
+/** A reported payment nothing can confirm: no matching verified notification, and the channel does not know it. */
+export class UnverifiedPaymentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnverifiedPaymentError';
+  }
+}
+
 /** The database refused to hand over keys it holds (a key taken away, a constraint, a trigger): retrying cannot change it. */
 export class KeysNotSellableError extends Error {
   constructor(message: string) {

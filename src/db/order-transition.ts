@@ -12,11 +12,13 @@ export interface Transition {
   type: string;
   message?: string;
   reason?: string | null;
-  /** The order's timestamp this move sets to `at` (kept if already set). */
+  /** The order's timestamp this move sets (kept if already set)… */
   stamp?: 'paidAt' | 'deliveredAt' | 'closedAt';
+  /** …to this time, when it is not the move's own (paidAt: when the shop first had proof of payment). */
+  stampAt?: Date;
   at: Date;
   /** Columns written with the move. */
-  set?: { payUrl?: string; workflowId?: string };
+  set?: { payUrl?: string; workflowId?: string; channelRef?: string };
   /** One more condition the order must meet for the move (e.g. never handed a pay URL). */
   guard?: Prisma.Sql;
 }
@@ -44,7 +46,7 @@ export function observeTransitions(observer: TransitionObserver): () => void {
  * move, in the same statement (so with no transaction around it): it reads the moved row from `moved`.
  */
 export async function transitionOrder(tx: Tx, t: Transition, alongside?: Prisma.Sql): Promise<boolean> {
-  const stamped = (column: NonNullable<Transition['stamp']>) => (t.stamp === column ? t.at : null);
+  const stamped = (column: NonNullable<Transition['stamp']>) => (t.stamp === column ? (t.stampAt ?? t.at) : null);
   const updated = await tx.$queryRaw<MovedOrder[]>`
     WITH moved AS (
       UPDATE "Order" SET
@@ -55,7 +57,8 @@ export async function transitionOrder(tx: Tx, t: Transition, alongside?: Prisma.
         "deliveredAt" = COALESCE(${stamped('deliveredAt')}::timestamp, "deliveredAt"),
         "closedAt" = COALESCE(${stamped('closedAt')}::timestamp, "closedAt"),
         "payUrl" = COALESCE(${t.set?.payUrl ?? null}, "payUrl"),
-        "workflowId" = COALESCE(${t.set?.workflowId ?? null}, "workflowId")
+        "workflowId" = COALESCE(${t.set?.workflowId ?? null}, "workflowId"),
+        "channelRef" = COALESCE(${t.set?.channelRef ?? null}, "channelRef")
       WHERE "orderNo" = ${t.orderNo} AND "status" IN (${Prisma.join(t.from.map((s) => Prisma.sql`${s}::"OrderStatus"`))})
         ${t.guard ? Prisma.sql`AND (${t.guard})` : Prisma.empty}
       RETURNING "orderNo", "channel", "createdAt", "paidAt"

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { registry } from './metrics';
 
-/** The worker's own /metrics (the API serves the same registry type on its port). */
+/** A process's own /metrics (the worker's on WORKER_METRICS_PORT, the API's on API_METRICS_PORT). */
 export async function startMetricsServer(port: number, host = '0.0.0.0'): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
     if (req.url !== '/metrics') {

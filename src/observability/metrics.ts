@@ -68,6 +68,18 @@ export const metrics = {
     labelNames: ['kind', 'repaired'] as const,
     registers: [registry],
   }),
+  paymentsUnverified: new client.Counter({
+    name: 'keyflow_payments_unverified_total',
+    help: 'Payment reports an order would not believe: no matching verified notification and the channel does not confirm them (forged signals)',
+    labelNames: ['channel'] as const,
+    registers: [registry],
+  }),
+  activityRetries: new client.Counter({
+    name: 'keyflow_activity_retries_total',
+    help: 'Activity attempts that failed and will be retried, by activity and failure type (DatabaseUnavailable: waiting for Postgres)',
+    labelNames: ['activity', 'failure'] as const,
+    registers: [registry],
+  }),
   activitySeconds: new client.Histogram({
     name: 'keyflow_activity_duration_seconds',
     help: 'Activity execution time by activity type and result',
@@ -79,7 +91,15 @@ export const metrics = {
 
 export const FINAL_STATES = new Set(['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'NEEDS_REVIEW', 'FAILED']);
 
-const FINDING_KINDS = ['inbox-unsignalled', 'created-orphan', 'awaiting-without-workflow', 'paid-not-delivered', 'unknown-paid-trade', 'unrecorded-paid-trade'];
+const FINDING_KINDS = [
+  'inbox-unsignalled',
+  'created-orphan',
+  'awaiting-without-workflow',
+  'payment-held',
+  'paid-not-delivered',
+  'unknown-paid-trade',
+  'unrecorded-paid-trade',
+];
 
 /** Starts every labelled counter at 0 for the enabled channels, so rate() and alerts see a series from the start. */
 export function primeMetrics(channels: readonly string[]): void {
@@ -88,6 +108,8 @@ export function primeMetrics(channels: readonly string[]): void {
     for (const verdict of ['verified', 'rejected', 'not-stored']) metrics.callbacks.inc({ channel, verdict }, 0);
     for (const state of FINAL_STATES) metrics.ordersFinal.inc({ state, channel }, 0);
     for (const result of ['started', 'failed']) metrics.ordersCreated.inc({ channel, result }, 0);
+    metrics.paymentsUnverified.inc({ channel }, 0);
   }
+  metrics.activityRetries.inc({ activity: 'deliverPayment', failure: 'DatabaseUnavailable' }, 0);
   for (const kind of FINDING_KINDS) for (const repaired of ['true', 'false']) metrics.reconciliationFindings.inc({ kind, repaired }, 0);
 }

@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import type { AccessTokens } from '../crypto/access-token';
+import type { AccessTokens, ReturnCodes } from '../crypto/access-token';
 import type { ChannelRegistry } from '../payments/channel';
 import type { Order } from '../generated/prisma/client';
 import { InvalidTransitionError, isUniqueViolation } from '../db/errors';
 import { transitionOrder } from '../db/order-transition';
 import { Prisma } from '../generated/prisma/client';
 import { countAvailableUpTo } from '../stock/count-available';
-import { notifyUrl, orderPageUrl } from '../links';
+import { checkOrderLimits, type LimitRefusal } from './order-limits';
+import { notifyUrl, returnUrl } from '../links';
 import { newOrderNo } from './order-number';
 import { normaliseEmail, startOrderWorkflow } from './order-runs';
 import { metrics } from '../observability/metrics';
@@ -23,6 +24,8 @@ export interface PlaceOrderRequest {
   email: string;
   channel: string;
   payType?: string;
+  /** The client's address as Express sees it (TRUST_PROXY); for the per-client rate, not part of the request's identity. */
+  clientIp: string;
 }
 
 export interface PlacedOrder {
@@ -35,11 +38,12 @@ export interface PlacedOrder {
   expiresAt: string;
 }
 
-/** Why an order could not be placed, mapped by the API to its HTTP status. */
+/** Why an order could not be placed, mapped by the API to its HTTP status; refusals say when to retry. */
 export class PlaceOrderError extends Error {
   constructor(
-    readonly kind: 'unknown-sku' | 'insufficient-stock' | 'over-cap' | 'idempotency-conflict' | 'unavailable',
+    readonly kind: 'unknown-sku' | 'insufficient-stock' | 'over-cap' | 'idempotency-conflict' | 'unavailable' | LimitRefusal['kind'],
     message: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -50,6 +54,7 @@ export interface PlaceOrderDeps {
   temporal: Client;
   channels: ChannelRegistry;
   accessTokens: AccessTokens;
+  returnCodes: ReturnCodes;
   config: Config;
   clock: () => Date;
 }
@@ -62,8 +67,10 @@ export interface PlaceOrderDeps {
 export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderRequest, idempotencyKey?: string): Promise<PlacedOrder> {
   const { db, config } = deps;
   const requestHash = hashRequest(request);
-  if (idempotencyKey) {
-    const existing = await db.order.findUnique({ where: { idempotencyKey } });
+  // The key is the buyer's own (scoped by email): someone else's key never answers with this order.
+  const scopedKey = idempotencyKey ? { email_idempotencyKey: { email: request.email, idempotencyKey } } : undefined;
+  if (scopedKey) {
+    const existing = await db.order.findUnique({ where: scopedKey });
     if (existing) return resumeExisting(deps, existing, requestHash);
   }
 
@@ -72,6 +79,8 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   }
   const sku = await db.sku.findUnique({ where: { sku: request.sku } });
   if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
+  const refusal = await checkOrderLimits(db, config.limits, { clientIp: request.clientIp, email: request.email }, deps.clock());
+  if (refusal) throw new PlaceOrderError(refusal.kind, refusal.message, refusal.retryAfterSeconds);
   const available = await countAvailableUpTo(db, sku.sku, request.quantity);
   if (available < request.quantity) {
     throw new PlaceOrderError('insufficient-stock', `only ${available} key(s) of ${sku.sku} available, ${request.quantity} requested`);
@@ -84,9 +93,9 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     [order] = await db.$queryRaw<Order[]>`
       WITH placed AS (
         INSERT INTO "Order" ("orderNo", "sku", "quantity", "unitPriceCents", "amountCents", "currency", "email", "channel",
-                             "payType", "idempotencyKey", "requestHash", "expiresAt", "createdAt", "updatedAt")
+                             "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt")
         VALUES (${newOrderNo(now)}, ${sku.sku}, ${request.quantity}, ${sku.priceCents}, ${sku.priceCents * request.quantity}, ${sku.currency},
-                ${request.email}, ${request.channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash},
+                ${request.email}, ${request.channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash}, ${request.clientIp},
                 ${new Date(now.getTime() + config.order.paymentDeadlineMs)}, ${now}, ${now})
         RETURNING *
       ), logged AS (
@@ -96,8 +105,8 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
       SELECT * FROM placed`;
   } catch (error) {
     // Two requests with one idempotency key raced; the loser answers with the winner's order.
-    if (idempotencyKey && isUniqueViolation(error)) {
-      const existing = await db.order.findUniqueOrThrow({ where: { idempotencyKey } });
+    if (scopedKey && isUniqueViolation(error)) {
+      const existing = await db.order.findUniqueOrThrow({ where: scopedKey });
       return resumeExisting(deps, existing, requestHash);
     }
     throw error;
@@ -148,16 +157,18 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
   const { db, config } = deps;
   const channel = deps.channels.get(order.channel);
   let payUrl: string;
+  let channelRef: string | undefined;
   try {
     if (!channel) throw new Error(`channel ${order.channel} is not enabled`);
-    ({ payUrl } = await channel.createPayment({
+    ({ payUrl, channelRef } = await channel.createPayment({
       orderNo: order.orderNo,
       amountCents: order.amountCents,
       currency: order.currency,
       subject: `${skuName} × ${order.quantity}`,
       payType: order.payType ?? undefined,
       notifyUrl: notifyUrl(config.publicBaseUrl, order.channel),
-      returnUrl: orderPageUrl(config.publicBaseUrl, order.orderNo, deps.accessTokens.issue(order.orderNo)),
+      returnUrl: returnUrl(config.publicBaseUrl, order.orderNo, deps.returnCodes.issue(order.orderNo, deps.clock())),
+      expiresAt: order.expiresAt,
     }));
     await startOrderWorkflow(deps, order, skuName);
   } catch (error) {
@@ -176,13 +187,15 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
     throw new PlaceOrderError('unavailable', `order processing is unavailable right now (${firstLine(errorMessage(error), 200)}); no payment was requested`);
   }
   metrics.ordersCreated.inc({ channel: order.channel, result: 'started' });
-  // The pay URL and the run are recorded with the move; a payment may have moved the order on
-  // already (a very fast callback), and then only the URL and the run are written.
-  const set = { payUrl, workflowId: orderWorkflowId(order.orderNo) };
+  // The pay URL and the run are recorded with the move. The order may have moved on already (a very
+  // fast callback, or a concurrent request with the same Idempotency-Key that got here first): then
+  // the first pay URL stays, and this answer hands out that one.
+  const set = { payUrl, channelRef, workflowId: orderWorkflowId(order.orderNo) };
   const at = deps.clock();
   let status: OrderStatus = 'AWAITING_PAYMENT';
+  let moved = false;
   try {
-    await transitionOrder(db, {
+    moved = await transitionOrder(db, {
       orderNo: order.orderNo,
       to: 'AWAITING_PAYMENT',
       from: ['CREATED'],
@@ -194,7 +207,13 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
     });
   } catch (error) {
     if (!(error instanceof InvalidTransitionError)) throw error;
-    ({ status } = await db.order.update({ where: { orderNo: order.orderNo }, data: { ...set, updatedAt: at }, select: { status: true } }));
+  }
+  if (!moved) {
+    [{ status, payUrl }] = await db.$queryRaw<Array<{ status: OrderStatus; payUrl: string }>>`
+      UPDATE "Order" SET "payUrl" = COALESCE("payUrl", ${payUrl}), "channelRef" = COALESCE("channelRef", ${channelRef ?? null}),
+                         "workflowId" = COALESCE("workflowId", ${set.workflowId}), "updatedAt" = ${at}
+      WHERE "orderNo" = ${order.orderNo}
+      RETURNING "status"::text AS "status", "payUrl"`;
   }
   return present(deps, { ...order, status, payUrl }, payUrl);
 }
@@ -206,7 +225,7 @@ function present(deps: PlaceOrderDeps, order: Order, payUrl: string): PlacedOrde
     amountCents: order.amountCents,
     currency: order.currency,
     payUrl,
-    accessToken: deps.accessTokens.issue(order.orderNo),
+    accessToken: deps.accessTokens.issue(order.orderNo, order.tokenVersion),
     expiresAt: order.expiresAt.toISOString(),
   };
 }

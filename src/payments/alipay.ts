@@ -3,6 +3,7 @@ import {
   ChannelRequestError,
   type ChannelReply,
   type CreatePaymentInput,
+  type CreatedPayment,
   type ParsedNotification,
   type PaymentChannel,
   type RawNotification,
@@ -70,11 +71,18 @@ export class AlipayChannel implements PaymentChannel {
     return params;
   }
 
-  async createPayment(input: CreatePaymentInput): Promise<{ payUrl: string }> {
+  async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
     if (input.currency !== CURRENCY) throw new Error(`Alipay only takes ${CURRENCY}`);
     const params = this.signed(
       'alipay.trade.page.pay',
-      { out_trade_no: input.orderNo, total_amount: centsToDecimal(input.amountCents), subject: input.subject, product_code: 'FAST_INSTANT_TRADE_PAY' },
+      {
+        out_trade_no: input.orderNo,
+        total_amount: centsToDecimal(input.amountCents),
+        subject: input.subject,
+        product_code: 'FAST_INSTANT_TRADE_PAY',
+        // The trade lapses with the order: nobody can pay it after the deadline.
+        time_expire: timestamp(input.expiresAt),
+      },
       { notify_url: input.notifyUrl, return_url: input.returnUrl },
     );
     return { payUrl: `${this.config.gatewayUrl}?${new URLSearchParams(params)}` };

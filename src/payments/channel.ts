@@ -44,6 +44,14 @@ export interface CreatePaymentInput {
   payType?: string;
   notifyUrl: string;
   returnUrl: string;
+  /** The order's payment deadline: channels that can expire a trade expire it with the order. */
+  expiresAt: Date;
+}
+
+export interface CreatedPayment {
+  payUrl: string;
+  /** The channel's own handle on the trade, when closing it needs more than the order number (Stripe: the session id). */
+  channelRef?: string;
 }
 
 export interface TradeStatus {
@@ -83,13 +91,16 @@ export class ChannelRequestError extends Error {
 /** One payment channel: how to ask for money, how to believe a notification, how to give it back. */
 export interface PaymentChannel {
   readonly name: string;
-  createPayment(input: CreatePaymentInput): Promise<{ payUrl: string }>;
+  createPayment(input: CreatePaymentInput): Promise<CreatedPayment>;
   /** Must never throw: malformed input is a rejection with a reason. */
   parseNotification(request: RawNotification): ParsedNotification;
   reply(accepted: boolean): ChannelReply;
   queryTrade(orderNo: string): Promise<TradeStatus>;
-  /** Stops an unpaid trade from being paid; a no-op where the channel has no such call. */
-  closeTrade(orderNo: string): Promise<void>;
+  /**
+   * Stops an unpaid trade from being paid; a no-op where the channel has no such call. A definite
+   * refusal (often: the buyer has just paid) is a non-retryable ChannelRequestError.
+   */
+  closeTrade(orderNo: string, channelRef?: string): Promise<void>;
   refund(request: RefundRequest): Promise<RefundResult>;
   /** Recently paid trades, newest first, for channels that can list them (reconciliation). */
   listPaidTrades?(limit: number): Promise<PaidTrade[]>;

@@ -4,6 +4,7 @@ import {
   ChannelRequestError,
   type ChannelReply,
   type CreatePaymentInput,
+  type CreatedPayment,
   type ParsedNotification,
   type PaymentChannel,
   type RawNotification,
@@ -27,7 +28,7 @@ export class EpayChannel implements PaymentChannel {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
-  async createPayment(input: CreatePaymentInput): Promise<{ payUrl: string }> {
+  async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
     if (input.currency !== EPAY_CURRENCY) throw new Error(`Epay only takes ${EPAY_CURRENCY}`);
     const params: Record<string, string> = {
       pid: this.config.pid,
@@ -97,7 +98,15 @@ export class EpayChannel implements PaymentChannel {
   /** Epay has no close call: an unpaid trade simply lapses. A late payment is handled by policy. */
   async closeTrade(): Promise<void> {}
 
+  /**
+   * Epay's refund call has no idempotency key: a retry after a lost answer would refund twice. So the
+   * trade is asked first, and a refund it already shows is not sent again.
+   */
   async refund(request: RefundRequest): Promise<RefundResult> {
+    const trade = await this.call('GET', { act: 'order', out_trade_no: request.orderNo });
+    if (trade.code === 1 && trade.trade_no === request.tradeNo && Number(trade.refund_status) === 1) {
+      return { outcome: 'succeeded', refundNo: typeof trade.refund_no === 'string' ? trade.refund_no : undefined };
+    }
     const body = await this.call('POST', {
       act: 'refund',
       out_trade_no: request.orderNo,

@@ -7,6 +7,7 @@ import { errorMessage, firstLine } from '../error-text';
 import type { PendingSignals } from './pending-signals';
 import { metrics } from '../observability/metrics';
 import { isUniqueViolation } from '../db/errors';
+import { boundedExcerpt, notificationDigest, type RejectionLog } from './rejected-notifications';
 
 export interface InboxDeps {
   db: Db;
@@ -17,6 +18,7 @@ export interface InboxDeps {
 
 export interface NotifyDeps extends InboxDeps {
   pendingSignals: PendingSignals;
+  rejections: RejectionLog;
 }
 
 export type InboxOutcome =
@@ -43,12 +45,13 @@ export async function receiveNotification(
           eventKey: parsed.eventKey?.slice(0, 128),
           orderNo: parsed.orderNo?.slice(0, 64),
           verdict: 'REJECTED',
-          reason: parsed.reason,
-          payload: parsed.payload as Prisma.InputJsonValue,
+          reason: parsed.reason.slice(0, 300),
+          payload: boundedExcerpt(parsed.payload),
+          digest: notificationDigest(request),
         },
       })
       .catch((error) => deps.logger.error({ err: error, channel: channel.name }, 'could not store rejected notification'));
-    deps.logger.warn({ channel: channel.name, reason: parsed.reason, orderNo: parsed.orderNo }, 'payment notification rejected');
+    deps.rejections.warn(channel.name, { reason: parsed.reason.slice(0, 300), orderNo: parsed.orderNo?.slice(0, 64) });
     return { reply: channel.reply(false), outcome: 'rejected' };
   }
 
@@ -81,7 +84,7 @@ export async function receiveNotification(
 }
 
 /** What signalling a stored notification needs, read with the insert instead of again after it. */
-const STORED = { id: true, signalledAt: true, channel: true, orderNo: true, tradeNo: true, amountCents: true, payload: true } as const;
+const STORED = { id: true, signalledAt: true, channel: true, orderNo: true, tradeNo: true, amountCents: true, payload: true, receivedAt: true } as const;
 type StoredNotification = Prisma.PaymentNotificationGetPayload<{ select: typeof STORED }>;
 
 async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) {
@@ -99,6 +102,10 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
   };
   try {
     const row = await db.paymentNotification.create({ data, select: STORED });
+    // The shop has proof of payment from now on: the order's paidAt, whenever its state catches up.
+    if (payment.paid) {
+      await db.$executeRaw`UPDATE "Order" SET "paidAt" = ${row.receivedAt} WHERE "orderNo" = ${payment.orderNo} AND "paidAt" IS NULL`;
+    }
     return { ...row, isNew: true };
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -133,6 +140,7 @@ export async function signalStored(deps: InboxDeps, row: StoredNotification): Pr
     currency: String((row.payload as Record<string, unknown>).currency ?? ''),
     source: 'callback',
     notificationId: row.id,
+    seenAt: row.receivedAt.toISOString(),
   };
   let outcome: HandOffOutcome;
   try {

@@ -3,6 +3,7 @@ import {
   ChannelRequestError,
   type ChannelReply,
   type CreatePaymentInput,
+  type CreatedPayment,
   type ParsedNotification,
   type PaymentChannel,
   type RawNotification,
@@ -11,6 +12,9 @@ import {
   type TradeStatus,
 } from './channel';
 import { channelFetch, parseJson } from './channel-http';
+
+/** Stripe's shortest Checkout Session life (expires_at must be at least 30 minutes ahead), with a minute to spare. */
+const MIN_SESSION_LIFE_MS = 31 * 60_000;
 
 export interface StripeConfig {
   secretKey: string;
@@ -49,7 +53,7 @@ export class StripeChannel implements PaymentChannel {
     return { status: response.status, body: parseJson('Stripe', response.text) };
   }
 
-  async createPayment(input: CreatePaymentInput): Promise<{ payUrl: string }> {
+  async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
     const { status, body } = await this.call(
       'POST',
       '/v1/checkout/sessions',
@@ -64,12 +68,14 @@ export class StripeChannel implements PaymentChannel {
         'line_items[0][price_data][product_data][name]': input.subject,
         'metadata[orderNo]': input.orderNo,
         'payment_intent_data[metadata][orderNo]': input.orderNo,
+        // Stripe lets a session live 30 minutes at least; closeTrade expires it at the order's deadline.
+        expires_at: String(Math.ceil(Math.max(input.expiresAt.getTime(), Date.now() + MIN_SESSION_LIFE_MS) / 1000)),
       },
       `checkout-${input.orderNo}`,
     );
     if (status >= 400 || typeof body.url !== 'string')
       throw new ChannelRequestError(`Stripe refused the checkout session: ${body.error?.message ?? status}`, false);
-    return { payUrl: body.url };
+    return { payUrl: body.url, channelRef: typeof body.id === 'string' ? body.id : undefined };
   }
 
   parseNotification(request: RawNotification): ParsedNotification {
@@ -154,8 +160,12 @@ export class StripeChannel implements PaymentChannel {
     return { found: true, paid: true, tradeNo: succeeded.id, amountCents: succeeded.amount_received, currency: String(succeeded.currency).toUpperCase() };
   }
 
-  /** Checkout sessions lapse on their own (expires_at); a late payment is then settled by policy. */
-  async closeTrade(): Promise<void> {}
+  /** Expires the Checkout Session at the order's deadline; Stripe refuses once it was paid. */
+  async closeTrade(orderNo: string, sessionId?: string): Promise<void> {
+    if (!sessionId) return;
+    const { status, body } = await this.call('POST', `/v1/checkout/sessions/${encodeURIComponent(sessionId)}/expire`, {});
+    if (status >= 400) throw new ChannelRequestError(`Stripe could not expire the checkout session of ${orderNo}: ${body.error?.message ?? status}`, false);
+  }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
     const { status, body } = await this.call(

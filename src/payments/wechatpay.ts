@@ -3,6 +3,7 @@ import {
   ChannelRequestError,
   type ChannelReply,
   type CreatePaymentInput,
+  type CreatedPayment,
   type ParsedNotification,
   type PaymentChannel,
   type RawNotification,
@@ -84,7 +85,7 @@ export class WechatPayChannel implements PaymentChannel {
     return { status: response.status, body: response.text ? parseJson('WeChat Pay', response.text) : {} };
   }
 
-  async createPayment(input: CreatePaymentInput): Promise<{ payUrl: string }> {
+  async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
     const { status, body } = await this.call('POST', '/v3/pay/transactions/native', {
       appid: this.config.appid,
       mchid: this.config.mchid,
@@ -92,6 +93,8 @@ export class WechatPayChannel implements PaymentChannel {
       out_trade_no: input.orderNo,
       notify_url: input.notifyUrl,
       amount: { total: input.amountCents, currency: input.currency },
+      // The trade lapses with the order (RFC 3339, Beijing time as WeChat Pay writes it).
+      time_expire: beijingRfc3339(input.expiresAt),
     });
     if (status >= 300 || typeof body.code_url !== 'string') throw new ChannelRequestError(`WeChat Pay refused the order: ${body.message ?? status}`, false);
     // A QR payload (weixin://wxpay/…): the pay page renders it as a code.
@@ -181,4 +184,9 @@ export class WechatPayChannel implements PaymentChannel {
     if (status < 300 && ['SUCCESS', 'PROCESSING'].includes(body.status)) return { outcome: 'succeeded', refundNo: body.refund_id };
     return { outcome: 'refused', reason: `WeChat Pay refused the refund: ${body.message ?? body.status ?? status}` };
   }
+}
+
+/** `2026-11-30T20:15:00+08:00`: the instant in China Standard Time. */
+function beijingRfc3339(at: Date): string {
+  return `${new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
 }

@@ -14,9 +14,18 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : '');
 
 /**
+ * What an unencrypted payload decodes to. Everything Keyflow writes is encrypted, so a plain payload
+ * came from someone else (a signal from the CLI, a client without the key): it is never believed.
+ * It decodes to this marker rather than failing, because a payload that cannot be decoded would fail
+ * the workflow task again and again and stall the order; the workflow ignores the marker and says so.
+ */
+export const UNENCRYPTED_MARKER = { keyflowRejected: 'an unencrypted payload' } as const;
+const REJECTED: Payload = { metadata: { encoding: utf8('json/plain') }, data: utf8(JSON.stringify(UNENCRYPTED_MARKER)) };
+
+/**
  * Encrypts every payload Temporal stores (AES-256-GCM). The first key encrypts; every key listed
  * decrypts, so keys can be rotated by putting the new one first. Payloads without the encrypted
- * encoding pass through, so histories written before encryption stay readable.
+ * encoding are refused (see UNENCRYPTED_MARKER).
  */
 export class EncryptionCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
@@ -41,7 +50,7 @@ export class EncryptionCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
+      if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return REJECTED;
       const id = text(payload.metadata?.[KEY_ID]);
       const key = this.keys.get(id);
       if (!key) throw new Error(`no payload key "${id}" is configured (PAYLOAD_ENCRYPTION_KEYS)`);

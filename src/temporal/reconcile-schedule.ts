@@ -5,7 +5,7 @@ import { reconcileWorkflow, type ReconcileInput } from '../workflows/reconcile';
 export const RECONCILE_SCHEDULE_ID = 'keyflow-reconcile';
 
 export function reconcileInput(config: Config): ReconcileInput {
-  return { createdGraceMs: 60_000, deliverySlaMs: config.order.deliverySlaMs, pageSize: 100 };
+  return { createdGraceMs: 60_000, deliverySlaMs: config.order.deliverySlaMs, pageSize: 100, rejectedRetentionMs: config.rejectedNotificationRetentionMs };
 }
 
 /** Creates the reconciliation Schedule, or brings an existing one up to date. Safe at every start. */

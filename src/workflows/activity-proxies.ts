@@ -13,8 +13,9 @@ const SUMMARIES: Partial<Record<keyof Activities, (a: Args) => string>> = {
   loadOrder: () => 'read the order',
   sendBuyerEmail: (a) => `email the buyer (${a.kind})`,
   queryPayment: (a) => `ask ${a.channel} whether it was paid`,
-  expireOrder: () => 'close the trade and expire',
-  cancelOrder: (a) => `cancel (by ${a.actor})`,
+  closeTrade: () => 'close the trade at the channel',
+  markClosed: (a) => `${a.as} (by ${a.actor})`,
+  recordUnreadablePayment: (a) => `ignored: ${a.reason}`,
   markNeedsReview: (a) => `needs review: ${a.reason}`,
   markAwaitingStock: (a) => a.reason,
   recordAction: (a) => `${a.type} by ${a.actor}`,
@@ -50,7 +51,7 @@ const DATABASE_STEP: ActivityOptions = {
     initialInterval: '200ms',
     backoffCoefficient: 2,
     maximumInterval: '10s',
-    nonRetryableErrorTypes: ['InvalidOrderTransition', 'OrderNotFound', 'KeysNotSellable'],
+    nonRetryableErrorTypes: ['InvalidOrderTransition', 'OrderNotFound', 'KeysNotSellable', 'UnverifiedPayment'],
   },
 };
 
@@ -71,10 +72,20 @@ export const stepsInUpdates = summarised(DATABASE_STEP);
 /** Calls to the payment channel: one look per poll (the next poll is the retry); closing retries briefly. */
 export const channel = summarised({ startToCloseTimeout: '15s', retry: { maximumAttempts: 1 } });
 
-/** Closing the trade at the deadline or on a cancel: the channel's call and the state change. */
+/**
+ * Closing the trade at the deadline or on a cancel: a few tries over about a minute while the channel
+ * cannot be reached, none when it says no (CloseRefused). Either way the order then closes: a trade
+ * left open only means a later payment goes through the late-payment policy, and nothing paid waits.
+ */
 export const closing = summarised({
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidOrderTransition', 'OrderNotFound'] },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: ['CloseRefused', 'OrderNotFound'],
+  },
 });
 
 /** Refunds: bounded retries when the channel keeps failing, none when it says no for good (→ NEEDS_REVIEW). */

@@ -1,6 +1,6 @@
-import { closing } from './activity-proxies';
 import { OrderRecord } from './order/record';
 import { PaymentWait } from './order/payment-wait';
+import { closeUnpaid } from './order/closing';
 import { StaffActions } from './order/staff-actions';
 import { fulfil, settleLatePayment } from './order/fulfilment';
 import { finish } from './order/finish';
@@ -14,28 +14,25 @@ import type { OrderResult, OrderRunInput } from './types';
  *     (short of keys: wait for a restock, else refund; compensations in order/fulfilment.ts)
  *   → email the buyer (order/finish.ts)
  *   unpaid at the deadline or cancelled → close the trade → EXPIRED / CANCELLED
+ *     (the channel refuses because the buyer has just paid → settled like any payment)
  *
- * Every paid order ends DELIVERED, REFUNDED or NEEDS_REVIEW with a reason.
+ * Every paid order ends DELIVERED, REFUNDED or NEEDS_REVIEW with a reason; a payment report nothing
+ * confirms is ignored and the wait goes on.
  */
 export async function orderWorkflow(input: OrderRunInput): Promise<OrderResult> {
   const record = new OrderRecord(input, 'AWAITING_PAYMENT');
   const wait = new PaymentWait(record);
   new StaffActions(record).install();
-  const { orderNo, quantity, skuName, channel } = input.order;
+  const { quantity, skuName, channel } = input.order;
   record.note(`${quantity} × ${skuName} via ${channel}`);
 
-  const payment = await wait.awaitPayment();
-  if (payment) {
-    await fulfil(record, payment);
-  } else if (wait.cancelRequest) {
-    const { actor, note } = wait.cancelRequest;
-    await closing.cancelOrder({ orderNo, actor, note });
-    record.moveTo('CANCELLED', `by ${actor}${note ? `: ${note}` : ''}`);
-  } else {
-    await closing.expireOrder({ orderNo });
-    record.moveTo('EXPIRED', 'payment deadline passed');
+  for (let payment = await wait.awaitPayment(); payment; payment = await wait.awaitPayment()) {
+    if ((await fulfil(record, payment)) === 'settled') return finish(record, wait.extraPayments);
+    wait.forget(payment);
   }
+  const paidAtClose = await closeUnpaid(record, wait.cancelRequest);
+  if (paidAtClose) await fulfil(record, paidAtClose);
   // A payment that raced the deadline or the cancel is never kept silently.
-  if (!payment && wait.payment) await settleLatePayment(record, wait.payment);
+  else if (wait.payment) await settleLatePayment(record, wait.payment);
   return finish(record, wait.extraPayments);
 }

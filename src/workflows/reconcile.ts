@@ -32,8 +32,10 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
   results.push(await steps.reconcileInbox(input));
   results.push(await steps.reconcileCreatedOrphans(input));
   results.push(await steps.reconcileStaleAwaiting(input));
+  results.push(await steps.reconcileHeldPayments(input));
   results.push(await steps.reconcilePaidNotDelivered(input));
   results.push(await steps.reconcileChannelTrades(input));
+  results.push(await steps.pruneRejectedNotifications(input));
   const findings = results.flatMap((r) => r.findings);
   const checked = results.reduce((sum, r) => sum + r.checked, 0);
   await steps.finishReconciliationRun({ runId, checked, findings });

@@ -1,4 +1,5 @@
-import { closing, steps } from './activity-proxies';
+import { steps } from './activity-proxies';
+import { closeUnpaid } from './order/closing';
 import { OrderRecord } from './order/record';
 import { PaymentWait } from './order/payment-wait';
 import { StaffActions } from './order/staff-actions';
@@ -22,12 +23,8 @@ export async function recoveryWorkflow(input: OrderRunInput): Promise<OrderResul
   if (facts.status === 'AWAITING_PAYMENT') {
     const wait = new PaymentWait(record);
     await wait.poll();
-    if (wait.payment) {
-      await fulfil(record, wait.payment);
-    } else {
-      await closing.expireOrder({ orderNo });
-      record.moveTo('EXPIRED', 'payment deadline passed');
-    }
+    const paid = wait.payment ?? (await closeUnpaid(record));
+    if (paid) await fulfil(record, paid);
   } else if (facts.status === 'PAID' || facts.status === 'AWAITING_STOCK') {
     const delivered = await deliverKeys(record);
     if (delivered !== true) await refund(record, delivered.why, 'reconciliation');

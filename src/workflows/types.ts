@@ -1,7 +1,7 @@
 import type { OrderStatus } from '../domain/order-status';
 import type { PaymentReport } from '../domain/payment-report';
 
-export type { PaymentReport } from '../domain/payment-report';
+export type { PaymentProof, PaymentReport } from '../domain/payment-report';
 
 export type LatePaymentPolicy = 'fulfil' | 'refund';
 

@@ -2,7 +2,7 @@ import { createPublicKey, createSign, randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { AlipaySdk } from 'alipay-sdk';
 import { Aes, Rsa } from 'wechatpay-axios-plugin';
-import { createSkuWithKeys, paymentSignals, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { adminHeaders, createSkuWithKeys, paymentSignals, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { checkInvariants } from '../../src/invariants/check';
 import { uniqueSku } from '../support/config';
 import { startChannelPeers, type ChannelPeers, type PeerTrade } from '../support/channel-peers';
@@ -26,7 +26,7 @@ describe('Alipay, Stripe and WeChat Pay end to end (SDK-signed notifications, lo
   async function order(channel: Channel, sku: string) {
     const response = await request('POST', `${stack.api.url}/api/orders`, { json: { sku, quantity: 1, email: `${channel}@example.com`, channel } });
     expect(response.status).toBe(201);
-    return response.body as { orderNo: string; payUrl: string; amountCents: number };
+    return response.body as { orderNo: string; payUrl: string; amountCents: number; accessToken: string };
   }
 
   /** The channel's own notification for a paid trade, signed the way that channel signs. */
@@ -199,6 +199,40 @@ describe('Alipay, Stripe and WeChat Pay end to end (SDK-signed notifications, lo
     const after = await stack.db.order.findUniqueOrThrow({ where: { orderNo: placed.orderNo }, include: { payments: true } });
     expect(after.status).toBe('DELIVERED');
     expect(after.payments.map((p) => p.tradeNo).sort()).toEqual([first.tradeNo, second.tradeNo].sort());
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'SOLD' } })).toBe(1);
+    expect(await checkInvariants(stack.db, { graceMs: 60_000 })).toEqual([]);
+
+    // A staff refund afterwards returns the payment that settled the order, never the second one again.
+    const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${placed.orderNo}/refund`, {
+      headers: adminHeaders(),
+      json: { note: 'buyer asked' },
+    });
+    expect(refunded.body.status).toBe('REFUNDED');
+    expect([...first.refunds.keys()]).toEqual([`refund-${placed.orderNo}-${first.tradeNo}`]);
+    expect(second.refunds.size).toBe(1);
+  });
+
+  it('stripe: two late payments arriving together are both settled: one fulfils the order, the other is refunded', async () => {
+    const sku = uniqueSku('two-late');
+    await createSkuWithKeys(stack, sku, ['TL-1', 'TL-2']);
+    const placed = await order('stripe', sku);
+    // The order closes first (a buyer cancels), then two checkout sessions' payments arrive at once.
+    await request('POST', `${stack.api.url}/api/orders/${placed.orderNo}/cancel`, {
+      headers: { Authorization: `Bearer ${(placed as { accessToken?: string }).accessToken}` },
+    });
+    await waitForStatus(stack.db, placed.orderNo, 'CANCELLED');
+    const a = { ...peers.pay(placed.orderNo, placed.amountCents), tradeNo: `pi_late_a_${placed.orderNo}`, refunds: new Map<string, string>() };
+    const b = { ...a, tradeNo: `pi_late_b_${placed.orderNo}`, refunds: new Map<string, string>() };
+    peers.trades.set(`${placed.orderNo}-a`, a);
+    peers.trades.set(`${placed.orderNo}-b`, b);
+    await Promise.all([notify('stripe', a), notify('stripe', b)]);
+    await waitForStatus(stack.db, placed.orderNo, 'DELIVERED');
+    await waitFor(async () => a.refunds.size + b.refunds.size === 1 || undefined, 'the other late payment refunded');
+    const payments = await stack.db.payment.findMany({ where: { orderNo: placed.orderNo }, orderBy: { tradeNo: 'asc' } });
+    expect(payments.map((p) => p.tradeNo)).toEqual([a.tradeNo, b.tradeNo]);
+    expect(payments.filter((p) => p.settles)).toHaveLength(1);
+    const settled = payments.find((p) => p.settles)!;
+    expect((settled.tradeNo === a.tradeNo ? a : b).refunds.size).toBe(0);
     expect(await stack.db.cardKey.count({ where: { sku, status: 'SOLD' } })).toBe(1);
     expect(await checkInvariants(stack.db, { graceMs: 60_000 })).toEqual([]);
   });

@@ -126,7 +126,7 @@ describe('when a dependency is down', () => {
       const refused = await place();
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('5');
-      const failed = await db.order.findUniqueOrThrow({ where: { idempotencyKey: 'down-retry-1' } });
+      const failed = await db.order.findUniqueOrThrow({ where: { email_idempotencyKey: { email: 'retry@example.com', idempotencyKey: 'down-retry-1' } } });
       expect(failed).toMatchObject({ status: 'FAILED', payUrl: null });
 
       temporal = await startTemporalDevServer({ host: '127.0.0.1', ...ports, namespace: 'default' });

@@ -200,7 +200,7 @@ describe('/metrics', () => {
     await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     await request('GET', `${stack.api.url}/api/payments/epay/notify?pid=1&sign=x`);
-    const text = (await request('GET', `${stack.api.url}/metrics`)).text;
+    const text = (await request('GET', stack.api.metricsUrl)).text;
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
     expect(value(/^keyflow_callbacks_total\{channel="epay",verdict="verified"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
     expect(value(/^keyflow_callbacks_total\{channel="epay",verdict="rejected"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
@@ -232,7 +232,7 @@ describe('a callback answered before its signal (CALLBACK_SIGNAL_WAIT=0)', () =>
     );
     expect(response.text).toBe('success');
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
-    const text = (await request('GET', `${stack.api.url}/metrics`)).text;
+    const text = (await request('GET', stack.api.metricsUrl)).text;
     expect(text).toMatch(/^keyflow_callback_ack_seconds_count\{channel="epay",outcome="signal-pending"\} [1-9]/m);
     expect(text).toMatch(/^keyflow_callback_signal_seconds_count\{channel="epay",outcome="signalled"\} [1-9]/m);
   });

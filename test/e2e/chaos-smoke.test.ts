@@ -19,6 +19,8 @@ describe('npm run chaos (smoke)', () => {
         '3',
         '--worker-kills',
         '1',
+        '--net-fault-seconds',
+        '3',
       ],
       {
         cwd: PROJECT_ROOT,
@@ -37,5 +39,9 @@ describe('npm run chaos (smoke)', () => {
     // The storm is real: buyers paid while the API was down, and those orders were delivered after.
     expect(out).toMatch(/restart the API during a callback storm +(?:[2-9]\d|\d{3,}) +yes/);
     expect(out).toMatch(/orders by state: DELIVERED (?:[4-9]\d|\d{3,})\b/);
+    // Faults on the wire between the parts, each touching orders in flight.
+    expect(out).toMatch(/worker ↔ Postgres: \+200 ms, 20% loss for 3 s +[1-9]\d* +yes/);
+    expect(out).toMatch(/API ↔ Temporal partitioned for 3 s +[1-9]\d* +yes/);
+    expect(out).toMatch(/Keyflow ↔ gateway partitioned for 3 s +[1-9]\d* +yes/);
   }, 450_000);
 });

@@ -53,13 +53,14 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
   const databaseUrl = url.toString();
 
   beforeAll(async () => {
-    for (const name of ['api', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'workerMetrics', 'sdkMetrics']) ports[name] = await freePort();
+    for (const name of ['api', 'apiMetrics', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'workerMetrics', 'sdkMetrics']) ports[name] = await freePort();
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'development',
       DATABASE_URL: databaseUrl,
       PORT: String(ports.api),
+      API_METRICS_PORT: String(ports.apiMetrics),
       SANDBOX_PORT: String(ports.sandbox),
       SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
       TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
@@ -119,7 +120,7 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
     // schedule-to-start latency the alert rules watch.
     const placed = await fetch(`http://127.0.0.1:${ports.api}/api/orders`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '10.0.0.7' },
       body: JSON.stringify({ sku: 'demo-steam-50', quantity: 1, email: 'canceller@example.com', channel: 'epay' }),
     });
     const order = (await placed.json()) as { orderNo: string; accessToken: string };
@@ -129,7 +130,9 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
     });
     expect(((await cancelled.json()) as { status: string }).status).toBe('CANCELLED');
     const scrape = async (port: number) => await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const exported = [await scrape(ports.api), await scrape(ports.workerMetrics), await scrape(ports.sdkMetrics)].join('\n');
+    const exported = [await scrape(ports.apiMetrics), await scrape(ports.workerMetrics), await scrape(ports.sdkMetrics)].join('\n');
+    // The public port does not show them.
+    expect((await fetch(`http://127.0.0.1:${ports.api}/metrics`)).status).toBe(404);
     const names = new Set([...exported.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]));
     const used = metricsUsedByDeploy();
     expect(used.size).toBeGreaterThan(10);

@@ -164,7 +164,7 @@ describe('record workflow histories for the replay corpus', () => {
     await stack.temporal.workflow.execute(reconcileWorkflow, {
       workflowId: id,
       taskQueue: stack.config.temporal.taskQueue,
-      args: [{ createdGraceMs: 3_600_000, deliverySlaMs: 3_600_000, pageSize: 100 }],
+      args: [{ createdGraceMs: 3_600_000, deliverySlaMs: 3_600_000, pageSize: 100, rejectedRetentionMs: 30 * 86_400_000 }],
     });
     await save('reconcile', id);
   });

@@ -9,7 +9,7 @@ import { approveUpdate, cancelUpdate, paymentReceivedSignal, refundUpdate, resto
 import { orderWorkflowId } from '../../src/workflows/workflow-ids';
 import type { OrderStatus } from '../../src/domain/order-status';
 import type { OrderRunInput } from '../../src/workflows/types';
-import { createSagaEnv, DELIVERED, MINUTE, notSellable, orderInput, paymentFor, refused, SagaWorker, SHORT, type Overrides } from '../support/saga';
+import { createSagaEnv, DELIVERED, MINUTE, notSellable, orderInput, paymentFor, refused, SagaWorker, SHORT, unverified, type Overrides } from '../support/saga';
 
 // A test server of its own per test: an operator notice started as an order closes (a child run
 // that outlives its parent) leaves the test server's time skipping locked for the next order.
@@ -45,6 +45,16 @@ async function untilStatus(handle: WorkflowHandle, status: OrderStatus): Promise
 
 const withoutNotices = (names: string[]) => names.filter((n) => n !== 'notifyOperator');
 
+/** When each payment poll ran, in seconds after the run started, read from its history. */
+async function pollTimes(handle: WorkflowHandle): Promise<number[]> {
+  const events = (await handle.fetchHistory()).events!;
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  const start = ms(events[0].eventTime);
+  return events
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'queryPayment')
+    .map((e) => Math.round((ms(e.eventTime) - start) / 1000));
+}
+
 describe('the order saga, branch by branch (time-skipping server, real default durations, activities mocked)', () => {
   it('delivered: the payment signal → one delivery step → DELIVERED → the buyer is emailed', async () => {
     const { input, calls, names } = order();
@@ -56,12 +66,15 @@ describe('the order saga, branch by branch (time-skipping server, real default d
     expect(calls[1].arg).toEqual({ orderNo: input.order.orderNo, kind: 'delivery' });
   });
 
-  it('expired: nobody pays; the channel is asked every 30 s for 15 min, once more at the deadline, then the trade is closed', async () => {
+  it('expired: nobody pays; the channel is asked after 30 s, then less and less often, once more at the deadline; then the trade is closed', async () => {
     const { input, names } = order();
-    expect(await (await start(input)).result()).toEqual({ status: 'EXPIRED' });
-    // 29 polls inside the 15 minutes (every 30 s, none at the deadline itself), then the last look.
-    expect(names().filter((n) => n === 'queryPayment')).toHaveLength(30);
-    expect(names().slice(-1)).toEqual(['expireOrder']);
+    const handle = await start(input);
+    expect(await handle.result()).toEqual({ status: 'EXPIRED' });
+    // Polls back off (30 s, 1, 2, 4 min, then every 4 min) so unpaid orders cannot exhaust a channel's
+    // rate limit: at 0:30, 1:30, 3:30, 7:30, 11:30, and the last look at 15:00.
+    const polled = await pollTimes(handle);
+    expect(polled).toEqual([30, 90, 210, 450, 690, 900]);
+    expect(names().slice(-2)).toEqual(['closeTrade', 'markClosed']);
     expect(names()).not.toContain('sendBuyerEmail');
   });
 
@@ -71,17 +84,17 @@ describe('the order saga, branch by branch (time-skipping server, real default d
     const view = await handle.executeUpdate(cancelUpdate, { args: [{ actor: 'buyer', note: 'changed my mind' }] });
     expect(view.status).toBe('CANCELLED');
     expect(await handle.result()).toEqual({ status: 'CANCELLED' });
-    expect(names()).toEqual(['cancelOrder']);
-    expect(calls[0].arg).toMatchObject({ actor: 'buyer', note: 'changed my mind' });
+    expect(names()).toEqual(['closeTrade', 'markClosed']);
+    expect(calls[1].arg).toMatchObject({ as: 'CANCELLED', actor: 'buyer', note: 'changed my mind' });
   });
 
   it('paid at the deadline: the callback was lost, the last look finds the payment, and it is delivered, not expired', async () => {
     let looks = 0;
     const input = orderInput();
-    const { names } = saga.mock(input.order.orderNo, { queryPayment: async () => (++looks === 30 ? paymentFor(input, { source: 'poll' }) : null) });
+    const { names } = saga.mock(input.order.orderNo, { queryPayment: async () => (++looks === 6 ? paymentFor(input, { source: 'poll' }) : null) });
     expect(await (await start(input)).result()).toEqual({ status: 'DELIVERED' });
     expect(names().slice(-2)).toEqual(['deliverPayment', 'sendBuyerEmail']);
-    expect(names()).not.toContain('expireOrder');
+    expect(names()).not.toContain('closeTrade');
   });
 
   it('amount mismatch → NEEDS_REVIEW (kept, never delivered) → staff approve → DELIVERED', async () => {
@@ -175,6 +188,62 @@ describe('the order saga, branch by branch (time-skipping server, real default d
     expect(notices.filter((d) => d.startsWith('still waiting for staff'))).toHaveLength(6);
   });
 
+  it('paid just as the deadline passed: the channel refuses to close the trade, it is asked, and the payment is delivered (not left waiting)', async () => {
+    const input = orderInput();
+    const { names, calls } = saga.mock(input.order.orderNo, {
+      closeTrade: async () => ({ paid: paymentFor(input, { source: 'poll', tradeNo: 'T-AT-CLOSE' }) }),
+    });
+    expect(await (await start(input)).result()).toEqual({ status: 'DELIVERED' });
+    expect(names().slice(-3)).toEqual(['closeTrade', 'deliverPayment', 'sendBuyerEmail']);
+    // The close activity asked the channel itself: that answer is the proof, nothing else is needed.
+    expect(calls.find((c) => c.name === 'deliverPayment')?.arg).toMatchObject({ payment: { tradeNo: 'T-AT-CLOSE' }, proof: { kind: 'poll' } });
+    expect(names()).not.toContain('markClosed');
+  });
+
+  it('a channel that keeps refusing the close (not paid): the order closes anyway, boundedly, and a later payment is settled as late', async () => {
+    const { input, names } = order({
+      closeTrade: async () => {
+        throw ApplicationFailure.nonRetryable('Alipay could not close: ACQ.SYSTEM_ERROR', 'CloseRefused');
+      },
+    });
+    expect(await (await start(input)).result()).toEqual({ status: 'EXPIRED' });
+    expect(names().filter((n) => n === 'closeTrade')).toHaveLength(1);
+    expect(names().slice(-1)).toEqual(['markClosed']);
+  });
+
+  it('a forged payment signal (nothing confirms it) changes nothing: recorded, ignored, and the real payment is delivered after it', async () => {
+    const input = orderInput();
+    let attempts = 0;
+    const { calls, names } = saga.mock(input.order.orderNo, {
+      deliverPayment: async (arg: { payment: { tradeNo: string } }) => {
+        attempts += 1;
+        if (arg.payment.tradeNo === 'T-FORGED') throw unverified();
+        return DELIVERED;
+      },
+    });
+    const handle = await start(input);
+    await handle.signal(paymentReceivedSignal, paymentFor(input, { tradeNo: 'T-FORGED' }));
+    for (let i = 0; i < 200 && attempts < 1; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await handle.query(statusQuery)).status).toBe('AWAITING_PAYMENT');
+    await handle.signal(paymentReceivedSignal, paymentFor(input, { notificationId: 42 }));
+    expect(await handle.result()).toEqual({ status: 'DELIVERED' });
+    // A signal's claim to be anything but a signal is never believed: checked with the channel, or the inbox row.
+    // (A workflow task may run its local activities again: each is idempotent, so only the distinct calls count.)
+    const proofs = new Set(calls.filter((c) => c.name === 'deliverPayment').map((c) => JSON.stringify(c.arg.proof)));
+    expect([...proofs]).toEqual([JSON.stringify({ kind: 'ask-channel' }), JSON.stringify({ kind: 'inbox', notificationId: 42 })]);
+    expect(names()).not.toContain('refundExtraPayment');
+    expect((await handle.query(statusQuery)).timeline.map((t) => t.note).join('\n')).toContain('ignored a payment report nothing confirms');
+  });
+
+  it('a signal the workflow cannot read (an unencrypted payload decodes to a marker) is recorded and ignored', async () => {
+    const { input, calls } = order();
+    const handle = await start(input);
+    await handle.signal(paymentReceivedSignal, { keyflowRejected: 'an unencrypted payload' } as never);
+    await handle.signal(paymentReceivedSignal, paymentFor(input, { notificationId: 7 }));
+    expect(await handle.result()).toEqual({ status: 'DELIVERED' });
+    expect(calls.find((c) => c.name === 'recordUnreadablePayment')?.arg).toMatchObject({ reason: 'a payment signal that is not a readable payment report' });
+  });
+
   it('paid twice: the first payment is delivered, the second refunded, the order untouched', async () => {
     const { input, calls, names } = order();
     const handle = await start(input);
@@ -206,16 +275,16 @@ describe('the runs that take over a closed order (time-skipping server, activiti
     expect(withoutNotices(names())).toEqual(['loadOrder', 'recordPayment', 'refundOrder', 'sendBuyerEmail']);
   });
 
-  it('a late payment for an order another trade already paid is refunded as a second payment; no second delivery email', async () => {
-    const { input, names } = order({ loadOrder: async () => ({ status: 'DELIVERED', reason: null, paidByAnotherTrade: true }) });
+  it('a late payment for an order another trade already settled is refunded as a second payment; no second delivery email', async () => {
+    const { input, names } = order({ loadOrder: async () => ({ status: 'DELIVERED', reason: null }), deliverPayment: async () => ({ secondPayment: true }) });
     expect(await run(latePaymentWorkflow, `late-${input.order.orderNo}`, { ...input, payment: paymentFor(input, { tradeNo: 'T-LATE-2' }) })).toEqual({
       status: 'DELIVERED',
     });
-    expect(names()).toEqual(['loadOrder', 'refundExtraPayment']);
+    expect(names()).toEqual(['loadOrder', 'deliverPayment', 'refundExtraPayment']);
   });
 
   it('a support refund of a delivered order refunds it', async () => {
-    const { input, names } = order({ loadOrder: async () => ({ status: 'DELIVERED', reason: null, paidByAnotherTrade: false }) });
+    const { input, names } = order({ loadOrder: async () => ({ status: 'DELIVERED', reason: null }) });
     expect(
       await run(supportActionWorkflow, `support-${input.order.orderNo}`, { ...input, action: 'refund', request: { actor: 'staff:alice', note: 'chargeback' } }),
     ).toEqual({ status: 'REFUNDED', reason: 'refunded by staff:alice: chargeback' });
@@ -223,7 +292,7 @@ describe('the runs that take over a closed order (time-skipping server, activiti
   });
 
   it('a support action the state does not allow fails the run and does nothing', async () => {
-    const { input, names } = order({ loadOrder: async () => ({ status: 'EXPIRED', reason: null, paidByAnotherTrade: false }) });
+    const { input, names } = order({ loadOrder: async () => ({ status: 'EXPIRED', reason: null }) });
     await expect(
       run(supportActionWorkflow, `support-${input.order.orderNo}`, { ...input, action: 'resend', request: { actor: 'staff:alice' } }),
     ).rejects.toThrow(/failed/);
@@ -231,17 +300,14 @@ describe('the runs that take over a closed order (time-skipping server, activiti
   });
 
   it('recovery: a paid order whose run is gone is delivered', async () => {
-    const { input, names } = order({ loadOrder: async () => ({ status: 'PAID', reason: null, paidByAnotherTrade: false }) }, { paymentDeadlineMs: 0 });
+    const { input, names } = order({ loadOrder: async () => ({ status: 'PAID', reason: null }) }, { paymentDeadlineMs: 0 });
     expect(await run(recoveryWorkflow, `recover-${input.order.orderNo}`, input)).toEqual({ status: 'DELIVERED' });
     expect(names()).toEqual(['loadOrder', 'reserveAndIssue', 'sendBuyerEmail']);
   });
 
   it('recovery: an unpaid order past its deadline gets one look at the channel and is closed', async () => {
-    const { input, names } = order(
-      { loadOrder: async () => ({ status: 'AWAITING_PAYMENT', reason: null, paidByAnotherTrade: false }) },
-      { paymentDeadlineMs: 0 },
-    );
+    const { input, names } = order({ loadOrder: async () => ({ status: 'AWAITING_PAYMENT', reason: null }) }, { paymentDeadlineMs: 0 });
     expect(await run(recoveryWorkflow, `recover-${input.order.orderNo}`, input)).toEqual({ status: 'EXPIRED' });
-    expect(names()).toEqual(['loadOrder', 'queryPayment', 'expireOrder']);
+    expect(names()).toEqual(['loadOrder', 'queryPayment', 'closeTrade', 'markClosed']);
   });
 });

@@ -29,6 +29,12 @@ export interface ChannelPeers {
   requests: Array<{ channel: string; path: string; idempotencyKey?: string; verified: boolean }>;
   /** The buyer pays at the channel (a trade is opened if the channel had none, as with Alipay page pay). */
   pay(orderNo: string, amountCents: number): PeerTrade;
+  /** Orders whose buyer pays (this amount) just as the shop closes the trade: the close finds it paid and is refused. */
+  payAtClose: Map<string, number>;
+  /** Stripe Checkout Sessions expired by the shop, and the expires_at each was created with. */
+  stripeSessions: Map<string, { expiresAt: number; expired: boolean }>;
+  /** What each WeChat Pay trade was created with (Alipay's page pay is a URL the buyer opens). */
+  created: Map<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,15 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   const trades = new Map<string, PeerTrade>();
   const requests: ChannelPeers['requests'] = [];
+  const payAtClose: ChannelPeers['payAtClose'] = new Map();
+  const stripeSessions: ChannelPeers['stripeSessions'] = new Map();
+  const created: ChannelPeers['created'] = new Map();
+  /** A close that finds the trade paid is refused, as the channels refuse it. */
+  const closeFinds = (orderNo: string): 'paid' | 'open' => {
+    const amount = payAtClose.get(orderNo);
+    if (amount !== undefined) trade(orderNo, amount).paid = true;
+    return trades.get(orderNo)?.paid ? 'paid' : 'open';
+  };
   const trade = (orderNo: string, amountCents: number) => {
     if (!trades.has(orderNo)) trades.set(orderNo, { orderNo, tradeNo: `T${randomBytes(6).toString('hex')}`, amountCents, paid: false, refunds: new Map() });
     return trades.get(orderNo)!;
@@ -77,7 +92,11 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
       body = t?.paid
         ? { code: '10000', msg: 'Success', fund_change: 'Y', refund_fee: biz.refund_amount }
         : { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: 'trade not paid' };
-    } else if (params.method === 'alipay.trade.close') body = { code: '10000', msg: 'Success' };
+    } else if (params.method === 'alipay.trade.close')
+      body =
+        closeFinds(biz.out_trade_no) === 'paid'
+          ? { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_STATUS_ERROR', sub_msg: '交易状态不合法' }
+          : { code: '10000', msg: 'Success' };
     else body = { code: '40004', msg: 'unknown method' };
     const member = JSON.stringify(body);
     const sign = createSign('RSA-SHA256').update(member, 'utf8').sign(alipayKeys.privateKey, 'base64');
@@ -90,7 +109,20 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
     const orderNo = req.body['metadata[orderNo]'];
     requests.push({ channel: 'stripe', path: 'checkout.sessions', idempotencyKey: req.get('idempotency-key'), verified: stripeAuth(req) });
     trade(orderNo, Number(req.body['line_items[0][price_data][unit_amount]']));
+    stripeSessions.set(`cs_test_${orderNo}`, { expiresAt: Number(req.body.expires_at), expired: false });
     res.json({ id: `cs_test_${orderNo}`, url: `https://checkout.stripe.test/c/pay/cs_test_${orderNo}` });
+  });
+  app.post('/stripe/v1/checkout/sessions/:id/expire', express.urlencoded({ extended: false }), (req, res) => {
+    requests.push({ channel: 'stripe', path: 'checkout.sessions.expire', verified: stripeAuth(req) });
+    const session = stripeSessions.get(req.params.id);
+    if (!session) return res.status(404).json({ error: { code: 'resource_missing', message: 'No such checkout session' } });
+    if (closeFinds(req.params.id.replace(/^cs_test_/, '')) === 'paid') {
+      return res
+        .status(400)
+        .json({ error: { code: 'checkout_session_not_expirable', message: 'Only Checkout Sessions with a status of open can be expired.' } });
+    }
+    session.expired = true;
+    res.json({ id: req.params.id, object: 'checkout.session', status: 'expired' });
   });
   app.get('/stripe/v1/payment_intents/search', (req, res) => {
     const orderNo = /metadata\['orderNo'\]:'([^']+)'/.exec(String(req.query.query))?.[1];
@@ -157,6 +189,7 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
   wechat.post('/v3/pay/transactions/native', (req, res) => {
     const body = JSON.parse(req.body);
     trade(body.out_trade_no, body.amount.total);
+    created.set(body.out_trade_no, body);
     res.json({ code_url: `weixin://wxpay/bizpayurl?pr=${body.out_trade_no}` });
   });
   wechat.get('/v3/pay/transactions/out-trade-no/:orderNo', (req, res) => {
@@ -169,7 +202,9 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
       amount: { total: t.amountCents, currency: 'CNY' },
     });
   });
-  wechat.post('/v3/pay/transactions/out-trade-no/:orderNo/close', (_req, res) => res.status(204).json(undefined));
+  wechat.post('/v3/pay/transactions/out-trade-no/:orderNo/close', (req, res) =>
+    closeFinds(req.params.orderNo) === 'paid' ? res.status(400).json({ code: 'ORDERPAID', message: '订单已支付' }) : res.status(204).json(undefined),
+  );
   wechat.post('/v3/refund/domestic/refunds', (req, res) => {
     const body = JSON.parse(req.body);
     const t = trades.get(body.out_trade_no);
@@ -206,6 +241,9 @@ export async function startChannelPeers(): Promise<ChannelPeers> {
     wechat: { platform, apiV3Key, mchid, serial: 'PEER-PLATFORM-1' },
     trades,
     requests,
+    payAtClose,
+    stripeSessions,
+    created,
     pay(orderNo, amountCents) {
       const t = trade(orderNo, amountCents);
       t.paid = true;

@@ -23,6 +23,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
       PAYMENT_DEADLINE: '1m',
       PAYMENT_POLL_INTERVAL: '0',
       LOG_LEVEL: 'silent',
+      // Tests place many orders from one address and one email; the limits have tests of their own.
+      ORDER_RATE_LIMIT_PER_IP: '0',
+      MAX_OPEN_ORDERS_PER_EMAIL: '0',
       ...env,
     },
     { secretsDir: `${process.env.KEYFLOW_TEST_TMP}/secrets-unused` },

@@ -43,6 +43,7 @@ export function paymentFor(input: OrderRunInput, overrides: Partial<PaymentRepor
 export const DELIVERED: Delivery = { delivered: true, keyIds: [1], remaining: 10 };
 export const SHORT: Delivery = { delivered: false, available: 0 };
 
+export const unverified = () => ApplicationFailure.nonRetryable('epay trade T-FORGED matches no verified notification', 'UnverifiedPayment');
 export const notSellable = () => ApplicationFailure.nonRetryable('keys could not be issued: a key was taken away', 'KeysNotSellable');
 export const refused = () => ApplicationFailure.nonRetryable('Epay refused the refund: trade closed', 'RefundRefused');
 
@@ -61,12 +62,13 @@ const DEFAULTS: Overrides = {
   markAwaitingStock: async () => undefined,
   markNeedsReview: async () => undefined,
   recordAction: async () => undefined,
-  expireOrder: async () => undefined,
-  cancelOrder: async () => undefined,
+  closeTrade: async () => ({ closed: true }),
+  markClosed: async () => undefined,
+  recordUnreadablePayment: async () => undefined,
   refundOrder: async () => ({ refundNo: 'R-1' }),
   refundExtraPayment: async () => undefined,
   sendBuyerEmail: async () => 'sent',
-  loadOrder: async () => ({ status: 'EXPIRED', reason: null, paidByAnotherTrade: false }),
+  loadOrder: async () => ({ status: 'EXPIRED', reason: null }),
   notifyOperator: async (_notice: OperatorNotice) => 'sent',
 };
 

@@ -71,7 +71,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
     ...options.env,
   });
-  const api = await startApiServer(config, { logger: createLogger('api', 'silent') });
+  const api = await startApiServer(config, { logger: createLogger('api', 'silent'), metricsPort: 0 });
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = temporalClient(config, connection);
   const db = createDb(config.databaseUrl, { max: 4 });

@@ -1,5 +1,5 @@
 import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
-import { AccessTokens } from '../../src/crypto/access-token';
+import { ReturnCodes, AccessTokens } from '../../src/crypto/access-token';
 
 describe('CardKeyCipher', () => {
   const cipher = new CardKeyCipher(Buffer.alloc(32, 7));
@@ -33,13 +33,32 @@ describe('CardKeyCipher', () => {
 
 describe('AccessTokens', () => {
   const tokens = new AccessTokens(Buffer.alloc(32, 1));
-  it('issues a stable token per order and verifies only that one', () => {
-    const token = tokens.issue('K261124AAAA');
-    expect(tokens.issue('K261124AAAA')).toBe(token);
-    expect(tokens.verify('K261124AAAA', token)).toBe(true);
-    expect(tokens.verify('K261124BBBB', token)).toBe(false);
-    expect(tokens.verify('K261124AAAA', undefined)).toBe(false);
-    expect(tokens.verify('K261124AAAA', token.slice(1))).toBe(false);
-    expect(new AccessTokens(Buffer.alloc(32, 2)).verify('K261124AAAA', token)).toBe(false);
+  it('issues a stable token per order and version and verifies only that one', () => {
+    const token = tokens.issue('K261124AAAA', 0);
+    expect(tokens.issue('K261124AAAA', 0)).toBe(token);
+    expect(tokens.verify('K261124AAAA', 0, token)).toBe(true);
+    expect(tokens.verify('K261124BBBB', 0, token)).toBe(false);
+    expect(tokens.verify('K261124AAAA', 0, undefined)).toBe(false);
+    expect(tokens.verify('K261124AAAA', 0, token.slice(1))).toBe(false);
+    expect(new AccessTokens(Buffer.alloc(32, 2)).verify('K261124AAAA', 0, token)).toBe(false);
+    // A reissued link: the version moved on, the old token is refused.
+    expect(tokens.verify('K261124AAAA', 1, token)).toBe(false);
+    expect(tokens.verify('K261124AAAA', 1, tokens.issue('K261124AAAA', 1))).toBe(true);
+  });
+});
+
+describe('ReturnCodes', () => {
+  const codes = new ReturnCodes(Buffer.alloc(32, 1));
+  const now = new Date('2026-11-30T12:00:00Z');
+  it('are valid for 15 minutes, for their order only, and cannot be forged', () => {
+    const code = codes.issue('K261124AAAA', now);
+    expect(codes.verify('K261124AAAA', code, now)).toMatch(/^[\w-]{12}$/);
+    expect(codes.verify('K261124AAAA', code, new Date(now.getTime() + 14 * 60_000))).toBeDefined();
+    expect(codes.verify('K261124AAAA', code, new Date(now.getTime() + 16 * 60_000))).toBeUndefined();
+    expect(codes.verify('K261124BBBB', code, now)).toBeUndefined();
+    const [expires, nonce] = code.split('.');
+    expect(codes.verify('K261124AAAA', `${(parseInt(expires, 36) + 3600).toString(36)}.${nonce}.${code.split('.')[2]}`, now)).toBeUndefined();
+    expect(codes.verify('K261124AAAA', undefined, now)).toBeUndefined();
+    expect(new ReturnCodes(Buffer.alloc(32, 2)).verify('K261124AAAA', code, now)).toBeUndefined();
   });
 });

@@ -55,7 +55,7 @@ describe("an order's history on the real dev server", () => {
     await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 10_000);
     const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
     await handle.result();
-    expect(stepsOf((await handle.fetchHistory()).events!)).toEqual(['queryPayment', 'expireOrder']);
+    expect(stepsOf((await handle.fetchHistory()).events!)).toEqual(['queryPayment', 'closeTrade', 'markClosed']);
   });
 });
 

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSkuWithKeys, payInSandbox, placeOrder, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
-import { paymentReceivedSignal } from '../../src/workflows/order-messages';
+import { paidNotification } from '../support/epay-recipe';
 
 const SECRET = 'operator-webhook-secret-0123456789';
 
@@ -52,9 +52,8 @@ describe('operator webhook', () => {
     await createSkuWithKeys(stack, sku, ['OPS-1', 'OPS-2']);
 
     const review = await placeOrder(stack, sku);
-    await stack.temporal.workflow
-      .getHandle(`order-${review.orderNo}`)
-      .signal(paymentReceivedSignal, { channel: 'epay', tradeNo: 'T-OPS-1', amountCents: 1, currency: 'CNY', source: 'callback' });
+    // A validly signed notification for the wrong amount: kept, never delivered, staff decide.
+    await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(paidNotification(review.orderNo, 'T-OPS-1', '0.01'))}`);
     await waitForStatus(stack.db, review.orderNo, 'NEEDS_REVIEW');
 
     const lowStock = await placeOrder(stack, sku);

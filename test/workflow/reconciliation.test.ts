@@ -5,6 +5,8 @@ import { signByRecipe } from '../support/epay-recipe';
 import { reconcileInput, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../../src/temporal/reconcile-schedule';
 import type { ReconcileReport } from '../../src/workflows/reconcile';
 import { checkInvariants } from '../../src/invariants/check';
+import { orderWorkflow } from '../../src/workflows/order';
+import type { OrderRunInput } from '../../src/workflows/types';
 
 describe('reconciliation', () => {
   let stack: Stack;
@@ -98,6 +100,42 @@ describe('reconciliation', () => {
     expect(runs.body.runs[1]).toMatchObject({ id: first.runId, repaired: first.repaired });
     expect(first.repaired).toBeGreaterThanOrEqual(3);
     expect(await checkInvariants(stack.db, { graceMs: 0 })).toEqual([]);
+  });
+
+  it('reports a running workflow that holds a stored payment past DELIVERY_SLA, and the alert counts it', async () => {
+    const sku = uniqueSku('held');
+    await createSkuWithKeys(stack, sku, ['HELD-1']);
+    const skuRow = await stack.db.sku.findUniqueOrThrow({ where: { sku } });
+    // The shop has had proof of payment for ten minutes, and the order's run has not moved: it runs on a
+    // task queue no worker polls (a run stuck in a retry looks the same from outside).
+    const order = await stack.db.order.create({
+      data: {
+        orderNo: 'HELDORDER1',
+        sku,
+        quantity: 1,
+        unitPriceCents: skuRow.priceCents,
+        amountCents: skuRow.priceCents,
+        currency: 'CNY',
+        email: 'held@example.com',
+        channel: 'epay',
+        status: 'AWAITING_PAYMENT',
+        expiresAt: new Date(Date.now() + 3_600_000),
+        paidAt: new Date(Date.now() - 10 * 60_000),
+      },
+    });
+    const stuck = await stack.temporal.workflow.start(orderWorkflow, {
+      workflowId: `order-${order.orderNo}`,
+      taskQueue: `nobody-polls-${Date.now()}`,
+      args: [{} as OrderRunInput],
+    });
+    try {
+      const report = await reconcile();
+      expect(report.findings).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'payment-held', orderNo: order.orderNo, repaired: false })]));
+      const metrics = await (await fetch(stack.api.metricsUrl)).text();
+      expect(metrics).toMatch(/keyflow_reconciliation_findings_total\{kind="payment-held",repaired="false"\} [1-9]/);
+    } finally {
+      await stuck.terminate('test cleanup');
+    }
   });
 
   it('is created as a Schedule idempotently, overlap SKIP, and runs when triggered', async () => {

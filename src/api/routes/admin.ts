@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
-import { adminOrdersQuery, orderNoParam, putSkuBody, skuParam } from '../validation';
+import { adminOrdersQuery, notificationPageQuery, orderNoParam, putSkuBody, skuParam } from '../validation';
 import { wakeWaitingOrders } from '../../orders/wake-waiting-orders';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
@@ -93,9 +93,17 @@ export function adminRoutes(deps: ApiDeps): Router {
       },
     });
     if (!order) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
-    const notifications = await db.paymentNotification.findMany({ where: { orderNo }, orderBy: { id: 'asc' } });
+    // The inbox entries, newest first, a page at a time: a forger decides how many rejected ones there are.
+    const page = parseOr400(notificationPageQuery, req.query);
+    const rows = await db.paymentNotification.findMany({
+      where: { orderNo, ...(page.notificationsBefore ? { id: { lt: page.notificationsBefore } } : {}) },
+      orderBy: { id: 'desc' },
+      take: page.notifications + 1,
+    });
+    const notifications = rows.slice(0, page.notifications);
+    const notificationsNextBefore = rows.length > page.notifications ? notifications[notifications.length - 1].id : null;
     const { idempotencyKey: _key, requestHash: _hash, ...visible } = order;
-    res.json({ ...visible, notifications, workflowId: order.workflowId ?? orderWorkflowId(orderNo) });
+    res.json({ ...visible, notifications, notificationsNextBefore, workflowId: order.workflowId ?? orderWorkflowId(orderNo) });
   });
 
   return router;

@@ -2,6 +2,9 @@ import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { openApiDocument } from '../openapi';
 
+/** The catalogue shows stock up to this many keys ("100+" beyond): counting every key on every request would read the whole stock. */
+export const CATALOGUE_COUNT_CAP = 100;
+
 export function catalogueRoutes({ db, channels, config }: ApiDeps): Router {
   const router = Router();
   const openApi = openApiDocument([...channels.keys()], config.publicBaseUrl);
@@ -9,14 +12,17 @@ export function catalogueRoutes({ db, channels, config }: ApiDeps): Router {
     res.json(openApi);
   });
   router.get('/api/skus', async (_req, res) => {
-    const [skus, counts] = await Promise.all([
-      db.sku.findMany({ where: { active: true }, orderBy: { sku: 'asc' } }),
-      db.cardKey.groupBy({ by: ['sku'], where: { status: 'AVAILABLE' }, _count: { _all: true } }),
-    ]);
-    const available = new Map(counts.map((c) => [c.sku, c._count._all]));
-    res.json({
-      skus: skus.map((s) => ({ sku: s.sku, name: s.name, priceCents: s.priceCents, currency: s.currency, available: available.get(s.sku) ?? 0 })),
-    });
+    // Each SKU's available keys counted up to the cap, through the (sku, status, id) index.
+    const skus = await db.$queryRaw<Array<{ sku: string; name: string; priceCents: number; currency: string; available: number }>>`
+      SELECT s."sku", s."name", s."priceCents", s."currency", c."available"
+      FROM "Sku" s
+      CROSS JOIN LATERAL (
+        SELECT count(*)::int AS "available"
+        FROM (SELECT 1 FROM "CardKey" k WHERE k."sku" = s."sku" AND k."status" = 'AVAILABLE' LIMIT ${CATALOGUE_COUNT_CAP}) up_to_cap
+      ) c
+      WHERE s."active"
+      ORDER BY s."sku"`;
+    res.json({ skus: skus.map((s) => ({ ...s, availableCapped: s.available >= CATALOGUE_COUNT_CAP })) });
   });
   return router;
 }

@@ -1,15 +1,12 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps';
-import { primeMetrics, registry } from '../../observability/metrics';
+import { primeMetrics } from '../../observability/metrics';
 import { registerOrderGauges } from '../../observability/order-gauges';
 
 export function healthRoutes({ db, temporal, channels }: ApiDeps): Router {
   const router = Router();
   registerOrderGauges(db);
   primeMetrics([...channels.keys()]);
-  router.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -1,10 +1,11 @@
 import express, { Router } from 'express';
 import type { ApiDeps } from '../deps';
-import { requireStaff, bearerToken } from '../auth';
+import { requireStaff } from '../auth';
+import { buyerToken } from '../buyer-access';
 import { HttpError, parseOr400 } from '../http-errors';
 import { actionBody, orderNoParam, resendLinkBody } from '../validation';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
-import { startOrderLinkMail } from '../../orders/order-runs';
+import { reissueOrderLink, requestOrderLink } from '../../orders/order-link';
 
 const ACTION_STATUS: Record<ActionError['kind'], [number, string]> = {
   'not-found': [404, 'not_found'],
@@ -29,6 +30,13 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     }
   };
 
+  router.post('/api/admin/orders/:orderNo/reissue-link', requireStaff(deps.config.adminTokens), json, async (req, res) => {
+    const orderNo = parseOr400(orderNoParam, req.params.orderNo);
+    const { note } = parseOr400(actionBody, req.body ?? {});
+    if (!(await reissueOrderLink(deps, orderNo, `staff:${res.locals.staff}`, note))) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
+    res.json({ orderNo, message: "a new link is on its way to the order's own address; earlier links no longer work" });
+  });
+
   router.post('/api/admin/orders/:orderNo/:action', requireStaff(deps.config.adminTokens), json, async (req, res) => {
     const action = String(req.params.action);
     if (!['cancel', 'approve', 'refund', 'resend'].includes(action)) throw new HttpError(404, 'not_found', `no action ${action}`);
@@ -39,20 +47,17 @@ export function orderActionRoutes(deps: ApiDeps): Router {
 
   router.post('/api/orders/:orderNo/cancel', json, async (req, res) => {
     const orderNo = orderNoParam.safeParse(req.params.orderNo);
-    const token = bearerToken(req) ?? (typeof req.query.token === 'string' ? req.query.token : undefined);
-    if (!orderNo.success || !deps.accessTokens.verify(orderNo.data, token))
+    const order = orderNo.success ? await deps.db.order.findUnique({ where: { orderNo: orderNo.data }, select: { tokenVersion: true } }) : null;
+    if (!order || !deps.accessTokens.verify(orderNo.data!, order.tokenVersion, buyerToken(req, orderNo.data!)))
       throw new HttpError(404, 'not_found', 'no such order (or the access token is wrong)');
-    res.json(await act(orderNo.data, 'cancel', 'buyer'));
+    res.json(await act(orderNo.data!, 'cancel', 'buyer'));
   });
 
-  // Answers the same whether or not the order and email match, so it cannot be used to probe.
-  router.post('/api/orders/resend-link', json, async (req, res) => {
+  // Answers at once and the same whatever happens next, so it cannot be used to probe for orders.
+  router.post('/api/orders/resend-link', json, (req, res) => {
     const { orderNo, email } = parseOr400(resendLinkBody, req.body);
-    const order = await deps.db.order.findUnique({ where: { orderNo }, select: { email: true } });
-    if (order && order.email === email) {
-      await startOrderLinkMail(deps, orderNo).catch((error) => deps.logger.warn({ orderNo, err: error }, 'could not start the order-link email'));
-    }
     res.status(202).json({ status: 'accepted', message: 'if the order number and email match, the order link is on its way to that address' });
+    requestOrderLink(deps, orderNo, email).catch((error) => deps.logger.warn({ orderNo, err: error }, 'could not send the order link'));
   });
 
   return router;

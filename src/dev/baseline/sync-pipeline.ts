@@ -27,6 +27,7 @@ export function createSyncPipeline({ db, cipher, mailer, epay, publicBaseUrl }: 
     const skuRow = await db.sku.findUnique({ where: { sku } });
     if (!skuRow) return res.status(404).json({ error: 'unknown sku' });
     const orderNo = `B${Date.now().toString(36).toUpperCase()}${randomBytes(4).toString('hex').toUpperCase()}`;
+    const expiresAt = new Date(Date.now() + 15 * 60_000);
     await db.order.create({
       data: {
         orderNo,
@@ -38,7 +39,7 @@ export function createSyncPipeline({ db, cipher, mailer, epay, publicBaseUrl }: 
         email,
         channel: 'epay',
         status: 'AWAITING_PAYMENT',
-        expiresAt: new Date(Date.now() + 15 * 60_000),
+        expiresAt,
       },
     });
     const { payUrl } = await epay.createPayment({
@@ -48,6 +49,7 @@ export function createSyncPipeline({ db, cipher, mailer, epay, publicBaseUrl }: 
       subject: skuRow.name,
       notifyUrl: `${publicBaseUrl}/notify`,
       returnUrl: `${publicBaseUrl}/done`,
+      expiresAt,
     });
     res.status(201).json({ orderNo, payUrl });
   });

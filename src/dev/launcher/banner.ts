@@ -11,6 +11,7 @@ export function banner(config: Config, temporalUiUrl: string | undefined): strin
     `  Temporal           ${config.temporal.address}  namespace "${config.temporal.namespace}", task queue "${config.temporal.taskQueue}"`,
     temporalUiUrl ? `  Temporal Web UI    ${temporalUiUrl}/namespaces/${config.temporal.namespace}/workflows` : '',
     `  Codec server       http://127.0.0.1:${config.codecPort}   (decrypts history for the Web UI: --ui-codec-endpoint)`,
+    `  Metrics            API http://127.0.0.1:${config.apiMetricsPort}/metrics, worker http://127.0.0.1:${config.workerMetricsPort}/metrics`,
     config.epay ? `  Epay gateway       ${config.epay.apiUrl}${config.epay.apiUrl === sandbox ? '  (local sandbox)' : ''}` : '',
     config.epay?.apiUrl === sandbox ? `  Sandbox mailbox    ${sandbox}/mailbox   (SMTP sink ${config.smtpUrl})` : '',
     `  Postgres           ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`,

@@ -21,6 +21,8 @@ export const faultsSchema = z
     refuseRefunds: z.boolean().optional(),
     /** Refund calls answer HTTP 500 (a channel that keeps failing). */
     failRefunds: z.boolean().optional(),
+    /** Refund calls refund, then answer HTTP 502 as if the answer was lost on the way (once per trade). */
+    loseRefundAnswer: z.boolean().optional(),
   })
   .strict();
 

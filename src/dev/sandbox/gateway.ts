@@ -100,6 +100,7 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
     money: trade.money,
     status: trade.status === 'WAITING' ? 0 : 1,
     refund_status: trade.status === 'REFUNDED' ? 1 : 0,
+    ...(trade.refundNo ? { refund_no: trade.refundNo } : {}),
   });
 
   // Epay's merchant API: act=order (query one), act=orders (recent paid), act=refund.
@@ -134,6 +135,7 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
         if (params.trade_no && params.trade_no !== trade.tradeNo) return res.json({ code: -1, msg: 'trade_no does not belong to this order' });
         if (params.money && params.money !== trade.money) return res.json({ code: -1, msg: 'refund amount differs from the trade' });
         const result = trades.refund(trade);
+        if (result.ok && tradeFaults.loseRefundAnswer && trade.refundCalls === 1) return res.status(502).json({ code: -1, msg: 'bad gateway (fault switch)' });
         return res.json(result.ok ? { code: 1, msg: 'succ', refund_no: result.refundNo } : { code: -1, msg: result.reason });
       }
       default:

@@ -29,6 +29,8 @@ export interface Trade {
   notifications: NotificationAttempt[];
   /** How many times the merchant asked about this trade (api.php act=order), answered or not. */
   queries: number;
+  /** How many refund calls reached the gateway (Epay's refund call has no idempotency key). */
+  refundCalls: number;
 }
 
 /** The sandbox's own ledger of trades, as a real gateway would keep it. In memory: a sandbox. */
@@ -36,7 +38,7 @@ export class TradeBook {
   private readonly byOutTradeNo = new Map<string, Trade>();
   private sequence = 0;
 
-  open(fields: Omit<Trade, 'tradeNo' | 'status' | 'createdAt' | 'notifications' | 'queries'>): Trade {
+  open(fields: Omit<Trade, 'tradeNo' | 'status' | 'createdAt' | 'notifications' | 'queries' | 'refundCalls'>): Trade {
     const existing = this.byOutTradeNo.get(fields.outTradeNo);
     if (existing) return existing;
     this.sequence += 1;
@@ -48,6 +50,7 @@ export class TradeBook {
       createdAt: new Date().toISOString(),
       notifications: [],
       queries: 0,
+      refundCalls: 0,
     };
     this.byOutTradeNo.set(trade.outTradeNo, trade);
     return trade;
@@ -64,9 +67,10 @@ export class TradeBook {
     return true;
   }
 
-  /** Refunds a paid trade once; a repeated refund of the same trade reports the first one. */
+  /** Refunds a paid trade; as at a real aggregator, a second call for a refunded trade is an error. */
   refund(trade: Trade): { ok: true; refundNo: string } | { ok: false; reason: string } {
-    if (trade.status === 'REFUNDED') return { ok: true, refundNo: trade.refundNo! };
+    trade.refundCalls += 1;
+    if (trade.status === 'REFUNDED') return { ok: false, reason: 'trade already refunded' };
     if (trade.status !== 'PAID') return { ok: false, reason: 'trade is not paid' };
     trade.status = 'REFUNDED';
     trade.refundedAt = new Date().toISOString();

@@ -2,17 +2,18 @@ import { allHandlersFinished, condition } from '@temporalio/workflow';
 import { mail } from '../activity-proxies';
 import { awaitReview, refundExtraPayment } from './fulfilment';
 import type { OrderRecord } from './record';
-import type { OrderResult, PaymentReport } from '../types';
+import type { OrderResult } from '../types';
+import type { Candidate } from './payment-wait';
 
 /**
  * How every order run ends: staff review (bounded), the buyer's delivery email, second payments
  * given back, every Update answered and every operator notice started.
  */
-export async function finish(record: OrderRecord, extraPayments: readonly PaymentReport[] = []): Promise<OrderResult> {
+export async function finish(record: OrderRecord, extraPayments: readonly Candidate[] = []): Promise<OrderResult> {
   await awaitReview(record);
   if (record.status === 'DELIVERED' && record.deliveredByThisRun) await mail.sendBuyerEmail({ orderNo: record.order.orderNo, kind: 'delivery' });
   // A buyer who paid twice gets the second payment back; the order itself is settled.
-  for (let i = 0; i < extraPayments.length; i += 1) await refundExtraPayment(record, extraPayments[i]);
+  for (let i = 0; i < extraPayments.length; i += 1) await refundExtraPayment(record, extraPayments[i].report);
   await condition(allHandlersFinished);
   return record.result();
 }

@@ -1,4 +1,4 @@
-import { log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderStatus } from '../../domain/order-status';
 import type { OperatorEvent } from '../../activities/operator-webhook';
 import { restockedSignal, statusQuery } from '../order-messages';
@@ -30,6 +30,10 @@ export class OrderRecord {
   private readonly noticeCounts = new Map<string, number>();
 
   constructor({ order, policy }: OrderRunInput, status: OrderStatus) {
+    if (typeof order?.orderNo !== 'string' || typeof policy?.paymentDeadlineMs !== 'number') {
+      // Not started by Keyflow (an unencrypted or malformed input): fail the run, never guess.
+      throw ApplicationFailure.nonRetryable('the run input is not a readable order (not started by Keyflow?)', 'UnreadableInput');
+    }
     this.order = order;
     this.policy = policy;
     this.status = status;

@@ -43,11 +43,12 @@ export default tseslint.config(
       ],
     },
   },
-  // Layers import downwards: api → orders → workflows / activities → payments, stock, mail → db.
+  // Layers import downwards: api → orders → channels (routing, health) → workflows / activities → payments, stock, mail → db.
   // Nothing outside src/dev imports development-only code (launcher, sandbox, baseline).
   ...Object.entries({
-    db: ['@temporalio/*', '**/observability/*', '**/orders/*', '**/activities/*', '**/api/*', '**/payments/*', '**/workflows/*'],
-    payments: ['**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*'],
+    db: ['@temporalio/*', '**/observability/*', '**/orders/*', '**/activities/*', '**/api/*', '**/payments/*', '**/workflows/*', '**/channels/*'],
+    payments: ['**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*', '**/channels/*'],
+    channels: ['@temporalio/*', '**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*'],
     activities: ['**/orders/*', '**/api/*'],
     orders: ['**/api/*'],
   }).map(([folder, banned]) => ({
@@ -69,7 +70,7 @@ export default tseslint.config(
   })),
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/dev/**', 'src/db/**', 'src/payments/**', 'src/activities/**', 'src/orders/**', 'src/workflows/**'],
+    ignores: ['src/dev/**', 'src/db/**', 'src/payments/**', 'src/activities/**', 'src/orders/**', 'src/workflows/**', 'src/channels/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/dev/*', '**/dev/**'], message: 'development-only code never runs in production' }] }],
     },

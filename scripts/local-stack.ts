@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase } from '../src/db/database';
 import { PROJECT_ROOT } from '../src/paths';
-import { freePort } from '../src/dev/launcher/free-port';
+import { freePort, freePortPair } from '../src/dev/launcher/free-port';
 
-export { freePort };
+export { freePort, freePortPair };
 
 export const runTs = (entry: string, env: NodeJS.ProcessEnv): ChildProcess =>
   spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -44,8 +44,10 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(extraEnv: Record<string, string> = {}): Promise<LocalStack> {
-  const names = ['api', 'apiMetrics', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'];
-  const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
+  const names = ['api', 'apiMetrics', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'];
+  const ports: Record<string, number> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
+  // The two local Epay gateways listen on SANDBOX_PORT and the port after it.
+  ports.sandbox = await freePortPair();
   const databaseUrl = `postgresql://postgres@127.0.0.1:5432/keyflow_script_${Date.now()}`;
   const adminToken = `script-admin-${randomBytes(8).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {

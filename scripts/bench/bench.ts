@@ -12,9 +12,11 @@ import { createDb, type Db } from '../../src/db/client';
 import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { runTs, startLocalStack, waitForText } from '../local-stack';
 import { machineCpu, procStat, stats, TICK, type Stats } from './measure';
+import type { Sent } from './load';
+import { describeOutage, outageFigures, type OutageFigures, type OutageTimes } from './channel-outage';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
-const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity'] as const;
+const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage'] as const;
 /** The issue's targets: what a capacity step must meet to count. */
 const TARGETS = { ackP99Ms: 50, deliveredP99Ms: 1000 };
 type Scenario = (typeof SCENARIOS)[number] | 'warmup';
@@ -32,6 +34,11 @@ const { values: flags } = parseArgs({
     'capacity-from': { type: 'string', default: '10' },
     'capacity-step': { type: 'string', default: '5' },
     'capacity-seconds': { type: 'string', default: '15' },
+    /** Channel outage: orders per second, the whole run, when gateway A goes down and for how long (seconds). */
+    'outage-rate': { type: 'string', default: '5' },
+    'outage-seconds': { type: 'string', default: '180' },
+    'outage-at': { type: 'string', default: '60' },
+    'outage-down': { type: 'string', default: '60' },
     out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
     'no-chart': { type: 'boolean', default: false },
     /** Seconds of unrecorded load per pipeline first, so JIT, pools and caches are warm (0 to skip). */
@@ -66,6 +73,8 @@ interface Row {
   /** Capacity steps: the offered rate and whether the step met TARGETS with every order delivered. */
   targetRate?: number;
   meetsTargets?: boolean;
+  /** The channel-outage scenario's figures. */
+  outage?: OutageFigures;
 }
 
 function meetsTargets(row: Row): boolean {
@@ -118,8 +127,11 @@ async function main() {
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );
-  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', ...overrides });
+  // Probes every 2 s, as the channel-outage scenario asks; the other scenarios do not notice them.
+  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', CHANNEL_PROBE_INTERVAL: '2s', ...overrides });
   const { env, ports, api, sandbox, databaseUrl } = stack;
+  // The launcher's two local Epay gateways: `epay` and `epay-backup` on the port after it.
+  const gateways: Record<string, string> = { epay: sandbox, 'epay-backup': `http://127.0.0.1:${ports.sandbox + 1}` };
   const admin = { Authorization: `Bearer ${stack.adminToken}` };
   const baseline = runTs('src/dev/baseline/main.ts', env);
   await waitForText(baseline, 'sync baseline on', 60_000);
@@ -151,6 +163,8 @@ async function main() {
     phases: Array<{ rate: number; seconds: number }>,
     keys: number,
     during?: (elapsed: () => number) => Promise<void>,
+    /** The channel-outage scenario: orders with channel 'auto', buyers re-order once, and the outage's times. */
+    outage?: OutageTimes,
   ): Promise<Row> {
     const skuName = await sku(keys);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
@@ -165,7 +179,17 @@ async function main() {
     if (scenario === 'capacity') ((samples[scenario] ??= {})[`${pipeline} steps`] ??= []).push([(started - zero) / 1000, phases[0].rate, null]);
     const load = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/load.ts')], {
       cwd: PROJECT_ROOT,
-      env: { ...env, BENCH_LOAD: JSON.stringify({ pipeline, createUrl, sandboxUrl: sandbox, sku: skuName, phases }) },
+      env: {
+        ...env,
+        BENCH_LOAD: JSON.stringify({
+          pipeline,
+          createUrl,
+          gateways,
+          sku: skuName,
+          phases,
+          ...(outage ? { channel: 'auto', reorderOnPayPageFailure: true } : {}),
+        }),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
@@ -173,16 +197,18 @@ async function main() {
     const sideEffects = during?.(() => Date.now() - started);
     await new Promise((resolve) => load.once('exit', resolve));
     await sideEffects;
-    const sent = JSON.parse(output) as Array<{ orderNo?: string; startedAt: number; error?: string }>;
+    const sent = JSON.parse(output) as Sent[];
     const loadSeconds = (Date.now() - started) / 1000;
     const orderNos = sent.filter((s) => s.orderNo).map((s) => s.orderNo!);
+    // An order whose buyer never paid (its pay page failed) stays open until its deadline: not waited for.
+    const paidOrderNos = sent.filter((s) => s.orderNo && s.paidAt !== undefined).map((s) => s.orderNo!);
 
     // Keyflow settles after the notify answer; wait until every paid order has (or patience runs out).
     // The baseline is synchronous: whatever it did, it did inside the notify request.
     const deadline = Date.now() + (pipeline === 'keyflow' ? 120_000 : 0);
     while (Date.now() < deadline) {
       const open = await db.order.count({
-        where: { orderNo: { in: orderNos }, status: { in: ['CREATED', 'AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK', 'REFUNDING'] } },
+        where: { orderNo: { in: paidOrderNos }, status: { in: ['CREATED', 'AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK', 'REFUNDING'] } },
       });
       if (open === 0) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -190,15 +216,11 @@ async function main() {
     clearInterval(sampler);
     const after = sampleProcesses();
     const machineAfter = machineCpu();
-    const trades = new Map(
-      (
-        (await (await fetch(`${sandbox}/api/trades`)).json()) as Array<{
-          outTradeNo: string;
-          paidAt?: string;
-          notifications: Array<{ ms?: number; acknowledged: boolean }>;
-        }>
-      ).map((t) => [t.outTradeNo, t]),
-    );
+    type Trade = { outTradeNo: string; paidAt?: string; notifications: Array<{ at: string; ms?: number; acknowledged: boolean }> };
+    const trades = new Map<string, Trade>();
+    for (const gateway of Object.values(gateways)) {
+      for (const trade of (await (await fetch(`${gateway}/api/trades`)).json()) as Trade[]) trades.set(trade.outTradeNo, trade);
+    }
     const orders = await db.order.findMany({ where: { orderNo: { in: orderNos } }, select: { orderNo: true, status: true, deliveredAt: true } });
     const acks: number[] = [];
     const delivered: number[] = [];
@@ -239,6 +261,16 @@ async function main() {
       ...(scenario === 'race' ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
       processes,
       machineBusyPct: Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
+      ...(outage
+        ? {
+            outage: outageFigures(
+              sent,
+              outage,
+              new Set(orders.filter((o) => o.status === 'DELIVERED').map((o) => o.orderNo)),
+              new Map([...trades].filter(([, t]) => t.notifications[0]).map(([no, t]) => [no, Date.parse(t.notifications[0].at)])),
+            ),
+          }
+        : {}),
     };
     if (scenario === 'warmup') {
       console.log(`  warm-up                  ${pipeline.padEnd(13)} ${row.orders} orders (not recorded)`);
@@ -257,6 +289,7 @@ async function main() {
         .map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`)
         .join(', ')}`,
     );
+    if (row.outage) console.log(describeOutage(row.outage));
     return row;
   }
 
@@ -306,6 +339,43 @@ async function main() {
     return best;
   }
 
+  const gatewayFaults = (faults: object) =>
+    fetch(`${sandbox}/api/faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
+
+  /**
+   * Gateway A (`epay`) goes down for a while at a steady rate of orders; Keyflow's orders say
+   * channel 'auto', the baseline's always go to A. Notifications of A's last payments before the
+   * fault are held back a few seconds, so the outage catches some of them in flight.
+   */
+  async function channelOutage(pipeline: Pipeline) {
+    const rate = Number(flags['outage-rate']);
+    const seconds = Number(flags['outage-seconds']);
+    const faultAtMs = Number(flags['outage-at']) * 1000;
+    const downMs = Number(flags['outage-down']) * 1000;
+    const times: OutageTimes = { channel: 'epay', faultAt: Infinity, recoveredAt: Infinity };
+    const until = async (elapsed: () => number, ms: number) => {
+      while (elapsed() < ms) await new Promise((r) => setTimeout(r, 50));
+    };
+    await run(
+      'channel-outage',
+      pipeline,
+      [{ rate, seconds }],
+      Math.ceil(rate * seconds * 2) + 10,
+      async (elapsed) => {
+        await until(elapsed, faultAtMs - 5000);
+        await gatewayFaults({ delayNotificationsMs: 3000 });
+        await until(elapsed, faultAtMs);
+        await gatewayFaults({ down: true });
+        times.faultAt = Date.now();
+        await until(elapsed, faultAtMs + downMs);
+        await gatewayFaults({});
+        times.recoveredAt = Date.now();
+      },
+      times,
+    );
+    await gatewayFaults({});
+  }
+
   const mailFaults = (faults: object) =>
     fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
@@ -346,6 +416,8 @@ async function main() {
           await mailFaults({});
         } else if (scenario === 'capacity') {
           capacity[pipeline] = await findCapacity(pipeline);
+        } else if (scenario === 'channel-outage') {
+          await channelOutage(pipeline);
         } else {
           const buyers = Number(flags['race-buyers']);
           const keys = Number(flags['race-keys']);

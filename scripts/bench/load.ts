@@ -5,7 +5,12 @@ import { buyerHeaders } from '../load/simulated-buyer';
 interface LoadPlan {
   pipeline: 'keyflow' | 'sync-baseline';
   createUrl: string;
-  sandboxUrl: string;
+  /** Where each channel instance's sandbox gateway listens (its script API pays the trade). */
+  gateways: Record<string, string>;
+  /** The channel Keyflow's orders name ('epay' unless a scenario routes with 'auto'). */
+  channel?: string;
+  /** A buyer whose pay page fails places the order once more (the channel outage). */
+  reorderOnPayPageFailure?: boolean;
   sku: string;
   /** Consecutive phases: this many orders per second for this many seconds. */
   phases: Array<{ rate: number; seconds: number }>;
@@ -13,32 +18,41 @@ interface LoadPlan {
   maxOrders?: number;
 }
 
-interface Sent {
+export interface Sent {
   orderNo?: string;
+  /** The instance the order went to. */
+  channel?: string;
   startedAt: number;
   paidAt?: number;
   error?: string;
+  /** An earlier order of this buyer whose pay page failed, when it ordered once more. */
+  abandoned?: { orderNo: string; channel: string; startedAt: number; error: string };
 }
 
-async function one(plan: LoadPlan, i: number): Promise<Sent> {
+async function one(plan: LoadPlan, i: number, retry = false): Promise<Sent> {
   const sent: Sent = { startedAt: Date.now() };
   try {
     const body =
       plan.pipeline === 'keyflow'
-        ? { sku: plan.sku, quantity: 1, email: `bench${i}@example.com`, channel: 'epay' }
+        ? { sku: plan.sku, quantity: 1, email: `bench${i}@example.com`, channel: plan.channel ?? 'epay' }
         : { sku: plan.sku, email: `bench${i}@example.com` };
     const created = await fetch(plan.createUrl, { method: 'POST', headers: buyerHeaders(i), body: JSON.stringify(body) });
     if (created.status !== 201) {
       const code = ((await created.json().catch(() => ({}))) as { error?: string }).error;
       throw new Error(`create answered ${created.status}${code ? ` (${code})` : ''}`);
     }
-    const order = (await created.json()) as { orderNo: string; payUrl: string };
+    const order = (await created.json()) as { orderNo: string; payUrl: string; channel?: string };
     sent.orderNo = order.orderNo;
+    sent.channel = order.channel ?? 'epay';
     const page = await fetch(order.payUrl);
     await page.text();
-    if (!page.ok) throw new Error(`pay page answered ${page.status}`);
+    if (!page.ok) {
+      const error = `pay page answered ${page.status}`;
+      if (!plan.reorderOnPayPageFailure || retry) throw new Error(error);
+      return { ...(await one(plan, i, true)), abandoned: { orderNo: order.orderNo, channel: sent.channel, startedAt: sent.startedAt, error } };
+    }
     sent.paidAt = Date.now();
-    const paid = await fetch(`${plan.sandboxUrl}/api/trades/${order.orderNo}/pay`, { method: 'POST' });
+    const paid = await fetch(`${plan.gateways[sent.channel]}/api/trades/${order.orderNo}/pay`, { method: 'POST' });
     await paid.text();
     if (!paid.ok) throw new Error(`pay answered ${paid.status}`);
   } catch (error) {

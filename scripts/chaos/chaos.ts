@@ -14,7 +14,7 @@ import { migrate } from '../../src/db/migrator';
 import { MIGRATIONS_DIR } from '../../src/paths';
 import { startTemporalDevServer, type DevServer } from '../../src/dev/launcher/temporal-dev-server';
 import { checkInvariants } from '../../src/invariants/check';
-import { freePort, runTs, waitForText } from '../local-stack';
+import { freePort, freePortPair, runTs, waitForText } from '../local-stack';
 import { buyerHeaders } from '../load/simulated-buyer';
 import { FaultProxy, type WireFault } from './fault-proxy';
 
@@ -71,12 +71,10 @@ async function main() {
 
   const ports = Object.fromEntries(
     await Promise.all(
-      ['api', 'apiMetrics', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'pgWire', 'temporalWire', 'gatewayWire'].map(async (n) => [
-        n,
-        await freePort(),
-      ]),
+      ['api', 'apiMetrics', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'pgWire', 'temporalWire', 'gatewayWire'].map(async (n) => [n, await freePort()]),
     ),
   );
+  ports.sandbox = await freePortPair();
   // The wires the network faults cut: worker ↔ Postgres, API ↔ Temporal, Keyflow ↔ the gateway's API.
   const wires = {
     postgres: await FaultProxy.start(pgPort, ports.pgWire),
@@ -134,6 +132,8 @@ async function main() {
   const wiredEnv: Record<string, NodeJS.ProcessEnv> = {
     worker: { DATABASE_URL: `postgresql://postgres@127.0.0.1:${ports.pgWire}/keyflow` },
     api: { TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporalWire}` },
+    // The gateways themselves listen where the wire leads (with `epay-backup` beside, unused here).
+    sandbox: { EPAY_API_URL: `http://127.0.0.1:${ports.sandbox}`, EPAY_BACKUP_PID: '8889', EPAY_BACKUP_KEY: `${epayKey}-backup` },
   };
   const start = async (name: string, entry: string, ready: string) => {
     const child = runTs(entry, { ...env, ...wiredEnv[name] });

@@ -1,12 +1,15 @@
 import { createHmac } from 'node:crypto';
 import type { ActivityDeps } from './deps';
 
-export type OperatorEvent = 'order.needs_review' | 'order.refunded' | 'stock.low' | 'payment.unverified';
+export type OperatorEvent = 'order.needs_review' | 'order.refunded' | 'stock.low' | 'payment.unverified' | 'channel.state';
 
 export interface OperatorNotice {
   event: OperatorEvent;
   orderNo?: string;
   sku?: string;
+  /** channel.state: the instance, and the state it moved to. */
+  channel?: string;
+  state?: string;
   detail: string;
 }
 

@@ -4,6 +4,7 @@ import type { Db } from '../db/client';
 import type { CardKeyCipher } from '../crypto/card-key-cipher';
 import type { AccessTokens, ReturnCodes } from '../crypto/access-token';
 import type { ChannelRegistry } from '../payments/channel';
+import type { ChannelRouter } from '../channels/router';
 import type { Logger } from '../logging';
 import type { PendingSignals } from '../payments/pending-signals';
 import type { PaymentHandOff } from '../domain/payment-report';
@@ -14,6 +15,8 @@ export interface ApiDeps {
   db: Db;
   temporal: Client;
   channels: ChannelRegistry;
+  /** Which instance a new order goes to, from the health every process shares. */
+  router: ChannelRouter;
   cipher: CardKeyCipher;
   accessTokens: AccessTokens;
   returnCodes: ReturnCodes;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionBody, adminOrdersQuery, createOrderBody, putSkuBody, resendLinkBody } from './validation';
+import { actionBody, adminOrdersQuery, createOrderBody, putChannelBody, putSkuBody, resendLinkBody } from './validation';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = {
@@ -37,7 +37,16 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
           summary: 'Place an order',
           parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' } }],
           requestBody: { required: true, content: { 'application/json': { schema: json(createOrderBody(channels)) } } },
-          responses: { 201: ok('the order, with its pay URL and access token'), 400: error, 404: error, 409: error, 415: error, 422: error, 503: error },
+          responses: {
+            201: ok('the order, with its pay URL, access token and the channel instance chosen'),
+            400: error,
+            404: error,
+            409: error,
+            415: error,
+            422: error,
+            429: error,
+            503: error,
+          },
         },
       },
       '/api/orders/{orderNo}': {
@@ -119,6 +128,18 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
           },
         ]),
       ),
+      '/api/admin/channels': {
+        get: { summary: 'Channel instances with health, score and overrides', security: staff, responses: { 200: ok('one entry per instance'), 401: error } },
+      },
+      '/api/admin/channels/{name}': {
+        put: {
+          summary: "Override an instance's enabled flag or weight (null clears)",
+          parameters: [path('name', '^[a-z0-9-]{1,64}$')],
+          security: staff,
+          requestBody: { required: true, content: { 'application/json': { schema: json(putChannelBody) } } },
+          responses: { 200: ok('the instance'), 400: error, 401: error, 404: error },
+        },
+      },
       '/api/admin/reconciliation/runs': { get: { summary: 'Recent reconciliation runs', security: staff, responses: { 200: ok('runs'), 401: error } } },
       '/healthz': { get: { summary: 'Process is up', responses: { 200: ok('ok') } } },
       '/readyz': { get: { summary: 'Postgres and Temporal reachable', responses: { 200: ok('ready'), 503: ok('not ready') } } },

@@ -16,6 +16,13 @@ import { reportPayment } from '../orders/report-payment';
 import { RejectionLog } from '../payments/rejected-notifications';
 import { observeOrderTransitions } from '../observability/order-metrics';
 import { startMetricsServer } from '../observability/metrics-server';
+import { ChannelCallStats, countChannelCalls } from '../channels/call-stats';
+import { ChannelRouter, downRetryAfterSeconds } from '../channels/router';
+import { configuredWeights } from '../channels/channel-admin';
+import { errorMessage, firstLine } from '../error-text';
+
+/** How often this process adds its channel call counts to Postgres. */
+const CALL_STATS_FLUSH_MS = 2_000;
 
 export interface RunningApi {
   url: string;
@@ -34,11 +41,17 @@ export async function startApiServer(config: Config, options: { port?: number; m
   const pendingSignals = new PendingSignals(config.callbackSignalWaitMs, logger);
   const clock = () => new Date();
   observeOrderTransitions();
+  const callStats = new ChannelCallStats();
+  callStats.start(db, CALL_STATS_FLUSH_MS, (error) =>
+    logger.warn({ err: firstLine(errorMessage(error), 300) }, 'could not store channel call counts; kept for the next try'),
+  );
+  const channels = countChannelCalls(createChannelRegistry(config), callStats);
   const app = createApp({
     config,
     db,
     temporal,
-    channels: createChannelRegistry(config),
+    channels,
+    router: new ChannelRouter(db, channels, { weights: configuredWeights(config), retryAfterSeconds: downRetryAfterSeconds(config.channelProbeIntervalMs) }),
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
     returnCodes: new ReturnCodes(config.cardKeyEncryptionKey),
@@ -71,6 +84,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
         server.closeAllConnections();
         // Callbacks already answered still owe their signal; the relay would deliver them, but later.
         await pendingSignals.drain();
+        await callStats.stop(db);
         await db.$disconnect();
         await temporal.connection.close();
       })();

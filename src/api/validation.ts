@@ -14,7 +14,7 @@ export function createOrderBody(channels: readonly string[]) {
       quantity: z.number().int('quantity must be a whole number').min(1, 'quantity must be at least 1'),
       email: z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)),
       channel: channels.length
-        ? z.enum(channels as [string, ...string[]], { error: `channel must be one of: ${channels.join(', ')}` })
+        ? z.enum(['auto', ...channels] as [string, ...string[]], { error: `channel must be auto or one of: ${channels.join(', ')}` }).optional()
         : z.never({ error: 'no payment channel is enabled' }),
       payType: z
         .string()
@@ -65,3 +65,12 @@ export const notificationPageQuery = z
     notificationsBefore: z.coerce.number().int().min(1).optional(),
   })
   .strict();
+
+/** Staff's runtime override of a channel instance; null clears a field back to the environment's value. */
+export const putChannelBody = z
+  .object({
+    enabled: z.boolean().nullable().optional(),
+    weight: z.number().min(0, 'weight must be from 0 to 1000').max(1000, 'weight must be from 0 to 1000').nullable().optional(),
+  })
+  .strict()
+  .refine((body) => body.enabled !== undefined || body.weight !== undefined, 'give enabled, weight or both (null clears an override)');

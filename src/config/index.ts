@@ -4,6 +4,9 @@ import { parseKey32, envSchema } from './schema';
 import { GENERATED_SECRET_NAMES, loadOrCreateLocalSecrets, type GeneratedSecretName } from './local-secrets';
 import { PROJECT_ROOT } from '../paths';
 import { loadTemporalConnection, type TemporalConnectionConfig } from './temporal-connection';
+import { epayInstances, type EpayInstanceConfig } from './epay-instances';
+
+export type { EpayInstanceConfig } from './epay-instances';
 
 export interface EpayConfig {
   pid: string;
@@ -40,7 +43,8 @@ export interface Config {
   operatorWebhook?: { url: string; secret: string };
   lowStockThreshold: number;
   searchBuyerEmail: boolean;
-  epay?: EpayConfig;
+  /** Every Epay aggregator account: `epay`, `epay-backup` (local mode's second sandbox), `epay-<name>`. */
+  epayInstances: EpayInstanceConfig[];
   alipay?: AlipayConfig;
   stripe?: StripeConfig;
   wechatpay?: WechatPayConfig;
@@ -59,6 +63,8 @@ export interface Config {
   };
   /** How long a payment callback's answer waits for its signal; the signal always finishes. */
   callbackSignalWaitMs: number;
+  /** How often every channel instance is asked a signed query, to notice a dead gateway. */
+  channelProbeIntervalMs: number;
   /** Refusals before payment (0 turns a limit off), and whom to believe about the client's address. */
   limits: {
     ordersPerIpPerMinute: number;
@@ -116,7 +122,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   // through the same schema as given ones. Production never invents a secret.
   let localSecrets: Config['localSecrets'];
   if (!production) {
-    const needed = GENERATED_SECRET_NAMES.filter((name) => (name === 'ADMIN_TOKEN' ? !cleaned.ADMIN_TOKEN && !cleaned.ADMIN_TOKENS : !cleaned[name]));
+    // The second sandbox gateway's credentials only when `epay` is itself the local sandbox.
+    const sandboxUrl = `http://127.0.0.1:${cleaned.SANDBOX_PORT ?? '3100'}`;
+    const backupSandbox = (cleaned.EPAY_API_URL ?? sandboxUrl).replace(/\/+$/, '') === sandboxUrl && !cleaned.EPAY_BACKUP_API_URL;
+    const needed = GENERATED_SECRET_NAMES.filter((name) => {
+      if (name === 'ADMIN_TOKEN') return !cleaned.ADMIN_TOKEN && !cleaned.ADMIN_TOKENS;
+      if (name.startsWith('EPAY_BACKUP_')) return backupSandbox && !cleaned[name];
+      return !cleaned[name];
+    });
     if (needed.length > 0) {
       const secrets = loadOrCreateLocalSecrets(options.secretsDir ?? path.join(PROJECT_ROOT, '.keyflow'));
       for (const name of needed) cleaned[name] = secrets.values[name];
@@ -143,8 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       return raw[name] === undefined;
     });
     for (const name of missing) problems.push(`${name} is required when NODE_ENV=production`);
-    const epayGiven = [raw.EPAY_PID, raw.EPAY_KEY, raw.EPAY_API_URL].filter(Boolean).length;
-    if (epayGiven > 0 && epayGiven < 3) problems.push('Epay needs all of EPAY_PID, EPAY_KEY and EPAY_API_URL');
   }
   // A channel is enabled by its variables; a half-configured one is a mistake worth stopping for.
   for (const [channel, names] of Object.entries(CHANNEL_VARIABLES)) {
@@ -153,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       problems.push(`${channel} is half configured: set ${names.filter((n) => !given.includes(n)).join(', ')} too (or unset ${given.join(', ')})`);
     }
   }
+  const epay = epayInstances(cleaned, { sandboxPort: raw.SANDBOX_PORT, production }, problems);
   if (raw.OPERATOR_WEBHOOK_URL && !raw.OPERATOR_WEBHOOK_SECRET)
     problems.push('OPERATOR_WEBHOOK_SECRET is required when OPERATOR_WEBHOOK_URL is set (it signs the webhook)');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -160,10 +172,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const adminTokens = new Map<string, string>();
   for (const { name, value } of raw.ADMIN_TOKENS ?? []) adminTokens.set(name, value);
   if (raw.ADMIN_TOKEN) adminTokens.set('admin', raw.ADMIN_TOKEN);
-
-  const epayPid = raw.EPAY_PID;
-  const epayKey = raw.EPAY_KEY;
-  const epayApiUrl = raw.EPAY_API_URL ?? (production ? undefined : `http://127.0.0.1:${raw.SANDBOX_PORT}`);
 
   return {
     mode: production ? 'production' : 'local',
@@ -195,7 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     operatorWebhook: raw.OPERATOR_WEBHOOK_URL ? { url: raw.OPERATOR_WEBHOOK_URL, secret: raw.OPERATOR_WEBHOOK_SECRET! } : undefined,
     lowStockThreshold: raw.LOW_STOCK_THRESHOLD,
     searchBuyerEmail: raw.SEARCH_BUYER_EMAIL,
-    epay: epayPid && epayKey && epayApiUrl ? { pid: epayPid, key: epayKey, apiUrl: epayApiUrl.replace(/\/+$/, '') } : undefined,
+    epayInstances: epay,
     alipay:
       raw.ALIPAY_APP_ID && raw.ALIPAY_PRIVATE_KEY && raw.ALIPAY_PUBLIC_KEY
         ? { appId: raw.ALIPAY_APP_ID, privateKey: raw.ALIPAY_PRIVATE_KEY, alipayPublicKey: raw.ALIPAY_PUBLIC_KEY, gatewayUrl: raw.ALIPAY_GATEWAY_URL }
@@ -235,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       refundDelivered: raw.REFUND_DELIVERED,
     },
     callbackSignalWaitMs: raw.CALLBACK_SIGNAL_WAIT,
+    channelProbeIntervalMs: raw.CHANNEL_PROBE_INTERVAL,
     limits: {
       ordersPerIpPerMinute: raw.ORDER_RATE_LIMIT_PER_IP,
       openOrdersPerEmail: raw.MAX_OPEN_ORDERS_PER_EMAIL,

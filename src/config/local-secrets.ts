@@ -2,8 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Secrets local mode may invent: the shop's own and the Epay sandbox's (the shop and sandbox share them). */
-export const GENERATED_SECRET_NAMES = ['ADMIN_TOKEN', 'CARD_KEY_ENCRYPTION_KEY', 'PAYLOAD_ENCRYPTION_KEYS', 'EPAY_PID', 'EPAY_KEY'] as const;
+/**
+ * Secrets local mode may invent: the shop's own and those of the two Epay sandbox gateways (`epay`
+ * and `epay-backup`; the shop and the sandbox share them).
+ */
+export const GENERATED_SECRET_NAMES = [
+  'ADMIN_TOKEN',
+  'CARD_KEY_ENCRYPTION_KEY',
+  'PAYLOAD_ENCRYPTION_KEYS',
+  'EPAY_PID',
+  'EPAY_KEY',
+  'EPAY_BACKUP_PID',
+  'EPAY_BACKUP_KEY',
+] as const;
 
 export type GeneratedSecretName = (typeof GENERATED_SECRET_NAMES)[number];
 
@@ -11,12 +22,14 @@ function generate(name: GeneratedSecretName): string {
   switch (name) {
     case 'ADMIN_TOKEN':
     case 'EPAY_KEY':
+    case 'EPAY_BACKUP_KEY':
       return randomBytes(24).toString('base64url');
     case 'CARD_KEY_ENCRYPTION_KEY':
       return randomBytes(32).toString('hex');
     case 'PAYLOAD_ENCRYPTION_KEYS':
       return `local1=${randomBytes(32).toString('hex')}`;
     case 'EPAY_PID':
+    case 'EPAY_BACKUP_PID':
       return String(1000 + (randomBytes(2).readUInt16BE(0) % 9000));
   }
 }

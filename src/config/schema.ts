@@ -111,12 +111,6 @@ export const envSchema = z.object({
   OPERATOR_WEBHOOK_SECRET: secret('OPERATOR_WEBHOOK_SECRET').optional(),
   LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),
   SEARCH_BUYER_EMAIL: bool.default(true),
-  EPAY_PID: z
-    .string()
-    .regex(/^\w{1,32}$/, 'must be the merchant id (letters and digits)')
-    .optional(),
-  EPAY_KEY: secret('EPAY_KEY').optional(),
-  EPAY_API_URL: url.optional(),
   ALIPAY_APP_ID: z
     .string()
     .regex(/^\d{8,32}$/, 'must be the Alipay app id (digits)')
@@ -144,6 +138,7 @@ export const envSchema = z.object({
   PAYMENT_DEADLINE: duration('PAYMENT_DEADLINE').default(15 * 60_000),
   PAYMENT_POLL_INTERVAL: duration('PAYMENT_POLL_INTERVAL').default(30_000),
   CALLBACK_SIGNAL_WAIT: duration('CALLBACK_SIGNAL_WAIT').default(25),
+  CHANNEL_PROBE_INTERVAL: duration('CHANNEL_PROBE_INTERVAL').default(15_000),
   LATE_PAYMENT_POLICY: z.enum(['fulfil', 'refund']).default('fulfil'),
   RESTOCK_WAIT: duration('RESTOCK_WAIT').default(10 * 60_000),
   DELIVERY_SLA: duration('DELIVERY_SLA').default(2 * 60_000),

@@ -4,9 +4,16 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Order } from '../generated/prisma/client';
 import type { OrderStatus } from '../domain/order-status';
-import { latePaymentWorkflow, orderWorkflow, recoveryWorkflow, sendOrderLinkWorkflow, supportActionWorkflow } from '../workflows';
+import { latePaymentWorkflow, operatorNoticeWorkflow, orderWorkflow, recoveryWorkflow, sendOrderLinkWorkflow, supportActionWorkflow } from '../workflows';
 import type { ActionRequest, OrderRunInput, PaymentReport, SupportAction } from '../workflows/types';
-import { latePaymentWorkflowId, orderLinkWorkflowId, orderWorkflowId, recoveryWorkflowId, supportActionWorkflowId } from '../workflows/workflow-ids';
+import {
+  channelNoticeWorkflowId,
+  latePaymentWorkflowId,
+  orderLinkWorkflowId,
+  orderWorkflowId,
+  recoveryWorkflowId,
+  supportActionWorkflowId,
+} from '../workflows/workflow-ids';
 import { AmountCentsKey, BuyerEmailKey, OrderNoKey, OrderStatusKey, PaymentChannelKey, SkuKey } from '../workflows/search-attributes';
 
 // Every workflow Keyflow starts is started here, typed by the workflow function it runs, so a changed
@@ -155,4 +162,16 @@ export async function startOrderLinkMail(deps: Pick<OrderRunDeps, 'temporal' | '
   const workflowId = orderLinkWorkflowId(orderNo, deps.clock());
   await deps.temporal.workflow.start(sendOrderLinkWorkflow, { workflowId, taskQueue: deps.config.temporal.taskQueue, args: [{ orderNo }] });
   return workflowId;
+}
+
+/** Tells the operator (OPERATOR_WEBHOOK_URL) that a payment channel instance changed state, with retries. */
+export async function startChannelNotice(
+  deps: Pick<OrderRunDeps, 'temporal' | 'config'>,
+  change: { name: string; from: string; to: string; reason: string; at: Date },
+): Promise<void> {
+  await deps.temporal.workflow.start(operatorNoticeWorkflow, {
+    workflowId: channelNoticeWorkflowId(change.name, change.to, change.at),
+    taskQueue: deps.config.temporal.taskQueue,
+    args: [{ event: 'channel.state', channel: change.name, state: change.to, detail: `${change.name}: ${change.from} → ${change.to} (${change.reason})` }],
+  });
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { AccessTokens, ReturnCodes } from '../crypto/access-token';
 import type { ChannelRegistry } from '../payments/channel';
+import { RouteRefusal, type ChannelRouter, type RouteRefusalKind } from '../channels/router';
 import type { Order } from '../generated/prisma/client';
 import { InvalidTransitionError, isUniqueViolation } from '../db/errors';
 import { transitionOrder } from '../db/order-transition';
@@ -22,7 +23,8 @@ export interface PlaceOrderRequest {
   sku: string;
   quantity: number;
   email: string;
-  channel: string;
+  /** An instance's name; omitted or 'auto' lets routing choose among the healthy ones. */
+  channel?: string;
   payType?: string;
   /** The client's address as Express sees it (TRUST_PROXY); for the per-client rate, not part of the request's identity. */
   clientIp: string;
@@ -33,6 +35,8 @@ export interface PlacedOrder {
   status: string;
   amountCents: number;
   currency: string;
+  /** The channel instance the order pays through. */
+  channel: string;
   payUrl: string;
   accessToken: string;
   expiresAt: string;
@@ -41,7 +45,8 @@ export interface PlacedOrder {
 /** Why an order could not be placed, mapped by the API to its HTTP status; refusals say when to retry. */
 export class PlaceOrderError extends Error {
   constructor(
-    readonly kind: 'unknown-sku' | 'insufficient-stock' | 'over-cap' | 'idempotency-conflict' | 'unavailable' | LimitRefusal['kind'],
+    readonly kind:
+      'unknown-sku' | 'insufficient-stock' | 'over-cap' | 'idempotency-conflict' | 'unavailable' | LimitRefusal['kind'] | `channel-${RouteRefusalKind}`,
     message: string,
     readonly retryAfterSeconds?: number,
   ) {
@@ -53,6 +58,7 @@ export interface PlaceOrderDeps {
   db: Db;
   temporal: Client;
   channels: ChannelRegistry;
+  router: ChannelRouter;
   accessTokens: AccessTokens;
   returnCodes: ReturnCodes;
   config: Config;
@@ -85,6 +91,14 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   if (available < request.quantity) {
     throw new PlaceOrderError('insufficient-stock', `only ${available} key(s) of ${sku.sku} available, ${request.quantity} requested`);
   }
+  // Before anything is asked of a channel: a shop that cannot take money says so before the buyer pays.
+  let channel: string;
+  try {
+    channel = await deps.router.route({ channel: request.channel, payType: request.payType, currency: sku.currency });
+  } catch (error) {
+    if (error instanceof RouteRefusal) throw new PlaceOrderError(`channel-${error.kind}`, error.message, error.retryAfterSeconds);
+    throw error;
+  }
 
   const now = deps.clock();
   let order: Order;
@@ -95,7 +109,7 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
         INSERT INTO "Order" ("orderNo", "sku", "quantity", "unitPriceCents", "amountCents", "currency", "email", "channel",
                              "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt")
         VALUES (${newOrderNo(now)}, ${sku.sku}, ${request.quantity}, ${sku.priceCents}, ${sku.priceCents * request.quantity}, ${sku.currency},
-                ${request.email}, ${request.channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash}, ${request.clientIp},
+                ${request.email}, ${channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash}, ${request.clientIp},
                 ${new Date(now.getTime() + config.order.paymentDeadlineMs)}, ${now}, ${now})
         RETURNING *
       ), logged AS (
@@ -224,6 +238,7 @@ function present(deps: PlaceOrderDeps, order: Order, payUrl: string): PlacedOrde
     status: order.status,
     amountCents: order.amountCents,
     currency: order.currency,
+    channel: order.channel,
     payUrl,
     accessToken: deps.accessTokens.issue(order.orderNo, order.tokenVersion),
     expiresAt: order.expiresAt.toISOString(),
@@ -231,6 +246,6 @@ function present(deps: PlaceOrderDeps, order: Order, payUrl: string): PlacedOrde
 }
 
 function hashRequest(request: PlaceOrderRequest): string {
-  const canonical = JSON.stringify([request.sku, request.quantity, normaliseEmail(request.email), request.channel, request.payType ?? null]);
+  const canonical = JSON.stringify([request.sku, request.quantity, normaliseEmail(request.email), request.channel ?? 'auto', request.payType ?? null]);
   return createHash('sha256').update(canonical).digest('hex');
 }

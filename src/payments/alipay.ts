@@ -4,6 +4,7 @@ import {
   type ChannelReply,
   type CreatePaymentInput,
   type CreatedPayment,
+  notifiedAt,
   type ParsedNotification,
   type PaymentChannel,
   type RawNotification,
@@ -44,6 +45,8 @@ function timestamp(date: Date): string {
 /** Alipay (支付宝) open platform: page pay, RSA2-signed async notify, trade query/close/refund. */
 export class AlipayChannel implements PaymentChannel {
   readonly name = 'alipay';
+  readonly type = 'alipay';
+  readonly payTypes: readonly string[] = ['alipay'];
   private readonly privateKey: KeyObject;
   private readonly alipayKey: KeyObject;
 
@@ -69,6 +72,10 @@ export class AlipayChannel implements PaymentChannel {
     };
     params.sign = rsaSign(alipaySignContent(params, ['sign']), this.privateKey);
     return params;
+  }
+
+  takesCurrency(currency: string): boolean {
+    return currency === CURRENCY;
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
@@ -115,6 +122,8 @@ export class AlipayChannel implements PaymentChannel {
       amountCents,
       currency: CURRENCY,
       paid: PAID_STATES.has(params.trade_status),
+      // gmt_payment is Beijing time, "yyyy-MM-dd HH:mm:ss".
+      paidAt: params.gmt_payment ? notifiedAt(`${params.gmt_payment.replace(' ', 'T')}+08:00`) : undefined,
       payload,
     };
   }

@@ -16,7 +16,16 @@ export interface VerifiedPayment {
   currency: string;
   /** False for verified notifications that do not report a completed payment. */
   paid: boolean;
+  /** When the channel says the buyer paid, where the notification carries it (callback latency). */
+  paidAt?: Date;
   payload: Record<string, unknown>;
+}
+
+/** A timestamp from a notification, or undefined when it is missing or not a date. */
+export function notifiedAt(text: unknown): Date | undefined {
+  if (typeof text !== 'string' && typeof text !== 'number') return undefined;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
 export interface RejectedNotification {
@@ -88,9 +97,17 @@ export class ChannelRequestError extends Error {
   }
 }
 
-/** One payment channel: how to ask for money, how to believe a notification, how to give it back. */
+export type ChannelType = 'epay' | 'alipay' | 'stripe' | 'wechatpay';
+
+/** One payment channel instance: how to ask for money, how to believe a notification, how to give it back. */
 export interface PaymentChannel {
+  /** The instance's name: `epay`, `epay-backup`, `alipay`, …; routes, orders and health use it. */
   readonly name: string;
+  readonly type: ChannelType;
+  /** What a buyer can pay with through it: `alipay`, `wxpay` (Epay's types), `card` (Stripe). */
+  readonly payTypes: readonly string[];
+  /** Whether it can take money in this currency (Epay, Alipay and WeChat Pay: CNY only). */
+  takesCurrency(currency: string): boolean;
   createPayment(input: CreatePaymentInput): Promise<CreatedPayment>;
   /** Must never throw: malformed input is a rejection with a reason. */
   parseNotification(request: RawNotification): ParsedNotification;

@@ -21,18 +21,27 @@ const EPAY_CURRENCY = 'CNY';
 
 /** Epay / 彩虹易支付: signed GET redirect to submit.php, MD5-signed GET notify, api.php queries. */
 export class EpayChannel implements PaymentChannel {
-  readonly name = 'epay';
+  readonly type = 'epay';
+  readonly name: string;
+  readonly payTypes: readonly string[];
 
   constructor(
-    private readonly config: EpayConfig,
+    private readonly config: EpayConfig & { name?: string; payTypes?: readonly string[] },
     private readonly fetchImpl: typeof fetch = fetch,
-  ) {}
+  ) {
+    this.name = config.name ?? 'epay';
+    this.payTypes = config.payTypes ?? ['alipay', 'wxpay'];
+  }
+
+  takesCurrency(currency: string): boolean {
+    return currency === EPAY_CURRENCY;
+  }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
     if (input.currency !== EPAY_CURRENCY) throw new Error(`Epay only takes ${EPAY_CURRENCY}`);
     const params: Record<string, string> = {
       pid: this.config.pid,
-      type: input.payType ?? 'alipay',
+      type: input.payType ?? this.payTypes[0],
       out_trade_no: input.orderNo,
       notify_url: input.notifyUrl,
       return_url: input.returnUrl,

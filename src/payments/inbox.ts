@@ -98,6 +98,7 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
     orderNo: payment.orderNo,
     tradeNo: payment.tradeNo,
     amountCents: payment.amountCents,
+    channelPaidAt: payment.paidAt,
     payload: { ...payment.payload, currency: payment.currency } as Prisma.InputJsonValue,
   };
   try {

@@ -5,10 +5,10 @@ import { AlipayChannel } from './alipay';
 import { StripeChannel } from './stripe';
 import { WechatPayChannel } from './wechatpay';
 
-/** The channels this configuration enables, by the name used in routes and orders. */
+/** The channel instances this configuration enables, by the name used in routes, orders and health. */
 export function createChannelRegistry(config: Config): ChannelRegistry {
   const channels = new Map<string, PaymentChannel>();
-  if (config.epay) channels.set('epay', new EpayChannel(config.epay));
+  for (const epay of config.epayInstances) channels.set(epay.name, new EpayChannel(epay));
   if (config.alipay) channels.set('alipay', new AlipayChannel(config.alipay));
   if (config.stripe) channels.set('stripe', new StripeChannel(config.stripe));
   if (config.wechatpay) channels.set('wechatpay', new WechatPayChannel(config.wechatpay));

@@ -4,6 +4,7 @@ import {
   type ChannelReply,
   type CreatePaymentInput,
   type CreatedPayment,
+  notifiedAt,
   type ParsedNotification,
   type PaymentChannel,
   type RawNotification,
@@ -28,6 +29,8 @@ export const STRIPE_TOLERANCE_SECONDS = 300;
 /** Stripe Checkout for payment, signed webhooks for confirmation, the Refunds API with idempotency keys. */
 export class StripeChannel implements PaymentChannel {
   readonly name = 'stripe';
+  readonly type = 'stripe';
+  readonly payTypes: readonly string[] = ['card'];
 
   constructor(
     private readonly config: StripeConfig,
@@ -51,6 +54,11 @@ export class StripeChannel implements PaymentChannel {
       this.fetchImpl,
     );
     return { status: response.status, body: parseJson('Stripe', response.text) };
+  }
+
+  /** Stripe charges in the SKU's own currency. */
+  takesCurrency(): boolean {
+    return true;
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
@@ -141,6 +149,7 @@ export class StripeChannel implements PaymentChannel {
       amountCents: amount as number,
       currency: object.currency.toUpperCase(),
       paid: true,
+      paidAt: typeof event.created === 'number' ? notifiedAt(event.created * 1000) : undefined,
       payload,
     };
   }

@@ -4,6 +4,7 @@ import {
   type ChannelReply,
   type CreatePaymentInput,
   type CreatedPayment,
+  notifiedAt,
   type ParsedNotification,
   type PaymentChannel,
   type RawNotification,
@@ -42,6 +43,8 @@ export function decryptResource(apiV3Key: string, resource: { ciphertext: string
 /** WeChat Pay API v3: Native pay, signed + encrypted notifications, query, close, refund. */
 export class WechatPayChannel implements PaymentChannel {
   readonly name = 'wechatpay';
+  readonly type = 'wechatpay';
+  readonly payTypes: readonly string[] = ['wxpay'];
   private readonly merchantKey: KeyObject;
   private readonly platformKey: KeyObject;
 
@@ -83,6 +86,10 @@ export class WechatPayChannel implements PaymentChannel {
       throw new ChannelRequestError(`WeChat Pay ${method} ${path} response signature mismatch`, true);
     }
     return { status: response.status, body: response.text ? parseJson('WeChat Pay', response.text) : {} };
+  }
+
+  takesCurrency(currency: string): boolean {
+    return currency === 'CNY';
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
@@ -143,6 +150,7 @@ export class WechatPayChannel implements PaymentChannel {
       amountCents: total,
       currency: String(transaction.amount.currency ?? 'CNY'),
       paid: event.event_type === 'TRANSACTION.SUCCESS' && transaction.trade_state === 'SUCCESS',
+      paidAt: notifiedAt(transaction.success_time),
       payload,
     };
   }

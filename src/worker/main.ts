@@ -15,11 +15,12 @@ async function main() {
   installSdkRuntime(logger, config.sdkMetricsPort);
   primeMetrics([...createChannelRegistry(config).keys()]);
   const metricsServer = await startMetricsServer(config.workerMetricsPort);
-  const { worker, close } = await createOrderWorker(config);
+  const { worker, close } = await createOrderWorker(config, {}, { probeChannels: true });
   const client = await connectTemporal(config);
   const schedule = await ensureReconcileSchedule(client, config);
   await client.connection.close();
   console.log(`reconciliation schedule ${schedule}: every ${config.reconcileIntervalMs / 1000}s`);
+  console.log(`payment channels probed every ${config.channelProbeIntervalMs / 1000}s: ${[...createChannelRegistry(config).keys()].join(', ')}`);
   console.log(`Keyflow worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
   console.log(`worker metrics on :${config.workerMetricsPort}/metrics, SDK metrics on :${config.sdkMetricsPort}/metrics`);

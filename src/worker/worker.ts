@@ -18,37 +18,55 @@ import { workflowSource } from './workflow-source';
 import { reportPayment } from '../orders/report-payment';
 import { startRecovery } from '../orders/order-runs';
 import { observeOrderTransitions } from '../observability/order-metrics';
+import { startChannelNotice } from '../orders/order-runs';
+import { ChannelCallStats, countChannelCalls } from '../channels/call-stats';
+import { ChannelProber } from '../channels/prober';
+import { errorMessage, firstLine } from '../error-text';
 
 /** How long a mail server that refused is left alone before one probe (src/mail/breaker.ts). */
 const MAIL_BREAKER_COOLDOWN_MS = 2000;
+/** How often this process adds its channel call counts to Postgres. */
+const CALL_STATS_FLUSH_MS = 2_000;
 
 export interface BuiltWorker {
   worker: Worker;
   close(): Promise<void>;
 }
 
-export function createActivityDeps(config: Config, temporal: Client): ActivityDeps {
+export function createActivityDeps(config: Config, temporal: Client, callStats: ChannelCallStats): ActivityDeps {
   const db = createDb(config.databaseUrl);
   const clock = () => new Date();
   const runDeps = { db, temporal, config, clock };
+  const logger = createLogger('activities', config.logLevel);
   observeOrderTransitions();
+  callStats.start(db, CALL_STATS_FLUSH_MS, (error) =>
+    logger.warn({ err: firstLine(errorMessage(error), 300) }, 'could not store channel call counts; kept for the next try'),
+  );
   return {
     temporal,
     config,
-    logger: createLogger('activities', config.logLevel),
+    logger,
     db,
     orders: { handOff: (orderNo, report) => reportPayment(runDeps, orderNo, report), recover: (orderNo) => startRecovery(runDeps, orderNo) },
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     accessTokens: new AccessTokens(config.cardKeyEncryptionKey),
     mailer: withBreaker(createSmtpMailer(config.smtpUrl, config.mailFrom), { cooldownMs: MAIL_BREAKER_COOLDOWN_MS }),
-    channels: createChannelRegistry(config),
+    channels: countChannelCalls(createChannelRegistry(config), callStats),
     publicBaseUrl: config.publicBaseUrl,
     clock,
   };
 }
 
+export interface OrderWorkerOptions {
+  /**
+   * Also probe the payment channels every CHANNEL_PROBE_INTERVAL and keep their health (every
+   * worker process may; one probes at a time). Off where a test decides channel health itself.
+   */
+  probeChannels?: boolean;
+}
+
 /** A worker for the order task queue with the real activity dependencies. */
-export async function createOrderWorker(config: Config, overrides: Partial<WorkerOptions> = {}): Promise<BuiltWorker> {
+export async function createOrderWorker(config: Config, overrides: Partial<WorkerOptions> = {}, options: OrderWorkerOptions = {}): Promise<BuiltWorker> {
   await pingDatabase(config.databaseUrl);
   let connection: NativeConnection;
   try {
@@ -57,7 +75,19 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     throw new DependencyError('Temporal', config.temporal.address, TEMPORAL_HINT, error);
   }
   const clientConnection = await openTemporalConnection(config);
-  const deps = createActivityDeps(config, temporalClient(config, clientConnection));
+  const callStats = new ChannelCallStats();
+  const deps = createActivityDeps(config, temporalClient(config, clientConnection), callStats);
+  const prober = options.probeChannels
+    ? new ChannelProber({
+        db: deps.db,
+        channels: createChannelRegistry(config),
+        clock: deps.clock,
+        intervalMs: config.channelProbeIntervalMs,
+        logger: deps.logger,
+        onChange: (change) => startChannelNotice(deps, change),
+      })
+    : undefined;
+  prober?.start();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -71,6 +101,8 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
   return {
     worker,
     async close() {
+      await prober?.stop();
+      await callStats.stop(deps.db);
       deps.mailer.close();
       await deps.db.$disconnect();
       await clientConnection.close();

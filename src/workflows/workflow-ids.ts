@@ -17,6 +17,9 @@ export const orderLinkWorkflowId = (orderNo: string, at: Date) => `order-${order
 /** An operator notice started by a run; `key` names the event (never a position in a list that can grow). */
 export const operatorNoticeWorkflowId = (parentWorkflowId: string, key: string) => `${parentWorkflowId}-notice-${key}`;
 
+/** An operator notice of a payment channel instance changing state. */
+export const channelNoticeWorkflowId = (channel: string, state: string, at: Date) => `channel-${channel}-${state}-${stamp(at)}`;
+
 /** The order number inside any of the ids above. */
 export function orderNoOfWorkflowId(workflowId: string): string | undefined {
   return /^order-([A-Za-z0-9]{6,32})(?:-|$)/.exec(workflowId)?.[1];

@@ -114,7 +114,7 @@ describe('Alipay, Stripe and WeChat Pay end to end (SDK-signed notifications, lo
 
   it('lists every enabled channel when a buyer picks a wrong one', async () => {
     const response = await request('POST', `${stack.api.url}/api/orders`, { json: { sku: 'whatever', quantity: 1, email: 'a@b.co', channel: 'paypal' } });
-    expect(response.body.message).toContain('channel must be one of: epay, alipay, stripe, wechatpay');
+    expect(response.body.message).toContain('channel must be auto or one of: epay, alipay, stripe, wechatpay');
   });
 
   it.each(['alipay', 'stripe', 'wechatpay'] as const)("%s: pay URL, signed notification answered in the channel's words, delivered", async (channel) => {

@@ -65,7 +65,7 @@ describe('buyer API over HTTP', () => {
 
     it('names the enabled channels when the channel is wrong', async () => {
       const { body } = await request('POST', `${url}/api/orders`, { json: { sku, quantity: 1, email: 'a@b.co', channel: 'stripe' } });
-      expect(body.message).toContain('channel must be one of: epay');
+      expect(body.message).toContain('channel must be auto or one of: epay');
     });
 
     it('answers 400 for malformed JSON and 415 for another content type', async () => {
@@ -184,7 +184,9 @@ describe('GET /api/openapi.json', () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
     const order = body.paths['/api/orders'].post.requestBody.content['application/json'].schema;
-    expect(order.required.sort()).toEqual(['channel', 'email', 'quantity', 'sku']);
+    // channel is optional: omitted (or 'auto') lets routing choose.
+    expect(order.required.sort()).toEqual(['email', 'quantity', 'sku']);
+    expect(order.properties.channel.enum).toEqual(['auto', 'epay']);
     expect(order.additionalProperties).toBe(false);
     expect(order.properties.sku.pattern).toBe('^[a-z0-9-]{1,64}$');
     for (const [template, operations] of Object.entries<Record<string, unknown>>(body.paths)) {

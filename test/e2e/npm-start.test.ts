@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths';
 import { dropDatabase } from '../../src/db/database';
-import { freePort } from '../../src/dev/launcher/free-port';
+import { freePort, freePortPair } from '../../src/dev/launcher/free-port';
 import { waitFor } from '../support/stack';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -53,7 +53,8 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
   const databaseUrl = url.toString();
 
   beforeAll(async () => {
-    for (const name of ['api', 'apiMetrics', 'sandbox', 'smtp', 'temporal', 'ui', 'codec', 'workerMetrics', 'sdkMetrics']) ports[name] = await freePort();
+    ports.sandbox = await freePortPair();
+    for (const name of ['api', 'apiMetrics', 'smtp', 'temporal', 'ui', 'codec', 'workerMetrics', 'sdkMetrics']) ports[name] = await freePort();
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -26,6 +26,8 @@ export interface Stack {
   db: Db;
   temporal: Client;
   worker?: Worker;
+  /** The second Epay gateway, instance `epay-b`, when asked for. */
+  backup?: { url: string; gateway: ReturnType<typeof createGateway> };
   stop(): Promise<void>;
 }
 
@@ -34,7 +36,13 @@ export interface StackOptions {
   /** Scales the sandbox's notification retry schedule. */
   timeFactor?: number;
   worker?: boolean;
+  /** Runs a second sandbox gateway as the Epay instance `epay-b` (EPAY_B_*). */
+  backupGateway?: boolean;
+  /** The worker probes the channels every CHANNEL_PROBE_INTERVAL (off: tests decide health themselves). */
+  probeChannels?: boolean;
 }
+
+export const TEST_EPAY_B = { pid: '2002', key: 'test-epay-b-key-0123456789abcdef' };
 
 let runtimeInstalled = false;
 
@@ -63,12 +71,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const gateway = createGateway({ merchant: TEST_EPAY, mailbox: sink, timeFactor: options.timeFactor ?? 0.001 });
   const sandboxServer = await listen(gateway.app);
   const sandboxUrl = `http://127.0.0.1:${(sandboxServer.address() as AddressInfo).port}`;
+  const backupGateway = options.backupGateway ? createGateway({ merchant: TEST_EPAY_B, timeFactor: options.timeFactor ?? 0.001, name: 'epay-b' }) : undefined;
+  const backupServer = backupGateway && (await listen(backupGateway.app));
+  const backupUrl = backupServer && `http://127.0.0.1:${(backupServer.address() as AddressInfo).port}`;
   const apiPort = await freePort();
   const config = testConfig({
     PORT: String(apiPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     EPAY_API_URL: sandboxUrl,
     SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    ...(backupUrl ? { EPAY_B_PID: TEST_EPAY_B.pid, EPAY_B_KEY: TEST_EPAY_B.key, EPAY_B_API_URL: backupUrl } : {}),
     ...options.env,
   });
   const api = await startApiServer(config, { logger: createLogger('api', 'silent'), metricsPort: 0 });
@@ -80,7 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let workerDone: Promise<void> | undefined;
   let closeWorker: (() => Promise<void>) | undefined;
   if (options.worker !== false) {
-    const built = await createOrderWorker(config);
+    const built = await createOrderWorker(config, {}, { probeChannels: options.probeChannels });
     worker = built.worker;
     closeWorker = built.close;
     workerDone = worker.run();
@@ -95,14 +107,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     db,
     temporal,
     worker,
+    backup: backupGateway && { url: backupUrl!, gateway: backupGateway },
     async stop() {
       gateway.notifier.stop();
+      backupGateway?.notifier.stop();
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();
       await workerDone;
       await closeWorker?.();
       await api.close();
       sandboxServer.closeAllConnections();
       await new Promise((r) => sandboxServer.close(r));
+      backupServer?.closeAllConnections();
+      if (backupServer) await new Promise((r) => backupServer.close(r));
       await sink.close();
       await db.$disconnect();
       await connection.close();

@@ -29,8 +29,22 @@ describe('loadConfig', () => {
       },
       reconcileIntervalMs: 300_000,
     });
-    expect(config.epay?.apiUrl).toBe('http://127.0.0.1:3100');
-    expect(config.localSecrets?.createdNow).toEqual(['ADMIN_TOKEN', 'CARD_KEY_ENCRYPTION_KEY', 'PAYLOAD_ENCRYPTION_KEYS', 'EPAY_PID', 'EPAY_KEY']);
+    // Two local sandbox gateways: epay, and epay-backup on the port after it, each with its own merchant.
+    expect(config.epayInstances.map((e) => [e.name, e.apiUrl, e.sandboxPort, e.payTypes, e.weight])).toEqual([
+      ['epay', 'http://127.0.0.1:3100', 3100, ['alipay', 'wxpay'], 1],
+      ['epay-backup', 'http://127.0.0.1:3101', 3101, ['alipay', 'wxpay'], 1],
+    ]);
+    expect(config.epayInstances[0].pid).not.toBe(config.epayInstances[1].pid);
+    expect(config.channelProbeIntervalMs).toBe(15_000);
+    expect(config.localSecrets?.createdNow).toEqual([
+      'ADMIN_TOKEN',
+      'CARD_KEY_ENCRYPTION_KEY',
+      'PAYLOAD_ENCRYPTION_KEYS',
+      'EPAY_PID',
+      'EPAY_KEY',
+      'EPAY_BACKUP_PID',
+      'EPAY_BACKUP_KEY',
+    ]);
     const file = path.join(dir, 'local-secrets.json');
     expect(statSync(file).mode & 0o077).toBe(0);
 
@@ -38,7 +52,7 @@ describe('loadConfig', () => {
     expect(again.localSecrets?.createdNow).toEqual([]);
     expect(again.adminTokens.get('admin')).toBe(config.adminTokens.get('admin'));
     expect(again.cardKeyEncryptionKey.equals(config.cardKeyEncryptionKey)).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8')).EPAY_KEY).toBe(config.epay?.key);
+    expect(JSON.parse(readFileSync(file, 'utf8')).EPAY_KEY).toBe(config.epayInstances[0].key);
   });
 
   it('lets the environment win over generated secrets and defaults', () => {
@@ -55,8 +69,29 @@ describe('loadConfig', () => {
     expect(config.port).toBe(4000);
     expect([...config.adminTokens.keys()].sort()).toEqual(['admin', 'alice', 'bob']);
     expect(config.order.paymentDeadlineMs).toBe(2000);
-    expect(config.epay?.apiUrl).toBe('https://pay.example.com');
+    // A real gateway for `epay`: no local sandbox, so no second one either.
+    expect(config.epayInstances.map((e) => [e.name, e.apiUrl, e.sandboxPort])).toEqual([['epay', 'https://pay.example.com', undefined]]);
     expect(config.localSecrets?.used).not.toContain('ADMIN_TOKEN');
+  });
+
+  it('defines more Epay instances from EPAY_<NAME>_* and says what is missing', () => {
+    const config = loadConfig(
+      {
+        EPAY_API_URL: 'https://pay.example.com',
+        EPAY_FAST_PID: '2002',
+        EPAY_FAST_KEY: 'fast-epay-key-0123456789',
+        EPAY_FAST_API_URL: 'https://fastpay.example.net/',
+        EPAY_FAST_PAY_TYPES: 'wxpay',
+        EPAY_FAST_WEIGHT: '3',
+      },
+      { secretsDir: tmpDir() },
+    );
+    expect(config.epayInstances.map((e) => [e.name, e.pid, e.apiUrl, e.payTypes, e.weight])).toEqual([
+      ['epay', expect.any(String), 'https://pay.example.com', ['alipay', 'wxpay'], 1],
+      ['epay-fast', '2002', 'https://fastpay.example.net', ['wxpay'], 3],
+    ]);
+    const half = captureError(() => loadConfig({ EPAY_SLOW_PID: '3003', EPAY_SLOW_WEIGHT: 'heavy' }, { secretsDir: tmpDir() }));
+    expect((half as ConfigError).problems).toEqual(['Epay instance epay-slow is half configured: set EPAY_SLOW_KEY, EPAY_SLOW_API_URL too']);
   });
 
   it('requires every secret in production and says which', () => {
@@ -69,7 +104,7 @@ describe('loadConfig', () => {
         'CARD_KEY_ENCRYPTION_KEY is required when NODE_ENV=production',
         'PAYLOAD_ENCRYPTION_KEYS is required when NODE_ENV=production',
         'PUBLIC_BASE_URL is required when NODE_ENV=production',
-        'Epay needs all of EPAY_PID, EPAY_KEY and EPAY_API_URL',
+        'Epay instance epay is half configured: set EPAY_KEY, EPAY_API_URL too',
       ]),
     );
   });

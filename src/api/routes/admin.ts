@@ -2,10 +2,11 @@ import express, { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
-import { adminOrdersQuery, notificationPageQuery, orderNoParam, putSkuBody, skuParam } from '../validation';
+import { adminOrdersQuery, notificationPageQuery, orderNoParam, putChannelBody, putSkuBody, skuParam } from '../validation';
 import { wakeWaitingOrders } from '../../orders/wake-waiting-orders';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
+import { channelReport, setChannelOverride } from '../../channels/channel-admin';
 
 export function adminRoutes(deps: ApiDeps): Router {
   const { db } = deps;
@@ -79,6 +80,21 @@ export function adminRoutes(deps: ApiDeps): Router {
   router.get('/api/admin/reconciliation/runs', async (req, res) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 20, 1), 100);
     res.json({ runs: await db.reconciliationRun.findMany({ orderBy: { id: 'desc' }, take: limit }) });
+  });
+
+  router.get('/api/admin/channels', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(await channelReport(db, deps.router, deps.clock()));
+  });
+
+  router.put('/api/admin/channels/:name', express.json({ limit: '1kb' }), async (req, res) => {
+    const name = req.params.name;
+    if (!deps.channels.has(name))
+      throw new HttpError(404, 'unknown_channel', `no channel instance ${name}; instances: ${[...deps.channels.keys()].join(', ')}`);
+    const change = parseOr400(putChannelBody, req.body);
+    await setChannelOverride(db, name, change, res.locals.staff);
+    deps.logger.info({ channel: name, staff: res.locals.staff, ...change }, 'channel override changed');
+    const report = await channelReport(db, deps.router, deps.clock());
+    res.json(report.find((c) => c.name === name));
   });
 
   router.get('/api/admin/orders/:orderNo', async (req, res) => {

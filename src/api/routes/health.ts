@@ -2,10 +2,12 @@ import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { primeMetrics } from '../../observability/metrics';
 import { registerOrderGauges } from '../../observability/order-gauges';
+import { registerChannelGauges } from '../../observability/channel-gauges';
 
 export function healthRoutes({ db, temporal, channels }: ApiDeps): Router {
   const router = Router();
   registerOrderGauges(db);
+  registerChannelGauges(db);
   primeMetrics([...channels.keys()]);
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

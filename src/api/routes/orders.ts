@@ -16,6 +16,10 @@ const PLACE_ERROR_STATUS: Record<PlaceOrderError['kind'], [number, string]> = {
   'rate-limited': [429, 'rate_limited'],
   'too-many-open-orders': [429, 'too_many_open_orders'],
   unavailable: [503, 'unavailable'],
+  'channel-disabled': [409, 'channel_disabled'],
+  'channel-not-offered': [409, 'pay_type_unavailable'],
+  'channel-down': [503, 'channel_down'],
+  'channel-all-down': [503, 'no_channel_available'],
 };
 
 /** A dependency that is down: long enough for a restart, short enough that a buyer still waits. */

@@ -11,7 +11,8 @@ import { createSyncPipeline } from './sync-pipeline';
 /** The synchronous baseline as its own process, for `npm run bench` only. */
 async function main() {
   const config = loadConfig();
-  if (!config.epay) throw new Error('the baseline needs the Epay sandbox settings');
+  const epayConfig = config.epayInstances.find((e) => e.name === 'epay');
+  if (!epayConfig) throw new Error('the baseline needs the Epay sandbox settings');
   const port = Number(process.env.BASELINE_PORT ?? 3200);
   const db = createDb(config.databaseUrl, { max: 20 });
   const mailer = createSmtpMailer(config.smtpUrl, config.mailFrom);
@@ -19,7 +20,7 @@ async function main() {
     db,
     cipher: new CardKeyCipher(config.cardKeyEncryptionKey),
     mailer,
-    epay: new EpayChannel(config.epay),
+    epay: new EpayChannel(epayConfig),
     publicBaseUrl: `http://127.0.0.1:${port}`,
   });
   const server = http.createServer(app);

@@ -12,8 +12,8 @@ export function banner(config: Config, temporalUiUrl: string | undefined): strin
     temporalUiUrl ? `  Temporal Web UI    ${temporalUiUrl}/namespaces/${config.temporal.namespace}/workflows` : '',
     `  Codec server       http://127.0.0.1:${config.codecPort}   (decrypts history for the Web UI: --ui-codec-endpoint)`,
     `  Metrics            API http://127.0.0.1:${config.apiMetricsPort}/metrics, worker http://127.0.0.1:${config.workerMetricsPort}/metrics`,
-    config.epay ? `  Epay gateway       ${config.epay.apiUrl}${config.epay.apiUrl === sandbox ? '  (local sandbox)' : ''}` : '',
-    config.epay?.apiUrl === sandbox ? `  Sandbox mailbox    ${sandbox}/mailbox   (SMTP sink ${config.smtpUrl})` : '',
+    ...config.epayInstances.map((e) => `  Epay gateway       ${e.name.padEnd(12)} ${e.apiUrl}${e.sandboxPort ? '  (local sandbox)' : ''}`),
+    config.epayInstances.some((e) => e.sandboxPort === config.sandboxPort) ? `  Sandbox mailbox    ${sandbox}/mailbox   (SMTP sink ${config.smtpUrl})` : '',
     `  Postgres           ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`,
     '',
   ];

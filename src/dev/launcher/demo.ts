@@ -9,6 +9,7 @@ import { reportFatal } from '../../cli';
 async function main() {
   const config = loadConfig();
   const api = config.publicBaseUrl;
+  // The mailbox lives with the first gateway; each order is paid at the gateway that served it.
   const sandbox = `http://127.0.0.1:${config.sandboxPort}`;
   const [, token] = [...config.adminTokens.entries()][0];
   const admin = { Authorization: `Bearer ${token}` };
@@ -24,13 +25,15 @@ async function main() {
 
   const email = `buyer+${Date.now()}@example.com`;
   step(`placing an order for 1 key as ${email}`);
-  const order = await call('POST', `${api}/api/orders`, { json: { sku, quantity: 1, email, channel: 'epay' } });
-  console.log(`   order ${order.orderNo}, ${order.amountCents / 100} ${order.currency}, pay URL ${order.payUrl.slice(0, 60)}…`);
+  const order = await call('POST', `${api}/api/orders`, { json: { sku, quantity: 1, email, channel: 'auto' } });
+  const gateway = config.epayInstances.find((e) => e.name === order.channel);
+  if (!gateway?.sandboxPort) throw new Error(`the order went to ${order.channel}, which is not a local sandbox gateway the demo can pay at`);
+  console.log(`   order ${order.orderNo}, ${order.amountCents / 100} ${order.currency}, routed to ${order.channel}, pay URL ${order.payUrl.slice(0, 60)}…`);
 
-  step('opening the pay page and pressing Pay in the sandbox gateway');
+  step(`opening the pay page and pressing Pay in the sandbox gateway ${order.channel}`);
   const payPage = await fetch(order.payUrl);
   if (!payPage.ok) throw new Error(`the pay page answered HTTP ${payPage.status}`);
-  await call('POST', `${sandbox}/api/trades/${order.orderNo}/pay`, {});
+  await call('POST', `http://127.0.0.1:${gateway.sandboxPort}/api/trades/${order.orderNo}/pay`, {});
 
   step('waiting for delivery');
   const started = Date.now();

@@ -25,3 +25,18 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free port found between ${LOW} and ${HIGH}`);
 }
+
+/**
+ * Two neighbouring free ports, p and p + 1: SANDBOX_PORT, whose local second Epay gateway
+ * (`epay-backup`) listens on the port after it.
+ */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW - 1));
+    if (handedOut.has(port) || handedOut.has(port + 1) || !(await bindable(port)) || !(await bindable(port + 1))) continue;
+    handedOut.add(port);
+    handedOut.add(port + 1);
+    return port;
+  }
+  throw new Error(`no two neighbouring free ports found between ${LOW} and ${HIGH}`);
+}

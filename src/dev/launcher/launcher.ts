@@ -78,7 +78,7 @@ async function main() {
   const built = process.env.KEYFLOW_RUN === 'build';
   const entry = (dir: string) => (built ? path.join(PROJECT_ROOT, 'dist', dir, 'main.js') : path.join(src, dir, 'main.ts'));
   if (built && !existsSync(entry('worker'))) throw new Error('KEYFLOW_RUN=build: there is no build in dist/; run `npm run build` first');
-  const localSandbox = config.epay?.apiUrl === `http://127.0.0.1:${config.sandboxPort}`;
+  const localSandbox = config.epayInstances.some((e) => e.sandboxPort !== undefined);
   if (localSandbox) supervisor.start({ name: 'sandbox', entry: path.join(src, 'dev', 'sandbox', 'main.ts') });
   supervisor.start({ name: 'codec', entry: entry('codec-server') });
   supervisor.start({ name: 'worker', entry: entry('worker') });

@@ -3,6 +3,11 @@ import { z } from 'zod';
 /** What the sandbox can be told to do wrong, globally or per trade (per-trade wins). */
 export const faultsSchema = z
   .object({
+    /**
+     * The gateway is down: its pay page, submit.php and api.php answer 503, and its notifications
+     * are held, then sent with their retries once it is back (global only).
+     */
+    down: z.boolean().optional(),
     /** Notifications are not sent at all (the shop must poll or reconcile). */
     dropNotifications: z.boolean().optional(),
     /** Each notification is held back this long before it is sent. */

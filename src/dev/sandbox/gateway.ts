@@ -15,6 +15,8 @@ export interface SandboxMerchant {
 
 export interface GatewayOptions {
   merchant: SandboxMerchant;
+  /** Which Epay instance this gateway plays (shown on its pages). */
+  name?: string;
   mailbox?: SmtpSink;
   /** Multiplies the notification retry schedule (tests: small). */
   timeFactor?: number;
@@ -41,7 +43,7 @@ function returnUrlFor(trade: Trade, key: string): string {
  * A local stand-in for an Epay (彩虹易支付) gateway. The shop talks to it only through the Epay
  * protocol; the extra /api and /mailbox routes are for people and scripts.
  */
-export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOptions) {
+export function createGateway({ merchant, mailbox, timeFactor = 1, name = 'epay' }: GatewayOptions) {
   const trades = new TradeBook();
   const faults = new FaultBoard();
   const notifier = new Notifier(merchant.key, faults, timeFactor);
@@ -49,6 +51,14 @@ export function createGateway({ merchant, mailbox, timeFactor = 1 }: GatewayOpti
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+
+  // The `down` fault: the protocol side (pay page, submit.php, api.php) answers 503 as a dead
+  // aggregator would, while the /api/* script and fault endpoints, the mailbox and /healthz stay up.
+  const protocol = (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (faults.for(undefined).down) return res.status(503).type('text/plain').send(`gateway ${name} is down (fault switch)`);
+    next();
+  };
+  app.use(['/submit.php', '/api.php', '/pay'], protocol);
 
   const submit = (req: express.Request, res: express.Response) => {
     const params = stringParams({ ...req.query, ...(req.body ?? {}) });

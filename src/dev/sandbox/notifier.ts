@@ -39,6 +39,8 @@ export class Notifier {
       return false;
     }
     if (faults.delayNotificationsMs) await sleep(faults.delayNotificationsMs);
+    // A gateway that is down sends nothing (even what it was about to send); what it owes goes out once it is back.
+    while (this.faults.for(undefined).down) await sleep(200);
     const params = notifyParams(trade, this.key);
     if (faults.corruptSignature) params.sign = params.sign.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     const url = `${trade.notifyUrl}${trade.notifyUrl.includes('?') ? '&' : '?'}${new URLSearchParams(params)}`;

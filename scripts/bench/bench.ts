@@ -64,6 +64,10 @@ interface Row {
   errors: number;
   /** Orders refused at creation because the SKU had sold out (not counted as errors). */
   refusedSoldOut: number;
+  /** Orders refused at creation because open unpaid orders held every remaining key (429 held; not errors). */
+  refusedHeld: number;
+  /** Buyers who paid and got their money back (no key for them). */
+  refunded: number;
   /** What the errors were, and how many of each. */
   errorKinds: Record<string, number>;
   soldKeys?: number;
@@ -226,11 +230,14 @@ async function main() {
     const delivered: number[] = [];
     const points: Array<[number, number, number | null]> = [];
     // A buyer turned away because the last key is gone is the shop working, not failing (the race).
-    const soldOutAtOrder = (s: (typeof sent)[number]) => s.error?.includes('insufficient_stock') ?? false;
+    // So is one asked to come back when the unpaid orders holding the remaining keys have expired.
+    const soldOutAtOrder = (s: (typeof sent)[number]) => s.error?.includes('(insufficient_stock)') ?? false;
+    const heldAtOrder = (s: (typeof sent)[number]) => s.error?.includes('(held)') ?? false;
     const soldOut = sent.filter(soldOutAtOrder).length;
+    const held = sent.filter(heldAtOrder).length;
     const errorKinds: Record<string, number> = {};
     const countKind = (kind: string) => void (errorKinds[kind] = (errorKinds[kind] ?? 0) + 1);
-    for (const s of sent) if (s.error && !soldOutAtOrder(s)) countKind(s.error);
+    for (const s of sent) if (s.error && !soldOutAtOrder(s) && !heldAtOrder(s)) countKind(s.error);
     for (const order of orders) {
       const trade = trades.get(order.orderNo);
       const first = trade?.notifications[0];
@@ -257,6 +264,8 @@ async function main() {
       delivered: delivered.length,
       errors,
       refusedSoldOut: soldOut,
+      refusedHeld: held,
+      refunded: orders.filter((o) => o.status === 'REFUNDED').length,
       errorKinds,
       ...(scenario === 'race' ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
       processes,
@@ -282,7 +291,7 @@ async function main() {
     for (const [kind, count] of Object.entries(errorKinds)) console.log(`    error ×${count}: ${kind}`);
     const label = scenario === 'capacity' ? `capacity ${phases[0].rate}/s` : scenario;
     console.log(
-      `  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered${row.refusedSoldOut ? `, ${row.refusedSoldOut} refused (sold out)` : ''}, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(
+      `  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered${row.refusedSoldOut ? `, ${row.refusedSoldOut} refused (sold out)` : ''}${row.refusedHeld ? `, ${row.refusedHeld} refused (held)` : ''}${row.refunded ? `, ${row.refunded} refunded` : ''}, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(
         row.processes,
       )
         .filter(([, p]) => p.cpuSeconds > 0)
@@ -480,7 +489,7 @@ function report(rows: Row[], capacity: Partial<Record<Pipeline, number | null>>)
     if (!a || !b) continue;
     const ratio = (x: number, y: number) => (Number.isFinite(x) && Number.isFinite(y) && x > 0 ? (y / x).toFixed(2) : 'n/a');
     console.log(
-      `  ${scenario.padEnd(24)} ack p99 ×${ratio(a.ackMs.p99, b.ackMs.p99)}  delivered p99 ×${ratio(a.deliveredMs.p99, b.deliveredMs.p99)}  errors ${a.errors} vs ${b.errors}${a.soldKeys !== undefined ? `  sold ${a.soldKeys} vs ${b.soldKeys}` : ''}${a.refusedSoldOut + b.refusedSoldOut > 0 ? `  refused at order time (sold out) ${a.refusedSoldOut} vs ${b.refusedSoldOut}` : ''}`,
+      `  ${scenario.padEnd(24)} ack p99 ×${ratio(a.ackMs.p99, b.ackMs.p99)}  delivered p99 ×${ratio(a.deliveredMs.p99, b.deliveredMs.p99)}  errors ${a.errors} vs ${b.errors}${a.soldKeys !== undefined ? `  sold ${a.soldKeys} vs ${b.soldKeys}` : ''}${a.refusedSoldOut + b.refusedSoldOut > 0 ? `  refused at order time (sold out) ${a.refusedSoldOut} vs ${b.refusedSoldOut}` : ''}${a.refusedHeld + b.refusedHeld > 0 ? `  (held) ${a.refusedHeld} vs ${b.refusedHeld}` : ''}${a.refunded + b.refunded > 0 ? `  refunded ${a.refunded} vs ${b.refunded}` : ''}`,
     );
   }
   if (Object.keys(capacity).length > 0) {

@@ -9,6 +9,7 @@ import type { Logger } from '../logging';
 import type { PendingSignals } from '../payments/pending-signals';
 import type { PaymentHandOff } from '../domain/payment-report';
 import type { RejectionLog } from '../payments/rejected-notifications';
+import type { SoldOutCache } from '../stock/sold-out-cache';
 
 export interface ApiDeps {
   config: Config;
@@ -27,4 +28,6 @@ export interface ApiDeps {
   handOff: PaymentHandOff;
   /** Rejected payment notifications, logged a few a minute per channel. */
   rejections: RejectionLog;
+  /** SKUs this process just saw sold out, refused without a database round trip. */
+  soldOut: SoldOutCache;
 }

@@ -17,6 +17,7 @@ import { RejectionLog } from '../payments/rejected-notifications';
 import { observeOrderTransitions } from '../observability/order-metrics';
 import { startMetricsServer } from '../observability/metrics-server';
 import { ChannelCallStats, countChannelCalls } from '../channels/call-stats';
+import { SoldOutCache } from '../stock/sold-out-cache';
 import { ChannelRouter, downRetryAfterSeconds } from '../channels/router';
 import { configuredWeights } from '../channels/channel-admin';
 import { errorMessage, firstLine } from '../error-text';
@@ -57,6 +58,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
     returnCodes: new ReturnCodes(config.cardKeyEncryptionKey),
     logger,
     clock,
+    soldOut: new SoldOutCache(),
     pendingSignals,
     handOff: (orderNo, report) => reportPayment({ db, temporal, config, clock }, orderNo, report),
     rejections: new RejectionLog(logger),

@@ -58,6 +58,8 @@ export interface Config {
     reviewReminderMs: number;
     reviewWaitMs: number;
     maxQuantity: number;
+    /** Whether open unpaid orders hold stock: an order that the keys left after them cannot fill is refused (429 held) before the buyer pays. */
+    stockHolds: boolean;
     /** Whether staff may refund an order whose keys were delivered (the keys are voided). */
     refundDelivered: boolean;
   };
@@ -240,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       reviewReminderMs: raw.REVIEW_REMINDER,
       reviewWaitMs: raw.REVIEW_WAIT,
       maxQuantity: raw.MAX_QUANTITY,
+      stockHolds: raw.STOCK_HOLDS,
       refundDelivered: raw.REFUND_DELIVERED,
     },
     callbackSignalWaitMs: raw.CALLBACK_SIGNAL_WAIT,

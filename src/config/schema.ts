@@ -147,6 +147,7 @@ export const envSchema = z.object({
   RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL').default(5 * 60_000),
   REFUND_DELIVERED: bool.default(true),
   MAX_QUANTITY: z.coerce.number().int().min(1).max(1000).default(10),
+  STOCK_HOLDS: bool.default(true),
   ORDER_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(100_000).default(30),
   MAX_OPEN_ORDERS_PER_EMAIL: z.coerce.number().int().min(0).max(1000).default(3),
   TRUST_PROXY: z.string().min(1).default('loopback'),

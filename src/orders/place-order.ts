@@ -9,7 +9,8 @@ import type { Order } from '../generated/prisma/client';
 import { InvalidTransitionError, isUniqueViolation } from '../db/errors';
 import { transitionOrder } from '../db/order-transition';
 import { Prisma } from '../generated/prisma/client';
-import { countAvailableUpTo } from '../stock/count-available';
+import { expectedHeld, readStockPicture } from '../stock/stock-holds';
+import type { SoldOutCache } from '../stock/sold-out-cache';
 import { checkOrderLimits, type LimitRefusal } from './order-limits';
 import { notifyUrl, returnUrl } from '../links';
 import { newOrderNo } from './order-number';
@@ -46,7 +47,14 @@ export interface PlacedOrder {
 export class PlaceOrderError extends Error {
   constructor(
     readonly kind:
-      'unknown-sku' | 'insufficient-stock' | 'over-cap' | 'idempotency-conflict' | 'unavailable' | LimitRefusal['kind'] | `channel-${RouteRefusalKind}`,
+      | 'unknown-sku'
+      | 'insufficient-stock'
+      | 'held'
+      | 'over-cap'
+      | 'idempotency-conflict'
+      | 'unavailable'
+      | LimitRefusal['kind']
+      | `channel-${RouteRefusalKind}`,
     message: string,
     readonly retryAfterSeconds?: number,
   ) {
@@ -63,6 +71,7 @@ export interface PlaceOrderDeps {
   returnCodes: ReturnCodes;
   config: Config;
   clock: () => Date;
+  soldOut: SoldOutCache;
 }
 
 /**
@@ -83,14 +92,12 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   if (request.quantity > config.order.maxQuantity) {
     throw new PlaceOrderError('over-cap', `quantity ${request.quantity} is over the limit of ${config.order.maxQuantity} per order`);
   }
+  // A sale's sold-out crowd is answered from memory: no order could be placed anyway.
+  if (deps.soldOut.isSoldOut(request.sku)) throw soldOut(request.sku, 0, request.quantity);
   const sku = await db.sku.findUnique({ where: { sku: request.sku } });
   if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
   const refusal = await checkOrderLimits(db, config.limits, { clientIp: request.clientIp, email: request.email }, deps.clock());
   if (refusal) throw new PlaceOrderError(refusal.kind, refusal.message, refusal.retryAfterSeconds);
-  const available = await countAvailableUpTo(db, sku.sku, request.quantity);
-  if (available < request.quantity) {
-    throw new PlaceOrderError('insufficient-stock', `only ${available} key(s) of ${sku.sku} available, ${request.quantity} requested`);
-  }
   // Before anything is asked of a channel: a shop that cannot take money says so before the buyer pays.
   let channel: string;
   try {
@@ -100,11 +107,55 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     throw error;
   }
 
-  const now = deps.clock();
   let order: Order;
   try {
-    // The order and its first timeline event in one statement: every order passes here.
-    [order] = await db.$queryRaw<Order[]>`
+    order = await db.$transaction((tx) => admitAndInsert(deps, tx, request, sku, channel, requestHash, idempotencyKey));
+  } catch (error) {
+    // Two requests with one idempotency key raced; the loser answers with the winner's order.
+    if (scopedKey && isUniqueViolation(error)) {
+      const existing = await db.order.findUniqueOrThrow({ where: scopedKey });
+      return resumeExisting(deps, existing, requestHash);
+    }
+    throw error;
+  }
+  return startAndPublish(deps, order, sku.name);
+}
+
+function soldOut(sku: string, available: number, quantity: number): PlaceOrderError {
+  return new PlaceOrderError('insufficient-stock', `only ${available} key(s) of ${sku} available, ${quantity} requested`);
+}
+
+/**
+ * Checks the stock against this order and the open unpaid orders before it, and inserts the order,
+ * under a per-SKU lock so two buyers cannot both take the last keys' worth of holds.
+ */
+async function admitAndInsert(
+  deps: PlaceOrderDeps,
+  tx: Prisma.TransactionClient,
+  request: PlaceOrderRequest,
+  sku: { sku: string; name: string; priceCents: number; currency: string },
+  channel: string,
+  requestHash: string,
+  idempotencyKey: string | undefined,
+): Promise<Order> {
+  const { config } = deps;
+  if (config.order.stockHolds) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`order-hold:${sku.sku}`}))`;
+  const now = deps.clock();
+  const picture = await readStockPicture(tx, sku.sku, request.quantity, now);
+  if (picture.available < request.quantity) {
+    if (picture.available === 0) deps.soldOut.markSoldOut(sku.sku);
+    throw soldOut(sku.sku, picture.available, request.quantity);
+  }
+  if (config.order.stockHolds && picture.available - expectedHeld(picture) < request.quantity) {
+    const retryAfterSeconds = Math.max(1, Math.ceil(((picture.firstHoldExpiry?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
+    throw new PlaceOrderError(
+      'held',
+      `every remaining key of ${sku.sku} is held by unpaid orders; keys come back when those orders expire or are cancelled`,
+      retryAfterSeconds,
+    );
+  }
+  // The order and its first timeline event in one statement.
+  const [order] = await tx.$queryRaw<Order[]>`
       WITH placed AS (
         INSERT INTO "Order" ("orderNo", "sku", "quantity", "unitPriceCents", "amountCents", "currency", "email", "channel",
                              "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt")
@@ -117,15 +168,7 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
         SELECT "orderNo", 'CREATED', 'buyer', ${`${request.quantity} × ${sku.name}`}, ${now} FROM placed
       )
       SELECT * FROM placed`;
-  } catch (error) {
-    // Two requests with one idempotency key raced; the loser answers with the winner's order.
-    if (scopedKey && isUniqueViolation(error)) {
-      const existing = await db.order.findUniqueOrThrow({ where: scopedKey });
-      return resumeExisting(deps, existing, requestHash);
-    }
-    throw error;
-  }
-  return startAndPublish(deps, order, sku.name);
+  return order;
 }
 
 async function resumeExisting(deps: PlaceOrderDeps, order: Order, requestHash: string): Promise<PlacedOrder> {

@@ -42,6 +42,8 @@ describe('routing new orders around a failing channel instance', () => {
         ...peers.env,
         EPAY_B_PAY_TYPES: 'wxpay',
         CHANNEL_PROBE_INTERVAL: '1s',
+        // Hundreds of unpaid orders route here; stock holds would refuse them (test/workflow/race.test.ts checks holds).
+        STOCK_HOLDS: 'false',
         OPERATOR_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
         OPERATOR_WEBHOOK_SECRET: SECRET,
       },

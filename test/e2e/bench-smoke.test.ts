@@ -72,6 +72,9 @@ describe('npm run bench (smoke)', () => {
     // The baseline's 30 buyers without a key are its callbacks answered with an error, named as such.
     const baselineRace = result.scenarios.find((r: { scenario: string; pipeline: string }) => r.scenario === 'race' && r.pipeline === 'sync-baseline');
     expect(baselineRace.errorKinds).toEqual({ 'first callback not acknowledged': 30 });
+    // Keyflow's 30 buyers without a key are refused before they pay (the first 10 orders hold every key), and nobody is refunded.
+    const keyflowRace = result.scenarios.find((r: { scenario: string; pipeline: string }) => r.scenario === 'race' && r.pipeline === 'keyflow');
+    expect([keyflowRace.refusedHeld + keyflowRace.refusedSoldOut, keyflowRace.refunded, keyflowRace.errors]).toEqual([30, 0, 0]);
     expect(existsSync(path.join(out, 'steady.png'))).toBe(true);
 
     // Capacity: steps of 2 then 5 orders/s; a step counts only if it met the targets, and the

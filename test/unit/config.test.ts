@@ -26,6 +26,7 @@ describe('loadConfig', () => {
         restockWaitMs: 600_000,
         deliverySlaMs: 120_000,
         maxQuantity: 10,
+        stockHolds: true,
       },
       reconcileIntervalMs: 300_000,
     });

@@ -11,6 +11,7 @@ import { useReturnCode } from '../../orders/return-codes';
 const PLACE_ERROR_STATUS: Record<PlaceOrderError['kind'], [number, string]> = {
   'unknown-sku': [404, 'unknown_sku'],
   'insufficient-stock': [409, 'insufficient_stock'],
+  held: [429, 'held'],
   'over-cap': [409, 'quantity_over_cap'],
   'idempotency-conflict': [422, 'idempotency_key_reused'],
   'rate-limited': [429, 'rate_limited'],

@@ -1,0 +1,55 @@
+import type { Prisma } from '../generated/prisma/client';
+
+/**
+ * What a new order for a SKU competes with: available keys (counted only as far as the question
+ * needs), the keys asked for by open unpaid orders, and how many recent unpaid orders of this SKU
+ * were really paid. A shop that took every order would make most buyers of a sold-out flash sale
+ * pay and then refund them; holding stock for open orders, discounted by how often such orders are
+ * paid, refuses them before they pay instead.
+ */
+export interface StockPicture {
+  /** Available keys, counted up to the quantity asked plus every held key. */
+  available: number;
+  /** Keys asked for by open unpaid orders (CREATED, AWAITING_PAYMENT) not yet past their deadline. */
+  held: number;
+  /** When the first of those orders expires (its keys come back then). */
+  firstHoldExpiry: Date | null;
+  /** Of the SKU's recent orders that ended waiting for payment, the share that was paid (a prior of all paid, worth PRIOR_ORDERS orders, until there is evidence). */
+  payRatio: number;
+}
+
+/** Orders' worth of "they all pay" before evidence: a new SKU holds a key for every open order. */
+export const PRIOR_ORDERS = 20;
+/** Closed orders the ratio learns from: the SKU's latest, within a day. */
+const LEARN_FROM = { orders: 500, ms: 24 * 3_600_000 };
+/** A ratio this low still holds a key for one open order in five: buyers who do pay are not oversold without bound. */
+const MIN_PAY_RATIO = 0.2;
+
+export async function readStockPicture(db: Prisma.TransactionClient, sku: string, quantity: number, now: Date): Promise<StockPicture> {
+  const since = new Date(now.getTime() - LEARN_FROM.ms);
+  const [row] = await db.$queryRaw<Array<{ held: number; firstHoldExpiry: Date | null; available: number; paid: number; ended: number }>>`
+    WITH open AS (
+      SELECT "quantity", "expiresAt" FROM "Order"
+      WHERE "sku" = ${sku} AND "status" IN ('CREATED', 'AWAITING_PAYMENT') AND "expiresAt" > ${now}
+    ), ended AS (
+      SELECT "paidAt" IS NOT NULL AS "paid" FROM "Order"
+      WHERE "sku" = ${sku} AND "createdAt" > ${since} AND "status" NOT IN ('CREATED', 'AWAITING_PAYMENT', 'FAILED')
+      ORDER BY "createdAt" DESC LIMIT ${LEARN_FROM.orders}
+    )
+    SELECT
+      (SELECT coalesce(sum("quantity"), 0)::int FROM open) AS "held",
+      (SELECT min("expiresAt") FROM open) AS "firstHoldExpiry",
+      (SELECT count(*)::int FROM (
+        SELECT 1 FROM "CardKey" WHERE "sku" = ${sku} AND "status" = 'AVAILABLE'
+        LIMIT ${quantity} + (SELECT coalesce(sum("quantity"), 0) FROM open)
+      ) AS up_to_needed) AS "available",
+      (SELECT count(*) FILTER (WHERE "paid")::int FROM ended) AS "paid",
+      (SELECT count(*)::int FROM ended) AS "ended"`;
+  const payRatio = Math.max(MIN_PAY_RATIO, (row.paid + PRIOR_ORDERS) / (row.ended + PRIOR_ORDERS));
+  return { available: row.available, held: row.held, firstHoldExpiry: row.firstHoldExpiry, payRatio };
+}
+
+/** Keys the open orders are expected to take: each held key counts at the chance its order is paid. */
+export function expectedHeld(picture: Pick<StockPicture, 'held' | 'payRatio'>): number {
+  return Math.max(0, Math.ceil(picture.held * picture.payRatio - 1e-9));
+}

@@ -43,12 +43,13 @@ export default tseslint.config(
       ],
     },
   },
-  // Layers import downwards: api → orders → channels (routing, health) → workflows / activities → payments, stock, mail → db.
+  // Layers import downwards: api → orders → channels (routing, health), admission → workflows / activities → payments, stock, mail → db.
   // Nothing outside src/dev imports development-only code (launcher, sandbox, baseline).
   ...Object.entries({
     db: ['@temporalio/*', '**/observability/*', '**/orders/*', '**/activities/*', '**/api/*', '**/payments/*', '**/workflows/*', '**/channels/*'],
     payments: ['**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*', '**/channels/*'],
     channels: ['@temporalio/*', '**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*'],
+    admission: ['@temporalio/*', '**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*', '**/payments/*', '**/channels/*'],
     activities: ['**/orders/*', '**/api/*'],
     orders: ['**/api/*'],
   }).map(([folder, banned]) => ({
@@ -70,7 +71,7 @@ export default tseslint.config(
   })),
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/dev/**', 'src/db/**', 'src/payments/**', 'src/activities/**', 'src/orders/**', 'src/workflows/**', 'src/channels/**'],
+    ignores: ['src/dev/**', 'src/db/**', 'src/payments/**', 'src/activities/**', 'src/orders/**', 'src/workflows/**', 'src/channels/**', 'src/admission/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/dev/*', '**/dev/**'], message: 'development-only code never runs in production' }] }],
     },

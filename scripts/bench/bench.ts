@@ -132,7 +132,8 @@ async function main() {
     }),
   );
   // Probes every 2 s, as the channel-outage scenario asks; the other scenarios do not notice them.
-  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', CHANNEL_PROBE_INTERVAL: '2s', ...overrides });
+  // Admission off: the scenarios compare with the baseline, which takes every order (--env ADMISSION=auto to measure it).
+  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', CHANNEL_PROBE_INTERVAL: '2s', ADMISSION: 'off', ...overrides });
   const { env, ports, api, sandbox, databaseUrl } = stack;
   // The launcher's two local Epay gateways: `epay` and `epay-backup` on the port after it.
   const gateways: Record<string, string> = { epay: sandbox, 'epay-backup': `http://127.0.0.1:${ports.sandbox + 1}` };

@@ -10,6 +10,7 @@ import type { PendingSignals } from '../payments/pending-signals';
 import type { PaymentHandOff } from '../domain/payment-report';
 import type { RejectionLog } from '../payments/rejected-notifications';
 import type { SoldOutCache } from '../stock/sold-out-cache';
+import type { AdmissionTickets } from '../admission/admission-tickets';
 
 export interface ApiDeps {
   config: Config;
@@ -30,4 +31,6 @@ export interface ApiDeps {
   rejections: RejectionLog;
   /** SKUs this process just saw sold out, refused without a database round trip. */
   soldOut: SoldOutCache;
+  /** Signs and reads busy buyers' places in the admission queue. */
+  admissionTickets: AdmissionTickets;
 }

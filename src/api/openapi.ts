@@ -35,7 +35,16 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
       '/api/orders': {
         post: {
           summary: 'Place an order',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' } }],
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' } },
+            {
+              name: 'Admission-Ticket',
+              in: 'header',
+              required: false,
+              description: 'the ticket a 429 busy answer gave this buyer',
+              schema: { type: 'string' },
+            },
+          ],
           requestBody: { required: true, content: { 'application/json': { schema: json(createOrderBody(channels)) } } },
           responses: {
             201: ok('the order, with its pay URL, access token and the channel instance chosen'),
@@ -128,6 +137,13 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
           },
         ]),
       ),
+      '/api/admin/admission': {
+        get: {
+          summary: 'Admission of new orders: mode, rate in force, measured lag, queue length',
+          security: staff,
+          responses: { 200: ok('admission'), 401: error },
+        },
+      },
       '/api/admin/channels': {
         get: { summary: 'Channel instances with health, score and overrides', security: staff, responses: { 200: ok('one entry per instance'), 401: error } },
       },

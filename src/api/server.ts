@@ -18,6 +18,7 @@ import { observeOrderTransitions } from '../observability/order-metrics';
 import { startMetricsServer } from '../observability/metrics-server';
 import { ChannelCallStats, countChannelCalls } from '../channels/call-stats';
 import { SoldOutCache } from '../stock/sold-out-cache';
+import { AdmissionTickets } from '../admission/admission-tickets';
 import { ChannelRouter, downRetryAfterSeconds } from '../channels/router';
 import { configuredWeights } from '../channels/channel-admin';
 import { errorMessage, firstLine } from '../error-text';
@@ -59,6 +60,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
     logger,
     clock,
     soldOut: new SoldOutCache(),
+    admissionTickets: new AdmissionTickets(config.cardKeyEncryptionKey),
     pendingSignals,
     handOff: (orderNo, report) => reportPayment({ db, temporal, config, clock }, orderNo, report),
     rejections: new RejectionLog(logger),

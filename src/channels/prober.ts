@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import type { ChannelRegistry, PaymentChannel } from '../payments/channel';
 import type { Logger } from '../logging';
+import { IntervalLoop } from '../interval-loop';
 import { errorMessage, firstLine } from '../error-text';
 import { healthScore, nextHealth, type HealthRecord, type HealthState } from './health-model';
 import { callCounts, paymentCounts, readChannelStats } from './health-stats';
@@ -38,10 +39,11 @@ export interface ProberDeps {
  * each instance's score and state in ChannelHealth, where every API process routes from.
  */
 export class ChannelProber {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly loop: IntervalLoop;
 
-  constructor(private readonly deps: ProberDeps) {}
+  constructor(private readonly deps: ProberDeps) {
+    this.loop = new IntervalLoop(() => this.tick(), deps.intervalMs, deps.logger, 'channel probe round');
+  }
 
   /** One round; 'skipped' when another process holds the round or probed moments ago. */
   async tick(): Promise<'probed' | 'skipped'> {
@@ -70,22 +72,11 @@ export class ChannelProber {
   }
 
   start(): void {
-    const loop = () => {
-      this.running = this.tick()
-        .catch((error: unknown) =>
-          this.deps.logger.warn({ err: firstLine(errorMessage(error), 300) }, 'channel probe round failed; trying again next interval'),
-        )
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(loop, this.deps.intervalMs);
-        });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** A probe that takes longer than this failed: a gateway that hangs is as good as down. */

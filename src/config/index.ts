@@ -67,6 +67,18 @@ export interface Config {
   callbackSignalWaitMs: number;
   /** How often every channel instance is asked a signed query, to notice a dead gateway. */
   channelProbeIntervalMs: number;
+  /** How many new orders are admitted (see src/admission/). */
+  admission: {
+    /** 'auto': the rate follows measured delivery lag; 'off': every order; a number: that many a second. */
+    mode: 'auto' | 'off' | 'fixed';
+    fixedRatePerSec?: number;
+    /** Orders admitted at once above the rate (its worth in time). */
+    burstMs: number;
+    /** Buyers told to wait get a place in the queue up to this far ahead; beyond it, only a time to come back. */
+    maxWaitMs: number;
+    /** In auto mode, the paid→delivered lag the rate is steered to stay under. */
+    targetLagMs: number;
+  };
   /** Refusals before payment (0 turns a limit off), and whom to believe about the client's address. */
   limits: {
     ordersPerIpPerMinute: number;
@@ -247,6 +259,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     },
     callbackSignalWaitMs: raw.CALLBACK_SIGNAL_WAIT,
     channelProbeIntervalMs: raw.CHANNEL_PROBE_INTERVAL,
+    admission: {
+      mode: typeof raw.ADMISSION === 'number' ? 'fixed' : raw.ADMISSION,
+      ...(typeof raw.ADMISSION === 'number' ? { fixedRatePerSec: raw.ADMISSION } : {}),
+      burstMs: raw.ADMISSION_BURST,
+      maxWaitMs: raw.ADMISSION_MAX_WAIT,
+      targetLagMs: raw.ADMISSION_TARGET_LAG,
+    },
     limits: {
       ordersPerIpPerMinute: raw.ORDER_RATE_LIMIT_PER_IP,
       openOrdersPerEmail: raw.MAX_OPEN_ORDERS_PER_EMAIL,

@@ -139,6 +139,15 @@ export const envSchema = z.object({
   PAYMENT_POLL_INTERVAL: duration('PAYMENT_POLL_INTERVAL').default(30_000),
   CALLBACK_SIGNAL_WAIT: duration('CALLBACK_SIGNAL_WAIT').default(25),
   CHANNEL_PROBE_INTERVAL: duration('CHANNEL_PROBE_INTERVAL').default(15_000),
+  ADMISSION: z
+    .string()
+    .regex(/^(auto|off|\d+(\.\d+)?\/s)$/, 'ADMISSION must be auto, off, or a rate such as 40/s')
+    .default('auto')
+    .transform((v) => (v === 'auto' || v === 'off' ? v : Number(v.slice(0, -2))))
+    .refine((v) => typeof v === 'string' || (v > 0 && v <= 100_000), 'ADMISSION rate must be above 0/s and at most 100000/s'),
+  ADMISSION_BURST: duration('ADMISSION_BURST').default(2_000),
+  ADMISSION_MAX_WAIT: duration('ADMISSION_MAX_WAIT').default(120_000),
+  ADMISSION_TARGET_LAG: duration('ADMISSION_TARGET_LAG').default(2_000),
   LATE_PAYMENT_POLICY: z.enum(['fulfil', 'refund']).default('fulfil'),
   RESTOCK_WAIT: duration('RESTOCK_WAIT').default(10 * 60_000),
   DELIVERY_SLA: duration('DELIVERY_SLA').default(2 * 60_000),

@@ -11,6 +11,8 @@ import { transitionOrder } from '../db/order-transition';
 import { Prisma } from '../generated/prisma/client';
 import { expectedHeld, readStockPicture } from '../stock/stock-holds';
 import type { SoldOutCache } from '../stock/sold-out-cache';
+import { admitNewOrder, type AdmissionAnswer } from '../admission/admission';
+import type { AdmissionTickets } from '../admission/admission-tickets';
 import { checkOrderLimits, type LimitRefusal } from './order-limits';
 import { notifyUrl, returnUrl } from '../links';
 import { newOrderNo } from './order-number';
@@ -29,6 +31,8 @@ export interface PlaceOrderRequest {
   payType?: string;
   /** The client's address as Express sees it (TRUST_PROXY); for the per-client rate, not part of the request's identity. */
   clientIp: string;
+  /** The admission ticket a busy answer gave this buyer, sent back with the retry. */
+  admissionTicket?: string;
 }
 
 export interface PlacedOrder {
@@ -50,6 +54,7 @@ export class PlaceOrderError extends Error {
       | 'unknown-sku'
       | 'insufficient-stock'
       | 'held'
+      | 'busy'
       | 'over-cap'
       | 'idempotency-conflict'
       | 'unavailable'
@@ -57,6 +62,8 @@ export class PlaceOrderError extends Error {
       | `channel-${RouteRefusalKind}`,
     message: string,
     readonly retryAfterSeconds?: number,
+    /** A busy buyer's place in the admission queue. */
+    readonly ticket?: string,
   ) {
     super(message);
   }
@@ -72,6 +79,7 @@ export interface PlaceOrderDeps {
   config: Config;
   clock: () => Date;
   soldOut: SoldOutCache;
+  admissionTickets: AdmissionTickets;
 }
 
 /**
@@ -107,9 +115,9 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     throw error;
   }
 
-  let order: Order;
+  let placed: Order | Extract<AdmissionAnswer, { admitted: false }>;
   try {
-    order = await db.$transaction((tx) => admitAndInsert(deps, tx, request, sku, channel, requestHash, idempotencyKey));
+    placed = await db.$transaction((tx) => admitAndInsert(deps, tx, request, sku, channel, requestHash, idempotencyKey));
   } catch (error) {
     // Two requests with one idempotency key raced; the loser answers with the winner's order.
     if (scopedKey && isUniqueViolation(error)) {
@@ -118,7 +126,15 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     }
     throw error;
   }
-  return startAndPublish(deps, order, sku.name);
+  if ('admitted' in placed) {
+    throw new PlaceOrderError(
+      'busy',
+      `Keyflow is taking as many orders as it can deliver promptly; come back in ${placed.retryAfterSeconds} s${placed.ticket ? ' with the ticket to keep your place' : ''}`,
+      placed.retryAfterSeconds,
+      placed.ticket,
+    );
+  }
+  return startAndPublish(deps, placed, sku.name);
 }
 
 function soldOut(sku: string, available: number, quantity: number): PlaceOrderError {
@@ -126,8 +142,9 @@ function soldOut(sku: string, available: number, quantity: number): PlaceOrderEr
 }
 
 /**
- * Checks the stock against this order and the open unpaid orders before it, and inserts the order,
- * under a per-SKU lock so two buyers cannot both take the last keys' worth of holds.
+ * Checks the stock against this order and the open unpaid orders before it, then admission, and
+ * inserts the order, under a per-SKU lock so two buyers cannot both take the last keys' worth of
+ * holds. A busy answer is returned, not thrown: the queue place it reserved must be committed.
  */
 async function admitAndInsert(
   deps: PlaceOrderDeps,
@@ -137,7 +154,7 @@ async function admitAndInsert(
   channel: string,
   requestHash: string,
   idempotencyKey: string | undefined,
-): Promise<Order> {
+): Promise<Order | Extract<AdmissionAnswer, { admitted: false }>> {
   const { config } = deps;
   if (config.order.stockHolds) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`order-hold:${sku.sku}`}))`;
   const now = deps.clock();
@@ -154,6 +171,8 @@ async function admitAndInsert(
       retryAfterSeconds,
     );
   }
+  const admission = await admitNewOrder(tx, config.admission, deps.admissionTickets, { email: request.email, ticket: request.admissionTicket, now });
+  if (!admission.admitted) return admission;
   // The order and its first timeline event in one statement.
   const [order] = await tx.$queryRaw<Order[]>`
       WITH placed AS (

@@ -16,12 +16,15 @@ import { createSmtpMailer } from '../mail/mailer';
 import { withBreaker } from '../mail/breaker';
 import { workflowSource } from './workflow-source';
 import { reportPayment } from '../orders/report-payment';
-import { startRecovery } from '../orders/order-runs';
+import { startChannelNotice, startRecovery } from '../orders/order-runs';
 import { observeOrderTransitions } from '../observability/order-metrics';
-import { startChannelNotice } from '../orders/order-runs';
 import { ChannelCallStats, countChannelCalls } from '../channels/call-stats';
 import { ChannelProber } from '../channels/prober';
+import { AdmissionController } from '../admission/admission-controller';
 import { errorMessage, firstLine } from '../error-text';
+
+/** How often the auto admission rate is stepped: often enough to catch a burst within seconds. */
+const ADMISSION_STEP_MS = 2_000;
 
 /** How long a mail server that refused is left alone before one probe (src/mail/breaker.ts). */
 const MAIL_BREAKER_COOLDOWN_MS = 2000;
@@ -63,6 +66,8 @@ export interface OrderWorkerOptions {
    * worker process may; one probes at a time). Off where a test decides channel health itself.
    */
   probeChannels?: boolean;
+  /** ADMISSION=auto: move the shared admission rate with measured delivery lag (every worker may; one step lands per interval). */
+  steerAdmission?: boolean;
 }
 
 /** A worker for the order task queue with the real activity dependencies. */
@@ -88,6 +93,10 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
       })
     : undefined;
   prober?.start();
+  const admission = options.steerAdmission
+    ? new AdmissionController({ db: deps.db, config: config.admission, clock: deps.clock, logger: deps.logger, intervalMs: ADMISSION_STEP_MS })
+    : undefined;
+  admission?.start();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -102,6 +111,7 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     worker,
     async close() {
       await prober?.stop();
+      await admission?.stop();
       await callStats.stop(deps.db);
       deps.mailer.close();
       await deps.db.$disconnect();

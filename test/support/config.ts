@@ -23,9 +23,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
       PAYMENT_DEADLINE: '1m',
       PAYMENT_POLL_INTERVAL: '0',
       LOG_LEVEL: 'silent',
-      // Tests place many orders from one address and one email; the limits have tests of their own.
+      // Tests place many orders from one address and one email, faster than admission's default
+      // rate; the limits and admission have tests of their own (the npm start e2e runs the defaults).
       ORDER_RATE_LIMIT_PER_IP: '0',
       MAX_OPEN_ORDERS_PER_EMAIL: '0',
+      ADMISSION: 'off',
       ...env,
     },
     { secretsDir: `${process.env.KEYFLOW_TEST_TMP}/secrets-unused` },

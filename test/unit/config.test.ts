@@ -119,8 +119,17 @@ describe('loadConfig', () => {
     [{ ADMIN_TOKENS: 'alice=short' }, 'ADMIN_TOKENS: the value for "alice" must be at least 16 characters'],
     [{ LATE_PAYMENT_POLICY: 'keep' }, 'LATE_PAYMENT_POLICY'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ ADMISSION: 'fast' }, 'ADMISSION must be auto, off, or a rate such as 40/s'],
+    [{ ADMISSION: '0/s' }, 'ADMISSION rate must be above 0/s'],
   ])('explains a bad value: %p', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv, { secretsDir: tmpDir() })).toThrow(message);
+  });
+
+  it('reads ADMISSION as auto (the default), off, or a fixed rate', () => {
+    const dir = tmpDir();
+    expect(loadConfig({}, { secretsDir: dir }).admission).toMatchObject({ mode: 'auto', burstMs: 2000, maxWaitMs: 120_000, targetLagMs: 2000 });
+    expect(loadConfig({ ADMISSION: 'off' }, { secretsDir: dir }).admission.mode).toBe('off');
+    expect(loadConfig({ ADMISSION: '40/s' }, { secretsDir: dir }).admission).toMatchObject({ mode: 'fixed', fixedRatePerSec: 40 });
   });
 
   it('accepts base64 and hex encryption keys', () => {

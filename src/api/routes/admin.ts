@@ -6,6 +6,7 @@ import { adminOrdersQuery, notificationPageQuery, orderNoParam, putChannelBody, 
 import { wakeWaitingOrders } from '../../orders/wake-waiting-orders';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
+import { admissionStatus } from '../../admission/admission';
 import { channelReport, setChannelOverride } from '../../channels/channel-admin';
 
 export function adminRoutes(deps: ApiDeps): Router {
@@ -81,6 +82,10 @@ export function adminRoutes(deps: ApiDeps): Router {
   router.get('/api/admin/reconciliation/runs', async (req, res) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 20, 1), 100);
     res.json({ runs: await db.reconciliationRun.findMany({ orderBy: { id: 'desc' }, take: limit }) });
+  });
+
+  router.get('/api/admin/admission', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(await admissionStatus(db, deps.config.admission, deps.clock()));
   });
 
   router.get('/api/admin/channels', async (_req, res) => {

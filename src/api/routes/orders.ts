@@ -12,6 +12,7 @@ const PLACE_ERROR_STATUS: Record<PlaceOrderError['kind'], [number, string]> = {
   'unknown-sku': [404, 'unknown_sku'],
   'insufficient-stock': [409, 'insufficient_stock'],
   held: [429, 'held'],
+  busy: [429, 'busy'],
   'over-cap': [409, 'quantity_over_cap'],
   'idempotency-conflict': [422, 'idempotency_key_reused'],
   'rate-limited': [429, 'rate_limited'],
@@ -37,9 +38,18 @@ export function orderRoutes(deps: ApiDeps): Router {
     const keyHeader = req.get('idempotency-key');
     const idempotencyKey = keyHeader === undefined ? undefined : parseOr400(idempotencyKeyHeader, keyHeader);
     try {
-      const order = await placeOrder(deps, { ...body, clientIp: req.ip ?? 'unknown' }, idempotencyKey);
+      const admissionTicket = req.get('admission-ticket')?.slice(0, 200);
+      const order = await placeOrder(deps, { ...body, clientIp: req.ip ?? 'unknown', admissionTicket }, idempotencyKey);
       res.status(201).json(order);
     } catch (error) {
+      if (error instanceof PlaceOrderError && error.kind === 'busy') {
+        // The ticket keeps the buyer's place: sent back as the Admission-Ticket header with the retry.
+        res.set('Retry-After', String(error.retryAfterSeconds));
+        res
+          .status(429)
+          .json({ error: 'busy', message: error.message, retryAfterSeconds: error.retryAfterSeconds, ...(error.ticket ? { ticket: error.ticket } : {}) });
+        return;
+      }
       if (error instanceof PlaceOrderError) {
         const [status, code] = PLACE_ERROR_STATUS[error.kind];
         throw new HttpError(status, code, error.message, undefined, error.retryAfterSeconds ?? (status === 503 ? UNAVAILABLE_RETRY_SECONDS : undefined));

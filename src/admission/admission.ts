@@ -1,0 +1,61 @@
+import type { Prisma } from '../generated/prisma/client';
+import type { Config } from '../config';
+import type { AdmissionTickets } from './admission-tickets';
+
+export type AdmissionAnswer =
+  | { admitted: true }
+  /** Busy: come back after retryAfterSeconds, with the ticket (a place in the queue) when there is one. */
+  | { admitted: false; retryAfterSeconds: number; ticket?: string };
+
+/**
+ * Admission of new orders, shared by every API process through one row: slots one 1/rate apart,
+ * handed out in the order buyers came (a virtual-time queue, like GCRA). A buyer whose slot is
+ * within the burst allowance is admitted now; a later one gets a signed ticket for its slot and a
+ * Retry-After to come back with it, so buyers told to wait get in roughly in the order they came;
+ * beyond ADMISSION_MAX_WAIT no slot is handed out, only a time to try again. Runs inside the
+ * transaction that inserts the order, after every other check, so a slot goes only to an order
+ * that is placed (the row lock is held until that insert commits).
+ */
+export async function admitNewOrder(
+  tx: Prisma.TransactionClient,
+  config: Config['admission'],
+  tickets: AdmissionTickets,
+  { email, ticket, now }: { email: string; ticket?: string; now: Date },
+): Promise<AdmissionAnswer> {
+  if (config.mode === 'off') return { admitted: true };
+  const held = tickets.slotOf(ticket, email, now);
+  if (held) {
+    const early = held.getTime() - (now.getTime() + config.burstMs);
+    return early <= 0 ? { admitted: true } : { admitted: false, retryAfterSeconds: Math.ceil(early / 1000), ticket };
+  }
+  const rate = config.mode === 'fixed' ? config.fixedRatePerSec! : null;
+  const [row] = await tx.$queryRaw<Array<{ slot: Date; reserved: boolean }>>`
+    WITH cur AS (
+      SELECT GREATEST("nextSlot", ${now}) AS "slot", COALESCE(${rate}::float8, "ratePerSec") AS "rate"
+      FROM "Admission" WHERE "name" = 'orders' FOR UPDATE
+    ), taken AS (
+      UPDATE "Admission" SET "nextSlot" = cur."slot" + make_interval(secs => 1.0 / cur."rate")
+      FROM cur WHERE "Admission"."name" = 'orders' AND cur."slot" <= ${new Date(now.getTime() + config.maxWaitMs)}
+      RETURNING 1
+    )
+    SELECT cur."slot", EXISTS (SELECT 1 FROM taken) AS "reserved" FROM cur`;
+  if (!row) throw new Error('the Admission row is missing: run the migrations (npm run db:migrate)');
+  const wait = row.slot.getTime() - now.getTime();
+  if (row.reserved && wait <= config.burstMs) return { admitted: true };
+  const retryAfterSeconds = Math.max(1, Math.ceil((row.reserved ? wait - config.burstMs : wait - config.maxWaitMs) / 1000));
+  return { admitted: false, retryAfterSeconds, ...(row.reserved ? { ticket: tickets.issue(row.slot, email) } : {}) };
+}
+
+/** What staff see of admission: the mode, the rate in force, the last measured lag, and how far ahead the queue reaches. */
+export async function admissionStatus(db: Prisma.TransactionClient, config: Config['admission'], now: Date) {
+  const row = await db.admission.findUniqueOrThrow({ where: { name: 'orders' } });
+  return {
+    mode: config.mode,
+    ratePerSec: config.mode === 'fixed' ? config.fixedRatePerSec! : config.mode === 'auto' ? row.ratePerSec : null,
+    lagMs: config.mode === 'auto' ? row.lagMs : null,
+    queueSeconds: config.mode === 'off' ? 0 : Math.max(0, Math.round((row.nextSlot.getTime() - now.getTime()) / 100) / 10),
+    burstMs: config.burstMs,
+    maxWaitMs: config.maxWaitMs,
+    targetLagMs: config.targetLagMs,
+  };
+}

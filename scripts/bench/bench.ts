@@ -16,10 +16,12 @@ import type { Sent } from './load';
 import { describeOutage, outageFigures, type OutageFigures, type OutageTimes } from './channel-outage';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
-const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage'] as const;
+const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage', 'flash-sale'] as const;
 /** The issue's targets: what a capacity step must meet to count. */
 const TARGETS = { ackP99Ms: 50, deliveredP99Ms: 1000 };
-type Scenario = (typeof SCENARIOS)[number] | 'warmup';
+type Scenario = (typeof SCENARIOS)[number] | 'flash-sale-admission-off' | 'warmup';
+/** The flash sale's targets (issue 17). */
+const FLASH_TARGETS = { deliveredP99Ms: 5000, ackP99Ms: 50, maxRefundedShareOfKeys: 0.1 };
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,6 +41,12 @@ const { values: flags } = parseArgs({
     'outage-seconds': { type: 'string', default: '180' },
     'outage-at': { type: 'string', default: '60' },
     'outage-down': { type: 'string', default: '60' },
+    /** Flash sale: buyers and keys, the steady rate before the peak, the peak's length, and how long a buyer told to wait keeps coming back. */
+    'flash-buyers': { type: 'string', default: '5000' },
+    'flash-keys': { type: 'string', default: '500' },
+    'flash-base-rate': { type: 'string', default: '12' },
+    'flash-peak-seconds': { type: 'string', default: '30' },
+    'flash-patience': { type: 'string', default: '120' },
     out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
     'no-chart': { type: 'boolean', default: false },
     /** Seconds of unrecorded load per pipeline first, so JIT, pools and caches are warm (0 to skip). */
@@ -64,7 +72,7 @@ interface Row {
   errors: number;
   /** Orders refused at creation because the SKU had sold out (not counted as errors). */
   refusedSoldOut: number;
-  /** Orders refused at creation because open unpaid orders held every remaining key (429 held; not errors). */
+  /** Orders refused at creation because open unpaid orders held every remaining key (429 held), or whose buyer gave up waiting for admission; not errors. */
   refusedHeld: number;
   /** Buyers who paid and got their money back (no key for them). */
   refunded: number;
@@ -79,6 +87,19 @@ interface Row {
   meetsTargets?: boolean;
   /** The channel-outage scenario's figures. */
   outage?: OutageFigures;
+  /** The flash sale's figures. */
+  flash?: {
+    buyers: number;
+    admitted: number;
+    soldKeys: number;
+    refunded: number;
+    gaveUp: number;
+    serverErrors: number;
+    /** Paying buyers whose order is neither delivered nor refunded. */
+    unsettled: number;
+    waitedMs: Stats;
+    meetsTargets: boolean;
+  };
 }
 
 function meetsTargets(row: Row): boolean {
@@ -133,14 +154,26 @@ async function main() {
   );
   // Probes every 2 s, as the channel-outage scenario asks; the other scenarios do not notice them.
   // Admission off: the scenarios compare with the baseline, which takes every order (--env ADMISSION=auto to measure it).
-  const stack = await startLocalStack({ RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', CHANNEL_PROBE_INTERVAL: '2s', ADMISSION: 'off', ...overrides });
-  const { env, ports, api, sandbox, databaseUrl } = stack;
+  const stackEnv = { RESTOCK_WAIT: '0', PAYMENT_POLL_INTERVAL: '30s', CHANNEL_PROBE_INTERVAL: '2s', ADMISSION: 'off', ...overrides };
+  let stack = await startLocalStack(stackEnv);
+  let { env, ports, api, sandbox, databaseUrl } = stack;
   // The launcher's two local Epay gateways: `epay` and `epay-backup` on the port after it.
-  const gateways: Record<string, string> = { epay: sandbox, 'epay-backup': `http://127.0.0.1:${ports.sandbox + 1}` };
-  const admin = { Authorization: `Bearer ${stack.adminToken}` };
+  let gateways: Record<string, string> = { epay: sandbox, 'epay-backup': `http://127.0.0.1:${ports.sandbox + 1}` };
+  let admin = { Authorization: `Bearer ${stack.adminToken}` };
   const baseline = runTs('src/dev/baseline/main.ts', env);
   await waitForText(baseline, 'sync baseline on', 60_000);
-  const db: Db = createDb(databaseUrl, { max: 4 });
+  let db: Db = createDb(databaseUrl, { max: 4 });
+  /** Keyflow again, on fresh ports and a fresh database, with other settings; the baseline (on the old database) stops. */
+  async function restartKeyflow(extra: Record<string, string>) {
+    baseline.kill('SIGTERM');
+    await db.$disconnect();
+    await stack.stop();
+    stack = await startLocalStack({ ...stackEnv, ...extra });
+    ({ env, ports, api, sandbox, databaseUrl } = stack);
+    gateways = { epay: sandbox, 'epay-backup': `http://127.0.0.1:${ports.sandbox + 1}` };
+    admin = { Authorization: `Bearer ${stack.adminToken}` };
+    db = createDb(databaseUrl, { max: 4 });
+  }
   const rows: Row[] = [];
   const samples: Record<string, Record<string, Array<[number, number, number | null]>>> = {};
   /** A scenario run in several steps (capacity) is charted on one time axis from its first step. */
@@ -170,6 +203,8 @@ async function main() {
     during?: (elapsed: () => number) => Promise<void>,
     /** The channel-outage scenario: orders with channel 'auto', buyers re-order once, and the outage's times. */
     outage?: OutageTimes,
+    /** The flash sale's buyers: this many at most, each coming back after a 429 for this long. */
+    buyers?: { maxOrders: number; patienceMs: number },
   ): Promise<Row> {
     const skuName = await sku(keys);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
@@ -193,6 +228,7 @@ async function main() {
           sku: skuName,
           phases,
           ...(outage ? { channel: 'auto', reorderOnPayPageFailure: true } : {}),
+          ...(buyers ?? {}),
         }),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -233,7 +269,7 @@ async function main() {
     // A buyer turned away because the last key is gone is the shop working, not failing (the race).
     // So is one asked to come back when the unpaid orders holding the remaining keys have expired.
     const soldOutAtOrder = (s: (typeof sent)[number]) => s.error?.includes('(insufficient_stock)') ?? false;
-    const heldAtOrder = (s: (typeof sent)[number]) => s.error?.includes('(held)') ?? false;
+    const heldAtOrder = (s: (typeof sent)[number]) => (s.error?.includes('(held)') || s.error?.startsWith('gave up waiting')) ?? false;
     const soldOut = sent.filter(soldOutAtOrder).length;
     const held = sent.filter(heldAtOrder).length;
     const errorKinds: Record<string, number> = {};
@@ -268,7 +304,7 @@ async function main() {
       refusedHeld: held,
       refunded: orders.filter((o) => o.status === 'REFUNDED').length,
       errorKinds,
-      ...(scenario === 'race' ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
+      ...(scenario === 'race' || buyers ? { soldKeys: await db.cardKey.count({ where: { sku: skuName, status: 'SOLD' } }) } : {}),
       processes,
       machineBusyPct: Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
       ...(outage
@@ -282,6 +318,30 @@ async function main() {
           }
         : {}),
     };
+    if (buyers) {
+      const admitted = sent.filter((s) => s.orderNo);
+      const statusOf = new Map(orders.map((o) => [o.orderNo, o.status]));
+      const unsettled = admitted.filter((s) => s.paidAt !== undefined && !['DELIVERED', 'REFUNDED'].includes(statusOf.get(s.orderNo!) ?? '')).length;
+      const serverErrors = sent.filter((s) => /create answered 5\d\d/.test(s.error ?? '')).length;
+      const soldKeys = row.soldKeys ?? 0;
+      row.flash = {
+        buyers: sent.length,
+        admitted: admitted.length,
+        soldKeys,
+        refunded: row.refunded,
+        gaveUp: sent.filter((s) => s.error?.startsWith('gave up waiting')).length,
+        serverErrors,
+        unsettled,
+        waitedMs: stats(admitted.map((s) => s.waitedMs ?? 0)),
+        meetsTargets:
+          row.deliveredMs.p99 <= FLASH_TARGETS.deliveredP99Ms &&
+          row.ackMs.p99 <= FLASH_TARGETS.ackP99Ms &&
+          soldKeys === keys &&
+          row.refunded <= FLASH_TARGETS.maxRefundedShareOfKeys * keys &&
+          serverErrors === 0 &&
+          unsettled === 0,
+      };
+    }
     if (scenario === 'warmup') {
       console.log(`  warm-up                  ${pipeline.padEnd(13)} ${row.orders} orders (not recorded)`);
       return row;
@@ -300,6 +360,12 @@ async function main() {
         .join(', ')}`,
     );
     if (row.outage) console.log(describeOutage(row.outage));
+    if (row.flash) {
+      const f = row.flash;
+      console.log(
+        `    ${f.buyers} buyers for ${keys} keys: ${f.admitted} orders taken (waited p50 ${(f.waitedMs.p50 / 1000).toFixed(1)} s, p99 ${(f.waitedMs.p99 / 1000).toFixed(1)} s), ${f.soldKeys} sold, ${f.refunded} refunded, ${f.gaveUp} gave up waiting, ${f.serverErrors} 5xx, ${f.unsettled} paid but unsettled; targets (delivered p99 ≤ ${FLASH_TARGETS.deliveredP99Ms / 1000} s, ack p99 ≤ ${FLASH_TARGETS.ackP99Ms} ms, every key sold, refunds ≤ ${FLASH_TARGETS.maxRefundedShareOfKeys * 100}% of keys, no 5xx) ${f.meetsTargets ? 'met' : 'MISSED'}`,
+      );
+    }
     return row;
   }
 
@@ -386,6 +452,38 @@ async function main() {
     await gatewayFaults({});
   }
 
+  /**
+   * A flash sale: half of capacity for 10 s, then the rest of the buyers in a peak; buyers told to
+   * wait come back as told (with their ticket) until their patience runs out. Run twice on a fresh
+   * Keyflow each: with admission (auto) and without it; the baseline does not run it.
+   */
+  async function flashSale() {
+    const buyers = Number(flags['flash-buyers']);
+    const keys = Number(flags['flash-keys']);
+    const baseRate = Number(flags['flash-base-rate']);
+    const peakSeconds = Number(flags['flash-peak-seconds']);
+    const peakRate = Math.max(1, (buyers - baseRate * 10) / peakSeconds);
+    for (const [scenario, admission] of [
+      ['flash-sale', 'auto'],
+      ['flash-sale-admission-off', 'off'],
+    ] as const) {
+      console.log(`  restarting Keyflow with ADMISSION=${admission} for ${scenario}…`);
+      await restartKeyflow({ ADMISSION: admission });
+      await run(
+        scenario,
+        'keyflow',
+        [
+          { rate: baseRate, seconds: 10 },
+          { rate: peakRate, seconds: peakSeconds },
+        ],
+        keys,
+        undefined,
+        undefined,
+        { maxOrders: buyers, patienceMs: Number(flags['flash-patience']) * 1000 },
+      );
+    }
+  }
+
   const mailFaults = (faults: object) =>
     fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
@@ -396,7 +494,12 @@ async function main() {
         await run('warmup', pipeline, [{ rate, seconds: warmup }], Math.ceil(rate * warmup) + 10);
       }
     }
-    for (const scenario of scenarios) {
+    // The flash sale restarts Keyflow without the baseline: it comes last.
+    for (const scenario of [...scenarios.filter((s) => s !== 'flash-sale'), ...scenarios.filter((s) => s === 'flash-sale')]) {
+      if (scenario === 'flash-sale') {
+        await flashSale();
+        continue;
+      }
       for (const pipeline of ['keyflow', 'sync-baseline'] as const) {
         if (scenario === 'steady') {
           await run(scenario, pipeline, [{ rate: RATE, seconds: DURATION }], Math.ceil(RATE * DURATION) + 10);

@@ -11,6 +11,8 @@ interface LoadPlan {
   channel?: string;
   /** A buyer whose pay page fails places the order once more (the channel outage). */
   reorderOnPayPageFailure?: boolean;
+  /** A buyer told 429 comes back after Retry-After (with its admission ticket), for this long at most (the flash sale). */
+  patienceMs?: number;
   sku: string;
   /** Consecutive phases: this many orders per second for this many seconds. */
   phases: Array<{ rate: number; seconds: number }>;
@@ -25,6 +27,8 @@ export interface Sent {
   startedAt: number;
   paidAt?: number;
   error?: string;
+  /** From the buyer's first try to the order being taken (waits for admission included). */
+  waitedMs?: number;
   /** An earlier order of this buyer whose pay page failed, when it ordered once more. */
   abandoned?: { orderNo: string; channel: string; startedAt: number; error: string };
 }
@@ -36,11 +40,25 @@ async function one(plan: LoadPlan, i: number, retry = false): Promise<Sent> {
       plan.pipeline === 'keyflow'
         ? { sku: plan.sku, quantity: 1, email: `bench${i}@example.com`, channel: plan.channel ?? 'epay' }
         : { sku: plan.sku, email: `bench${i}@example.com` };
-    const created = await fetch(plan.createUrl, { method: 'POST', headers: buyerHeaders(i), body: JSON.stringify(body) });
-    if (created.status !== 201) {
-      const code = ((await created.json().catch(() => ({}))) as { error?: string }).error;
-      throw new Error(`create answered ${created.status}${code ? ` (${code})` : ''}`);
+    let ticket: string | undefined;
+    let created: Response;
+    for (;;) {
+      created = await fetch(plan.createUrl, {
+        method: 'POST',
+        headers: { ...buyerHeaders(i), ...(ticket ? { 'Admission-Ticket': ticket } : {}) },
+        body: JSON.stringify(body),
+      });
+      if (created.status === 201) break;
+      const refusal = (await created.json().catch(() => ({}))) as { error?: string; ticket?: string; retryAfterSeconds?: number };
+      const comeBackMs = (refusal.retryAfterSeconds ?? 0) * 1000;
+      if (created.status !== 429 || plan.patienceMs === undefined || !comeBackMs || Date.now() + comeBackMs - sent.startedAt > plan.patienceMs) {
+        const gaveUp = created.status === 429 && plan.patienceMs !== undefined ? 'gave up waiting: ' : '';
+        throw new Error(`${gaveUp}create answered ${created.status}${refusal.error ? ` (${refusal.error})` : ''}`);
+      }
+      ticket = refusal.ticket ?? ticket;
+      await new Promise((r) => setTimeout(r, comeBackMs));
     }
+    sent.waitedMs = Date.now() - sent.startedAt;
     const order = (await created.json()) as { orderNo: string; payUrl: string; channel?: string };
     sent.orderNo = order.orderNo;
     sent.channel = order.channel ?? 'epay';

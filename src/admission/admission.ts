@@ -12,12 +12,12 @@ export type AdmissionAnswer =
  * handed out in the order buyers came (a virtual-time queue, like GCRA). A buyer whose slot is
  * within the burst allowance is admitted now; a later one gets a signed ticket for its slot and a
  * Retry-After to come back with it, so buyers told to wait get in roughly in the order they came;
- * beyond ADMISSION_MAX_WAIT no slot is handed out, only a time to try again. Runs inside the
- * transaction that inserts the order, after every other check, so a slot goes only to an order
- * that is placed (the row lock is held until that insert commits).
+ * beyond ADMISSION_MAX_WAIT no slot is handed out, only a time to try again. One statement on its
+ * own (the row is locked only for it), after every other check; a slot is wasted only when the
+ * locked stock check that follows refuses after all, which a race for the last keys can cause.
  */
 export async function admitNewOrder(
-  tx: Prisma.TransactionClient,
+  db: Prisma.TransactionClient,
   config: Config['admission'],
   tickets: AdmissionTickets,
   { email, ticket, now }: { email: string; ticket?: string; now: Date },
@@ -29,7 +29,7 @@ export async function admitNewOrder(
     return early <= 0 ? { admitted: true } : { admitted: false, retryAfterSeconds: Math.ceil(early / 1000), ticket };
   }
   const rate = config.mode === 'fixed' ? config.fixedRatePerSec! : null;
-  const [row] = await tx.$queryRaw<Array<{ slot: Date; reserved: boolean }>>`
+  const [row] = await db.$queryRaw<Array<{ slot: Date; reserved: boolean }>>`
     WITH cur AS (
       SELECT GREATEST("nextSlot", ${now}) AS "slot", COALESCE(${rate}::float8, "ratePerSec") AS "rate"
       FROM "Admission" WHERE "name" = 'orders' FOR UPDATE

@@ -1,5 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/errors';
+import { errorMessage, firstLine } from '../error-text';
+
+/** A database that was unavailable: long enough for a busy pool to drain or a restart to finish. */
+const DATABASE_RETRY_SECONDS = 5;
 
 export class HttpError extends Error {
   constructor(
@@ -24,7 +29,7 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.in
 }
 
 /** Last middleware: known errors become JSON with their status; anything else is a 500 without internals. */
-export function errorHandler(logger: { error: (obj: object, msg: string) => void }) {
+export function errorHandler(logger: { error: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void }) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof HttpError) {
       if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
@@ -41,6 +46,15 @@ export function errorHandler(logger: { error: (obj: object, msg: string) => void
       // body-parser's errors: too large, malformed JSON, wrong charset.
       const type = (error as { type?: string }).type ?? 'bad_request';
       res.status(status).json({ error: type.replace(/\./g, '_'), message: (error as Error).message });
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Postgres down, or too busy to give a connection or start a transaction in time: nothing was done; try again.
+      logger.warn({ err: firstLine(errorMessage(error), 300), path: req.path }, 'request refused: database unavailable');
+      res.set('Retry-After', String(DATABASE_RETRY_SECONDS));
+      res
+        .status(503)
+        .json({ error: 'unavailable', message: 'the shop is too busy to answer right now; try again shortly', retryAfterSeconds: DATABASE_RETRY_SECONDS });
       return;
     }
     logger.error({ err: error, path: req.path }, 'request failed');

@@ -9,9 +9,9 @@ import type { Order } from '../generated/prisma/client';
 import { InvalidTransitionError, isUniqueViolation } from '../db/errors';
 import { transitionOrder } from '../db/order-transition';
 import { Prisma } from '../generated/prisma/client';
-import { expectedHeld, readStockPicture } from '../stock/stock-holds';
+import { expectedHeld, readStockPicture, type StockPicture } from '../stock/stock-holds';
 import type { SoldOutCache } from '../stock/sold-out-cache';
-import { admitNewOrder, type AdmissionAnswer } from '../admission/admission';
+import { admitNewOrder } from '../admission/admission';
 import type { AdmissionTickets } from '../admission/admission-tickets';
 import { checkOrderLimits, type LimitRefusal } from './order-limits';
 import { notifyUrl, returnUrl } from '../links';
@@ -101,7 +101,7 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     throw new PlaceOrderError('over-cap', `quantity ${request.quantity} is over the limit of ${config.order.maxQuantity} per order`);
   }
   // A sale's sold-out crowd is answered from memory: no order could be placed anyway.
-  if (deps.soldOut.isSoldOut(request.sku)) throw soldOut(request.sku, 0, request.quantity);
+  if (deps.soldOut.isSoldOut(request.sku)) throw notEnoughKeys(request.sku, 0, request.quantity);
   const sku = await db.sku.findUnique({ where: { sku: request.sku } });
   if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
   const refusal = await checkOrderLimits(db, config.limits, { clientIp: request.clientIp, email: request.email }, deps.clock());
@@ -115,9 +115,25 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     throw error;
   }
 
-  let placed: Order | Extract<AdmissionAnswer, { admitted: false }>;
+  // An unlocked look first: most refusals in a sale (sold out, held) need no lock and no slot.
+  if (config.order.stockHolds) checkStock(deps, sku.sku, request.quantity, await readStockPicture(db, sku.sku, request.quantity, deps.clock()));
+  const admission = await admitNewOrder(db, config.admission, deps.admissionTickets, {
+    email: request.email,
+    ticket: request.admissionTicket,
+    now: deps.clock(),
+  });
+  if (!admission.admitted) {
+    throw new PlaceOrderError(
+      'busy',
+      `Keyflow is taking as many orders as it can deliver promptly; come back in ${admission.retryAfterSeconds} s${admission.ticket ? ' with the ticket to keep your place' : ''}`,
+      admission.retryAfterSeconds,
+      admission.ticket,
+    );
+  }
+
+  let order: Order;
   try {
-    placed = await db.$transaction((tx) => admitAndInsert(deps, tx, request, sku, channel, requestHash, idempotencyKey));
+    order = await db.$transaction((tx) => checkAndInsert(deps, tx, request, sku, channel, requestHash, idempotencyKey));
   } catch (error) {
     // Two requests with one idempotency key raced; the loser answers with the winner's order.
     if (scopedKey && isUniqueViolation(error)) {
@@ -126,27 +142,35 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     }
     throw error;
   }
-  if ('admitted' in placed) {
-    throw new PlaceOrderError(
-      'busy',
-      `Keyflow is taking as many orders as it can deliver promptly; come back in ${placed.retryAfterSeconds} s${placed.ticket ? ' with the ticket to keep your place' : ''}`,
-      placed.retryAfterSeconds,
-      placed.ticket,
-    );
-  }
-  return startAndPublish(deps, placed, sku.name);
+  return startAndPublish(deps, order, sku.name);
 }
 
-function soldOut(sku: string, available: number, quantity: number): PlaceOrderError {
+function notEnoughKeys(sku: string, available: number, quantity: number): PlaceOrderError {
   return new PlaceOrderError('insufficient-stock', `only ${available} key(s) of ${sku} available, ${quantity} requested`);
 }
 
+/** 409 when the keys are not there (remembered for a moment when none are), 429 held when open unpaid orders are expected to take them. */
+function checkStock(deps: PlaceOrderDeps, sku: string, quantity: number, picture: StockPicture): void {
+  const now = deps.clock();
+  if (picture.available < quantity) {
+    if (picture.available === 0) deps.soldOut.markSoldOut(sku);
+    throw notEnoughKeys(sku, picture.available, quantity);
+  }
+  if (deps.config.order.stockHolds && picture.available - expectedHeld(picture) < quantity) {
+    const retryAfterSeconds = Math.max(1, Math.ceil(((picture.firstHoldExpiry?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
+    throw new PlaceOrderError(
+      'held',
+      `every remaining key of ${sku} is held by unpaid orders; keys come back when those orders expire or are cancelled`,
+      retryAfterSeconds,
+    );
+  }
+}
+
 /**
- * Checks the stock against this order and the open unpaid orders before it, then admission, and
- * inserts the order, under a per-SKU lock so two buyers cannot both take the last keys' worth of
- * holds. A busy answer is returned, not thrown: the queue place it reserved must be committed.
+ * Checks the stock against this order and the open unpaid orders before it again and inserts the
+ * order, under a per-SKU lock so two buyers cannot both take the last keys' worth of holds.
  */
-async function admitAndInsert(
+async function checkAndInsert(
   deps: PlaceOrderDeps,
   tx: Prisma.TransactionClient,
   request: PlaceOrderRequest,
@@ -154,25 +178,11 @@ async function admitAndInsert(
   channel: string,
   requestHash: string,
   idempotencyKey: string | undefined,
-): Promise<Order | Extract<AdmissionAnswer, { admitted: false }>> {
+): Promise<Order> {
   const { config } = deps;
   if (config.order.stockHolds) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`order-hold:${sku.sku}`}))`;
   const now = deps.clock();
-  const picture = await readStockPicture(tx, sku.sku, request.quantity, now);
-  if (picture.available < request.quantity) {
-    if (picture.available === 0) deps.soldOut.markSoldOut(sku.sku);
-    throw soldOut(sku.sku, picture.available, request.quantity);
-  }
-  if (config.order.stockHolds && picture.available - expectedHeld(picture) < request.quantity) {
-    const retryAfterSeconds = Math.max(1, Math.ceil(((picture.firstHoldExpiry?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
-    throw new PlaceOrderError(
-      'held',
-      `every remaining key of ${sku.sku} is held by unpaid orders; keys come back when those orders expire or are cancelled`,
-      retryAfterSeconds,
-    );
-  }
-  const admission = await admitNewOrder(tx, config.admission, deps.admissionTickets, { email: request.email, ticket: request.admissionTicket, now });
-  if (!admission.admitted) return admission;
+  checkStock(deps, sku.sku, request.quantity, await readStockPicture(tx, sku.sku, request.quantity, now));
   // The order and its first timeline event in one statement.
   const [order] = await tx.$queryRaw<Order[]>`
       WITH placed AS (

@@ -99,6 +99,43 @@ describe('npm run bench (smoke)', () => {
     expect(existsSync(path.join(out, 'capacity.png'))).toBe(true);
   }, 320_000);
 
+  it('runs the channel outage and the flash sale (with admission and without) and reports their figures', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-smoke-'));
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'),
+        ...['--scenario', 'flash-sale', '--scenario', 'channel-outage', '--warmup', '0', '--no-chart', '--out', out],
+        ...['--outage-rate', '4', '--outage-seconds', '30', '--outage-at', '6', '--outage-down', '14'],
+        ...['--flash-buyers', '200', '--flash-keys', '20', '--flash-base-rate', '4', '--flash-peak-seconds', '4'],
+      ],
+      { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME }, encoding: 'utf8', timeout: 400_000 },
+    );
+    expect({ status: run.status, tail: run.stdout.slice(-1500) + run.stderr.slice(-1500) }).toEqual({ status: 0, tail: expect.stringContaining('results:') });
+    const result = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    const row = (scenario: string, pipeline = 'keyflow') =>
+      result.scenarios.find((r: { scenario: string; pipeline: string }) => r.scenario === scenario && r.pipeline === pipeline);
+    // The flash sale runs last, on a Keyflow restarted for each setting.
+    expect(result.scenarios.map((r: { scenario: string; pipeline: string }) => `${r.scenario}/${r.pipeline}`)).toEqual([
+      'channel-outage/keyflow',
+      'channel-outage/sync-baseline',
+      'flash-sale/keyflow',
+      'flash-sale-admission-off/keyflow',
+    ]);
+    for (const scenario of ['flash-sale', 'flash-sale-admission-off']) {
+      expect(row(scenario).flash).toMatchObject({ buyers: 200, soldKeys: 20, refunded: 0, serverErrors: 0, unsettled: 0 });
+      expect(Object.keys(row(scenario).flash.waitedMs)).toEqual(['p50', 'p95', 'p99', 'max']);
+    }
+    // The baseline's orders all go to the gateway that went down; Keyflow's, from 10 s after the fault, to the other.
+    expect(row('channel-outage', 'sync-baseline').outage.shareToDown).toBe(1);
+    expect(row('channel-outage').outage.ordersInWindow).toBeGreaterThan(5);
+    expect(row('channel-outage').outage.shareToDown).toBeLessThanOrEqual(0.05);
+    expect(row('channel-outage').outage.paidBeforeFault).toBe(row('channel-outage').outage.deliveredOfThose);
+    expect(run.stdout).toMatch(/200 buyers for 20 keys: \d+ orders taken/);
+  }, 420_000);
+
   it('bench:steps delivers and emails every order on both paths (payment with the keys, and paid first) and prints statements and CPU per activity', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/db-steps.ts'), '--orders', '20'], {
       cwd: PROJECT_ROOT,

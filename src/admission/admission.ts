@@ -16,34 +16,44 @@ export type AdmissionAnswer =
  * own (the row is locked only for it), after every other check; a slot is wasted only when the
  * locked stock check that follows refuses after all, which a race for the last keys can cause.
  */
-export async function admitNewOrder(
-  db: Prisma.TransactionClient,
-  config: Config['admission'],
-  tickets: AdmissionTickets,
-  { email, ticket, now }: { email: string; ticket?: string; now: Date },
-): Promise<AdmissionAnswer> {
-  if (config.mode === 'off') return { admitted: true };
-  const held = tickets.slotOf(ticket, email, now);
-  if (held) {
-    const early = held.getTime() - (now.getTime() + config.burstMs);
-    return early <= 0 ? { admitted: true } : { admitted: false, retryAfterSeconds: Math.ceil(early / 1000), ticket };
+export class AdmissionGate {
+  /** The furthest slot this process has seen handed out: slots only move forward, so a full queue is known without asking. */
+  private furthestSlot = 0;
+
+  constructor(
+    private readonly config: Config['admission'],
+    readonly tickets: AdmissionTickets,
+  ) {}
+
+  async admit(db: Prisma.TransactionClient, { email, ticket, now }: { email: string; ticket?: string; now: Date }): Promise<AdmissionAnswer> {
+    const { config } = this;
+    if (config.mode === 'off') return { admitted: true };
+    const held = this.tickets.slotOf(ticket, email, now);
+    if (held) {
+      const early = held.getTime() - (now.getTime() + config.burstMs);
+      return early <= 0 ? { admitted: true } : { admitted: false, retryAfterSeconds: Math.ceil(early / 1000), ticket };
+    }
+    // In a sale's peak most buyers arrive to a full queue: they are told when to come back without a database round trip.
+    const beyond = this.furthestSlot - (now.getTime() + config.maxWaitMs);
+    if (beyond > 0) return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil(beyond / 1000)) };
+    const rate = config.mode === 'fixed' ? config.fixedRatePerSec! : null;
+    const [row] = await db.$queryRaw<Array<{ slot: Date; reserved: boolean }>>`
+      WITH cur AS (
+        SELECT GREATEST("nextSlot", ${now}) AS "slot", COALESCE(${rate}::float8, "ratePerSec") AS "rate"
+        FROM "Admission" WHERE "name" = 'orders' FOR UPDATE
+      ), taken AS (
+        UPDATE "Admission" SET "nextSlot" = cur."slot" + make_interval(secs => 1.0 / cur."rate")
+        FROM cur WHERE "Admission"."name" = 'orders' AND cur."slot" <= ${new Date(now.getTime() + config.maxWaitMs)}
+        RETURNING 1
+      )
+      SELECT cur."slot", EXISTS (SELECT 1 FROM taken) AS "reserved" FROM cur`;
+    if (!row) throw new Error('the Admission row is missing: run the migrations (npm run db:migrate)');
+    this.furthestSlot = Math.max(this.furthestSlot, row.slot.getTime());
+    const wait = row.slot.getTime() - now.getTime();
+    if (row.reserved && wait <= config.burstMs) return { admitted: true };
+    const retryAfterSeconds = Math.max(1, Math.ceil((row.reserved ? wait - config.burstMs : wait - config.maxWaitMs) / 1000));
+    return { admitted: false, retryAfterSeconds, ...(row.reserved ? { ticket: this.tickets.issue(row.slot, email) } : {}) };
   }
-  const rate = config.mode === 'fixed' ? config.fixedRatePerSec! : null;
-  const [row] = await db.$queryRaw<Array<{ slot: Date; reserved: boolean }>>`
-    WITH cur AS (
-      SELECT GREATEST("nextSlot", ${now}) AS "slot", COALESCE(${rate}::float8, "ratePerSec") AS "rate"
-      FROM "Admission" WHERE "name" = 'orders' FOR UPDATE
-    ), taken AS (
-      UPDATE "Admission" SET "nextSlot" = cur."slot" + make_interval(secs => 1.0 / cur."rate")
-      FROM cur WHERE "Admission"."name" = 'orders' AND cur."slot" <= ${new Date(now.getTime() + config.maxWaitMs)}
-      RETURNING 1
-    )
-    SELECT cur."slot", EXISTS (SELECT 1 FROM taken) AS "reserved" FROM cur`;
-  if (!row) throw new Error('the Admission row is missing: run the migrations (npm run db:migrate)');
-  const wait = row.slot.getTime() - now.getTime();
-  if (row.reserved && wait <= config.burstMs) return { admitted: true };
-  const retryAfterSeconds = Math.max(1, Math.ceil((row.reserved ? wait - config.burstMs : wait - config.maxWaitMs) / 1000));
-  return { admitted: false, retryAfterSeconds, ...(row.reserved ? { ticket: tickets.issue(row.slot, email) } : {}) };
 }
 
 /** What staff see of admission: the mode, the rate in force, the last measured lag, and how far ahead the queue reaches. */

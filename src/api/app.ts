@@ -15,7 +15,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', deps.config.limits.trustProxy);
   app.set('query parser', 'simple');
   // Payment notifications need their raw bytes, so they are routed before any body parser.
-  app.use(paymentRoutes(deps));
+  app.use(paymentRoutes({ ...deps, db: deps.callbackDb }));
   app.use(healthRoutes(deps));
   app.use(orderActionRoutes(deps));
   app.use(adminRoutes(deps));

@@ -9,8 +9,8 @@ import type { Logger } from '../logging';
 import type { PendingSignals } from '../payments/pending-signals';
 import type { PaymentHandOff } from '../domain/payment-report';
 import type { RejectionLog } from '../payments/rejected-notifications';
-import type { SoldOutCache } from '../stock/sold-out-cache';
-import type { AdmissionTickets } from '../admission/admission-tickets';
+import type { StockRefusals } from '../stock/stock-refusals';
+import type { AdmissionGate } from '../admission/admission';
 
 export interface ApiDeps {
   config: Config;
@@ -25,12 +25,14 @@ export interface ApiDeps {
   logger: Logger;
   clock: () => Date;
   pendingSignals: PendingSignals;
+  /** A small pool of its own for payment notifications, so order traffic never makes a channel wait. */
+  callbackDb: Db;
   /** Gives a verified, stored payment to its order. */
   handOff: PaymentHandOff;
   /** Rejected payment notifications, logged a few a minute per channel. */
   rejections: RejectionLog;
-  /** SKUs this process just saw sold out, refused without a database round trip. */
-  soldOut: SoldOutCache;
-  /** Signs and reads busy buyers' places in the admission queue. */
-  admissionTickets: AdmissionTickets;
+  /** SKUs this process just saw sold out or held, refused again without a database round trip. */
+  stockRefusals: StockRefusals;
+  /** Admission of new orders, with busy buyers' signed places in the queue. */
+  admission: AdmissionGate;
 }

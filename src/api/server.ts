@@ -17,14 +17,17 @@ import { RejectionLog } from '../payments/rejected-notifications';
 import { observeOrderTransitions } from '../observability/order-metrics';
 import { startMetricsServer } from '../observability/metrics-server';
 import { ChannelCallStats, countChannelCalls } from '../channels/call-stats';
-import { SoldOutCache } from '../stock/sold-out-cache';
+import { StockRefusals } from '../stock/stock-refusals';
 import { AdmissionTickets } from '../admission/admission-tickets';
+import { AdmissionGate } from '../admission/admission';
 import { ChannelRouter, downRetryAfterSeconds } from '../channels/router';
 import { configuredWeights } from '../channels/channel-admin';
 import { errorMessage, firstLine } from '../error-text';
 
 /** How often this process adds its channel call counts to Postgres. */
 const CALL_STATS_FLUSH_MS = 2_000;
+/** Connections kept for payment notifications: each holds one for a few milliseconds. */
+const CALLBACK_POOL_SIZE = 4;
 
 export interface RunningApi {
   url: string;
@@ -39,6 +42,9 @@ export async function startApiServer(config: Config, options: { port?: number; m
   await pingDatabase(config.databaseUrl);
   const temporal = await connectTemporal(config);
   const db = createDb(config.databaseUrl);
+  // Payment notifications get connections of their own: a flood of order attempts (a flash sale)
+  // may queue for the main pool, but a channel's callback is answered at once.
+  const callbackDb = createDb(config.databaseUrl, { max: CALLBACK_POOL_SIZE });
   await verifyCardKeyEncryptionKey(db, config.cardKeyEncryptionKey, describeDatabaseUrl(config.databaseUrl));
   const pendingSignals = new PendingSignals(config.callbackSignalWaitMs, logger);
   const clock = () => new Date();
@@ -59,10 +65,11 @@ export async function startApiServer(config: Config, options: { port?: number; m
     returnCodes: new ReturnCodes(config.cardKeyEncryptionKey),
     logger,
     clock,
-    soldOut: new SoldOutCache(),
-    admissionTickets: new AdmissionTickets(config.cardKeyEncryptionKey),
+    stockRefusals: new StockRefusals(),
+    admission: new AdmissionGate(config.admission, new AdmissionTickets(config.cardKeyEncryptionKey)),
     pendingSignals,
-    handOff: (orderNo, report) => reportPayment({ db, temporal, config, clock }, orderNo, report),
+    callbackDb,
+    handOff: (orderNo, report) => reportPayment({ db: callbackDb, temporal, config, clock }, orderNo, report),
     rejections: new RejectionLog(logger),
   });
   const server = http.createServer(app);
@@ -90,6 +97,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
         await pendingSignals.drain();
         await callStats.stop(db);
         await db.$disconnect();
+        await callbackDb.$disconnect();
         await temporal.connection.close();
       })();
       return closing;

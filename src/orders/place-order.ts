@@ -10,9 +10,8 @@ import { InvalidTransitionError, isUniqueViolation } from '../db/errors';
 import { transitionOrder } from '../db/order-transition';
 import { Prisma } from '../generated/prisma/client';
 import { expectedHeld, readStockPicture, type StockPicture } from '../stock/stock-holds';
-import type { SoldOutCache } from '../stock/sold-out-cache';
-import { admitNewOrder } from '../admission/admission';
-import type { AdmissionTickets } from '../admission/admission-tickets';
+import type { StockRefusals } from '../stock/stock-refusals';
+import type { AdmissionGate } from '../admission/admission';
 import { checkOrderLimits, type LimitRefusal } from './order-limits';
 import { notifyUrl, returnUrl } from '../links';
 import { newOrderNo } from './order-number';
@@ -78,8 +77,8 @@ export interface PlaceOrderDeps {
   returnCodes: ReturnCodes;
   config: Config;
   clock: () => Date;
-  soldOut: SoldOutCache;
-  admissionTickets: AdmissionTickets;
+  stockRefusals: StockRefusals;
+  admission: AdmissionGate;
 }
 
 /**
@@ -101,7 +100,8 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     throw new PlaceOrderError('over-cap', `quantity ${request.quantity} is over the limit of ${config.order.maxQuantity} per order`);
   }
   // A sale's sold-out crowd is answered from memory: no order could be placed anyway.
-  if (deps.soldOut.isSoldOut(request.sku)) throw notEnoughKeys(request.sku, 0, request.quantity);
+  const recent = deps.stockRefusals.recent(request.sku);
+  if (recent?.kind === 'sold-out') throw notEnoughKeys(request.sku, 0, request.quantity);
   const sku = await db.sku.findUnique({ where: { sku: request.sku } });
   if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
   const refusal = await checkOrderLimits(db, config.limits, { clientIp: request.clientIp, email: request.email }, deps.clock());
@@ -116,8 +116,9 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   }
 
   // An unlocked look first: most refusals in a sale (sold out, held) need no lock and no slot.
+  if (recent?.kind === 'held') throw heldError(sku.sku, recent.keysBackAt, deps.clock());
   if (config.order.stockHolds) checkStock(deps, sku.sku, request.quantity, await readStockPicture(db, sku.sku, request.quantity, deps.clock()));
-  const admission = await admitNewOrder(db, config.admission, deps.admissionTickets, {
+  const admission = await deps.admission.admit(db, {
     email: request.email,
     ticket: request.admissionTicket,
     now: deps.clock(),
@@ -153,17 +154,23 @@ function notEnoughKeys(sku: string, available: number, quantity: number): PlaceO
 function checkStock(deps: PlaceOrderDeps, sku: string, quantity: number, picture: StockPicture): void {
   const now = deps.clock();
   if (picture.available < quantity) {
-    if (picture.available === 0) deps.soldOut.markSoldOut(sku);
+    if (picture.available === 0) deps.stockRefusals.remember(sku, { kind: 'sold-out' });
     throw notEnoughKeys(sku, picture.available, quantity);
   }
   if (deps.config.order.stockHolds && picture.available - expectedHeld(picture) < quantity) {
-    const retryAfterSeconds = Math.max(1, Math.ceil(((picture.firstHoldExpiry?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
-    throw new PlaceOrderError(
-      'held',
-      `every remaining key of ${sku} is held by unpaid orders; keys come back when those orders expire or are cancelled`,
-      retryAfterSeconds,
-    );
+    const keysBackAt = picture.firstHoldExpiry?.getTime() ?? now.getTime();
+    // Only a single-key ask is remembered: a smaller order may still fit where a larger one did not.
+    if (quantity === 1) deps.stockRefusals.remember(sku, { kind: 'held', keysBackAt });
+    throw heldError(sku, keysBackAt, now);
   }
+}
+
+function heldError(sku: string, keysBackAt: number, now: Date): PlaceOrderError {
+  return new PlaceOrderError(
+    'held',
+    `every remaining key of ${sku} is held by unpaid orders; keys come back when those orders expire or are cancelled`,
+    Math.max(1, Math.ceil((keysBackAt - now.getTime()) / 1000)),
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { expectedHeld, PRIOR_ORDERS } from '../../src/stock/stock-holds';
-import { SoldOutCache } from '../../src/stock/sold-out-cache';
+import { StockRefusals } from '../../src/stock/stock-refusals';
 
 describe('keys expected to be taken by open unpaid orders', () => {
   it('counts every held key while unpaid orders are paid, fewer as they are not, never a fraction of a key', () => {
@@ -12,18 +12,24 @@ describe('keys expected to be taken by open unpaid orders', () => {
   });
 });
 
-describe('the sold-out cache', () => {
-  it('answers sold out for its time to live, and forgets a SKU at once on an import', () => {
+describe('the stock refusals a process remembers', () => {
+  it('gives a refusal again for its time to live (sold out longer than held), and forgets a SKU at once on an import', () => {
     let now = 1000;
-    const cache = new SoldOutCache(2000, () => now);
-    expect(cache.isSoldOut('a')).toBe(false);
-    cache.markSoldOut('a');
-    now += 1999;
-    expect(cache.isSoldOut('a')).toBe(true);
+    const refusals = new StockRefusals({ 'sold-out': 2000, held: 1000 }, () => now);
+    expect(refusals.recent('a')).toBeUndefined();
+    refusals.remember('a', { kind: 'sold-out' });
+    refusals.remember('b', { kind: 'held', keysBackAt: 99_000 });
+    now += 999;
+    expect(refusals.recent('a')).toEqual({ kind: 'sold-out' });
+    expect(refusals.recent('b')).toEqual({ kind: 'held', keysBackAt: 99_000 });
     now += 1;
-    expect(cache.isSoldOut('a')).toBe(false);
-    cache.markSoldOut('a');
-    cache.forget('a');
-    expect(cache.isSoldOut('a')).toBe(false);
+    expect(refusals.recent('b')).toBeUndefined();
+    now += 999;
+    expect(refusals.recent('a')).toEqual({ kind: 'sold-out' });
+    now += 1;
+    expect(refusals.recent('a')).toBeUndefined();
+    refusals.remember('a', { kind: 'sold-out' });
+    refusals.forget('a');
+    expect(refusals.recent('a')).toBeUndefined();
   });
 });

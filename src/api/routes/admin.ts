@@ -32,7 +32,7 @@ export function adminRoutes(deps: ApiDeps): Router {
     if (!req.is('text/plain')) throw new HttpError(415, 'unsupported_media_type', 'send keys as text/plain, one per line');
     if (!(await db.sku.findUnique({ where: { sku } }))) throw new HttpError(404, 'unknown_sku', `SKU ${sku} does not exist; create it first`);
     const result = await importKeys(db, deps.cipher, sku, typeof req.body === 'string' ? req.body : '');
-    deps.soldOut.forget(sku);
+    deps.stockRefusals.forget(sku);
     deps.logger.info({ sku, staff: res.locals.staff, imported: result.imported, duplicate: result.duplicate, rejected: result.rejected }, 'keys imported');
     const woken = result.imported > 0 ? await wakeWaitingOrders(db, deps.temporal, sku) : 0;
     res.json({ sku, ...result, stock: await stockBySku(db, sku), wokenOrders: woken });

@@ -11,6 +11,7 @@ import type { PaymentHandOff } from '../domain/payment-report';
 import type { RejectionLog } from '../payments/rejected-notifications';
 import type { StockRefusals } from '../stock/stock-refusals';
 import type { AdmissionGate } from '../admission/admission';
+import type { PerKeyQueue } from '../orders/per-key-queue';
 
 export interface ApiDeps {
   config: Config;
@@ -35,4 +36,6 @@ export interface ApiDeps {
   stockRefusals: StockRefusals;
   /** Admission of new orders, with busy buyers' signed places in the queue. */
   admission: AdmissionGate;
+  /** Orders for one SKU take its stock lock one at a time in this process. */
+  skuQueue: PerKeyQueue;
 }

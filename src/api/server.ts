@@ -20,6 +20,7 @@ import { ChannelCallStats, countChannelCalls } from '../channels/call-stats';
 import { StockRefusals } from '../stock/stock-refusals';
 import { AdmissionTickets } from '../admission/admission-tickets';
 import { AdmissionGate } from '../admission/admission';
+import { PerKeyQueue } from '../orders/per-key-queue';
 import { ChannelRouter, downRetryAfterSeconds } from '../channels/router';
 import { configuredWeights } from '../channels/channel-admin';
 import { errorMessage, firstLine } from '../error-text';
@@ -66,6 +67,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
     logger,
     clock,
     stockRefusals: new StockRefusals(),
+    skuQueue: new PerKeyQueue(),
     admission: new AdmissionGate(config.admission, new AdmissionTickets(config.cardKeyEncryptionKey)),
     pendingSignals,
     callbackDb,

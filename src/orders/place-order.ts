@@ -12,6 +12,7 @@ import { Prisma } from '../generated/prisma/client';
 import { expectedHeld, readStockPicture, type StockPicture } from '../stock/stock-holds';
 import type { StockRefusals } from '../stock/stock-refusals';
 import type { AdmissionGate } from '../admission/admission';
+import type { PerKeyQueue } from './per-key-queue';
 import { checkOrderLimits, type LimitRefusal } from './order-limits';
 import { notifyUrl, returnUrl } from '../links';
 import { newOrderNo } from './order-number';
@@ -79,6 +80,8 @@ export interface PlaceOrderDeps {
   clock: () => Date;
   stockRefusals: StockRefusals;
   admission: AdmissionGate;
+  /** Orders for one SKU take its stock lock one at a time in this process, before asking for a connection. */
+  skuQueue: PerKeyQueue;
 }
 
 /**
@@ -134,7 +137,8 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
 
   let order: Order;
   try {
-    order = await db.$transaction((tx) => checkAndInsert(deps, tx, request, sku, channel, requestHash, idempotencyKey));
+    const insert = () => db.$transaction((tx) => checkAndInsert(deps, tx, request, sku, channel, requestHash, idempotencyKey));
+    order = await (config.order.stockHolds ? deps.skuQueue.run(sku.sku, insert) : insert());
   } catch (error) {
     // Two requests with one idempotency key raced; the loser answers with the winner's order.
     if (scopedKey && isUniqueViolation(error)) {

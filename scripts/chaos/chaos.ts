@@ -174,13 +174,27 @@ async function main() {
     body: Array.from({ length: ORDERS + 60 }, (_, i) => `CHAOS-${i}`).join('\n'),
   });
 
-  /** A buyer placing an order and opening the pay page (which opens the trade at the gateway). */
+  /**
+   * A buyer placing an order and opening the pay page (which opens the trade at the gateway). Told
+   * to wait (429: admission slows new orders while deliveries lag, as when Temporal restarts), the
+   * buyer comes back when told, with its ticket, for two minutes at most.
+   */
   const placeOrder = async (key: string) => {
-    const created = await fetch(`${api}/api/orders`, {
-      method: 'POST',
-      headers: { ...buyerHeaders(key), 'Idempotency-Key': key },
-      body: JSON.stringify({ sku, quantity: 1, email: `${key}@example.com`, channel: 'epay' }),
-    });
+    const patienceUntil = Date.now() + 120_000;
+    let ticket: string | undefined;
+    let created: Response;
+    for (;;) {
+      created = await fetch(`${api}/api/orders`, {
+        method: 'POST',
+        headers: { ...buyerHeaders(key), 'Idempotency-Key': key, ...(ticket ? { 'Admission-Ticket': ticket } : {}) },
+        body: JSON.stringify({ sku, quantity: 1, email: `${key}@example.com`, channel: 'epay' }),
+      });
+      if (created.status !== 429) break;
+      const refusal = (await created.json()) as { error: string; retryAfterSeconds: number; ticket?: string };
+      if (Date.now() + refusal.retryAfterSeconds * 1000 > patienceUntil) throw new Error(`placing an order answered 429 ${refusal.error} for two minutes`);
+      ticket = refusal.ticket ?? ticket;
+      await sleep(refusal.retryAfterSeconds * 1000);
+    }
     if (created.status !== 201) throw new Error(`placing an order answered ${created.status}`);
     const order = (await created.json()) as { orderNo: string; payUrl: string };
     await (await fetch(order.payUrl)).text();

@@ -1,9 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import type { ChannelType } from '../payments/channel';
-import type { HealthState } from './health-model';
 import { readChannelStats } from './health-stats';
-import type { ChannelRouter } from './router';
+import type { ChannelRouter, ChannelStatus } from './router';
 
 /** The environment's starting weight of each instance: EPAY_<NAME>_WEIGHT for Epay, 1 for the rest. */
 export function configuredWeights(config: Config): Map<string, number> {
@@ -11,14 +9,7 @@ export function configuredWeights(config: Config): Map<string, number> {
 }
 
 /** One instance as staff see it (GET /api/admin/channels); rates between 0 and 1, null without data. */
-export interface ChannelReport {
-  name: string;
-  type: ChannelType;
-  payTypes: readonly string[];
-  enabled: boolean;
-  weight: number;
-  state: HealthState;
-  score: number | null;
+export interface ChannelReport extends Omit<ChannelStatus, 'health'> {
   successRate: number | null;
   callbackLatencyMs: { p50: number | null; p99: number | null };
   callbackLossRate: number | null;

@@ -6,15 +6,22 @@ import { PROJECT_ROOT } from '../../src/paths';
 
 // A short run of `npm run bench` so the benchmark cannot rot: both pipelines, the steady load and
 // the race and the capacity steps, tiny numbers. The figures themselves are measured by `npm run bench`, not here.
+/** `npm run bench` with these flags, writing its results to a fresh folder. */
+function bench(args: string[], timeout: number) {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-smoke-'));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'), ...args, '--out', out], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    encoding: 'utf8',
+    timeout,
+  });
+  return { run, out };
+}
+
 describe('npm run bench (smoke)', () => {
   it('runs both pipelines and writes the results file; the race sells exactly the keys there are', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-smoke-'));
-    const run = spawnSync(
-      process.execPath,
+    const { run, out } = bench(
       [
-        '--import',
-        'tsx',
-        path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'),
         '--rate',
         '5',
         '--duration',
@@ -39,15 +46,8 @@ describe('npm run bench (smoke)', () => {
         '2',
         '--trace',
         '5',
-        '--out',
-        out,
       ],
-      {
-        cwd: PROJECT_ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME },
-        encoding: 'utf8',
-        timeout: 300_000,
-      },
+      300_000,
     );
     expect({ status: run.status, tail: run.stdout.slice(-1500) + run.stderr.slice(-1500) }).toEqual({
       status: 0,
@@ -100,18 +100,13 @@ describe('npm run bench (smoke)', () => {
   }, 320_000);
 
   it('runs the channel outage and the flash sale (with admission and without) and reports their figures', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'keyflow-bench-smoke-'));
-    const run = spawnSync(
-      process.execPath,
+    const { run, out } = bench(
       [
-        '--import',
-        'tsx',
-        path.join(PROJECT_ROOT, 'scripts/bench/bench.ts'),
-        ...['--scenario', 'flash-sale', '--scenario', 'channel-outage', '--warmup', '0', '--no-chart', '--out', out],
+        ...['--scenario', 'flash-sale', '--scenario', 'channel-outage', '--warmup', '0', '--no-chart'],
         ...['--outage-rate', '4', '--outage-seconds', '30', '--outage-at', '6', '--outage-down', '14'],
         ...['--flash-buyers', '200', '--flash-keys', '20', '--flash-base-rate', '4', '--flash-peak-seconds', '4'],
       ],
-      { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME }, encoding: 'utf8', timeout: 400_000 },
+      400_000,
     );
     expect({ status: run.status, tail: run.stdout.slice(-1500) + run.stderr.slice(-1500) }).toEqual({ status: 0, tail: expect.stringContaining('results:') });
     const result = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));

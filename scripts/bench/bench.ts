@@ -35,7 +35,7 @@ const { values: flags } = parseArgs({
     /** Capacity: steady steps from this rate up by this much (to --rate), this many seconds each. */
     'capacity-from': { type: 'string', default: '10' },
     'capacity-step': { type: 'string', default: '5' },
-    'capacity-seconds': { type: 'string', default: '15' },
+    'capacity-seconds': { type: 'string', default: '60' },
     /** Channel outage: orders per second, the whole run, when gateway A goes down and for how long (seconds). */
     'outage-rate': { type: 'string', default: '5' },
     'outage-seconds': { type: 'string', default: '180' },

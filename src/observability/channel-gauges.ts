@@ -3,6 +3,14 @@ import type { Db } from '../db/client';
 import { registry } from './metrics';
 
 const STATES = ['healthy', 'degraded', 'down'] as const;
+const CHANNEL_GAUGES = [
+  'keyflow_channel_score',
+  'keyflow_channel_state',
+  'keyflow_channel_success_ratio',
+  'keyflow_channel_callback_loss_ratio',
+  'keyflow_channel_error_ratio',
+  'keyflow_channel_callback_latency_seconds',
+];
 
 interface Row {
   name: string;
@@ -21,7 +29,8 @@ interface Row {
  * time (served by the API): the same figures every process routes by.
  */
 export function registerChannelGauges(db: Db): void {
-  if (registry.getSingleMetric('keyflow_channel_score')) return;
+  // The latest API server in this process is the one scraped (tests start several in turn).
+  for (const name of CHANNEL_GAUGES) registry.removeSingleMetric(name);
   let rows: Promise<Row[]> | undefined;
   // One read per scrape, shared by the gauges below.
   const read = () => {

@@ -36,6 +36,12 @@ export const metrics = {
     labelNames: ['channel', 'result'] as const,
     registers: [registry],
   }),
+  ordersRefused: new client.Counter({
+    name: 'keyflow_orders_refused_total',
+    help: 'New orders refused before payment, by reason (busy, held, insufficient_stock, rate_limited, no_channel_available, …)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
   createdToPaidSeconds: new client.Histogram({
     name: 'keyflow_order_created_to_paid_seconds',
     help: 'Order placed → payment recorded',

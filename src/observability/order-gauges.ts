@@ -13,7 +13,9 @@ export function registerOrderGauges(db: Db): void {
         this.set(await db.order.count({ where: { status } }));
       },
     });
-  if (registry.getSingleMetric('keyflow_orders_awaiting_payment')) return;
+  // The latest API server in this process is the one scraped (tests start several in turn).
+  for (const name of ['keyflow_orders_awaiting_payment', 'keyflow_orders_awaiting_stock', 'keyflow_orders_awaiting_delivery', 'keyflow_orders_needs_review'])
+    registry.removeSingleMetric(name);
   gauge('keyflow_orders_awaiting_payment', 'Orders waiting for the buyer to pay', 'AWAITING_PAYMENT');
   gauge('keyflow_orders_awaiting_stock', 'Paid orders waiting for a key import', 'AWAITING_STOCK');
   gauge('keyflow_orders_awaiting_delivery', 'Paid orders not yet delivered', 'PAID');

@@ -109,6 +109,9 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
   const refusal = await checkOrderLimits(db, config.limits, { clientIp: request.clientIp, email: request.email }, deps.clock());
   if (refusal) throw new PlaceOrderError(refusal.kind, refusal.message, refusal.retryAfterSeconds);
+  // An unlocked look first: most refusals in a sale (sold out, held) need no lock and no slot.
+  if (recent?.kind === 'held') throw heldError(sku.sku, recent.keysBackAt, deps.clock());
+  checkStock(deps, sku.sku, request.quantity, await readStockPicture(db, sku.sku, request.quantity, deps.clock()));
   // Before anything is asked of a channel: a shop that cannot take money says so before the buyer pays.
   let channel: string;
   try {
@@ -117,10 +120,6 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     if (error instanceof RouteRefusal) throw new PlaceOrderError(`channel-${error.kind}`, error.message, error.retryAfterSeconds);
     throw error;
   }
-
-  // An unlocked look first: most refusals in a sale (sold out, held) need no lock and no slot.
-  if (recent?.kind === 'held') throw heldError(sku.sku, recent.keysBackAt, deps.clock());
-  if (config.order.stockHolds) checkStock(deps, sku.sku, request.quantity, await readStockPicture(db, sku.sku, request.quantity, deps.clock()));
   const admission = await deps.admission.admit(db, {
     email: request.email,
     ticket: request.admissionTicket,

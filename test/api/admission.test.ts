@@ -113,6 +113,11 @@ describe('admission of new orders (ADMISSION=2/s)', () => {
     expect(slots[1] - slots[0]).toBe(500);
     // Busy buyers left nothing behind: no order, no pay URL.
     expect(await stack.db.order.count({ where: { sku } })).toBe(before + 1);
+    // Operators see them: refusals by reason, and the queue's reach.
+    const exported = await (await fetch(stack.api.metricsUrl)).text();
+    expect(Number(/^keyflow_orders_refused_total\{reason="busy"\} (\d+)/m.exec(exported)?.[1])).toBeGreaterThanOrEqual(9);
+    expect(Number(/^keyflow_admission_queue_seconds (\S+)/m.exec(exported)?.[1])).toBeGreaterThan(1);
+    expect(exported).toMatch(/^keyflow_admission_rate_per_second 2$/m);
   });
 
   it('lets a busy buyer in with its ticket once its time comes, never before, and the ticket is nobody else’s', async () => {

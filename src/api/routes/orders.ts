@@ -7,6 +7,7 @@ import { loadBuyerOrderView } from '../order-view';
 import { renderOrderPage } from '../order-page';
 import { buyerToken, rememberOrder } from '../buyer-access';
 import { useReturnCode } from '../../orders/return-codes';
+import { metrics } from '../../observability/metrics';
 
 const PLACE_ERROR_STATUS: Record<PlaceOrderError['kind'], [number, string]> = {
   'unknown-sku': [404, 'unknown_sku'],
@@ -42,6 +43,7 @@ export function orderRoutes(deps: ApiDeps): Router {
       const order = await placeOrder(deps, { ...body, clientIp: req.ip ?? 'unknown', admissionTicket }, idempotencyKey);
       res.status(201).json(order);
     } catch (error) {
+      if (error instanceof PlaceOrderError) metrics.ordersRefused.inc({ reason: PLACE_ERROR_STATUS[error.kind][1] });
       if (error instanceof PlaceOrderError && error.kind === 'busy') {
         // The ticket keeps the buyer's place: sent back as the Admission-Ticket header with the retry.
         res.set('Retry-After', String(error.retryAfterSeconds));

@@ -1,0 +1,47 @@
+import client from 'prom-client';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { registry } from './metrics';
+
+/**
+ * Admission as every API process shares it (the Admission row, read at scrape time): the rate in
+ * force, how far ahead the queue of busy buyers reaches, and the delivery lag auto mode steers by.
+ */
+export function registerAdmissionGauges(db: Db, config: Config['admission']): void {
+  // The latest API server in this process is the one scraped (tests start several in turn).
+  for (const name of ['keyflow_admission_rate_per_second', 'keyflow_admission_queue_seconds', 'keyflow_admission_lag_seconds'])
+    registry.removeSingleMetric(name);
+  const row = () => db.admission.findUnique({ where: { name: 'orders' } });
+  new client.Gauge({
+    name: 'keyflow_admission_rate_per_second',
+    help: 'New orders a second admission lets in (absent when ADMISSION=off)',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (config.mode === 'fixed') this.set(config.fixedRatePerSec!);
+      else if (config.mode === 'auto') {
+        const admission = await row();
+        if (admission) this.set(admission.ratePerSec);
+      }
+    },
+  });
+  new client.Gauge({
+    name: 'keyflow_admission_queue_seconds',
+    help: 'How far ahead of now the admission queue reaches: how long a buyer told busy now waits',
+    registers: [registry],
+    async collect() {
+      const admission = config.mode === 'off' ? null : await row();
+      this.set(admission ? Math.max(0, (admission.nextSlot.getTime() - Date.now()) / 1000) : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'keyflow_admission_lag_seconds',
+    help: 'Paid→delivered lag auto admission last measured (absent without data)',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const admission = config.mode === 'auto' ? await row() : null;
+      if (admission?.lagMs != null) this.set(admission.lagMs / 1000);
+    },
+  });
+}

@@ -18,13 +18,18 @@ export async function requestOrderLink(deps: OrderRunDeps, orderNo: string, emai
   const order = await deps.db.order.findUnique({ where: { orderNo }, select: { email: true, status: true } });
   if (!order || order.email !== email) return 'no-match';
   if (order.status === 'CREATED' || order.status === 'FAILED') return 'nothing-to-send';
-  // The request is recorded only when it is due; a request at the limit changes nothing.
-  const recorded = await deps.db.$executeRaw`
+  // The request is recorded only when it is due; a request at the limit changes nothing. Requests
+  // for one address take turns (the API answers before this runs, so they arrive together), and
+  // the insert, a statement after the lock, sees what the one before it committed.
+  const [, recorded] = await deps.db.$transaction([
+    deps.db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`order-link:${email}`}))`,
+    deps.db.$executeRaw`
     INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
     SELECT ${orderNo}, 'LINK_REQUESTED', 'buyer', 'order link requested by email', ${now}
     WHERE NOT EXISTS (SELECT 1 FROM "OrderEvent" WHERE "orderNo" = ${orderNo} AND "type" = 'LINK_REQUESTED' AND "createdAt" > ${since})
       AND (SELECT count(*) FROM "OrderEvent" e JOIN "Order" o ON o."orderNo" = e."orderNo"
-           WHERE o."email" = ${email} AND e."type" = 'LINK_REQUESTED' AND e."createdAt" > ${since}) < ${LINKS_PER_ADDRESS}`;
+           WHERE o."email" = ${email} AND e."type" = 'LINK_REQUESTED' AND e."createdAt" > ${since}) < ${LINKS_PER_ADDRESS}`,
+  ]);
   if (recorded === 0) return 'cooling-down';
   await startOrderLinkMail(deps, orderNo);
   return 'sent';

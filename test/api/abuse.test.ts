@@ -5,6 +5,7 @@ import { paidNotification } from '../support/epay-recipe';
 import { reconcileWorkflow } from '../../src/workflows/reconcile';
 import { reconcileInput } from '../../src/temporal/reconcile-schedule';
 import { RejectionLog } from '../../src/payments/rejected-notifications';
+import { requestOrderLink } from '../../src/orders/order-link';
 
 describe('placing orders: a per-client rate and a cap on open orders per email, refused before payment', () => {
   let stack: Stack;
@@ -141,6 +142,19 @@ describe('what buyers see and where their token goes', () => {
     expect(view.body.reason).toBe('the shop refunded the order');
     const mail = await waitFor(async () => stack.sink.messages().find((m) => m.subject.includes(`${order.orderNo} was refunded`)), 'the refund email');
     expect(mail.text).not.toMatch(/staff|admin|Mallory|4411/);
+  });
+
+  it('link requests that arrive together for one order are recorded once (the API answers before they run)', async () => {
+    const sku = uniqueSku('resend-race');
+    await createSkuWithKeys(stack, sku, ['RR-1', 'RR-2', 'RR-3']);
+    const deps = { db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() };
+    // Three addresses, thirty requests at once for each one's order: a race shows in one of them at least.
+    for (const buyer of ['together1', 'together2', 'together3']) {
+      const order = await placeOrder(stack, sku, 1, `${buyer}@example.com`);
+      const outcomes = await Promise.all(Array.from({ length: 30 }, () => requestOrderLink(deps, order.orderNo, `${buyer}@example.com`)));
+      expect(outcomes.filter((o) => o === 'sent')).toHaveLength(1);
+      expect(await stack.db.orderEvent.count({ where: { type: 'LINK_REQUESTED', orderNo: order.orderNo } })).toBe(1);
+    }
   });
 
   it('resend-link answers at once and alike; mails only an order with something to show, once per cooldown per order and at most three per address', async () => {

@@ -200,11 +200,18 @@ async function main() {
     pipeline: Pipeline,
     phases: Array<{ rate: number; seconds: number }>,
     keys: number,
-    during?: (elapsed: () => number) => Promise<void>,
-    /** The channel-outage scenario: orders with channel 'auto', buyers re-order once, and the outage's times. */
-    outage?: OutageTimes,
-    /** The flash sale's buyers: this many at most, each coming back after a 429 for this long. */
-    buyers?: { maxOrders: number; patienceMs: number },
+    {
+      during,
+      outage,
+      buyers,
+    }: {
+      /** Faults switched on and off while the load runs. */
+      during?: (elapsed: () => number) => Promise<void>;
+      /** The channel-outage scenario: orders with channel 'auto', buyers re-order once, and the outage's times. */
+      outage?: OutageTimes;
+      /** The flash sale's buyers: this many at most, each coming back after a 429 for this long. */
+      buyers?: { maxOrders: number; patienceMs: number };
+    } = {},
   ): Promise<Row> {
     const skuName = await sku(keys);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
@@ -415,6 +422,10 @@ async function main() {
     return best;
   }
 
+  /** Waits until the load has run this long. */
+  const until = async (elapsed: () => number, ms: number) => {
+    while (elapsed() < ms) await new Promise((r) => setTimeout(r, 50));
+  };
   const gatewayFaults = (faults: object) =>
     fetch(`${sandbox}/api/faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
 
@@ -429,15 +440,8 @@ async function main() {
     const faultAtMs = Number(flags['outage-at']) * 1000;
     const downMs = Number(flags['outage-down']) * 1000;
     const times: OutageTimes = { channel: 'epay', faultAt: Infinity, recoveredAt: Infinity };
-    const until = async (elapsed: () => number, ms: number) => {
-      while (elapsed() < ms) await new Promise((r) => setTimeout(r, 50));
-    };
-    await run(
-      'channel-outage',
-      pipeline,
-      [{ rate, seconds }],
-      Math.ceil(rate * seconds * 2) + 10,
-      async (elapsed) => {
+    await run('channel-outage', pipeline, [{ rate, seconds }], Math.ceil(rate * seconds * 2) + 10, {
+      during: async (elapsed) => {
         await until(elapsed, faultAtMs - 5000);
         await gatewayFaults({ delayNotificationsMs: 3000 });
         await until(elapsed, faultAtMs);
@@ -447,8 +451,8 @@ async function main() {
         await gatewayFaults({});
         times.recoveredAt = Date.now();
       },
-      times,
-    );
+      outage: times,
+    });
     await gatewayFaults({});
   }
 
@@ -477,9 +481,7 @@ async function main() {
           { rate: peakRate, seconds: peakSeconds },
         ],
         keys,
-        undefined,
-        undefined,
-        { maxOrders: buyers, patienceMs: Number(flags['flash-patience']) * 1000 },
+        { buyers: { maxOrders: buyers, patienceMs: Number(flags['flash-patience']) * 1000 } },
       );
     }
   }
@@ -520,11 +522,13 @@ async function main() {
           const down = Number(flags['down-seconds']);
           const rate = Math.max(1, RATE / 5);
           await mailFaults({ delayMs: 300 });
-          await run(scenario, pipeline, [{ rate, seconds: 10 + down }], Math.ceil(rate * (10 + down)) + 10, async (elapsed) => {
-            while (elapsed() < 10_000) await new Promise((r) => setTimeout(r, 100));
-            await mailFaults({ down: true });
-            while (elapsed() < (10 + down) * 1000) await new Promise((r) => setTimeout(r, 100));
-            await mailFaults({});
+          await run(scenario, pipeline, [{ rate, seconds: 10 + down }], Math.ceil(rate * (10 + down)) + 10, {
+            during: async (elapsed) => {
+              await until(elapsed, 10_000);
+              await mailFaults({ down: true });
+              await until(elapsed, (10 + down) * 1000);
+              await mailFaults({});
+            },
           });
           await mailFaults({});
         } else if (scenario === 'capacity') {

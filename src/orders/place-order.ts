@@ -136,8 +136,11 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
 
   let order: Order;
   try {
-    const insert = () => db.$transaction((tx) => checkAndInsert(deps, tx, request, sku, channel, requestHash, idempotencyKey));
-    order = await (config.order.stockHolds ? deps.skuQueue.run(sku.sku, insert) : insert());
+    const insert = (client: Prisma.TransactionClient) => insertOrder(deps, client, request, sku, channel, requestHash, idempotencyKey);
+    // With holds, the check above is made again under the SKU's lock; without them it is all there is.
+    order = await (config.order.stockHolds
+      ? deps.skuQueue.run(sku.sku, () => db.$transaction((tx) => recheckAndInsert(deps, tx, request.quantity, sku.sku, insert)))
+      : insert(db));
   } catch (error) {
     // Two requests with one idempotency key raced; the loser answers with the winner's order.
     if (scopedKey && isUniqueViolation(error)) {
@@ -177,30 +180,39 @@ function heldError(sku: string, keysBackAt: number, now: Date): PlaceOrderError 
 }
 
 /**
- * Checks the stock against this order and the open unpaid orders before it again and inserts the
+ * Checks the stock against this order and the open unpaid orders before it again, and inserts the
  * order, under a per-SKU lock so two buyers cannot both take the last keys' worth of holds.
  */
-async function checkAndInsert(
+async function recheckAndInsert(
   deps: PlaceOrderDeps,
   tx: Prisma.TransactionClient,
+  quantity: number,
+  sku: string,
+  insert: (client: Prisma.TransactionClient) => Promise<Order>,
+): Promise<Order> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`order-hold:${sku}`}))`;
+  checkStock(deps, sku, quantity, await readStockPicture(tx, sku, quantity, deps.clock()));
+  return insert(tx);
+}
+
+/** The order and its first timeline event, in one statement. */
+async function insertOrder(
+  deps: PlaceOrderDeps,
+  client: Prisma.TransactionClient,
   request: PlaceOrderRequest,
   sku: { sku: string; name: string; priceCents: number; currency: string },
   channel: string,
   requestHash: string,
   idempotencyKey: string | undefined,
 ): Promise<Order> {
-  const { config } = deps;
-  if (config.order.stockHolds) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`order-hold:${sku.sku}`}))`;
   const now = deps.clock();
-  checkStock(deps, sku.sku, request.quantity, await readStockPicture(tx, sku.sku, request.quantity, now));
-  // The order and its first timeline event in one statement.
-  const [order] = await tx.$queryRaw<Order[]>`
+  const [order] = await client.$queryRaw<Order[]>`
       WITH placed AS (
         INSERT INTO "Order" ("orderNo", "sku", "quantity", "unitPriceCents", "amountCents", "currency", "email", "channel",
                              "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt")
         VALUES (${newOrderNo(now)}, ${sku.sku}, ${request.quantity}, ${sku.priceCents}, ${sku.priceCents * request.quantity}, ${sku.currency},
                 ${request.email}, ${channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash}, ${request.clientIp},
-                ${new Date(now.getTime() + config.order.paymentDeadlineMs)}, ${now}, ${now})
+                ${new Date(now.getTime() + deps.config.order.paymentDeadlineMs)}, ${now}, ${now})
         RETURNING *
       ), logged AS (
         INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")

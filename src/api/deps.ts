@@ -12,6 +12,7 @@ import type { RejectionLog } from '../payments/rejected-notifications';
 import type { StockRefusals } from '../stock/stock-refusals';
 import type { AdmissionGate } from '../admission/admission';
 import type { PerKeyQueue } from '../orders/per-key-queue';
+import type { DegradeLevelCache } from '../degrade/degrade-switch';
 
 export interface ApiDeps {
   config: Config;
@@ -38,4 +39,6 @@ export interface ApiDeps {
   admission: AdmissionGate;
   /** Orders for one SKU take its stock lock one at a time in this process. */
   skuQueue: PerKeyQueue;
+  /** The degrade level new orders run at, read at most once a second. */
+  degrade: DegradeLevelCache;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionBody, adminOrdersQuery, createOrderBody, putChannelBody, putSkuBody, resendLinkBody } from './validation';
+import { actionBody, adminOrdersQuery, createOrderBody, putChannelBody, putDegradeBody, putSkuBody, resendLinkBody } from './validation';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 const error = {
@@ -142,6 +142,19 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
           summary: 'Admission of new orders: mode, rate in force, measured lag, queue length',
           security: staff,
           responses: { 200: ok('admission'), 401: error },
+        },
+      },
+      '/api/admin/degrade': {
+        get: {
+          summary: 'The degrade switch: level in force, mode, who set it, what each level leaves out',
+          security: staff,
+          responses: { 200: ok('switch'), 401: error },
+        },
+        put: {
+          summary: 'Set the degrade switch (manual with a level holds it; auto hands it to the worker)',
+          security: staff,
+          requestBody: { required: true, content: { 'application/json': { schema: json(putDegradeBody) } } },
+          responses: { 200: ok('switch'), 400: error, 401: error },
         },
       },
       '/api/admin/channels': {

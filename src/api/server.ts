@@ -21,6 +21,7 @@ import { StockRefusals } from '../stock/stock-refusals';
 import { AdmissionTickets } from '../admission/admission-tickets';
 import { AdmissionGate } from '../admission/admission';
 import { PerKeyQueue } from '../orders/per-key-queue';
+import { DegradeLevelCache } from '../degrade/degrade-switch';
 import { ChannelRouter, downRetryAfterSeconds } from '../channels/router';
 import { configuredWeights } from '../channels/channel-admin';
 import { errorMessage, firstLine } from '../error-text';
@@ -68,6 +69,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
     clock,
     stockRefusals: new StockRefusals(),
     skuQueue: new PerKeyQueue(),
+    degrade: new DegradeLevelCache(db),
     admission: new AdmissionGate(config.admission, new AdmissionTickets(config.cardKeyEncryptionKey)),
     pendingSignals,
     callbackDb,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ORDER_NO_PATTERN } from '../orders/order-number';
 import { ORDER_STATUSES } from '../domain/order-status';
+import { DEGRADE_LEVELS } from '../degrade/degrade-levels';
 
 export const SKU_PATTERN = /^[a-z0-9-]{1,64}$/;
 
@@ -74,3 +75,12 @@ export const putChannelBody = z
   })
   .strict()
   .refine((body) => body.enabled !== undefined || body.weight !== undefined, 'give enabled, weight or both (null clears an override)');
+
+export const putDegradeBody = z
+  .object({
+    mode: z.enum(['auto', 'manual']),
+    level: z.enum(DEGRADE_LEVELS).optional(),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict()
+  .refine((body) => body.mode === 'auto' || body.level !== undefined, 'manual mode needs a level: normal, lean or essential');

@@ -79,6 +79,12 @@ export interface Config {
     /** In auto mode, the paid→delivered lag the rate is steered to stay under. */
     targetLagMs: number;
   };
+  /** The degrade switch's auto mode (see src/degrade/): the delivery lag each level starts at, and how long it must stay low to step back. */
+  degrade: {
+    leanAtMs: number;
+    essentialAtMs: number;
+    calmMs: number;
+  };
   /** Refusals before payment (0 turns a limit off), and whom to believe about the client's address. */
   limits: {
     ordersPerIpPerMinute: number;
@@ -181,6 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const epay = epayInstances(cleaned, { sandboxPort: raw.SANDBOX_PORT, production }, problems);
   if (raw.OPERATOR_WEBHOOK_URL && !raw.OPERATOR_WEBHOOK_SECRET)
     problems.push('OPERATOR_WEBHOOK_SECRET is required when OPERATOR_WEBHOOK_URL is set (it signs the webhook)');
+  if (raw.DEGRADE_ESSENTIAL_AT <= raw.DEGRADE_LEAN_AT)
+    problems.push(
+      `DEGRADE_ESSENTIAL_AT (${raw.DEGRADE_ESSENTIAL_AT} ms) must be longer than DEGRADE_LEAN_AT (${raw.DEGRADE_LEAN_AT} ms): essential is the deeper level`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const adminTokens = new Map<string, string>();
@@ -266,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       maxWaitMs: raw.ADMISSION_MAX_WAIT,
       targetLagMs: raw.ADMISSION_TARGET_LAG,
     },
+    degrade: { leanAtMs: raw.DEGRADE_LEAN_AT, essentialAtMs: raw.DEGRADE_ESSENTIAL_AT, calmMs: raw.DEGRADE_CALM },
     limits: {
       ordersPerIpPerMinute: raw.ORDER_RATE_LIMIT_PER_IP,
       openOrdersPerEmail: raw.MAX_OPEN_ORDERS_PER_EMAIL,

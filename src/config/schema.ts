@@ -148,6 +148,10 @@ export const envSchema = z.object({
   ADMISSION_BURST: duration('ADMISSION_BURST').default(2_000),
   ADMISSION_MAX_WAIT: duration('ADMISSION_MAX_WAIT').default(120_000),
   ADMISSION_TARGET_LAG: duration('ADMISSION_TARGET_LAG').default(2_000),
+  // The tier-2 alert's delivery-lag threshold (deploy/prometheus/alerts.yml) and the severe tier's.
+  DEGRADE_LEAN_AT: duration('DEGRADE_LEAN_AT').default(30_000),
+  DEGRADE_ESSENTIAL_AT: duration('DEGRADE_ESSENTIAL_AT').default(120_000),
+  DEGRADE_CALM: duration('DEGRADE_CALM').default(60_000),
   LATE_PAYMENT_POLICY: z.enum(['fulfil', 'refund']).default('fulfil'),
   RESTOCK_WAIT: duration('RESTOCK_WAIT').default(10 * 60_000),
   DELIVERY_SLA: duration('DELIVERY_SLA').default(2 * 60_000),

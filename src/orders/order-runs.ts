@@ -4,10 +4,20 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Order } from '../generated/prisma/client';
 import type { OrderStatus } from '../domain/order-status';
-import { latePaymentWorkflow, operatorNoticeWorkflow, orderWorkflow, recoveryWorkflow, sendOrderLinkWorkflow, supportActionWorkflow } from '../workflows';
+import type { DegradeLevel } from '../degrade/degrade-levels';
+import {
+  deferredDeliveryEmailWorkflow,
+  latePaymentWorkflow,
+  operatorNoticeWorkflow,
+  orderWorkflow,
+  recoveryWorkflow,
+  sendOrderLinkWorkflow,
+  supportActionWorkflow,
+} from '../workflows';
 import type { ActionRequest, OrderRunInput, PaymentReport, SupportAction } from '../workflows/types';
 import {
   channelNoticeWorkflowId,
+  deferredEmailWorkflowId,
   latePaymentWorkflowId,
   orderLinkWorkflowId,
   orderWorkflowId,
@@ -36,7 +46,7 @@ export function normaliseEmail(email: string): string {
 }
 
 /** What every order run is given: the order as placed and today's policy, with what is left of its deadline. */
-export function orderRunInput({ config, clock }: OrderRunDeps, order: Order, skuName: string): OrderRunInput {
+export function orderRunInput({ config, clock }: OrderRunDeps, order: Order, skuName: string, degrade?: DegradeLevel): OrderRunInput {
   return {
     order: {
       orderNo: order.orderNo,
@@ -56,6 +66,7 @@ export function orderRunInput({ config, clock }: OrderRunDeps, order: Order, sku
       operatorWebhook: Boolean(config.operatorWebhook),
       reviewReminderMs: config.order.reviewReminderMs,
       reviewWaitMs: config.order.reviewWaitMs,
+      ...(degrade ? { degrade } : {}),
     },
   };
 }
@@ -86,14 +97,14 @@ async function startOnce(deps: OrderRunDeps, start: () => Promise<unknown>): Pro
   }
 }
 
-/** The order's own run, `order-<orderNo>`; placeOrder records it with the pay URL. */
-export async function startOrderWorkflow(deps: OrderRunDeps, order: Order, skuName: string): Promise<string> {
+/** The order's own run, `order-<orderNo>`, at the degrade level it was placed at; placeOrder records it with the pay URL. */
+export async function startOrderWorkflow(deps: OrderRunDeps, order: Order, skuName: string, degrade?: DegradeLevel): Promise<string> {
   const workflowId = orderWorkflowId(order.orderNo);
   await startOnce(deps, () =>
     deps.temporal.workflow.start(orderWorkflow, {
       workflowId,
       taskQueue: deps.config.temporal.taskQueue,
-      args: [orderRunInput(deps, order, skuName)],
+      args: [orderRunInput(deps, order, skuName, degrade)],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       ...webUiFields(deps.config, order, skuName, 'AWAITING_PAYMENT'),
     }),
@@ -155,6 +166,16 @@ export async function startRecovery(deps: OrderRunDeps, orderNo: string): Promis
     }),
   );
   return takeOver(deps, orderNo, workflowId);
+}
+
+/** The delivery email of an order whose run deferred it (degrade level essential): one run per order, ever. */
+export async function startDeferredDeliveryEmail(deps: Pick<OrderRunDeps, 'temporal' | 'config'>, orderNo: string): Promise<void> {
+  await deps.temporal.workflow.start(deferredDeliveryEmailWorkflow, {
+    workflowId: deferredEmailWorkflowId(orderNo),
+    taskQueue: deps.config.temporal.taskQueue,
+    args: [{ orderNo }],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  });
 }
 
 /** Mails the buyer their order link (the order's own address only). */

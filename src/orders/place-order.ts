@@ -21,6 +21,7 @@ import { metrics } from '../observability/metrics';
 import { errorMessage, firstLine } from '../error-text';
 import { orderWorkflowId } from '../workflows/workflow-ids';
 import type { OrderStatus } from '../domain/order-status';
+import type { DegradeLevelCache } from '../degrade/degrade-switch';
 
 export interface PlaceOrderRequest {
   sku: string;
@@ -82,6 +83,8 @@ export interface PlaceOrderDeps {
   admission: AdmissionGate;
   /** Orders for one SKU take its stock lock one at a time in this process, before asking for a connection. */
   skuQueue: PerKeyQueue;
+  /** The degrade level new orders run at, cached for a moment. */
+  degrade: DegradeLevelCache;
 }
 
 /**
@@ -278,7 +281,7 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
       returnUrl: returnUrl(config.publicBaseUrl, order.orderNo, deps.returnCodes.issue(order.orderNo, deps.clock())),
       expiresAt: order.expiresAt,
     }));
-    await startOrderWorkflow(deps, order, skuName);
+    await startOrderWorkflow(deps, order, skuName, await deps.degrade.level());
   } catch (error) {
     await transitionOrder(db, {
       orderNo: order.orderNo,

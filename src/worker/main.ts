@@ -15,7 +15,7 @@ async function main() {
   installSdkRuntime(logger, config.sdkMetricsPort);
   primeMetrics([...createChannelRegistry(config).keys()]);
   const metricsServer = await startMetricsServer(config.workerMetricsPort);
-  const { worker, close } = await createOrderWorker(config, {}, { probeChannels: true, steerAdmission: config.admission.mode === 'auto' });
+  const { worker, close } = await createOrderWorker(config, {}, { probeChannels: true, steerAdmission: config.admission.mode === 'auto', steerDegrade: true });
   const client = await connectTemporal(config);
   const schedule = await ensureReconcileSchedule(client, config);
   await client.connection.close();

@@ -21,10 +21,15 @@ import { observeOrderTransitions } from '../observability/order-metrics';
 import { ChannelCallStats, countChannelCalls } from '../channels/call-stats';
 import { ChannelProber } from '../channels/prober';
 import { AdmissionController } from '../admission/admission-controller';
+import { DegradeController } from '../degrade/degrade-controller';
+import { DeferredEmailSender } from '../degrade/deferred-emails';
 import { errorMessage, firstLine } from '../error-text';
 
 /** How often the auto admission rate is stepped: often enough to catch a burst within seconds. */
 const ADMISSION_STEP_MS = 2_000;
+/** How often the degrade switch's auto mode looks at the lag, and the deferred emails are looked for. */
+const DEGRADE_STEP_MS = 5_000;
+const DEFERRED_EMAIL_STEP_MS = 10_000;
 
 /** How long a mail server that refused is left alone before one probe (src/mail/breaker.ts). */
 const MAIL_BREAKER_COOLDOWN_MS = 2000;
@@ -68,6 +73,8 @@ export interface OrderWorkerOptions {
   probeChannels?: boolean;
   /** ADMISSION=auto: move the shared admission rate with measured delivery lag (every worker may; one step lands per interval). */
   steerAdmission?: boolean;
+  /** Move the degrade switch with delivery lag while it is in auto mode, and send the delivery emails essential deferred. */
+  steerDegrade?: boolean;
 }
 
 /** A worker for the order task queue with the real activity dependencies. */
@@ -97,6 +104,13 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     ? new AdmissionController({ db: deps.db, config: config.admission, clock: deps.clock, logger: deps.logger, intervalMs: ADMISSION_STEP_MS })
     : undefined;
   admission?.start();
+  const degrade = options.steerDegrade
+    ? [
+        new DegradeController({ db: deps.db, thresholds: config.degrade, clock: deps.clock, logger: deps.logger, intervalMs: DEGRADE_STEP_MS }),
+        new DeferredEmailSender({ ...deps, intervalMs: DEFERRED_EMAIL_STEP_MS }),
+      ]
+    : [];
+  for (const loop of degrade) loop.start();
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -112,6 +126,7 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     async close() {
       await prober?.stop();
       await admission?.stop();
+      for (const loop of degrade) await loop.stop();
       await callStats.stop(deps.db);
       deps.mailer.close();
       await deps.db.$disconnect();

@@ -3,6 +3,6 @@ export { orderWorkflow } from './order';
 export { latePaymentWorkflow } from './late-payment';
 export { supportActionWorkflow } from './support-action';
 export { recoveryWorkflow } from './recovery';
-export { sendOrderLinkWorkflow } from './order-link';
+export { deferredDeliveryEmailWorkflow, sendOrderLinkWorkflow } from './order-link';
 export { reconcileWorkflow } from './reconcile';
 export { operatorNoticeWorkflow } from './operator-notice';

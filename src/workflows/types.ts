@@ -1,5 +1,6 @@
 import type { OrderStatus } from '../domain/order-status';
 import type { PaymentReport } from '../domain/payment-report';
+import type { DegradeLevel } from '../degrade/degrade-levels';
 
 export type { PaymentProof, PaymentReport } from '../domain/payment-report';
 
@@ -41,6 +42,8 @@ export interface OrderPolicy {
   reviewReminderMs: number;
   /** …and stop waiting after this long (staff then act through support runs). */
   reviewWaitMs: number;
+  /** The degrade level the order was placed at: which optional work it leaves out (absent: normal). */
+  degrade?: DegradeLevel;
 }
 
 /** Every order run starts from the order and the policy. */

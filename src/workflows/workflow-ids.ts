@@ -14,6 +14,9 @@ export const recoveryWorkflowId = (orderNo: string, at: Date) => `order-${orderN
 
 export const orderLinkWorkflowId = (orderNo: string, at: Date) => `order-${orderNo}-link-${stamp(at)}`;
 
+/** A delivery email the order's run deferred (degrade level essential): one per order. */
+export const deferredEmailWorkflowId = (orderNo: string) => `order-${orderNo}-email`;
+
 /** An operator notice started by a run; `key` names the event (never a position in a list that can grow). */
 export const operatorNoticeWorkflowId = (parentWorkflowId: string, key: string) => `${parentWorkflowId}-notice-${key}`;
 

@@ -2,12 +2,13 @@ import express, { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
-import { adminOrdersQuery, notificationPageQuery, orderNoParam, putChannelBody, putSkuBody, skuParam } from '../validation';
+import { adminOrdersQuery, notificationPageQuery, orderNoParam, putChannelBody, putDegradeBody, putSkuBody, skuParam } from '../validation';
 import { wakeWaitingOrders } from '../../orders/wake-waiting-orders';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
 import { admissionStatus } from '../../admission/admission';
 import { channelReport, setChannelOverride } from '../../channels/channel-admin';
+import { degradeStatus, setDegradeSwitch } from '../../degrade/degrade-switch';
 
 export function adminRoutes(deps: ApiDeps): Router {
   const { db } = deps;
@@ -86,6 +87,18 @@ export function adminRoutes(deps: ApiDeps): Router {
 
   router.get('/api/admin/admission', async (_req, res) => {
     res.set('Cache-Control', 'no-store').json(await admissionStatus(db, deps.config.admission, deps.clock()));
+  });
+
+  router.get('/api/admin/degrade', async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(await degradeStatus(db, deps.config.degrade));
+  });
+
+  router.put('/api/admin/degrade', express.json({ limit: '2kb' }), async (req, res) => {
+    const change = parseOr400(putDegradeBody, req.body);
+    await setDegradeSwitch(db, change, res.locals.staff);
+    deps.degrade.forget();
+    deps.logger.warn({ staff: res.locals.staff, ...change }, 'degrade switch set');
+    res.json(await degradeStatus(db, deps.config.degrade));
   });
 
   router.get('/api/admin/channels', async (_req, res) => {

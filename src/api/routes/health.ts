@@ -3,13 +3,13 @@ import type { ApiDeps } from '../deps';
 import { primeMetrics } from '../../observability/metrics';
 import { registerOrderGauges } from '../../observability/order-gauges';
 import { registerChannelGauges } from '../../observability/channel-gauges';
-import { registerAdmissionGauges } from '../../observability/admission-gauges';
+import { registerPeakGauges } from '../../observability/peak-gauges';
 
 export function healthRoutes({ db, temporal, channels, config }: ApiDeps): Router {
   const router = Router();
   registerOrderGauges(db);
   registerChannelGauges(db);
-  registerAdmissionGauges(db, config.admission);
+  registerPeakGauges(db, config.admission);
   primeMetrics([...channels.keys()]);
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition } from '@temporalio/workflow';
 import { mail } from '../activity-proxies';
+import { defersDeliveryEmail } from '../../degrade/degrade-levels';
 import { awaitReview, refundExtraPayment } from './fulfilment';
 import type { OrderRecord } from './record';
 import type { OrderResult } from '../types';
@@ -11,7 +12,11 @@ import type { Candidate } from './payment-wait';
  */
 export async function finish(record: OrderRecord, extraPayments: readonly Candidate[] = []): Promise<OrderResult> {
   await awaitReview(record);
-  if (record.status === 'DELIVERED' && record.deliveredByThisRun) await mail.sendBuyerEmail({ orderNo: record.order.orderNo, kind: 'delivery' });
+  if (record.status === 'DELIVERED' && record.deliveredByThisRun) {
+    // The worker's deferred-email sender picks the order up (emailedAt is still empty) once the peak is over.
+    if (defersDeliveryEmail(record.level)) record.note(`delivery email deferred (degrade level ${record.level}); the keys are on the order page`);
+    else await mail.sendBuyerEmail({ orderNo: record.order.orderNo, kind: 'delivery' });
+  }
   // A buyer who paid twice gets the second payment back; the order itself is settled.
   for (let i = 0; i < extraPayments.length; i += 1) await refundExtraPayment(record, extraPayments[i].report);
   await condition(allHandlersFinished);

@@ -3,6 +3,7 @@ import { channel, steps } from '../activity-proxies';
 import { activityFailed } from '../activity-failure';
 import { cancelUpdate, paymentReceivedSignal } from '../order-messages';
 import type { OrderRecord } from './record';
+import { pollIntervalAt } from '../../degrade/degrade-levels';
 import type { ActionRequest, OrderView, PaymentProof, PaymentReport } from '../types';
 
 /** A reported payment and how to check it: decided here, from where it came, never from what it claims. */
@@ -28,14 +29,16 @@ export class PaymentWait {
   private readonly seen = new Set<string>();
   /** When the order expires: fixed when the run starts, however often the wait resumes. */
   private readonly deadline: number;
+  /** The first interval between looks at the channel; the degrade level stretches it. */
+  private readonly pollBase: number;
   private pollEvery: number;
   private nextPoll: number;
 
   constructor(private readonly record: OrderRecord) {
-    const { paymentDeadlineMs, paymentPollIntervalMs } = record.policy;
-    this.deadline = Date.now() + paymentDeadlineMs;
-    this.pollEvery = paymentPollIntervalMs;
-    this.nextPoll = paymentPollIntervalMs > 0 ? Date.now() + paymentPollIntervalMs : Infinity;
+    this.deadline = Date.now() + record.policy.paymentDeadlineMs;
+    this.pollBase = pollIntervalAt(record.level, record.policy.paymentPollIntervalMs);
+    this.pollEvery = this.pollBase;
+    this.nextPoll = this.pollBase > 0 ? Date.now() + this.pollBase : Infinity;
     setHandler(paymentReceivedSignal, (report) => this.onSignal(report));
     setHandler(cancelUpdate, (request) => this.cancel(request), {
       validator: (request: ActionRequest) => {
@@ -62,7 +65,7 @@ export class PaymentWait {
       if (await condition(wake, Math.max(1, Math.min(this.deadline, this.nextPoll) - Date.now()))) continue;
       if (Date.now() >= this.nextPoll && Date.now() < this.deadline) {
         await this.poll();
-        this.pollEvery = Math.min(this.pollEvery * 2, this.record.policy.paymentPollIntervalMs * MAX_POLL_BACKOFF);
+        this.pollEvery = Math.min(this.pollEvery * 2, this.pollBase * MAX_POLL_BACKOFF);
         // On a schedule from the start, not from when each poll ended, so the looks never drift;
         // a poll that took longer than the interval is not followed by another at once.
         this.nextPoll = Math.max(this.nextPoll + this.pollEvery, Date.now() + 1000);

@@ -5,7 +5,11 @@ import { restockedSignal, statusQuery } from '../order-messages';
 import { OrderStatusKey, PaidAtKey } from '../search-attributes';
 import { tellOperator } from '../operator-notice';
 import { causeInBrief } from '../../error-text';
+import { logsTimelineNotes, sendsLowStockNotices, writesIntermediateSearchAttributes, type DegradeLevel } from '../../degrade/degrade-levels';
 import type { OrderFacts, OrderPolicy, OrderResult, OrderRunInput, OrderView, TimelineEntry } from '../types';
+
+/** States an order passes through on its way to a final one: their search-attribute writes are optional work. */
+const INTERMEDIATE: ReadonlySet<OrderStatus> = new Set(['PAID', 'AWAITING_STOCK', 'REFUNDING']);
 
 /**
  * What one run knows of its order: the state it has moved it to, why, and the timeline the `status`
@@ -41,6 +45,11 @@ export class OrderRecord {
     setHandler(restockedSignal, () => void (this.restocks += 1));
   }
 
+  /** The degrade level the order was placed at (runs started before the switch existed: normal). */
+  get level(): DegradeLevel {
+    return this.policy.degrade ?? 'normal';
+  }
+
   /** Takes the state the database has (runs that pick up an order someone else moved). */
   resume(status: OrderStatus, reason: string | null): void {
     this.status = status;
@@ -56,7 +65,7 @@ export class OrderRecord {
     // As the database has it: a move sets the reason it gives, or clears it.
     this.reason = options.reason;
     if (status === 'DELIVERED') this.deliveredByThisRun = true;
-    if (options.upsert !== false) {
+    if (options.upsert !== false && (writesIntermediateSearchAttributes(this.level) || !INTERMEDIATE.has(status))) {
       upsertSearchAttributes([{ key: OrderStatusKey, value: status }, ...(options.paidAt ? [{ key: PaidAtKey, value: options.paidAt }] : [])]);
       // What the Web UI shows as the order's current state, beside the static summary set at start.
       const { orderNo, quantity, skuName, channel } = this.order;
@@ -69,7 +78,8 @@ export class OrderRecord {
 
   note(note?: string): void {
     this.timeline.push({ at: new Date().toISOString(), status: this.status, note });
-    log.info(`order ${this.status}${note ? `: ${note}` : ''}`, { orderNo: this.order.orderNo, workflowId: workflowInfo().workflowId });
+    if (logsTimelineNotes(this.level))
+      log.info(`order ${this.status}${note ? `: ${note}` : ''}`, { orderNo: this.order.orderNo, workflowId: workflowInfo().workflowId });
   }
 
   /**
@@ -79,6 +89,10 @@ export class OrderRecord {
    */
   tellOperator(event: OperatorEvent, detail: string, kind: string): void {
     if (!this.policy.operatorWebhook) return;
+    if (kind === 'low-stock' && !sendsLowStockNotices(this.level)) {
+      this.note(`low-stock notice left out (degrade level ${this.level})`);
+      return;
+    }
     const count = (this.noticeCounts.get(kind) ?? 0) + 1;
     this.noticeCounts.set(kind, count);
     const key = count === 1 ? kind : `${kind}-${count}`;

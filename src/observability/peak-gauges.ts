@@ -2,14 +2,17 @@ import client from 'prom-client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { registry } from './metrics';
+import { readDegradeSwitch } from '../degrade/degrade-switch';
+import { degradeRank } from '../degrade/degrade-levels';
 
 /**
  * Admission as every API process shares it (the Admission row, read at scrape time): the rate in
- * force, how far ahead the queue of busy buyers reaches, and the delivery lag auto mode steers by.
+ * force, how far ahead the queue of busy buyers reaches, and the delivery lag auto mode steers by;
+ * and the degrade switch beside it (the other half of shaping a peak).
  */
-export function registerAdmissionGauges(db: Db, config: Config['admission']): void {
+export function registerPeakGauges(db: Db, config: Config['admission']): void {
   // The latest API server in this process is the one scraped (tests start several in turn).
-  for (const name of ['keyflow_admission_rate_per_second', 'keyflow_admission_queue_seconds', 'keyflow_admission_lag_seconds'])
+  for (const name of ['keyflow_admission_rate_per_second', 'keyflow_admission_queue_seconds', 'keyflow_admission_lag_seconds', 'keyflow_degrade_level'])
     registry.removeSingleMetric(name);
   const row = () => db.admission.findUnique({ where: { name: 'orders' } });
   new client.Gauge({
@@ -42,6 +45,17 @@ export function registerAdmissionGauges(db: Db, config: Config['admission']): vo
       this.reset();
       const admission = config.mode === 'auto' ? await row() : null;
       if (admission?.lagMs != null) this.set(admission.lagMs / 1000);
+    },
+  });
+  new client.Gauge({
+    name: 'keyflow_degrade_level',
+    help: 'The degrade switch: 0 normal, 1 lean, 2 essential (label mode: auto or manual)',
+    labelNames: ['mode'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const { level, mode } = await readDegradeSwitch(db);
+      this.set({ mode }, degradeRank(level));
     },
   });
 }

@@ -1,0 +1,159 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { uniqueSku } from '../support/config';
+import { orderWorkflowId } from '../../src/workflows/workflow-ids';
+import { DegradeController } from '../../src/degrade/degrade-controller';
+import { DeferredEmailSender } from '../../src/degrade/deferred-emails';
+import { createLogger } from '../../src/logging';
+import type { OrderView } from '../../src/workflows/types';
+
+describe('the degrade switch', () => {
+  let stack: Stack;
+  let hook: http.Server;
+  const notices: Array<{ event: string; orderNo: string }> = [];
+  const setSwitch = (json: object) => request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json });
+  const timeline = async (orderNo: string) => {
+    const view = await stack.temporal.workflow.getHandle(orderWorkflowId(orderNo)).query<OrderView>('status');
+    return view.timeline.map((e) => e.note ?? '');
+  };
+  const mailsFor = (orderNo: string) => stack.sink.messages().filter((m) => m.subject.includes(orderNo));
+
+  beforeAll(async () => {
+    hook = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk) => (raw += chunk));
+      req.on('end', () => {
+        notices.push(JSON.parse(raw));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    stack = await startStack({
+      env: {
+        OPERATOR_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+        OPERATOR_WEBHOOK_SECRET: 'degrade-webhook-secret-0123456789',
+        LOW_STOCK_THRESHOLD: '5',
+      },
+    });
+  });
+  afterEach(async () => {
+    await setSwitch({ mode: 'auto', level: 'normal' });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    hook.close();
+  });
+
+  it('is read and set by staff only, says what each level leaves out, and audits who set it', async () => {
+    expect((await request('GET', `${stack.api.url}/api/admin/degrade`)).status).toBe(401);
+    const initial = await request('GET', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders() });
+    expect(initial.body).toMatchObject({ level: 'normal', mode: 'auto', leavesOut: [] });
+    expect(Object.keys(initial.body.levels)).toEqual(['normal', 'lean', 'essential']);
+
+    const noLevel = await setSwitch({ mode: 'manual' });
+    expect(noLevel.status).toBe(400);
+    expect(noLevel.body.message).toMatch(/manual mode needs a level/);
+    expect((await setSwitch({ mode: 'manual', level: 'frugal' })).status).toBe(400);
+    expect((await setSwitch({ mode: 'auto', extra: 1 })).status).toBe(400);
+
+    const set = await setSwitch({ mode: 'manual', level: 'lean', reason: 'sale at noon' });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ level: 'lean', mode: 'manual', reason: 'sale at noon' });
+    expect(set.body.leavesOut.join(' ')).toMatch(/low-stock notices/);
+    const audit = await stack.db.staffAudit.findFirst({ where: { action: 'degrade.set' }, orderBy: { id: 'desc' } });
+    expect(audit?.detail).toEqual({ before: { level: 'normal', mode: 'auto' }, after: { level: 'lean', mode: 'manual' } });
+
+    const metrics = await (await fetch(stack.api.metricsUrl)).text();
+    expect(metrics).toMatch(/^keyflow_degrade_level\{mode="manual"\} 1$/m);
+  });
+
+  it('lean: a sale into low stock starts no operator notice, and says so on the timeline', async () => {
+    const sku = uniqueSku('lean');
+    await createSkuWithKeys(stack, sku, ['LEAN-1', 'LEAN-2']);
+    await setSwitch({ mode: 'manual', level: 'lean' });
+    const lean = await placeOrder(stack, sku);
+    await setSwitch({ mode: 'auto', level: 'normal' });
+    const normal = await placeOrder(stack, sku);
+    for (const order of [lean, normal]) {
+      await payInSandbox(stack, order);
+      await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    }
+    // The order placed at normal tells the operator; the one placed at lean, paid at the same time, does not.
+    await waitFor(async () => notices.some((n) => n.orderNo === normal.orderNo), 'the normal order’s low-stock notice');
+    expect(notices.filter((n) => n.orderNo === lean.orderNo)).toEqual([]);
+    expect(await timeline(lean.orderNo)).toContain('low-stock notice left out (degrade level lean)');
+    // Both buyers got their keys by email: lean defers no email.
+    await waitFor(async () => mailsFor(lean.orderNo).length === 1 && mailsFor(normal.orderNo).length === 1, 'both delivery emails');
+  });
+
+  it('essential: the keys are delivered at once and the email follows when the level is lower again', async () => {
+    const sku = uniqueSku('essential');
+    await createSkuWithKeys(
+      stack,
+      sku,
+      Array.from({ length: 10 }, (_, i) => `ESS-${i}`),
+    );
+    await setSwitch({ mode: 'manual', level: 'essential' });
+    const order = await placeOrder(stack, sku);
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
+    expect(await timeline(order.orderNo)).toContain('delivery email deferred (degrade level essential); the keys are on the order page');
+    expect(mailsFor(order.orderNo)).toEqual([]);
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).emailedAt).toBeNull();
+
+    // Half a minute on, still essential: the sender waits.
+    const later = () => new Date(Date.now() + 31_000);
+    const sender = new DeferredEmailSender({ ...stack, clock: later, logger: createLogger('test', 'silent'), intervalMs: 1 });
+    expect(await sender.step()).toBe(0);
+    await setSwitch({ mode: 'auto', level: 'normal' });
+    expect(await sender.step()).toBe(1);
+    await waitFor(async () => mailsFor(order.orderNo).length === 1, 'the deferred delivery email');
+    expect(mailsFor(order.orderNo)[0].text).toMatch(/ESS-\d/);
+    await waitFor(async () => (await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).emailedAt, 'emailedAt');
+    // Sent once: the next step finds nothing to send.
+    expect(await sender.step()).toBe(0);
+  });
+
+  it('auto: steps up at once when deliveries lag, holds a staff setting, and steps down one level after a calm spell', async () => {
+    const thresholds = { leanAtMs: 30_000, essentialAtMs: 120_000, calmMs: 20_000 };
+    let now = new Date();
+    const controller = new DegradeController({ db: stack.db, thresholds, clock: () => now, logger: createLogger('test', 'silent'), intervalMs: 1 });
+    const sku = uniqueSku('auto');
+    await createSkuWithKeys(stack, sku, []);
+    // A payment 150 s old and not yet delivered: the worst lag there is.
+    await stack.db.order.create({
+      data: {
+        orderNo: `DEGLAG${String(Date.now()).slice(-8)}`,
+        sku,
+        quantity: 1,
+        unitPriceCents: 100,
+        amountCents: 100,
+        currency: 'CNY',
+        email: 'lag@example.com',
+        channel: 'epay',
+        status: 'PAID',
+        expiresAt: new Date(now.getTime() + 60_000),
+        paidAt: new Date(now.getTime() - 150_000),
+      },
+    });
+    expect(await controller.tick()).toMatchObject({ level: 'essential' });
+    const status = await request('GET', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders() });
+    expect(status.body).toMatchObject({ level: 'essential', mode: 'auto', changedBy: 'auto' });
+    expect(status.body.reason).toMatch(/delivery lag 150 s over 120 s/);
+
+    // Staff hold a level: auto leaves it alone.
+    await setSwitch({ mode: 'manual', level: 'lean' });
+    expect(await controller.tick()).toBe('manual');
+    await setSwitch({ mode: 'auto' });
+
+    // The lag gone: lean is held for the calm spell, then normal; never straight from a spike.
+    await stack.db.order.deleteMany({ where: { sku } });
+    expect(await controller.tick()).toMatchObject({ level: 'lean' });
+    now = new Date(now.getTime() + 10_000);
+    expect(await controller.tick()).toMatchObject({ level: 'lean' });
+    now = new Date(now.getTime() + 15_000);
+    expect(await controller.tick()).toMatchObject({ level: 'normal' });
+  });
+});

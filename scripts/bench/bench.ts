@@ -16,10 +16,11 @@ import type { Sent } from './load';
 import { describeOutage, outageFigures, type OutageFigures, type OutageTimes } from './channel-outage';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
-const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage', 'flash-sale'] as const;
+const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage', 'degrade', 'flash-sale'] as const;
+const DEGRADE_LEVELS = ['normal', 'lean', 'essential'] as const;
 /** The issue's targets: what a capacity step must meet to count. */
 const TARGETS = { ackP99Ms: 50, deliveredP99Ms: 1000 };
-type Scenario = (typeof SCENARIOS)[number] | 'flash-sale-admission-off' | 'warmup';
+type Scenario = (typeof SCENARIOS)[number] | 'flash-sale-admission-off' | `degrade-${(typeof DEGRADE_LEVELS)[number]}` | 'warmup';
 /** The flash sale's targets (issue 17). */
 const FLASH_TARGETS = { deliveredP99Ms: 5000, ackP99Ms: 50, maxRefundedShareOfKeys: 0.1 };
 
@@ -41,6 +42,9 @@ const { values: flags } = parseArgs({
     'outage-seconds': { type: 'string', default: '180' },
     'outage-at': { type: 'string', default: '60' },
     'outage-down': { type: 'string', default: '60' },
+    /** Degrade: the steady rate and seconds each level runs for (two alternating rounds of the three levels). */
+    'degrade-rate': { type: 'string', default: '20' },
+    'degrade-seconds': { type: 'string', default: '30' },
     /** Flash sale: buyers and keys, the steady rate before the peak, the peak's length, and how long a buyer told to wait keeps coming back. */
     'flash-buyers': { type: 'string', default: '5000' },
     'flash-keys': { type: 'string', default: '500' },
@@ -87,6 +91,10 @@ interface Row {
   meetsTargets?: boolean;
   /** The channel-outage scenario's figures. */
   outage?: OutageFigures;
+  /** Keyflow rows: what one delivered order cost, CPU by process (ms) and its run's workflow tasks and history events (sampled). */
+  perDeliveredOrder?: PerDeliveredOrder;
+  /** Essential rows: the delivery emails it deferred, sent once the level was normal again, and what they cost then. */
+  deferredEmails?: { emails: number; seconds: number; cpuMsPerEmail: number };
   /** The flash sale's figures. */
   flash?: {
     buyers: number;
@@ -101,6 +109,18 @@ interface Row {
     meetsTargets: boolean;
   };
 }
+
+interface PerDeliveredOrder {
+  cpuMs: Record<(typeof ORDER_PROCESSES)[number] | 'total', number>;
+  workflowTasks: number;
+  historyEvents: number;
+  /** How many delivered orders' histories the two figures above are averaged over. */
+  sampledHistories: number;
+}
+/** The processes an order's work runs in (the load generator, the sandbox gateway and the baseline are not Keyflow). */
+const ORDER_PROCESSES = ['api', 'worker', 'postgres', 'temporal'] as const;
+/** Delivered orders whose histories are read per row. */
+const HISTORY_SAMPLE = 20;
 
 function meetsTargets(row: Row): boolean {
   return row.errors === 0 && row.delivered === row.orders && row.ackMs.p99 <= TARGETS.ackP99Ms && row.deliveredMs.p99 <= TARGETS.deliveredP99Ms;
@@ -325,6 +345,8 @@ async function main() {
           }
         : {}),
     };
+    const deliveredNos = orders.filter((o) => o.status === 'DELIVERED').map((o) => o.orderNo);
+    if (pipeline === 'keyflow' && deliveredNos.length > 0) row.perDeliveredOrder = await perDeliveredOrder(processes, deliveredNos);
     if (buyers) {
       const admitted = sent.filter((s) => s.orderNo);
       const statusOf = new Map(orders.map((o) => [o.orderNo, o.status]));
@@ -366,6 +388,12 @@ async function main() {
         .map(([r, p]) => `${r} ${p.cpuSeconds.toFixed(1)}`)
         .join(', ')}`,
     );
+    if (row.perDeliveredOrder) {
+      const { cpuMs, workflowTasks, historyEvents, sampledHistories } = row.perDeliveredOrder;
+      console.log(
+        `    per delivered order: CPU ${cpuMs.total} ms (${ORDER_PROCESSES.map((r) => `${r} ${cpuMs[r]}`).join(', ')}), ${workflowTasks} workflow tasks, ${historyEvents} history events (${sampledHistories} histories)`,
+      );
+    }
     if (row.outage) console.log(describeOutage(row.outage));
     if (row.flash) {
       const f = row.flash;
@@ -374,6 +402,33 @@ async function main() {
       );
     }
     return row;
+  }
+
+  /** CPU of the order's processes per delivered order, and the shape of its run from a sample of histories. */
+  async function perDeliveredOrder(processes: Row['processes'], deliveredNos: string[]): Promise<PerDeliveredOrder> {
+    const per = (seconds = 0) => Math.round((seconds * 1000 * 10) / deliveredNos.length) / 10;
+    const cpu = Object.fromEntries(ORDER_PROCESSES.map((role) => [role, per(processes[role]?.cpuSeconds)])) as PerDeliveredOrder['cpuMs'];
+    cpu.total = Math.round(ORDER_PROCESSES.reduce((sum, role) => sum + cpu[role], 0) * 10) / 10;
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+    const client = new Client({ connection });
+    let tasks = 0;
+    let events = 0;
+    const step = Math.max(1, Math.floor(deliveredNos.length / HISTORY_SAMPLE));
+    const sample = deliveredNos.filter((_, i) => i % step === 0).slice(0, HISTORY_SAMPLE);
+    try {
+      for (const orderNo of sample) {
+        const handle = client.workflow.getHandle(`order-${orderNo}`);
+        // Delivered in the database comes before the run's last task completes: the whole run is counted.
+        await handle.result();
+        const history = (await handle.fetchHistory()).events ?? [];
+        events += history.length;
+        tasks += history.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+      }
+    } finally {
+      await connection.close();
+    }
+    const avg = (n: number) => Math.round((n / sample.length) * 10) / 10;
+    return { cpuMs: cpu, workflowTasks: avg(tasks), historyEvents: avg(events), sampledHistories: sample.length };
   }
 
   /**
@@ -486,6 +541,52 @@ async function main() {
     }
   }
 
+  /**
+   * The degrade switch: the same steady load with orders placed at each level, two alternating
+   * rounds. The emails essential deferred go out after its run, once the level is normal again;
+   * that flush is timed and costed on its own, and the next run starts after it.
+   */
+  async function degradeLevels() {
+    const rate = Number(flags['degrade-rate']);
+    const seconds = Number(flags['degrade-seconds']);
+    const setLevel = async (level: string) => {
+      const r = await fetch(`${api}/api/admin/degrade`, {
+        method: 'PUT',
+        headers: { ...admin, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ mode: 'manual', level, reason: 'bench' }),
+      });
+      if (!r.ok) throw new Error(`PUT /api/admin/degrade: ${r.status}`);
+    };
+    for (let round = 0; round < 2; round += 1) {
+      for (const level of DEGRADE_LEVELS) {
+        await setLevel(level);
+        const row = await run(`degrade-${level}`, 'keyflow', [{ rate, seconds }], Math.ceil(rate * seconds) + 10);
+        if (level !== 'essential') continue;
+        const before = sampleProcesses();
+        const started = Date.now();
+        const waiting = () => db.order.count({ where: { status: 'DELIVERED', emailedAt: null } });
+        const emails = await waiting();
+        await setLevel('normal');
+        while ((await waiting()) > 0 && Date.now() - started < 300_000) await new Promise((r) => setTimeout(r, 500));
+        const after = sampleProcesses();
+        const cpu = ORDER_PROCESSES.reduce((sum, role) => sum + (after.get(role)?.cpu ?? 0) - (before.get(role)?.cpu ?? 0), 0);
+        row.deferredEmails = {
+          emails,
+          seconds: Math.round((Date.now() - started) / 1000),
+          cpuMsPerEmail: Math.round((cpu * 1000 * 10) / Math.max(emails, 1)) / 10,
+        };
+        console.log(
+          `    deferred emails: ${emails} sent in ${row.deferredEmails.seconds} s once normal again, ${row.deferredEmails.cpuMsPerEmail} ms CPU each (the wait for the 30 s settle included)`,
+        );
+      }
+    }
+    await fetch(`${api}/api/admin/degrade`, {
+      method: 'PUT',
+      headers: { ...admin, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ mode: 'auto', level: 'normal' }),
+    });
+  }
+
   const mailFaults = (faults: object) =>
     fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
@@ -500,6 +601,10 @@ async function main() {
     for (const scenario of [...scenarios.filter((s) => s !== 'flash-sale'), ...scenarios.filter((s) => s === 'flash-sale')]) {
       if (scenario === 'flash-sale') {
         await flashSale();
+        continue;
+      }
+      if (scenario === 'degrade') {
+        await degradeLevels();
         continue;
       }
       for (const pipeline of ['keyflow', 'sync-baseline'] as const) {

@@ -8,6 +8,7 @@ import { createPaymentQueryActivities } from './payment-query';
 import { createExtraPaymentActivities, createRefundActivities } from './refund';
 import { createReconciliationActivities } from './reconciliation';
 import { createOperatorWebhookActivities } from './operator-webhook';
+import { createPrewarmActivities } from './prewarm';
 import { withTypedFailures } from './failures';
 
 export type { ActivityDeps } from './deps';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExtraPaymentActivities(deps),
     ...createReconciliationActivities(deps),
     ...createOperatorWebhookActivities(deps),
+    ...createPrewarmActivities(deps),
   });
 }
 

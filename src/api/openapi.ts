@@ -144,6 +144,14 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
           responses: { 200: ok('admission'), 401: error },
         },
       },
+      '/api/admin/skus/{sku}/prewarm': {
+        post: {
+          summary: 'Before a sale: warm the database pools, the SKU’s keys, routing and a worker; answers what was warmed',
+          parameters: [SKU],
+          security: staff,
+          responses: { 200: ok('prewarm report'), 400: error, 401: error, 404: error },
+        },
+      },
       '/api/admin/degrade': {
         get: {
           summary: 'The degrade switch: level in force, mode, who set it, what each level leaves out',

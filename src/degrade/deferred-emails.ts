@@ -9,7 +9,7 @@ import { defersDeliveryEmail } from './degrade-levels';
 import { readDegradeSwitch } from './degrade-switch';
 
 /** Emails started per step: after a peak they go out over a few minutes, not all at once. */
-const BATCH = 50;
+const BATCH = 200;
 /** A delivery this recent may still have its own run's email in flight. */
 const SETTLE_MS = 30_000;
 /** Orders older than this are not looked at (an email that old is for staff to resend). */

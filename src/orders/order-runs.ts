@@ -5,10 +5,12 @@ import type { Db } from '../db/client';
 import type { Order } from '../generated/prisma/client';
 import type { OrderStatus } from '../domain/order-status';
 import type { DegradeLevel } from '../degrade/degrade-levels';
+import type { WarmUp } from '../activities/prewarm';
 import {
   deferredDeliveryEmailWorkflow,
   latePaymentWorkflow,
   operatorNoticeWorkflow,
+  prewarmWorkflow,
   orderWorkflow,
   recoveryWorkflow,
   sendOrderLinkWorkflow,
@@ -21,6 +23,7 @@ import {
   latePaymentWorkflowId,
   orderLinkWorkflowId,
   orderWorkflowId,
+  prewarmWorkflowId,
   recoveryWorkflowId,
   supportActionWorkflowId,
 } from '../workflows/workflow-ids';
@@ -175,6 +178,16 @@ export async function startDeferredDeliveryEmail(deps: Pick<OrderRunDeps, 'tempo
     taskQueue: deps.config.temporal.taskQueue,
     args: [{ orderNo }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  });
+}
+
+/** A sale's prewarm through a worker; answers what the worker warmed. */
+export async function runPrewarm(deps: Pick<OrderRunDeps, 'temporal' | 'config' | 'clock'>, sku: string, connections: number): Promise<WarmUp> {
+  return deps.temporal.workflow.execute(prewarmWorkflow, {
+    workflowId: prewarmWorkflowId(sku, deps.clock()),
+    taskQueue: deps.config.temporal.taskQueue,
+    args: [{ sku, connections }],
+    workflowExecutionTimeout: '30s',
   });
 }
 

@@ -6,3 +6,4 @@ export { recoveryWorkflow } from './recovery';
 export { deferredDeliveryEmailWorkflow, sendOrderLinkWorkflow } from './order-link';
 export { reconcileWorkflow } from './reconcile';
 export { operatorNoticeWorkflow } from './operator-notice';
+export { prewarmWorkflow } from './prewarm';

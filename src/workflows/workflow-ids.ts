@@ -23,6 +23,9 @@ export const operatorNoticeWorkflowId = (parentWorkflowId: string, key: string) 
 /** An operator notice of a payment channel instance changing state. */
 export const channelNoticeWorkflowId = (channel: string, state: string, at: Date) => `channel-${channel}-${state}-${stamp(at)}`;
 
+/** A sale's prewarm run for one SKU. */
+export const prewarmWorkflowId = (sku: string, at: Date) => `prewarm-${sku}-${stamp(at)}`;
+
 /** The order number inside any of the ids above. */
 export function orderNoOfWorkflowId(workflowId: string): string | undefined {
   return /^order-([A-Za-z0-9]{6,32})(?:-|$)/.exec(workflowId)?.[1];

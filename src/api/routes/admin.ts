@@ -4,6 +4,7 @@ import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
 import { adminOrdersQuery, notificationPageQuery, orderNoParam, putChannelBody, putDegradeBody, putSkuBody, skuParam } from '../validation';
 import { wakeWaitingOrders } from '../../orders/wake-waiting-orders';
+import { prewarmSale } from '../../orders/prewarm-sale';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
 import { admissionStatus } from '../../admission/admission';
@@ -37,6 +38,14 @@ export function adminRoutes(deps: ApiDeps): Router {
     deps.logger.info({ sku, staff: res.locals.staff, imported: result.imported, duplicate: result.duplicate, rejected: result.rejected }, 'keys imported');
     const woken = result.imported > 0 ? await wakeWaitingOrders(db, deps.temporal, sku) : 0;
     res.json({ sku, ...result, stock: await stockBySku(db, sku), wokenOrders: woken });
+  });
+
+  router.post('/api/admin/skus/:sku/prewarm', async (req, res) => {
+    const sku = parseOr400(skuParam, req.params.sku);
+    if (!(await db.sku.findUnique({ where: { sku } }))) throw new HttpError(404, 'unknown_sku', `SKU ${sku} does not exist; create it first`);
+    const report = await prewarmSale(deps, sku);
+    deps.logger.info({ sku, staff: res.locals.staff, apiMs: report.api.ms, worker: report.worker }, 'sale prewarmed');
+    res.json(report);
   });
 
   router.get('/api/admin/skus/:sku', async (req, res) => {

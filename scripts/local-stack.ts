@@ -44,7 +44,7 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(extraEnv: Record<string, string> = {}): Promise<LocalStack> {
-  const names = ['api', 'apiMetrics', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'];
+  const names = ['api', 'apiMetrics', 'callback', 'callbackMetrics', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'];
   const ports: Record<string, number> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
   // The two local Epay gateways listen on SANDBOX_PORT and the port after it.
   ports.sandbox = await freePortPair();
@@ -58,6 +58,8 @@ export async function startLocalStack(extraEnv: Record<string, string> = {}): Pr
     DATABASE_URL: databaseUrl,
     PORT: String(ports.api),
     API_METRICS_PORT: String(ports.apiMetrics),
+    CALLBACK_PORT: String(ports.callback),
+    CALLBACK_METRICS_PORT: String(ports.callbackMetrics),
     SANDBOX_PORT: String(ports.sandbox),
     SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,

@@ -16,11 +16,12 @@ import type { Sent } from './load';
 import { describeOutage, outageFigures, type OutageFigures, type OutageTimes } from './channel-outage';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
-const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage', 'degrade', 'flash-sale'] as const;
+const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage', 'degrade', 'prewarm', 'flash-sale'] as const;
 const DEGRADE_LEVELS = ['normal', 'lean', 'essential'] as const;
 /** The issue's targets: what a capacity step must meet to count. */
 const TARGETS = { ackP99Ms: 50, deliveredP99Ms: 1000 };
-type Scenario = (typeof SCENARIOS)[number] | 'flash-sale-admission-off' | `degrade-${(typeof DEGRADE_LEVELS)[number]}` | 'warmup';
+type Scenario =
+  (typeof SCENARIOS)[number] | 'flash-sale-admission-off' | `degrade-${(typeof DEGRADE_LEVELS)[number]}` | 'prewarm-cold' | 'prewarm-warm' | 'warmup';
 /** The flash sale's targets (issue 17). */
 const FLASH_TARGETS = { deliveredP99Ms: 5000, ackP99Ms: 50, maxRefundedShareOfKeys: 0.1 };
 
@@ -45,6 +46,10 @@ const { values: flags } = parseArgs({
     /** Degrade: the steady rate and seconds each level runs for (two alternating rounds of the three levels). */
     'degrade-rate': { type: 'string', default: '20' },
     'degrade-seconds': { type: 'string', default: '30' },
+    /** Prewarm: a burst on a freshly started Keyflow, with and without the prewarm call first; how long the idle wait before it is, and which first seconds are compared. */
+    'prewarm-rate': { type: 'string', default: '30' },
+    'prewarm-idle': { type: 'string', default: '15' },
+    'prewarm-first': { type: 'string', default: '3' },
     /** Flash sale: buyers and keys, the steady rate before the peak, the peak's length, and how long a buyer told to wait keeps coming back. */
     'flash-buyers': { type: 'string', default: '5000' },
     'flash-keys': { type: 'string', default: '500' },
@@ -95,6 +100,8 @@ interface Row {
   perDeliveredOrder?: PerDeliveredOrder;
   /** Essential rows: the delivery emails it deferred, sent once the level was normal again, and what they cost then. */
   deferredEmails?: { emails: number; seconds: number; cpuMsPerEmail: number };
+  /** The prewarm rows: orders placed in the burst's first seconds, how long placing them took and paid→delivered. */
+  firstSeconds?: { seconds: number; orders: number; createMs: Stats; deliveredMs: Stats };
   /** The flash sale's figures. */
   flash?: {
     buyers: number;
@@ -224,6 +231,8 @@ async function main() {
       during,
       outage,
       buyers,
+      beforeLoad,
+      firstSeconds,
     }: {
       /** Faults switched on and off while the load runs. */
       during?: (elapsed: () => number) => Promise<void>;
@@ -231,9 +240,14 @@ async function main() {
       outage?: OutageTimes;
       /** The flash sale's buyers: this many at most, each coming back after a 429 for this long. */
       buyers?: { maxOrders: number; patienceMs: number };
+      /** Runs once the SKU exists, just before the load starts. */
+      beforeLoad?: (sku: string) => Promise<void>;
+      /** Figures for the orders placed in the load's first seconds on their own. */
+      firstSeconds?: number;
     } = {},
   ): Promise<Row> {
     const skuName = await sku(keys);
+    await beforeLoad?.(skuName);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
     const before = sampleProcesses();
     const machineBefore = machineCpu();
@@ -345,6 +359,17 @@ async function main() {
           }
         : {}),
     };
+    if (firstSeconds !== undefined) {
+      const first = sent.filter((x) => x.orderNo && x.startedAt - started < firstSeconds * 1000);
+      const firstNos = new Set(first.map((x) => x.orderNo!));
+      const deliveredOf = orders.filter((o) => firstNos.has(o.orderNo) && o.deliveredAt && trades.get(o.orderNo)?.paidAt);
+      row.firstSeconds = {
+        seconds: firstSeconds,
+        orders: first.length,
+        createMs: stats(first.map((x) => x.waitedMs ?? 0)),
+        deliveredMs: stats(deliveredOf.map((o) => Math.max(0, o.deliveredAt!.getTime() - Date.parse(trades.get(o.orderNo)!.paidAt!)))),
+      };
+    }
     const deliveredNos = orders.filter((o) => o.status === 'DELIVERED').map((o) => o.orderNo);
     if (pipeline === 'keyflow' && deliveredNos.length > 0) row.perDeliveredOrder = await perDeliveredOrder(processes, deliveredNos);
     if (buyers) {
@@ -394,6 +419,12 @@ async function main() {
         `    per delivered order: CPU ${cpuMs.total} ms (${ORDER_PROCESSES.map((r) => `${r} ${cpuMs[r]}`).join(', ')}), ${workflowTasks} workflow tasks, ${historyEvents} history events (${sampledHistories} histories)`,
       );
     }
+    if (row.firstSeconds) {
+      const f = row.firstSeconds;
+      console.log(
+        `    first ${f.seconds} s (${f.orders} orders): placing p50 ${f.createMs.p50} ms, p99 ${f.createMs.p99} ms; paid→delivered p50 ${f.deliveredMs.p50} ms, p99 ${f.deliveredMs.p99} ms`,
+      );
+    }
     if (row.outage) console.log(describeOutage(row.outage));
     if (row.flash) {
       const f = row.flash;
@@ -419,7 +450,7 @@ async function main() {
       for (const orderNo of sample) {
         const handle = client.workflow.getHandle(`order-${orderNo}`);
         // Delivered in the database comes before the run's last task completes: the whole run is counted.
-        await handle.result();
+        for (let i = 0; i < 100 && (await handle.describe()).status.name === 'RUNNING'; i += 1) await new Promise((r) => setTimeout(r, 100));
         const history = (await handle.fetchHistory()).events ?? [];
         events += history.length;
         tasks += history.filter((e) => e.workflowTaskCompletedEventAttributes).length;
@@ -587,6 +618,31 @@ async function main() {
     });
   }
 
+  /**
+   * A sale's first seconds on a freshly started Keyflow that has sat idle a while (its pools' idle
+   * connections closed), with and without POST /api/admin/skus/:sku/prewarm just before the burst;
+   * two alternating rounds, each on a fresh Keyflow.
+   */
+  async function prewarm() {
+    const rate = Number(flags['prewarm-rate']);
+    const idleMs = Number(flags['prewarm-idle']) * 1000;
+    for (let round = 0; round < 2; round += 1) {
+      for (const warm of [false, true]) {
+        console.log(`  restarting Keyflow for prewarm-${warm ? 'warm' : 'cold'}…`);
+        await restartKeyflow({});
+        await run(warm ? 'prewarm-warm' : 'prewarm-cold', 'keyflow', [{ rate, seconds: 10 }], rate * 10 + 10, {
+          firstSeconds: Number(flags['prewarm-first']),
+          beforeLoad: async (skuName) => {
+            await new Promise((r) => setTimeout(r, idleMs));
+            if (!warm) return;
+            const r = await fetch(`${api}/api/admin/skus/${skuName}/prewarm`, { method: 'POST', headers: admin });
+            if (!r.ok) throw new Error(`prewarm answered ${r.status}`);
+          },
+        });
+      }
+    }
+  }
+
   const mailFaults = (faults: object) =>
     fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
@@ -597,10 +653,15 @@ async function main() {
         await run('warmup', pipeline, [{ rate, seconds: warmup }], Math.ceil(rate * warmup) + 10);
       }
     }
-    // The flash sale restarts Keyflow without the baseline: it comes last.
-    for (const scenario of [...scenarios.filter((s) => s !== 'flash-sale'), ...scenarios.filter((s) => s === 'flash-sale')]) {
+    // The prewarm and the flash sale restart Keyflow without the baseline: they come last.
+    const restarting = ['prewarm', 'flash-sale'];
+    for (const scenario of [...scenarios.filter((s) => !restarting.includes(s)), ...scenarios.filter((s) => restarting.includes(s))]) {
       if (scenario === 'flash-sale') {
         await flashSale();
+        continue;
+      }
+      if (scenario === 'prewarm') {
+        await prewarm();
         continue;
       }
       if (scenario === 'degrade') {

@@ -17,11 +17,13 @@ export function createApp(deps: ApiDeps): express.Express {
   // Payment notifications need their raw bytes, so they are routed before any body parser.
   app.use(paymentRoutes({ ...deps, db: deps.callbackDb }));
   app.use(healthRoutes(deps));
-  app.use(orderActionRoutes(deps));
-  app.use(adminRoutes(deps));
-  app.use(express.json({ limit: '16kb' }));
-  app.use(catalogueRoutes(deps));
-  app.use(orderRoutes(deps));
+  if (deps.config.apiRoutes === 'all') {
+    app.use(orderActionRoutes(deps));
+    app.use(adminRoutes(deps));
+    app.use(express.json({ limit: '16kb' }));
+    app.use(catalogueRoutes(deps));
+    app.use(orderRoutes(deps));
+  }
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
   return app;

@@ -6,7 +6,8 @@ import { onShutdown } from '../shutdown';
 async function main() {
   const config = loadConfig();
   const api = await startApiServer(config);
-  console.log(`Keyflow API listening on ${api.url} (metrics on ${api.metricsUrl})`);
+  const serves = config.apiRoutes === 'payments' ? 'payment notifications only' : 'every route';
+  console.log(`Keyflow API listening on ${api.url}, ${serves} (metrics on ${api.metricsUrl})`);
   onShutdown(() => api.close());
 }
 

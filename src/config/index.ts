@@ -25,6 +25,13 @@ export interface Config {
   temporal: TemporalConnectionConfig & { taskQueue: string; uiPort: number };
   port: number;
   publicBaseUrl: string;
+  /** Where channels are told to send payment notifications: PUBLIC_BASE_URL unless NOTIFY_BASE_URL says otherwise. */
+  notifyBaseUrl: string;
+  /** Which routes this API process serves: all of them, or only payment notifications and health. */
+  apiRoutes: 'all' | 'payments';
+  /** Where `npm start` runs its payment-notification process, and that process's metrics. */
+  callbackPort: number;
+  callbackMetricsPort: number;
   sandboxPort: number;
   smtpUrl: string;
   mailFrom: string;
@@ -208,6 +215,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     },
     port: raw.PORT,
     publicBaseUrl: (raw.PUBLIC_BASE_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),
+    notifyBaseUrl: (raw.NOTIFY_BASE_URL ?? raw.PUBLIC_BASE_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),
+    apiRoutes: raw.API_ROUTES,
+    callbackPort: raw.CALLBACK_PORT,
+    callbackMetricsPort: raw.CALLBACK_METRICS_PORT,
     sandboxPort: raw.SANDBOX_PORT,
     smtpUrl: raw.SMTP_URL,
     mailFrom: raw.MAIL_FROM,

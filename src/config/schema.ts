@@ -94,6 +94,12 @@ export const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   PORT: port.default(3000),
   PUBLIC_BASE_URL: url.optional(),
+  // Where channels send payment notifications (default: PUBLIC_BASE_URL); `npm start` points it at a process of their own.
+  NOTIFY_BASE_URL: url.optional(),
+  // `payments`: this API process serves only payment notifications (and health), so a crowd of buyers never delays an acknowledgement.
+  API_ROUTES: z.enum(['all', 'payments']).default('all'),
+  CALLBACK_PORT: port.default(3001),
+  CALLBACK_METRICS_PORT: port.default(9466),
   SANDBOX_PORT: port.default(3100),
   SMTP_URL: url.default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().default('Keyflow <no-reply@keyflow.local>'),

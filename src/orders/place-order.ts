@@ -277,7 +277,7 @@ async function startAndPublish(deps: PlaceOrderDeps, order: Order, skuName: stri
       currency: order.currency,
       subject: `${skuName} × ${order.quantity}`,
       payType: order.payType ?? undefined,
-      notifyUrl: notifyUrl(config.publicBaseUrl, order.channel),
+      notifyUrl: notifyUrl(config.notifyBaseUrl, order.channel),
       returnUrl: returnUrl(config.publicBaseUrl, order.orderNo, deps.returnCodes.issue(order.orderNo, deps.clock())),
       expiresAt: order.expiresAt,
     }));

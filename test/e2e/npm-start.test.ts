@@ -54,7 +54,8 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
 
   beforeAll(async () => {
     ports.sandbox = await freePortPair();
-    for (const name of ['api', 'apiMetrics', 'smtp', 'temporal', 'ui', 'codec', 'workerMetrics', 'sdkMetrics']) ports[name] = await freePort();
+    for (const name of ['api', 'apiMetrics', 'callback', 'callbackMetrics', 'smtp', 'temporal', 'ui', 'codec', 'workerMetrics', 'sdkMetrics'])
+      ports[name] = await freePort();
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -62,6 +63,8 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
       DATABASE_URL: databaseUrl,
       PORT: String(ports.api),
       API_METRICS_PORT: String(ports.apiMetrics),
+      CALLBACK_PORT: String(ports.callback),
+      CALLBACK_METRICS_PORT: String(ports.callbackMetrics),
       SANDBOX_PORT: String(ports.sandbox),
       SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
       TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
@@ -114,6 +117,16 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
     // The Web UI serves the order's workflow page from the same dev server.
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows/order-${orderNo}`);
     expect(ui.status).toBe(200);
+
+    // The gateway's notification went to the process that serves only payment notifications, which acknowledged it.
+    // Routing chose one of the two local gateways (epay, epay-backup on the port after it).
+    type Trade = { outTradeNo: string; notifyUrl: string; notifications: Array<{ acknowledged: boolean }> };
+    const trades: Trade[] = [];
+    for (const port of [ports.sandbox, ports.sandbox + 1]) trades.push(...((await (await fetch(`http://127.0.0.1:${port}/api/trades`)).json()) as Trade[]));
+    const trade = trades.find((t) => t.outTradeNo === orderNo)!;
+    expect(trade.notifyUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${ports.callback}/api/payments/epay(-backup)?/notify$`));
+    expect(trade.notifications[0].acknowledged).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${ports.callback}/api/skus`)).status).toBe(404);
   }, 90_000);
 
   it('exports every metric the alert rules and the dashboard use', async () => {
@@ -132,11 +145,13 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
     });
     expect(((await cancelled.json()) as { status: string }).status).toBe('CANCELLED');
     const scrape = async (port: number) => await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const exported = [await scrape(ports.apiMetrics), await scrape(ports.workerMetrics), await scrape(ports.sdkMetrics)].join('\n');
+    // The payments-only process exports the callback metrics.
+    const exported = [ports.apiMetrics, ports.callbackMetrics, ports.workerMetrics, ports.sdkMetrics].map(scrape);
+    const text = (await Promise.all(exported)).join('\n');
     // The public port does not show them.
     expect((await fetch(`http://127.0.0.1:${ports.api}/metrics`)).status).toBe(404);
     // A sample, or a declared metric with no sample yet (a channel ratio is absent until there is data).
-    const names = new Set([...exported.matchAll(/^(?:# TYPE )?([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]));
+    const names = new Set([...text.matchAll(/^(?:# TYPE )?([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )/gm)].map((m) => m[1]));
     const used = metricsUsedByDeploy();
     expect(used.size).toBeGreaterThan(10);
     const missing = [...used].filter((name) => !names.has(name));
@@ -156,6 +171,7 @@ describe('what `npm start` boots, used as a person would (npm run demo)', () => 
     launcher.kill('SIGINT');
     const code = await new Promise((resolve) => launcher.once('exit', resolve));
     expect(code).toBe(0);
-    for (const port of [ports.api, ports.sandbox, ports.smtp, ports.temporal, ports.codec, ports.workerMetrics]) expect(await portOpen(port)).toBe(false);
+    for (const port of [ports.api, ports.callback, ports.sandbox, ports.smtp, ports.temporal, ports.codec, ports.workerMetrics])
+      expect(await portOpen(port)).toBe(false);
   }, 60_000);
 });

@@ -81,11 +81,22 @@ async function main() {
   const localSandbox = config.epayInstances.some((e) => e.sandboxPort !== undefined);
   if (localSandbox) supervisor.start({ name: 'sandbox', entry: path.join(src, 'dev', 'sandbox', 'main.ts') });
   supervisor.start({ name: 'codec', entry: entry('codec-server') });
-  supervisor.start({ name: 'worker', entry: entry('worker') });
-  supervisor.start({ name: 'api', entry: entry('api') });
+  // Payment notifications get an API process of their own, so a flash sale's crowd of buyers never
+  // delays an acknowledgement; only where the channels reach this machine directly (no public URL given).
+  const callbacks = !process.env.PUBLIC_BASE_URL && !process.env.NOTIFY_BASE_URL;
+  const notifyEnv = callbacks ? { NOTIFY_BASE_URL: `http://127.0.0.1:${config.callbackPort}` } : {};
+  supervisor.start({ name: 'worker', entry: entry('worker'), env: notifyEnv });
+  supervisor.start({ name: 'api', entry: entry('api'), env: notifyEnv });
+  if (callbacks)
+    supervisor.start({
+      name: 'callbacks',
+      entry: entry('api'),
+      env: { API_ROUTES: 'payments', PORT: String(config.callbackPort), API_METRICS_PORT: String(config.callbackMetricsPort) },
+    });
   if (built) console.log('running the build: worker, API and codec server from dist/');
 
   await waitForReady(`http://127.0.0.1:${config.port}/readyz`);
+  if (callbacks) await waitForReady(`http://127.0.0.1:${config.callbackPort}/readyz`);
   console.log(banner(config, devServer ? devServer.uiUrl : undefined));
 }
 

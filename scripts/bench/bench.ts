@@ -250,6 +250,7 @@ async function main() {
     await beforeLoad?.(skuName);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
     const before = sampleProcesses();
+    const outputBefore = stack.output().length;
     const machineBefore = machineCpu();
     const peak = new Map<string, number>();
     const sampler = setInterval(() => sampleProcesses().forEach((v, k) => peak.set(k, Math.max(peak.get(k) ?? 0, v.rss))), 1000);
@@ -404,6 +405,14 @@ async function main() {
     ((samples[scenario] ??= {})[pipeline] ??= []).push(...points);
     if (pipeline === 'keyflow' && Number(flags.trace) > 0) await traceOrders(orderNos, trades, Number(flags.trace));
     for (const [kind, count] of Object.entries(errorKinds)) console.log(`    error ×${count}: ${kind}`);
+    // A process of the stack that crashed or complained during the run explains its figures.
+    const trouble = stack
+      .output()
+      .slice(outputBefore)
+      .split('\n')
+      .filter((line) => /✖|"level":(50|60)|Error:/.test(line));
+    for (const line of trouble.slice(0, 10)) console.log(`    stack: ${line.slice(0, 300)}`);
+    if (trouble.length > 10) console.log(`    stack: … ${trouble.length - 10} more such lines`);
     const label = scenario === 'capacity' ? `capacity ${phases[0].rate}/s` : scenario;
     console.log(
       `  ${label.padEnd(24)} ${pipeline.padEnd(13)} ${row.orders} orders, ${row.delivered} delivered${row.refusedSoldOut ? `, ${row.refusedSoldOut} refused (sold out)` : ''}${row.refusedHeld ? `, ${row.refusedHeld} refused (held)` : ''}${row.refunded ? `, ${row.refunded} refunded` : ''}, ack p99 ${row.ackMs.p99} ms, delivered p99 ${row.deliveredMs.p99} ms, errors ${row.errors}, machine ${row.machineBusyPct}% busy, CPU s ${Object.entries(

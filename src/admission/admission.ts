@@ -19,11 +19,22 @@ export type AdmissionAnswer =
 export class AdmissionGate {
   /** The furthest slot this process has seen handed out: slots only move forward, so a full queue is known without asking. */
   private furthestSlot = 0;
+  /**
+   * Buyers beyond the longest wait get no slot, but each a later time to come back than the one
+   * before, one admission interval apart: told all alike, thousands would come back in the same
+   * second, and again, each time costing the limit and stock checks (a retry storm that starves
+   * the deliveries the auto rate follows, which cuts the rate, which lengthens the crowd).
+   */
+  private comeBackAt = 0;
+  /** The rate last read with a slot (orders a second). */
+  private rate: number;
 
   constructor(
     private readonly config: Config['admission'],
     readonly tickets: AdmissionTickets,
-  ) {}
+  ) {
+    this.rate = config.fixedRatePerSec ?? 25;
+  }
 
   async admit(db: Prisma.TransactionClient, { email, ticket, now }: { email: string; ticket?: string; now: Date }): Promise<AdmissionAnswer> {
     const { config } = this;
@@ -34,10 +45,9 @@ export class AdmissionGate {
       return early <= 0 ? { admitted: true } : { admitted: false, retryAfterSeconds: Math.ceil(early / 1000), ticket };
     }
     // In a sale's peak most buyers arrive to a full queue: they are told when to come back without a database round trip.
-    const beyond = this.furthestSlot - (now.getTime() + config.maxWaitMs);
-    if (beyond > 0) return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil(beyond / 1000)) };
+    if (this.furthestSlot > now.getTime() + config.maxWaitMs) return this.comeBackLater(now);
     const rate = config.mode === 'fixed' ? config.fixedRatePerSec! : null;
-    const [row] = await db.$queryRaw<Array<{ slot: Date; reserved: boolean }>>`
+    const [row] = await db.$queryRaw<Array<{ slot: Date; rate: number; reserved: boolean }>>`
       WITH cur AS (
         SELECT GREATEST("nextSlot", ${now}) AS "slot", COALESCE(${rate}::float8, "ratePerSec") AS "rate"
         FROM "Admission" WHERE "name" = 'orders' FOR UPDATE
@@ -46,13 +56,23 @@ export class AdmissionGate {
         FROM cur WHERE "Admission"."name" = 'orders' AND cur."slot" <= ${new Date(now.getTime() + config.maxWaitMs)}
         RETURNING 1
       )
-      SELECT cur."slot", EXISTS (SELECT 1 FROM taken) AS "reserved" FROM cur`;
+      SELECT cur."slot", cur."rate", EXISTS (SELECT 1 FROM taken) AS "reserved" FROM cur`;
     if (!row) throw new Error('the Admission row is missing: run the migrations (npm run db:migrate)');
     this.furthestSlot = Math.max(this.furthestSlot, row.slot.getTime());
+    this.rate = row.rate;
     const wait = row.slot.getTime() - now.getTime();
-    if (row.reserved && wait <= config.burstMs) return { admitted: true };
-    const retryAfterSeconds = Math.max(1, Math.ceil((row.reserved ? wait - config.burstMs : wait - config.maxWaitMs) / 1000));
-    return { admitted: false, retryAfterSeconds, ...(row.reserved ? { ticket: this.tickets.issue(row.slot, email) } : {}) };
+    if (!row.reserved) return this.comeBackLater(now);
+    // The queue half empty: the crowd that was told to come back later is gone or back.
+    if (wait < config.maxWaitMs / 2) this.comeBackAt = 0;
+    if (wait <= config.burstMs) return { admitted: true };
+    return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((wait - config.burstMs) / 1000)), ticket: this.tickets.issue(row.slot, email) };
+  }
+
+  /** A time to come back, for a buyer beyond the longest wait: the queue's end, then one interval after the previous such buyer's. */
+  private comeBackLater(now: Date): AdmissionAnswer {
+    const queueEnd = this.furthestSlot - this.config.maxWaitMs;
+    this.comeBackAt = Math.max(this.comeBackAt + 1000 / this.rate, queueEnd);
+    return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((this.comeBackAt - now.getTime()) / 1000)) };
   }
 }
 

@@ -120,6 +120,17 @@ describe('admission of new orders (ADMISSION=2/s)', () => {
     expect(exported).toMatch(/^keyflow_admission_rate_per_second 2$/m);
   });
 
+  it('sends the buyers beyond the longest wait back one admission interval apart, not all in the same second', async () => {
+    await queueStartsNow();
+    const answers = [];
+    for (let i = 0; i < 16; i++) answers.push(await attempt(`crowd${i}@example.com`));
+    const beyond = answers.filter((a) => a.status === 429 && !a.body.ticket).map((a) => a.body.retryAfterSeconds as number);
+    // 2/s for 3 s fills the queue with about seven; the other nine come back 0.5 s apart.
+    expect(beyond.length).toBeGreaterThanOrEqual(7);
+    expect(beyond).toEqual([...beyond].sort((a, b) => a - b));
+    expect(beyond.at(-1)! - beyond[0]).toBeGreaterThanOrEqual(Math.floor((beyond.length - 1) / 2) - 1);
+  });
+
   it('lets a busy buyer in with its ticket once its time comes, never before, and the ticket is nobody else’s', async () => {
     await queueStartsNow();
     // The API remembers the furthest slot it handed out above, and answers busy without asking while that is beyond the longest wait.

@@ -1,47 +1,256 @@
 // `npm run fuzz`: property-based fuzzing of the running API from its own OpenAPI description
-// (schemathesis, installed into .venv). Passes when no request got a 5xx and invalid requests
-// changed nothing: the database it fuzzed holds no SKU, key or order afterwards.
+// (schemathesis, installed into .venv), over seeded data (a SKU with keys; orders unpaid, delivered,
+// cancelled) in five passes: anonymous (every operation, paths fuzzed too); a new buyer (orders and
+// link requests for the seeded SKU and order); the buyer of the delivered order and of the unpaid one
+// (their tokens and order numbers); and staff (a valid token; SKU and order numbers drawn from the
+// seeded ones). Passes when no request got a 5xx, no pass changed a seeded row it had no valid
+// business changing (compared key by key), and the invariants hold after the staff pass. Prints
+// which operations answered 2xx at least once.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDb } from '../../src/db/client';
+import { createDb, type Db } from '../../src/db/client';
 import { VENV_BIN } from '../../src/paths';
-import { startLocalStack } from '../local-stack';
+import { checkInvariants } from '../../src/invariants/check';
+import { startLocalStack, type LocalStack } from '../local-stack';
 
 const { values: flags } = parseArgs({ options: { 'max-examples': { type: 'string', default: '40' } } });
 const SCHEMATHESIS = 'schemathesis==4.32.5';
+const SKU = 'fuzz-seed';
+
+type SeededOrder = { orderNo: string; accessToken: string };
+interface Seeded {
+  awaiting: SeededOrder;
+  delivered: SeededOrder;
+  cancelled: SeededOrder;
+  /** Delivered too, kept out of the staff's refunds so a resend has a delivered order to work on. */
+  resendable: SeededOrder;
+}
+
+interface Pass {
+  name: string;
+  headers?: Record<string, string>;
+  /** schemathesis `parameters`: fixed values (`"path.sku" = "…"`) or dictionary bindings. */
+  parameters?: Record<string, string | { dictionary: string }>;
+  dictionaries?: Record<string, string[]>;
+  /** Fixed values for the operations whose path matches, over the pass's own. */
+  operations?: Array<{ pathRegex: string; parameters: Record<string, string> }>;
+  includePathRegex?: string;
+  /** Seeded rows a valid request of this pass may change (`order <orderNo>`); every other must stay as it was. Unset: the staff pass, judged by the invariants. */
+  mayChange?: string[];
+}
 
 async function main() {
   const pip = spawnSync(path.join(VENV_BIN, 'pip'), ['install', '--quiet', '--disable-pip-version-check', SCHEMATHESIS], { stdio: 'inherit' });
   if (pip.status !== 0) throw new Error(`could not install ${SCHEMATHESIS} into .venv`);
   const stack = await startLocalStack();
+  const db = createDb(stack.databaseUrl, { max: 2 });
+  const work = mkdtempSync(path.join(os.tmpdir(), 'keyflow-fuzz-'));
   let status = 1;
   try {
-    // No credentials: every staff endpoint must refuse, every buyer endpoint must validate.
-    const run = spawnSync(
-      path.join(VENV_BIN, 'schemathesis'),
-      [
-        'run',
-        `${stack.api}/api/openapi.json`,
-        '--checks',
-        'not_a_server_error',
-        '--max-examples',
-        flags['max-examples']!,
-        '--phases',
-        'examples,coverage,fuzzing',
-        '--no-color',
-      ],
-      { stdio: 'inherit', timeout: 600_000 },
-    );
-    const db = createDb(stack.databaseUrl, { max: 1 });
-    const [skus, keys, orders] = await Promise.all([db.sku.count(), db.cardKey.count(), db.order.count()]);
-    await db.$disconnect();
-    console.log(`\nschemathesis exit code ${run.status}; rows after fuzzing: ${skus} SKUs, ${keys} keys, ${orders} orders`);
-    status = run.status === 0 && skus + keys + orders === 0 ? 0 : 1;
+    const seeded = await seed(stack, db);
+    const before = await snapshot(db);
+    const passes: Pass[] = [
+      { name: 'anonymous', mayChange: [] },
+      {
+        name: 'new buyer',
+        parameters: { 'body.sku': SKU, 'body.orderNo': seeded.delivered.orderNo },
+        includePathRegex: '^/api/orders(/resend-link)?$',
+        mayChange: [],
+      },
+      {
+        name: 'buyer of the delivered order',
+        headers: { Authorization: `Bearer ${seeded.delivered.accessToken}` },
+        parameters: { 'path.orderNo': seeded.delivered.orderNo },
+        includePathRegex: '^/api/orders/\\{orderNo\\}',
+        mayChange: [],
+      },
+      {
+        name: 'buyer of the unpaid order',
+        headers: { Authorization: `Bearer ${seeded.awaiting.accessToken}` },
+        parameters: { 'path.orderNo': seeded.awaiting.orderNo },
+        includePathRegex: '^/api/orders/\\{orderNo\\}',
+        mayChange: [`order ${seeded.awaiting.orderNo}`],
+      },
+      {
+        name: 'staff',
+        headers: { Authorization: `Bearer ${stack.adminToken}` },
+        parameters: { 'path.sku': SKU, 'path.orderNo': { dictionary: 'orders' }, 'path.name': 'epay-backup' },
+        dictionaries: { orders: [seeded.awaiting.orderNo, seeded.delivered.orderNo, seeded.cancelled.orderNo] },
+        operations: [{ pathRegex: '/resend$', parameters: { 'path.orderNo': seeded.resendable.orderNo } }],
+        includePathRegex: '^/api/admin/',
+      },
+    ];
+    const templates = await operationTemplates(stack);
+    const answered = new Map<string, Set<number>>();
+    const failures: string[] = [];
+    for (const pass of passes) {
+      const exit = runPass(stack, templates, pass, work, answered);
+      if (exit !== 0) failures.push(`the ${pass.name} pass: schemathesis exit code ${exit}`);
+      if (pass.mayChange) {
+        const changed = changedSeededRows(before, await snapshot(db)).filter((key) => !pass.mayChange!.includes(key));
+        if (changed.length) failures.push(`the ${pass.name} pass changed seeded rows: ${changed.slice(0, 5).join('; ')}`);
+      }
+    }
+    const violations = await checkInvariants(db, { graceMs: 60_000 });
+    for (const v of violations) failures.push(`invariant ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`);
+    report(templates, answered);
+    for (const failure of failures) console.log(`✖ ${failure}`);
+    status = failures.length === 0 ? 0 : 1;
+    console.log(status === 0 ? '✔ no 5xx, seeded rows unchanged by invalid requests, invariants hold' : `${failures.length} failure(s)`);
   } finally {
+    await db.$disconnect();
     await stack.stop();
   }
   process.exit(status);
+}
+
+/** A SKU with keys and three orders of it: awaiting payment, delivered (paid at the sandbox gateway), cancelled. */
+async function seed(stack: LocalStack, db: Db): Promise<Seeded> {
+  const staff = { Authorization: `Bearer ${stack.adminToken}` };
+  const call = async (method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
+    const r = await fetch(url, { method, headers: init.headers, body: init.body });
+    if (!r.ok) throw new Error(`seeding: ${method} ${url} answered ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  await call('PUT', `${stack.api}/api/admin/skus/${SKU}`, {
+    headers: { ...staff, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Fuzz seed', priceCents: 500, currency: 'CNY' }),
+  });
+  const keys = Array.from({ length: 30 }, (_, i) => `FUZZ-SEED-${i}`).join('\n');
+  await call('POST', `${stack.api}/api/admin/skus/${SKU}/keys`, { headers: { ...staff, 'Content-Type': 'text/plain' }, body: keys });
+  const order = (email: string) =>
+    call('POST', `${stack.api}/api/orders`, {
+      headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': `10.9.0.${email.length}` },
+      body: JSON.stringify({ sku: SKU, quantity: 1, email, channel: 'epay' }),
+    }) as Promise<{ orderNo: string; accessToken: string; payUrl: string }>;
+  const awaiting = await order('fuzz-awaiting@example.com');
+  const delivered = await order('fuzz-delivered@example.com');
+  const cancelled = await order('fuzz-cancelled@example.com');
+  const resendable = await order('fuzz-resend@example.com');
+  for (const paid of [delivered, resendable]) {
+    await fetch(paid.payUrl).then((r) => r.text());
+    await call('POST', `${stack.sandbox}/api/trades/${paid.orderNo}/pay`);
+  }
+  await call('POST', `${stack.api}/api/orders/${cancelled.orderNo}/cancel`, { headers: { Authorization: `Bearer ${cancelled.accessToken}` } });
+  for (const { orderNo } of [delivered, resendable]) {
+    for (let i = 0; ; i += 1) {
+      const row = await db.order.findUnique({ where: { orderNo } });
+      if (row?.status === 'DELIVERED' && row.emailedAt) break;
+      if (i > 300) throw new Error(`seeding: order ${orderNo} is ${row?.status}, not DELIVERED and emailed`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { awaiting, delivered, cancelled, resendable };
+}
+
+/** Every business row, keyed, as comparable JSON. */
+async function snapshot(db: Db): Promise<Map<string, string>> {
+  const rows = new Map<string, string>();
+  const put = (key: string, value: unknown) => rows.set(key, JSON.stringify(value));
+  for (const s of await db.sku.findMany()) put(`sku ${s.sku}`, s);
+  for (const k of await db.cardKey.findMany({ select: { id: true, sku: true, status: true, orderNo: true } })) put(`key ${k.id}`, k);
+  for (const o of await db.order.findMany({ omit: { updatedAt: true } })) put(`order ${o.orderNo}`, o);
+  for (const p of await db.payment.findMany()) put(`payment ${p.id}`, p);
+  for (const r of await db.refund.findMany()) put(`refund ${r.id}`, r);
+  for (const c of await db.channelOverride.findMany()) put(`channel override ${c.name}`, c);
+  put('degrade', await db.degradeSwitch.findMany());
+  return rows;
+}
+
+/** Seeded rows that changed or went (rows a valid request added are not seeded ones). */
+function changedSeededRows(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...before].filter(([key, value]) => after.get(key) !== value).map(([key]) => key);
+}
+
+/** One schemathesis run with its own config file; the answers it got are added to `answered` (operation → statuses). */
+function runPass(stack: LocalStack, templates: Templates, pass: Pass, work: string, answered: Map<string, Set<number>>): number | null {
+  const toml = (value: unknown) => JSON.stringify(value);
+  const lines = [
+    ...(pass.headers
+      ? [
+          `headers = { ${Object.entries(pass.headers)
+            .map(([k, v]) => `${toml(k)} = ${toml(v)}`)
+            .join(', ')} }`,
+        ]
+      : []),
+    ...(pass.parameters
+      ? [
+          '[parameters]',
+          ...Object.entries(pass.parameters).map(([k, v]) => `${toml(k)} = ${typeof v === 'string' ? toml(v) : `{ dictionary = ${toml(v.dictionary)} }`}`),
+        ]
+      : []),
+    ...Object.entries(pass.dictionaries ?? {}).flatMap(([name, values]) => [`[dictionaries.${name}]`, `values = ${toml(values)}`]),
+    ...(pass.operations ?? []).flatMap((op) => [
+      '[[operations]]',
+      `include-path-regex = ${toml(op.pathRegex)}`,
+      `parameters = { ${Object.entries(op.parameters)
+        .map(([k, v]) => `${toml(k)} = ${toml(v)}`)
+        .join(', ')} }`,
+    ]),
+  ];
+  const config = path.join(work, `${pass.name}.toml`);
+  writeFileSync(config, lines.join('\n') + '\n');
+  const har = path.join(work, `${pass.name}.har`);
+  console.log(`\n── fuzzing as ${pass.name} ──`);
+  const run = spawnSync(
+    path.join(VENV_BIN, 'schemathesis'),
+    [
+      '--config-file',
+      config,
+      'run',
+      `${stack.api}/api/openapi.json`,
+      '--checks',
+      'not_a_server_error',
+      '--max-examples',
+      flags['max-examples']!,
+      '--phases',
+      'examples,coverage,fuzzing',
+      '--report',
+      'har',
+      '--report-har-path',
+      har,
+      '--no-color',
+      ...(pass.includePathRegex ? ['--include-path-regex', pass.includePathRegex] : []),
+    ],
+    { stdio: 'inherit', timeout: 900_000 },
+  );
+  const entries = (
+    JSON.parse(readFileSync(har, 'utf8')) as { log: { entries: Array<{ request: { method: string; url: string }; response: { status: number } }> } }
+  ).log.entries;
+  for (const { request, response } of entries) {
+    const pathname = new URL(request.url).pathname;
+    const template = templates.find((t) => t.method === request.method && t.pattern.test(pathname));
+    if (!template) continue;
+    const key = `${request.method} ${template.path}`;
+    (answered.get(key) ?? answered.set(key, new Set()).get(key)!).add(response.status);
+  }
+  return run.status;
+}
+
+type Templates = Array<{ method: string; path: string; pattern: RegExp }>;
+
+/** Every operation the description names, with a pattern that matches its concrete paths. */
+async function operationTemplates(stack: LocalStack): Promise<Templates> {
+  const doc = (await (await fetch(`${stack.api}/api/openapi.json`)).json()) as { paths: Record<string, object> };
+  return Object.entries(doc.paths).flatMap(([p, methods]) =>
+    Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path: p, pattern: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`) })),
+  );
+}
+
+function report(templates: Templates, answered: Map<string, Set<number>>): void {
+  console.log('\noperation                                              statuses seen (all passes)');
+  let without2xx = 0;
+  for (const { method, path: p } of templates) {
+    const key = `${method} ${p}`;
+    const statuses = [...(answered.get(key) ?? [])].sort((a, b) => a - b);
+    const ok = statuses.some((s) => s >= 200 && s < 300);
+    if (!ok) without2xx += 1;
+    console.log(`${ok ? ' ' : '!'} ${key.padEnd(54)} ${statuses.join(' ') || 'not reached'}`);
+  }
+  console.log(`${templates.length} operations, ${without2xx} without a 2xx answer (marked !)`);
 }
 
 main().catch((error) => {

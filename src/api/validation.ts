@@ -8,12 +8,34 @@ export const SKU_PATTERN = /^[a-z0-9-]{1,64}$/;
 export const skuParam = z.string().regex(SKU_PATTERN, 'sku must be 1–64 of a-z, 0-9 and -');
 export const orderNoParam = z.string().regex(ORDER_NO_PATTERN, 'orderNo must be 6–32 letters and digits');
 
+/**
+ * Text staff type that is stored (names, notes, reasons): Postgres text cannot hold NUL, and a lone
+ * surrogate is no character at all, so both are refused here with a 400, never a failed write.
+ */
+const storedText = (field: string, max: number, { multiline = false } = {}) =>
+  z
+    .string()
+    .trim()
+    .max(max, `${field} must be at most ${max} characters`)
+    .refine((v) => v.isWellFormed(), `${field} must be valid Unicode text`)
+    .refine((v) => ![...v].some((c) => isControl(c, multiline)), `${field} must not contain control characters`);
+
+/** C0 controls and DEL; a note may keep its tabs and line breaks. */
+function isControl(c: string, multiline: boolean): boolean {
+  const code = c.codePointAt(0)!;
+  if (multiline && (c === '\t' || c === '\n' || c === '\r')) return false;
+  return code < 0x20 || code === 0x7f;
+}
+
+/** A buyer's address as typed (spaces, capitals) is accepted; the description says it is an email, so fuzzers and clients send one. */
+const emailField = z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)).meta({ format: 'email', maxLength: 254 });
+
 export function createOrderBody(channels: readonly string[]) {
   return z
     .object({
       sku: skuParam,
       quantity: z.number().int('quantity must be a whole number').min(1, 'quantity must be at least 1'),
-      email: z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)),
+      email: emailField,
       channel: channels.length
         ? z.enum(['auto', ...channels] as [string, ...string[]], { error: `channel must be auto or one of: ${channels.join(', ')}` }).optional()
         : z.never({ error: 'no payment channel is enabled' }),
@@ -27,7 +49,7 @@ export function createOrderBody(channels: readonly string[]) {
 
 export const putSkuBody = z
   .object({
-    name: z.string().trim().min(1, 'name is required').max(200),
+    name: storedText('name', 200).pipe(z.string().min(1, 'name is required')),
     priceCents: z.number().int('priceCents must be a whole number of cents').min(1).max(100_000_000),
     currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be a 3-letter ISO code like CNY'),
     active: z.boolean().optional(),
@@ -36,12 +58,12 @@ export const putSkuBody = z
 
 export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'Idempotency-Key must be 1–128 visible ASCII characters');
 
-export const actionBody = z.object({ note: z.string().trim().max(1000).optional() }).strict();
+export const actionBody = z.object({ note: storedText('note', 1000, { multiline: true }).optional() }).strict();
 
 export const resendLinkBody = z
   .object({
     orderNo: orderNoParam,
-    email: z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)),
+    email: emailField,
   })
   .strict();
 
@@ -50,7 +72,7 @@ const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 export const adminOrdersQuery = z
   .object({
     status: z.enum(ORDER_STATUSES).optional(),
-    email: z.string().trim().toLowerCase().pipe(z.email()).optional(),
+    email: emailField.optional(),
     sku: skuParam.optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
@@ -80,7 +102,7 @@ export const putDegradeBody = z
   .object({
     mode: z.enum(['auto', 'manual']),
     level: z.enum(DEGRADE_LEVELS).optional(),
-    reason: z.string().trim().min(1).max(500).optional(),
+    reason: storedText('reason', 500, { multiline: true }).pipe(z.string().min(1, 'reason must not be empty')).optional(),
   })
   .strict()
   .refine((body) => body.mode === 'auto' || body.level !== undefined, 'manual mode needs a level: normal, lean or essential');

@@ -56,6 +56,7 @@ describe('the degrade switch', () => {
     expect(noLevel.body.message).toMatch(/manual mode needs a level/);
     expect((await setSwitch({ mode: 'manual', level: 'frugal' })).status).toBe(400);
     expect((await setSwitch({ mode: 'auto', extra: 1 })).status).toBe(400);
+    expect((await setSwitch({ mode: 'manual', level: 'lean', reason: 'sale\u0000' })).body.message).toMatch(/control characters/);
 
     const set = await setSwitch({ mode: 'manual', level: 'lean', reason: 'sale at noon' });
     expect(set.status).toBe(200);

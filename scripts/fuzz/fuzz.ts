@@ -203,7 +203,7 @@ function runPass(stack: LocalStack, templates: Templates, pass: Pass, work: stri
       'run',
       `${stack.api}/api/openapi.json`,
       '--checks',
-      'not_a_server_error',
+      'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
       '--max-examples',
       flags['max-examples']!,
       '--phases',

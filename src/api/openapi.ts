@@ -9,6 +9,7 @@ const error = {
   },
 };
 const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+const okList = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } } });
 const path = (name: string, pattern: string) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern } });
 const ORDER_NO = path('orderNo', '^[A-Za-z0-9]{6,32}$');
 const SKU = path('sku', '^[a-z0-9-]{1,64}$');
@@ -19,6 +20,27 @@ const staff = [{ staffToken: [] }];
  * so the document and the validation cannot drift apart.
  */
 export function openApiDocument(channels: readonly string[], serverUrl: string) {
+  return withCommonRefusals(describe(channels, serverUrl));
+}
+
+/**
+ * Answers any operation may give, added where an operation does not name them itself: a body too
+ * large (413) or of the wrong type (415) wherever there is a body, and 503 with Retry-After from
+ * every /api operation but the channels' notifications while the database cannot be reached.
+ */
+function withCommonRefusals<T extends { paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<number, unknown> }>> }>(doc: T): T {
+  for (const [route, operations] of Object.entries(doc.paths)) {
+    for (const operation of Object.values(operations)) {
+      // A channel's notification is answered in the channel's own protocol, described where it is declared.
+      if (route.startsWith('/api/payments/')) continue;
+      const common = [...(operation.requestBody ? [413, 415] : []), ...(route.startsWith('/api/') ? [503] : [])];
+      for (const status of common) operation.responses[status] ??= error;
+    }
+  }
+  return doc;
+}
+
+function describe(channels: readonly string[], serverUrl: string) {
   const queryParams = Object.entries((json(adminOrdersQuery) as { properties: Record<string, object> }).properties).map(([name, schema]) => ({
     name,
     in: 'query',
@@ -120,7 +142,7 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
           summary: 'Order with payments, inbox and timeline',
           parameters: [ORDER_NO],
           security: staff,
-          responses: { 200: ok('order'), 401: error, 404: error },
+          responses: { 200: ok('order'), 400: error, 401: error, 404: error },
         },
       },
       ...Object.fromEntries(
@@ -166,7 +188,11 @@ export function openApiDocument(channels: readonly string[], serverUrl: string) 
         },
       },
       '/api/admin/channels': {
-        get: { summary: 'Channel instances with health, score and overrides', security: staff, responses: { 200: ok('one entry per instance'), 401: error } },
+        get: {
+          summary: 'Channel instances with health, score and overrides',
+          security: staff,
+          responses: { 200: okList('one entry per instance'), 401: error },
+        },
       },
       '/api/admin/channels/{name}': {
         put: {

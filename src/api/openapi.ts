@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { admissionAnswer, catalogueAnswer, degradeAnswer, errorAnswer, placedOrderAnswer, prewarmAnswer } from './response-schemas';
 import { actionBody, adminOrdersQuery, createOrderBody, putChannelBody, putDegradeBody, putSkuBody, resendLinkBody } from './validation';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-const error = {
-  description: 'error',
-  content: {
-    'application/json': { schema: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] } },
-  },
-};
+/** An answer's body as the route sends it (JSON: dates as ISO strings). */
+const answer = (description: string, schema: z.ZodType) => ({
+  description,
+  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) } },
+});
+const error = answer('error', errorAnswer);
 const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 const okList = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } } });
 const path = (name: string, pattern: string) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern } });
@@ -53,7 +54,7 @@ function describe(channels: readonly string[], serverUrl: string) {
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { staffToken: { type: 'http', scheme: 'bearer' }, orderToken: { type: 'http', scheme: 'bearer' } } },
     paths: {
-      '/api/skus': { get: { summary: 'Catalogue', responses: { 200: ok('active SKUs with available counts') } } },
+      '/api/skus': { get: { summary: 'Catalogue', responses: { 200: answer('active SKUs with available counts', catalogueAnswer) } } },
       '/api/orders': {
         post: {
           summary: 'Place an order',
@@ -69,7 +70,7 @@ function describe(channels: readonly string[], serverUrl: string) {
           ],
           requestBody: { required: true, content: { 'application/json': { schema: json(createOrderBody(channels)) } } },
           responses: {
-            201: ok('the order, with its pay URL, access token and the channel instance chosen'),
+            201: answer('the order, with its pay URL, access token and the channel instance chosen', placedOrderAnswer),
             400: error,
             404: error,
             409: error,
@@ -163,7 +164,7 @@ function describe(channels: readonly string[], serverUrl: string) {
         get: {
           summary: 'Admission of new orders: mode, rate in force, measured lag, queue length',
           security: staff,
-          responses: { 200: ok('admission'), 401: error },
+          responses: { 200: answer('admission', admissionAnswer), 401: error },
         },
       },
       '/api/admin/skus/{sku}/prewarm': {
@@ -171,20 +172,20 @@ function describe(channels: readonly string[], serverUrl: string) {
           summary: 'Before a sale: warm the database pools, the SKU’s keys, routing and a worker; answers what was warmed',
           parameters: [SKU],
           security: staff,
-          responses: { 200: ok('prewarm report'), 400: error, 401: error, 404: error },
+          responses: { 200: answer('prewarm report', prewarmAnswer), 400: error, 401: error, 404: error },
         },
       },
       '/api/admin/degrade': {
         get: {
           summary: 'The degrade switch: level in force, mode, who set it, what each level leaves out',
           security: staff,
-          responses: { 200: ok('switch'), 401: error },
+          responses: { 200: answer('switch', degradeAnswer), 401: error },
         },
         put: {
           summary: 'Set the degrade switch (manual with a level holds it; auto hands it to the worker)',
           security: staff,
           requestBody: { required: true, content: { 'application/json': { schema: json(putDegradeBody) } } },
-          responses: { 200: ok('switch'), 400: error, 401: error },
+          responses: { 200: answer('switch', degradeAnswer), 400: error, 401: error },
         },
       },
       '/api/admin/channels': {

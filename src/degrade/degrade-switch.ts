@@ -5,6 +5,7 @@ import { DEGRADE_EFFECTS, isDegradeLevel, type DegradeLevel } from './degrade-le
 export type DegradeMode = 'auto' | 'manual';
 
 export interface DegradeState {
+  name: string;
   level: DegradeLevel;
   mode: DegradeMode;
   reason: string | null;
@@ -22,7 +23,7 @@ export async function readDegradeSwitch(db: Prisma.TransactionClient): Promise<D
 
 /** What staff see: the level in force, who set it and why, and what each level leaves out. */
 export async function degradeStatus(db: Prisma.TransactionClient, thresholds: { leanAtMs: number; essentialAtMs: number; calmMs: number }) {
-  const { calmSince: _calm, ...state } = await readDegradeSwitch(db);
+  const { calmSince: _calm, name: _name, ...state } = await readDegradeSwitch(db);
   return { ...state, leavesOut: DEGRADE_EFFECTS[state.level], levels: DEGRADE_EFFECTS, auto: thresholds };
 }
 

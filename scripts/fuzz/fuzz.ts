@@ -7,12 +7,13 @@
 // business changing (compared key by key), and the invariants hold after the staff pass. Prints
 // which operations answered 2xx at least once.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb, type Db } from '../../src/db/client';
-import { VENV_BIN } from '../../src/paths';
+import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { checkInvariants } from '../../src/invariants/check';
 import { startLocalStack, type LocalStack } from '../local-stack';
 
@@ -38,6 +39,8 @@ interface Pass {
   /** Fixed values for the operations whose path matches, over the pass's own. */
   operations?: Array<{ pathRegex: string; parameters: Record<string, string> }>;
   includePathRegex?: string;
+  /** schemathesis hooks module (scripts/fuzz/<file>) and its environment. */
+  hooks?: { file: string; env: Record<string, string> };
   /** Seeded rows a valid request of this pass may change (`order <orderNo>`); every other must stay as it was. Unset: the staff pass, judged by the invariants. */
   mayChange?: string[];
 }
@@ -45,7 +48,8 @@ interface Pass {
 async function main() {
   const pip = spawnSync(path.join(VENV_BIN, 'pip'), ['install', '--quiet', '--disable-pip-version-check', SCHEMATHESIS], { stdio: 'inherit' });
   if (pip.status !== 0) throw new Error(`could not install ${SCHEMATHESIS} into .venv`);
-  const stack = await startLocalStack();
+  // The second local gateway's merchant is set here (not generated) so the channel pass can sign for it too.
+  const stack = await startLocalStack({ EPAY_BACKUP_PID: '7778', EPAY_BACKUP_KEY: `fuzz-backup-${randomBytes(8).toString('hex')}` });
   const db = createDb(stack.databaseUrl, { max: 2 });
   const work = mkdtempSync(path.join(os.tmpdir(), 'keyflow-fuzz-'));
   let status = 1;
@@ -75,6 +79,22 @@ async function main() {
         mayChange: [`order ${seeded.awaiting.orderNo}`],
       },
       {
+        // Correctly signed notifications with fuzzed contents, for the seeded orders and random ones.
+        name: 'channel',
+        parameters: { 'body.out_trade_no': { dictionary: 'orders' } },
+        dictionaries: { orders: [seeded.awaiting.orderNo, seeded.delivered.orderNo, seeded.cancelled.orderNo] },
+        includePathRegex: '^/api/payments/epay(-backup)?/notify$',
+        hooks: {
+          file: 'sign_epay.py',
+          env: {
+            KEYFLOW_FUZZ_EPAY: JSON.stringify({
+              epay: { pid: stack.env.EPAY_PID, key: stack.env.EPAY_KEY },
+              'epay-backup': { pid: stack.env.EPAY_BACKUP_PID, key: stack.env.EPAY_BACKUP_KEY },
+            }),
+          },
+        },
+      },
+      {
         name: 'staff',
         headers: { Authorization: `Bearer ${stack.adminToken}` },
         parameters: { 'path.sku': SKU, 'path.orderNo': { dictionary: 'orders' }, 'path.name': 'epay-backup' },
@@ -95,7 +115,13 @@ async function main() {
       }
     }
     const violations = await checkInvariants(db, { graceMs: 60_000 });
-    for (const v of violations) failures.push(`invariant ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`);
+    for (const v of violations) {
+      failures.push(`invariant ${v.rule}: ${v.orderNo ?? ''} ${v.detail}`);
+      // What happened to the order, for whoever reads the failure.
+      if (v.orderNo)
+        for (const e of await db.orderEvent.findMany({ where: { orderNo: v.orderNo }, orderBy: { id: 'asc' } }))
+          console.log(`  ${v.orderNo} ${e.createdAt.toISOString()} ${e.type} by ${e.actor}: ${e.message ?? ''}`);
+    }
     report(templates, answered);
     for (const failure of failures) console.log(`✖ ${failure}`);
     status = failures.length === 0 ? 0 : 1;
@@ -215,7 +241,20 @@ function runPass(stack: LocalStack, templates: Templates, pass: Pass, work: stri
       '--no-color',
       ...(pass.includePathRegex ? ['--include-path-regex', pass.includePathRegex] : []),
     ],
-    { stdio: 'inherit', timeout: 900_000 },
+    {
+      stdio: 'inherit',
+      timeout: 900_000,
+      ...(pass.hooks
+        ? {
+            env: {
+              ...process.env,
+              ...pass.hooks.env,
+              SCHEMATHESIS_HOOKS: path.basename(pass.hooks.file, '.py'),
+              PYTHONPATH: path.join(PROJECT_ROOT, 'scripts/fuzz'),
+            },
+          }
+        : {}),
+    },
   );
   const entries = (
     JSON.parse(readFileSync(har, 'utf8')) as { log: { entries: Array<{ request: { method: string; url: string }; response: { status: number } }> } }

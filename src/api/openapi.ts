@@ -20,7 +20,25 @@ const staff = [{ staffToken: [] }];
  * The OpenAPI description of the API, generated from the same zod schemas that validate requests,
  * so the document and the validation cannot drift apart.
  */
-export function openApiDocument(channels: readonly string[], serverUrl: string) {
+/** An Epay notification's fields (GET query or form POST), signed with the merchant's MD5 key. */
+const EPAY_NOTIFICATION = {
+  type: 'object',
+  properties: {
+    pid: { type: 'string', pattern: '^[0-9]{1,12}$' },
+    trade_no: { type: 'string', minLength: 1, maxLength: 64 },
+    out_trade_no: { type: 'string', pattern: '^[A-Za-z0-9]{6,32}$' },
+    type: { type: 'string', maxLength: 32 },
+    name: { type: 'string', maxLength: 128 },
+    money: { type: 'string', pattern: '^[0-9]{1,8}(\\.[0-9]{1,2})?$' },
+    // Only TRADE_SUCCESS is a payment; any other status is acknowledged and ignored.
+    trade_status: { type: 'string', enum: ['TRADE_SUCCESS', 'TRADE_CLOSED', 'WAIT_BUYER_PAY'] },
+    sign: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    sign_type: { type: 'string', enum: ['MD5'] },
+  },
+  required: ['pid', 'trade_no', 'out_trade_no', 'money', 'trade_status', 'sign'],
+};
+
+export function openApiDocument(channels: ReadonlyArray<{ name: string; type: string }>, serverUrl: string) {
   return withCommonRefusals(describe(channels, serverUrl));
 }
 
@@ -41,7 +59,8 @@ function withCommonRefusals<T extends { paths: Record<string, Record<string, { r
   return doc;
 }
 
-function describe(channels: readonly string[], serverUrl: string) {
+function describe(instances: ReadonlyArray<{ name: string; type: string }>, serverUrl: string) {
+  const channels = instances.map((i) => i.name);
   const queryParams = Object.entries((json(adminOrdersQuery) as { properties: Record<string, object> }).properties).map(([name, schema]) => ({
     name,
     in: 'query',
@@ -105,12 +124,12 @@ function describe(channels: readonly string[], serverUrl: string) {
         },
       },
       ...Object.fromEntries(
-        channels.map((channel) => [
+        instances.map(({ name: channel, type }) => [
           `/api/payments/${channel}/notify`,
           {
             post: {
               summary: `${channel} payment notification`,
-              requestBody: { content: { '*/*': { schema: {} } } },
+              requestBody: { content: type === 'epay' ? { 'application/x-www-form-urlencoded': { schema: EPAY_NOTIFICATION } } : { '*/*': { schema: {} } } },
               responses: { 200: { description: 'acknowledged' }, 204: { description: 'acknowledged' }, 400: { description: 'rejected' } },
             },
           },

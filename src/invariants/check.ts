@@ -29,11 +29,14 @@ export async function checkInvariants(db: Db, options: InvariantOptions): Promis
         GROUP BY o."orderNo", o.quantity HAVING count(k.id) > o.quantity`,
     },
     {
-      rule: 'every SOLD key belongs to a DELIVERED order',
+      // A delivered order being refunded, or waiting for staff after its refund was refused, still
+      // holds the keys its buyer has: they are voided only when the money goes back.
+      rule: 'every SOLD key belongs to a delivered order (DELIVERED, or delivered and now REFUNDING or NEEDS_REVIEW)',
       query: db.$queryRaw`
         SELECT k."orderNo", 'key ' || k.id || ' is SOLD but the order is ' || coalesce(o.status::text, 'missing') AS detail
         FROM "CardKey" k LEFT JOIN "Order" o ON o."orderNo" = k."orderNo"
-        WHERE k.status = 'SOLD' AND (o."orderNo" IS NULL OR o.status <> 'DELIVERED')`,
+        WHERE k.status = 'SOLD' AND (o."orderNo" IS NULL OR (o.status <> 'DELIVERED'
+          AND NOT (o.status IN ('REFUNDING', 'NEEDS_REVIEW') AND o."deliveredAt" IS NOT NULL)))`,
     },
     {
       rule: 'every VOID key that was sold belongs to a refunded or reviewed order',

@@ -20,5 +20,7 @@ export async function supportActionWorkflow(input: SupportActionInput): Promise<
     throw ApplicationFailure.nonRetryable(`cannot ${input.action} an order in ${record.status}`, 'ActionNotAllowed');
   }
   await actions.perform(input.action, input.request);
-  return finish(record);
+  // Staff wait on this run for their answer: an action that leaves the order in review (a refused
+  // refund) ends it, and the next action on the order starts another support run.
+  return finish(record, [], { reviewWait: false });
 }

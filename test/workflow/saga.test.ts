@@ -246,6 +246,20 @@ describe('saga compensations and support actions', () => {
     expect(stack.sink.messages().some((m) => m.to === 'attacker@example.com')).toBe(false);
   });
 
+  it('a delivered order whose refund the channel refuses waits for staff with its keys still sold, and that breaks no invariant', async () => {
+    const sku = uniqueSku('refund-delivered');
+    await createSkuWithKeys(stack, sku, ['RD-0', 'RD-1']);
+    const order = await placeOrder(stack, sku);
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { refuseRefunds: true } });
+    const refused = await admin(order.orderNo, 'refund', 'buyer asked');
+    expect(refused.body).toMatchObject({ status: 'NEEDS_REVIEW', reason: expect.stringMatching(/refund failed/) });
+    // The buyer has the key: it stays SOLD until a refund goes through (found by npm run fuzz).
+    expect(await stack.db.cardKey.count({ where: { orderNo: order.orderNo, status: 'SOLD' } })).toBe(1);
+    expect((await checkInvariants(stack.db, { graceMs: 60_000 })).filter((v) => v.orderNo === order.orderNo)).toEqual([]);
+  });
+
   it('keeps every invariant after all of the above', async () => {
     expect(await checkInvariants(stack.db, { graceMs: 60_000 })).toEqual([]);
   });

@@ -7,7 +7,10 @@ export const CATALOGUE_COUNT_CAP = 100;
 
 export function catalogueRoutes({ db, channels, config }: ApiDeps): Router {
   const router = Router();
-  const openApi = openApiDocument([...channels.keys()], config.publicBaseUrl);
+  const openApi = openApiDocument(
+    [...channels.values()].map(({ name, type }) => ({ name, type })),
+    config.publicBaseUrl,
+  );
   router.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
   });

@@ -7,11 +7,12 @@ import type { OrderResult } from '../types';
 import type { Candidate } from './payment-wait';
 
 /**
- * How every order run ends: staff review (bounded), the buyer's delivery email, second payments
- * given back, every Update answered and every operator notice started.
+ * How every order run ends: staff review (bounded; `reviewWait: false` for a run someone waits on,
+ * which leaves a review to a later run), the buyer's delivery email, second payments given back,
+ * every Update answered and every operator notice started.
  */
-export async function finish(record: OrderRecord, extraPayments: readonly Candidate[] = []): Promise<OrderResult> {
-  await awaitReview(record);
+export async function finish(record: OrderRecord, extraPayments: readonly Candidate[] = [], { reviewWait = true } = {}): Promise<OrderResult> {
+  if (reviewWait) await awaitReview(record);
   if (record.status === 'DELIVERED' && record.deliveredByThisRun) {
     // The worker's deferred-email sender picks the order up (emailedAt is still empty) once the peak is over.
     if (defersDeliveryEmail(record.level)) record.note(`delivery email deferred (degrade level ${record.level}); the keys are on the order page`);

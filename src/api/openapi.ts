@@ -16,10 +16,6 @@ const ORDER_NO = path('orderNo', '^[A-Za-z0-9]{6,32}$');
 const SKU = path('sku', '^[a-z0-9-]{1,64}$');
 const staff = [{ staffToken: [] }];
 
-/**
- * The OpenAPI description of the API, generated from the same zod schemas that validate requests,
- * so the document and the validation cannot drift apart.
- */
 /** An Epay notification's fields (GET query or form POST), signed with the merchant's MD5 key. */
 const EPAY_NOTIFICATION = {
   type: 'object',
@@ -38,6 +34,10 @@ const EPAY_NOTIFICATION = {
   required: ['pid', 'trade_no', 'out_trade_no', 'money', 'trade_status', 'sign'],
 };
 
+/**
+ * The OpenAPI description of the API, generated from the same zod schemas that validate requests,
+ * so the document and the validation cannot drift apart.
+ */
 export function openApiDocument(channels: ReadonlyArray<{ name: string; type: string }>, serverUrl: string) {
   return withCommonRefusals(describe(channels, serverUrl));
 }

@@ -7,7 +7,8 @@ import { uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
 import { paymentReceivedSignal } from '../../src/workflows/order-messages';
-import { startLatePayment, startRecovery } from '../../src/orders/order-runs';
+import { startDeferredDeliveryEmail, startLatePayment, startRecovery } from '../../src/orders/order-runs';
+import { deferredEmailWorkflowId } from '../../src/workflows/workflow-ids';
 
 // One folder per shape of history production may hold (docs/versioning.md). No default: recording
 // today's code over a released generation would silently drop the shape it keeps under replay.
@@ -127,6 +128,26 @@ describe('record workflow histories for the replay corpus', () => {
       json: { note: 'recorded' },
     });
     await save('support-refund-delivered', refunded.body.workflowId);
+  });
+
+  it('delivered at degrade level essential (email deferred), then its deferred email', async () => {
+    await request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json: { mode: 'manual', level: 'essential' } });
+    const order = await placeOrder(stack, await fresh());
+    await request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json: { mode: 'auto', level: 'normal' } });
+    await payInSandbox(stack, order);
+    await save('delivered-essential', `order-${order.orderNo}`);
+    await startDeferredDeliveryEmail(stack, order.orderNo);
+    await save('deferred-email', deferredEmailWorkflowId(order.orderNo));
+  });
+
+  it('staff refund of a delivered order, refused by the channel (the support run ends in review)', async () => {
+    const order = await placeOrder(stack, await fresh());
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { refuseRefunds: true } });
+    const refused = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: {} });
+    await save('support-refund-refused', refused.body.workflowId);
   });
 
   it('recovery of a paid order whose run is gone', async () => {

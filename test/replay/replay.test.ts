@@ -35,6 +35,9 @@ describe.each(GENERATIONS)('replaying recorded histories: %s', (generation) => {
         'support-refund-delivered.json',
         'recovery-delivered.json',
         'late-payment-paid-twice.json',
+        'delivered-essential.json',
+        'deferred-email.json',
+        'support-refund-refused.json',
       ]),
     );
   });

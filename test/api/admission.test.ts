@@ -94,6 +94,8 @@ describe('admission of new orders (ADMISSION=2/s)', () => {
   const slotOf = (ticket: string) => parseInt(ticket.split('.')[0], 36);
 
   it('admits at the rate and gives busy buyers places in the order they came, up to the longest wait', async () => {
+    // One order first, so the path is warm: a cold first request slower than an admission interval would let the next buyer in.
+    await attempt('warm-up@example.com');
     await queueStartsNow();
     const before = await stack.db.order.count({ where: { sku } });
     const answers = [];

@@ -53,7 +53,7 @@ function notification(
 }
 
 describe('WechatPayChannel notifications', () => {
-  const channel = new WechatPayChannel({
+  const channelConfig = {
     mchid: MCHID,
     appid: 'wx0000000000000001',
     apiV3Key: APIV3_KEY,
@@ -62,7 +62,8 @@ describe('WechatPayChannel notifications', () => {
     merchantPrivateKey: merchant.privateKey,
     merchantSerial: 'MERCHANT-SERIAL-1',
     apiBase: 'http://127.0.0.1:9',
-  });
+  };
+  const channel = new WechatPayChannel(channelConfig);
 
   it('accepts a notification signed and encrypted by the SDK', () => {
     expect(channel.parseNotification(notification())).toMatchObject({
@@ -107,7 +108,10 @@ describe('WechatPayChannel notifications', () => {
   });
 
   it('rejects stale and future timestamps (300 s window)', () => {
-    const now = Math.floor(Date.now() / 1000);
+    // One fixed instant for the channel and the notifications: a second boundary crossed between them would move the window.
+    const fixedMs = Date.now();
+    const now = Math.floor(fixedMs / 1000);
+    const channel = new WechatPayChannel(channelConfig, fetch, () => fixedMs);
     expect(channel.parseNotification(notification({ timestamp: now - 301 }))).toMatchObject({
       verdict: 'rejected',
       reason: 'timestamp outside the tolerance window',

@@ -21,6 +21,7 @@ if (tsc.status !== 0) {
 const { bundleWorkflowCode } = require('@temporalio/worker');
 const { code } = await bundleWorkflowCode({
   workflowsPath: path.join(dist, 'workflows', 'index.js'),
+  workflowInterceptorModules: require(path.join(dist, 'worker', 'workflow-source.js')).workflowInterceptorModules(),
   logger: { trace() {}, debug() {}, info() {}, warn: (m) => console.warn(m), error: (m) => console.error(m), log() {} },
 });
 writeFileSync(path.join(dist, 'workflow-bundle.js'), code);

@@ -5,6 +5,7 @@ import { InvalidTransitionError, isDatabaseUnavailable, isSaleRefusal, KeysNotSe
 import { causeInBrief } from '../error-text';
 import { confirmWithChannel, recordPaymentIn, recordUnverified } from './payment';
 import { issueIn, reserveIn, type ReserveRequest } from './stock';
+import { ATTR, inSpan } from '../observability/tracing/spans';
 
 export interface DeliverPaymentRequest extends ReserveRequest {
   /** A payment the workflow found usable (channel, currency and amount match the order). */
@@ -65,11 +66,17 @@ export function createDeliveryActivities({ db, channels, clock }: ActivityDeps) 
   };
 }
 
-async function reserveAndIssueIn(tx: Parameters<typeof reserveIn>[0], request: ReserveRequest, at: Date): Promise<Delivery> {
-  const reservation = await reserveIn(tx, request, at);
-  if (!reservation.ok) return { delivered: false, available: reservation.available };
-  await issueIn(tx, { orderNo: request.orderNo, keyIds: reservation.keyIds }, at);
-  return { delivered: true, keyIds: reservation.keyIds, remaining: reservation.remaining };
+function reserveAndIssueIn(tx: Parameters<typeof reserveIn>[0], request: ReserveRequest, at: Date): Promise<Delivery> {
+  return inSpan('keyflow.deliver', { [ATTR.orderNo]: request.orderNo }, async (span) => {
+    const reservation = await reserveIn(tx, request, at);
+    if (!reservation.ok) {
+      span.setAttribute(ATTR.outcome, 'short of stock');
+      return { delivered: false, available: reservation.available };
+    }
+    await issueIn(tx, { orderNo: request.orderNo, keyIds: reservation.keyIds }, at);
+    span.setAttributes({ [ATTR.outcome]: 'delivered', 'keyflow.keys_issued': reservation.keyIds.length });
+    return { delivered: true, keyIds: reservation.keyIds, remaining: reservation.remaining };
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { adminRoutes } from './routes/admin';
 import { healthRoutes } from './routes/health';
 import { orderActionRoutes } from './routes/order-actions';
 import { errorHandler, HttpError } from './http-errors';
+import { requestSpans } from './request-spans';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -14,6 +15,7 @@ export function createApp(deps: ApiDeps): express.Express {
   // Whose X-Forwarded-For to believe for the client's address (the per-client order rate).
   app.set('trust proxy', deps.config.limits.trustProxy);
   app.set('query parser', 'simple');
+  app.use(requestSpans());
   // Payment notifications need their raw bytes, so they are routed before any body parser.
   app.use(paymentRoutes({ ...deps, db: deps.callbackDb }));
   app.use(healthRoutes(deps));

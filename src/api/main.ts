@@ -2,13 +2,19 @@ import { loadConfig } from '../config';
 import { reportFatal } from '../cli';
 import { startApiServer } from './server';
 import { onShutdown } from '../shutdown';
+import { installTracing } from '../observability/tracing/install';
 
 async function main() {
   const config = loadConfig();
+  const tracing = installTracing(config.tracing, config.apiRoutes === 'payments' ? 'keyflow-callbacks' : 'keyflow-api');
   const api = await startApiServer(config);
   const serves = config.apiRoutes === 'payments' ? 'payment notifications only' : 'every route';
   console.log(`Keyflow API listening on ${api.url}, ${serves} (metrics on ${api.metricsUrl})`);
-  onShutdown(() => api.close());
+  if (tracing.enabled) console.log(`tracing: spans sent to ${config.tracing.tracesUrl}, ${config.tracing.ratio * 100}% of traces kept`);
+  onShutdown(async () => {
+    await api.close();
+    await tracing.shutdown();
+  });
 }
 
 main().catch((error) => {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import { ChannelRequestError, type ChannelRegistry, type PaymentChannel } from '../payments/channel';
+import { ChannelRequestError, aroundChannelCalls, type ChannelRegistry, type PaymentChannel } from '../payments/channel';
 
 /** Calls are counted in buckets of this size, so a fresh state can ignore what came before it. */
 export const CALL_BUCKET_MS = 10_000;
@@ -72,31 +72,16 @@ export function isChannelFault(error: unknown): boolean {
 
 /** The same channel, with every call counted. */
 function counted(channel: PaymentChannel, stats: ChannelCallStats): PaymentChannel {
-  const watch =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        const result = await call.apply(channel, args);
-        stats.record(channel.name, true);
-        return result;
-      } catch (error) {
-        stats.record(channel.name, !isChannelFault(error));
-        throw error;
-      }
-    };
-  return {
-    name: channel.name,
-    type: channel.type,
-    payTypes: channel.payTypes,
-    takesCurrency: (currency) => channel.takesCurrency(currency),
-    parseNotification: (request) => channel.parseNotification(request),
-    reply: (accepted) => channel.reply(accepted),
-    createPayment: watch(channel.createPayment),
-    queryTrade: watch(channel.queryTrade),
-    closeTrade: watch(channel.closeTrade),
-    refund: watch(channel.refund),
-    ...(channel.listPaidTrades ? { listPaidTrades: watch(channel.listPaidTrades) } : {}),
-  };
+  return aroundChannelCalls(channel, async (_call, run) => {
+    try {
+      const result = await run();
+      stats.record(channel.name, true);
+      return result;
+    } catch (error) {
+      stats.record(channel.name, !isChannelFault(error));
+      throw error;
+    }
+  });
 }
 
 export function countChannelCalls(channels: ChannelRegistry, stats: ChannelCallStats): ChannelRegistry {

@@ -5,8 +5,10 @@ import { GENERATED_SECRET_NAMES, loadOrCreateLocalSecrets, type GeneratedSecretN
 import { PROJECT_ROOT } from '../paths';
 import { loadTemporalConnection, type TemporalConnectionConfig } from './temporal-connection';
 import { epayInstances, type EpayInstanceConfig } from './epay-instances';
+import { tracingConfig, type TracingConfig } from './tracing';
 
 export type { EpayInstanceConfig } from './epay-instances';
+export type { TracingConfig } from './tracing';
 
 export interface EpayConfig {
   pid: string;
@@ -104,6 +106,8 @@ export interface Config {
   rejectedNotificationRetentionMs: number;
   reconcileIntervalMs: number;
   logLevel: string;
+  /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */
+  tracing: TracingConfig;
   /** Secrets that local mode supplied from its secrets file (for the banner). */
   localSecrets?: { file: string; used: GeneratedSecretName[]; createdNow: GeneratedSecretName[] };
 }
@@ -191,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       problems.push(`${channel} is half configured: set ${names.filter((n) => !given.includes(n)).join(', ')} too (or unset ${given.join(', ')})`);
     }
   }
+  const tracing = tracingConfig(cleaned, problems);
   const epay = epayInstances(cleaned, { sandboxPort: raw.SANDBOX_PORT, production }, problems);
   if (raw.OPERATOR_WEBHOOK_URL && !raw.OPERATOR_WEBHOOK_SECRET)
     problems.push('OPERATOR_WEBHOOK_SECRET is required when OPERATOR_WEBHOOK_URL is set (it signs the webhook)');
@@ -297,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     rejectedNotificationRetentionMs: raw.REJECTED_NOTIFICATION_RETENTION,
     reconcileIntervalMs: raw.RECONCILE_INTERVAL,
     logLevel: raw.LOG_LEVEL,
+    tracing,
     localSecrets,
   };
 }

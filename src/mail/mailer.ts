@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { inSpan } from '../observability/tracing/spans';
 
 export interface OutgoingMail {
   to: string;
@@ -35,7 +36,10 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
   });
   return {
     async send(mail) {
-      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, messageId: mail.messageId });
+      // No recipient or body on the span: the body of a delivery email is the card keys.
+      await inSpan('keyflow.mail.send', { 'server.address': url.hostname }, () =>
+        transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, messageId: mail.messageId }),
+      );
     },
     close: () => transport.close(),
   };

@@ -131,3 +131,28 @@ export interface PaidTrade {
 }
 
 export type ChannelRegistry = ReadonlyMap<string, PaymentChannel>;
+
+/** The calls a channel makes over the network. */
+export type ChannelCall = 'createPayment' | 'queryTrade' | 'closeTrade' | 'refund' | 'listPaidTrades';
+
+/** The same channel with `around` wrapped about every network call (counting, tracing). */
+export function aroundChannelCalls(channel: PaymentChannel, around: <R>(call: ChannelCall, run: () => Promise<R>) => Promise<R>): PaymentChannel {
+  const wrap =
+    <A extends unknown[], R>(name: ChannelCall, call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      around(name, () => call.apply(channel, args));
+  const listPaidTrades = channel.listPaidTrades;
+  return {
+    name: channel.name,
+    type: channel.type,
+    payTypes: channel.payTypes,
+    takesCurrency: (currency) => channel.takesCurrency(currency),
+    parseNotification: (request) => channel.parseNotification(request),
+    reply: (accepted) => channel.reply(accepted),
+    createPayment: wrap('createPayment', channel.createPayment),
+    queryTrade: wrap('queryTrade', channel.queryTrade),
+    closeTrade: wrap('closeTrade', channel.closeTrade),
+    refund: wrap('refund', channel.refund),
+    ...(listPaidTrades ? { listPaidTrades: wrap('listPaidTrades', listPaidTrades) } : {}),
+  };
+}

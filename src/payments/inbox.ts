@@ -6,6 +6,7 @@ import type { Logger } from '../logging';
 import { errorMessage, firstLine } from '../error-text';
 import type { PendingSignals } from './pending-signals';
 import { metrics } from '../observability/metrics';
+import { ATTR, inSpan, inSpanSync, markFailed } from '../observability/tracing/spans';
 import { isUniqueViolation } from '../db/errors';
 import { boundedExcerpt, notificationDigest, type RejectionLog } from './rejected-notifications';
 
@@ -36,7 +37,12 @@ export async function receiveNotification(
   channel: PaymentChannel,
   request: RawNotification,
 ): Promise<{ reply: ChannelReply; outcome: InboxOutcome }> {
-  const parsed = channel.parseNotification(request);
+  const parsed = inSpanSync('keyflow.callback.verify', { [ATTR.channel]: channel.name }, (span) => {
+    const result = channel.parseNotification(request);
+    if (result.verdict === 'rejected') markFailed(span, `rejected: ${result.reason}`);
+    else span.setAttribute(ATTR.orderNo, result.orderNo);
+    return result;
+  });
   if (parsed.verdict === 'rejected') {
     await deps.db.paymentNotification
       .create({
@@ -57,7 +63,9 @@ export async function receiveNotification(
 
   let stored: StoredNotification & { isNew: boolean };
   try {
-    stored = await storeVerified(deps.db, channel.name, parsed);
+    stored = await inSpan('keyflow.inbox.store', { [ATTR.channel]: channel.name, [ATTR.orderNo]: parsed.orderNo }, () =>
+      storeVerified(deps.db, channel.name, parsed),
+    );
   } catch (error) {
     deps.logger.error({ err: error, channel: channel.name, orderNo: parsed.orderNo }, 'verified notification could not be stored; asking the channel to retry');
     return { reply: channel.reply(false), outcome: 'not-stored' };
@@ -66,7 +74,7 @@ export async function receiveNotification(
   if (!stored.isNew && stored.signalledAt) return { reply: channel.reply(true), outcome: 'duplicate' };
 
   const timer = metrics.callbackSignalSeconds.startTimer({ channel: channel.name });
-  const signalled = signalStored(deps, stored).then(
+  const signalled = inSpan('keyflow.signal', { [ATTR.channel]: channel.name, [ATTR.orderNo]: parsed.orderNo }, () => signalStored(deps, stored)).then(
     (result): InboxOutcome => {
       const outcome = result ?? (stored.isNew ? 'signalled' : 'duplicate');
       timer({ outcome });

@@ -1,7 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import type { Config } from '../config';
 import { DependencyError } from '../db/errors';
 import { dataConverterFor } from './encryption-codec';
+import { activeTracing } from '../observability/tracing/install';
 
 export const TEMPORAL_HINT =
   'Run `npm start` (it starts a Temporal dev server), start one with `.venv/bin/temporal server start-dev`, or set TEMPORAL_ADDRESS to a running cluster.';
@@ -23,7 +25,15 @@ export async function connectTemporal(config: Config): Promise<Client> {
   return temporalClient(config, await openTemporalConnection(config));
 }
 
-/** Every client Keyflow makes encrypts payloads with the configured keys. */
+/**
+ * Every client Keyflow makes encrypts payloads with the configured keys, and when the process traces,
+ * passes the caller's trace context to the workflows it starts and signals.
+ */
 export function temporalClient(config: Config, connection: Connection): Client {
-  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(config.payloadEncryptionKeys) });
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(config.payloadEncryptionKeys),
+    interceptors: activeTracing().enabled ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined,
+  });
 }

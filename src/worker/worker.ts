@@ -7,6 +7,9 @@ import { TEMPORAL_HINT, openTemporalConnection, temporalClient, temporalConnecti
 import type { Client } from '@temporalio/client';
 import { dataConverterFor } from '../temporal/encryption-codec';
 import { ActivityMetricsInterceptor } from '../observability/activity-metrics-interceptor';
+import { activeTracing, type Tracing } from '../observability/tracing/install';
+import { tracedActivity } from '../observability/tracing/activity-spans';
+import { workflowSpanSink } from '../observability/tracing/workflow-span-sink';
 import { createLogger } from '../logging';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createChannelRegistry } from '../payments/registry';
@@ -35,6 +38,21 @@ const DEFERRED_EMAIL_STEP_MS = 10_000;
 const MAIL_BREAKER_COOLDOWN_MS = 2000;
 /** How often this process adds its channel call counts to Postgres. */
 const CALL_STATS_FLUSH_MS = 2_000;
+
+/**
+ * Activity spans (children of the workflow's) when this process traces, and always the sink for
+ * workflow spans: a run started by a traced API must not find its exporter missing here.
+ */
+function tracedWorker(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  const { workflowModules } = { workflowModules: undefined, ...workflowSource() };
+  return {
+    interceptors: {
+      activity: [...(tracing.enabled ? [tracedActivity] : []), (ctx) => ({ inbound: new ActivityMetricsInterceptor(ctx) })],
+      workflowModules,
+    },
+    sinks: workflowSpanSink(tracing),
+  };
+}
 
 export interface BuiltWorker {
   worker: Worker;
@@ -117,7 +135,7 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
     dataConverter: dataConverterFor(config.payloadEncryptionKeys),
-    interceptors: { activity: [(ctx) => ({ inbound: new ActivityMetricsInterceptor(ctx) })] },
+    ...tracedWorker(activeTracing()),
     ...workflowSource(),
     ...overrides,
   });

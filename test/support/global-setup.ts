@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../../src/worker/workflow-source';
 import { startTemporalDevServer } from '../../src/dev/launcher/temporal-dev-server';
 import { ensureDatabase } from '../../src/db/database';
 import { migrate } from '../../src/db/migrator';
@@ -27,7 +28,11 @@ export default async function globalSetup(): Promise<void> {
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl, MIGRATIONS_DIR);
 
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: workflowInterceptorModules(),
+    logger: quietLogger,
+  });
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
 

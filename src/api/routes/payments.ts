@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { receiveNotification } from '../../payments/inbox';
 import { metrics } from '../../observability/metrics';
+import { ATTR, currentSpan, markFailed } from '../../observability/tracing/spans';
 
 /** `/api/payments/<channel>/notify`: raw bytes in, the channel's own acknowledgement out. */
 export function paymentRoutes(deps: ApiDeps): Router {
@@ -26,6 +27,9 @@ export function paymentRoutes(deps: ApiDeps): Router {
     });
     res.status(reply.status).type(reply.contentType).send(reply.body);
     stop({ outcome });
+    const span = currentSpan();
+    span?.setAttributes({ [ATTR.channel]: channel.name, [ATTR.outcome]: outcome });
+    if (outcome === 'rejected' || outcome === 'not-stored') markFailed(span, `payment notification ${outcome}`);
     metrics.callbacks.inc({ channel: channel.name, verdict: outcome === 'rejected' ? 'rejected' : outcome === 'not-stored' ? 'not-stored' : 'verified' });
   });
   return router;

@@ -1,0 +1,84 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { Resource } from '@opentelemetry/resources';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { PrismaInstrumentation } from '@prisma/instrumentation';
+import type { TracingConfig } from '../../config';
+
+/** What the rest of the process needs to know about tracing: the worker hands workflow spans to `processor`. */
+export interface Tracing {
+  enabled: boolean;
+  processor: SpanProcessor;
+  resource: Resource;
+  /** Sends what is still buffered; called on the way out. */
+  shutdown(): Promise<void>;
+}
+
+const OFF: Tracing = { enabled: false, processor: new NoopSpanProcessor(), resource: Resource.empty(), shutdown: async () => undefined };
+
+// OpenTelemetry's tracer provider, context manager and propagator are process-wide by design: the
+// API server and the worker of one process (tests, `npm run demo`) share the first installation.
+let installed: Tracing = OFF;
+
+export function activeTracing(): Tracing {
+  return installed;
+}
+
+export interface TracingOverrides {
+  /** Tests pass an in-memory exporter's processor instead of exporting over OTLP. */
+  processor?: SpanProcessor;
+}
+
+/**
+ * Installs tracing for this process when an OTLP endpoint is configured (or a test brings its own
+ * processor); otherwise leaves everything untraced, and the instrumentation costs a few checks.
+ */
+export function installTracing(settings: TracingConfig, defaultServiceName: string, overrides: TracingOverrides = {}): Tracing {
+  if (installed.enabled) return installed;
+  if (!settings.tracesUrl && !overrides.processor) return OFF;
+  const resource = new Resource({ 'service.name': settings.serviceName ?? defaultServiceName, 'service.namespace': 'keyflow' });
+  const processor =
+    overrides.processor ??
+    new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers, timeoutMillis: 10_000 }), {
+      // Spans are dropped, not queued without bound, when the collector is away.
+      maxQueueSize: 4096,
+      scheduledDelayMillis: 1000,
+    });
+  const provider = new BasicTracerProvider({ resource, sampler: sampler(settings) });
+  provider.addSpanProcessor(processor);
+  provider.register({ contextManager: new AsyncLocalStorageContextManager(), propagator: new W3CTraceContextPropagator() });
+  // Prisma reads its tracing helper from a global at every query; it needs no module hooks.
+  const prisma = new PrismaInstrumentation({ enabled: false });
+  prisma.setTracerProvider(provider);
+  prisma.enable();
+  installed = {
+    enabled: true,
+    processor,
+    resource,
+    async shutdown() {
+      prisma.disable();
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+      installed = OFF;
+    },
+  };
+  return installed;
+}
+
+function sampler({ ratio, parentBased }: TracingConfig): Sampler {
+  const root = ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio);
+  return parentBased ? new ParentBasedSampler({ root }) : root;
+}

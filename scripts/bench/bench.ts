@@ -13,15 +13,23 @@ import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { runTs, startLocalStack, waitForText } from '../local-stack';
 import { machineCpu, procStat, stats, TICK, type Stats } from './measure';
 import type { Sent } from './load';
+import { startOtlpReceiver } from './otlp-receiver';
 import { describeOutage, outageFigures, type OutageFigures, type OutageTimes } from './channel-outage';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
-const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage', 'degrade', 'prewarm', 'flash-sale'] as const;
+const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage', 'degrade', 'prewarm', 'flash-sale', 'tracing'] as const;
 const DEGRADE_LEVELS = ['normal', 'lean', 'essential'] as const;
 /** The issue's targets: what a capacity step must meet to count. */
 const TARGETS = { ackP99Ms: 50, deliveredP99Ms: 1000 };
 type Scenario =
-  (typeof SCENARIOS)[number] | 'flash-sale-admission-off' | `degrade-${(typeof DEGRADE_LEVELS)[number]}` | 'prewarm-cold' | 'prewarm-warm' | 'warmup';
+  | (typeof SCENARIOS)[number]
+  | 'flash-sale-admission-off'
+  | `degrade-${(typeof DEGRADE_LEVELS)[number]}`
+  | 'prewarm-cold'
+  | 'prewarm-warm'
+  | 'tracing-off'
+  | 'tracing-10pct'
+  | 'warmup';
 /** The flash sale's targets (issue 17). */
 const FLASH_TARGETS = { deliveredP99Ms: 5000, ackP99Ms: 50, maxRefundedShareOfKeys: 0.1 };
 
@@ -56,6 +64,9 @@ const { values: flags } = parseArgs({
     'flash-base-rate': { type: 'string', default: '12' },
     'flash-peak-seconds': { type: 'string', default: '30' },
     'flash-patience': { type: 'string', default: '120' },
+    /** Tracing's cost: the steady rate and seconds of each run (two alternating rounds of off and on at 10%). */
+    'tracing-rate': { type: 'string', default: '20' },
+    'tracing-seconds': { type: 'string', default: '40' },
     out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
     'no-chart': { type: 'boolean', default: false },
     /** Seconds of unrecorded load per pipeline first, so JIT, pools and caches are warm (0 to skip). */
@@ -652,6 +663,47 @@ async function main() {
     }
   }
 
+  /**
+   * What tracing costs: the same steady flow on a fresh Keyflow with tracing off and with tracing on
+   * at 10% (parent-based, so a kept order is kept whole), exported over OTLP/HTTP to a receiver in
+   * this process; two alternating rounds, each run after 5 s of unrecorded warm-up. The figure is CPU
+   * per delivered order (issue 21: on at 10% costs under 5% more).
+   */
+  async function tracingCost() {
+    const rate = Number(flags['tracing-rate']);
+    const seconds = Number(flags['tracing-seconds']);
+    const receiver = await startOtlpReceiver();
+    const cpu: Record<'tracing-off' | 'tracing-10pct', number[]> = { 'tracing-off': [], 'tracing-10pct': [] };
+    try {
+      for (let round = 0; round < 2; round += 1) {
+        for (const scenario of ['tracing-off', 'tracing-10pct'] as const) {
+          console.log(`  restarting Keyflow for ${scenario}…`);
+          await restartKeyflow(
+            scenario === 'tracing-off'
+              ? {}
+              : { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+          );
+          await run('warmup', 'keyflow', [{ rate, seconds: 5 }], rate * 5 + 10);
+          const before = receiver.totals();
+          const row = await run(scenario, 'keyflow', [{ rate, seconds }], Math.ceil(rate * seconds) + 10);
+          if (row.perDeliveredOrder) cpu[scenario].push(row.perDeliveredOrder.cpuMs.total);
+          const after = receiver.totals();
+          if (scenario === 'tracing-10pct') {
+            // The export batches of the last second are still on their way; the count is a floor.
+            console.log(`    OTLP receiver: ${after.exports - before.exports} exports, ${Math.round((after.bytes - before.bytes) / 1024)} KiB during the run`);
+          }
+        }
+      }
+    } finally {
+      await receiver.close();
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    const [off, on] = [mean(cpu['tracing-off']), mean(cpu['tracing-10pct'])];
+    console.log(
+      `  tracing cost: CPU per delivered order ${off.toFixed(1)} ms off, ${on.toFixed(1)} ms on at 10% (${(((on - off) / off) * 100).toFixed(1)}%; target under 5%)`,
+    );
+  }
+
   const mailFaults = (faults: object) =>
     fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
@@ -663,7 +715,7 @@ async function main() {
       }
     }
     // The prewarm and the flash sale restart Keyflow without the baseline: they come last.
-    const restarting = ['prewarm', 'flash-sale'];
+    const restarting = ['prewarm', 'flash-sale', 'tracing'];
     for (const scenario of [...scenarios.filter((s) => !restarting.includes(s)), ...scenarios.filter((s) => restarting.includes(s))]) {
       if (scenario === 'flash-sale') {
         await flashSale();
@@ -671,6 +723,10 @@ async function main() {
       }
       if (scenario === 'prewarm') {
         await prewarm();
+        continue;
+      }
+      if (scenario === 'tracing') {
+        await tracingCost();
         continue;
       }
       if (scenario === 'degrade') {

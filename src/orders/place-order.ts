@@ -22,6 +22,7 @@ import { errorMessage, firstLine } from '../error-text';
 import { orderWorkflowId } from '../workflows/workflow-ids';
 import type { OrderStatus } from '../domain/order-status';
 import type { DegradeLevelCache } from '../degrade/degrade-switch';
+import { keptTraceParent } from '../observability/tracing/spans';
 
 export interface PlaceOrderRequest {
   sku: string;
@@ -212,10 +213,10 @@ async function insertOrder(
   const [order] = await client.$queryRaw<Order[]>`
       WITH placed AS (
         INSERT INTO "Order" ("orderNo", "sku", "quantity", "unitPriceCents", "amountCents", "currency", "email", "channel",
-                             "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt")
+                             "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt", "traceParent")
         VALUES (${newOrderNo(now)}, ${sku.sku}, ${request.quantity}, ${sku.priceCents}, ${sku.priceCents * request.quantity}, ${sku.currency},
                 ${request.email}, ${channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash}, ${request.clientIp},
-                ${new Date(now.getTime() + deps.config.order.paymentDeadlineMs)}, ${now}, ${now})
+                ${new Date(now.getTime() + deps.config.order.paymentDeadlineMs)}, ${now}, ${now}, ${keptTraceParent()})
         RETURNING *
       ), logged AS (
         INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")

@@ -6,7 +6,7 @@ import type { Logger } from '../logging';
 import { errorMessage, firstLine } from '../error-text';
 import type { PendingSignals } from './pending-signals';
 import { metrics } from '../observability/metrics';
-import { ATTR, inSpan, inSpanSync, markFailed } from '../observability/tracing/spans';
+import { ATTR, inSpan, inSpanSync, linkToTrace, markFailed } from '../observability/tracing/spans';
 import { isUniqueViolation } from '../db/errors';
 import { boundedExcerpt, notificationDigest, type RejectionLog } from './rejected-notifications';
 
@@ -133,7 +133,7 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
  * row. Used by the notify endpoint and by the relay. Returns the outcome when it is not a plain signal.
  */
 export async function signalStored(deps: InboxDeps, row: StoredNotification): Promise<InboxOutcome | undefined> {
-  const order = row.orderNo ? await deps.db.order.findUnique({ where: { orderNo: row.orderNo }, select: { orderNo: true } }) : null;
+  const order = row.orderNo ? await deps.db.order.findUnique({ where: { orderNo: row.orderNo }, select: { orderNo: true, traceParent: true } }) : null;
   if (!order) {
     await deps.db.paymentNotification.update({
       where: { id: row.id },
@@ -142,6 +142,7 @@ export async function signalStored(deps: InboxDeps, row: StoredNotification): Pr
     deps.logger.warn({ channel: row.channel, orderNo: row.orderNo, tradeNo: row.tradeNo }, 'verified payment for an unknown order');
     return 'unknown-order';
   }
+  linkToTrace(order.traceParent);
   const report: PaymentReport = {
     channel: row.channel,
     tradeNo: row.tradeNo!,

@@ -93,6 +93,10 @@ describe('one trace per order (OpenTelemetry)', () => {
     expect(callbackTrace.find((s) => s.name === 'keyflow.inbox.store')?.attributes[ATTR.orderNo]).toBe(order.orderNo);
     const signal = callbackTrace.find((s) => s.name === 'SignalWorkflow:paymentReceived')!;
     expect(ancestry(signal, callbackTrace).map((s) => s.name)).toEqual(['keyflow.signal', callback.name]);
+    // From the callback, a backend can jump to the order's own trace.
+    const signalling = callbackTrace.find((s) => s.name === 'keyflow.signal')!;
+    expect(signalling.links.map((l) => l.context.traceId)).toEqual([placement.spanContext().traceId]);
+    expect(orderTrace.map((s) => s.spanContext().spanId)).toContain(signalling.links[0].context.spanId);
     const handled = await waitFor(
       async () => byTrace(exporter.getFinishedSpans(), callback.spanContext().traceId).find((s) => s.name === 'HandleSignal:paymentReceived'),
       'the workflow handling the signal',

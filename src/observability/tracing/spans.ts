@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, TraceFlags, isSpanContextValid, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { errorMessage, firstLine } from '../../error-text';
 
 /** Attribute names of Keyflow's own: an order's number is the one thing every span of its story carries. */
@@ -52,4 +52,21 @@ export function markFailed(span: Span | undefined, error: unknown): void {
 /** The span of whatever is running now (an HTTP request, an activity), when there is one. */
 export function currentSpan(): Span | undefined {
   return trace.getActiveSpan();
+}
+
+/** The running span as a W3C traceparent, when its trace is kept (otherwise there is nothing to link to). */
+export function keptTraceParent(): string | null {
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording()) return null;
+  const { traceId, spanId } = span.spanContext();
+  return `00-${traceId}-${spanId}-01`;
+}
+
+/** Links the running span to the trace a stored traceparent names: the callback's trace to its order's. */
+export function linkToTrace(traceParent: string | null | undefined): void {
+  const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(traceParent ?? '');
+  const span = trace.getActiveSpan();
+  if (!match || !span?.isRecording()) return;
+  const context = { traceId: match[1], spanId: match[2], traceFlags: TraceFlags.SAMPLED };
+  if (isSpanContextValid(context)) span.addLink({ context, attributes: { 'keyflow.link': 'order placed' } });
 }

@@ -13,7 +13,7 @@ import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
 async function main() {
   const config = loadConfig();
   const logger = createLogger('worker', config.logLevel);
-  const tracing = installTracing(config.tracing, 'keyflow-worker');
+  const tracing = installTracing(config.tracing, 'keyflow-worker', { logger });
   installSdkRuntime(logger, config.sdkMetricsPort);
   primeMetrics([...createChannelRegistry(config).keys()]);
   const metricsServer = await startMetricsServer(config.workerMetricsPort);

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -7,6 +8,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { tracingConfig } from '../../src/config/tracing';
 import { installTracing } from '../../src/observability/tracing/install';
 import { inSpan } from '../../src/observability/tracing/spans';
+import { createLogger } from '../../src/logging';
 
 const secretsDir = mkdtempSync(path.join(os.tmpdir(), 'keyflow-tracing-'));
 
@@ -63,6 +65,34 @@ describe('tracing configuration (the standard OTEL_* variables)', () => {
 });
 
 describe('OTLP export', () => {
+  it('says once, in the log, that the collector cannot be reached, without the header values', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('tracing', 'info', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const tracing = installTracing(
+      tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=collector-secret-0123' }, []),
+      'keyflow-down-test',
+      { logger },
+    );
+    try {
+      // Batches go out every second; the second and third fail within the minute and stay quiet.
+      for (let i = 0; i < 3; i += 1) {
+        await inSpan('keyflow.lost', {}, async () => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 1300));
+      }
+    } finally {
+      await tracing.shutdown();
+    }
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; tracesUrl: string });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, tracesUrl: `http://127.0.0.1:${port}/v1/traces` });
+    expect(warnings[0].msg).toMatch(/^tracing: .*ECONNREFUSED.*check OTEL_EXPORTER_OTLP_ENDPOINT\)$/);
+    expect(lines.join('')).not.toContain('collector-secret-0123');
+  });
+
   it('sends spans as OTLP/HTTP protobuf to the collector, with the configured headers', async () => {
     const received: { path?: string; contentType?: string; apiKey?: string; body: Buffer }[] = [];
     const collector = http.createServer((req, res) => {

@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { DiagLogLevel, context, diag, propagation, trace, type DiagLogger } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -16,6 +16,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import type { TracingConfig } from '../../config';
+import type { Logger } from '../../logging';
+import { firstLine } from '../../error-text';
 
 /** What the rest of the process needs to know about tracing: the worker hands workflow spans to `processor`. */
 export interface Tracing {
@@ -39,6 +41,33 @@ export function activeTracing(): Tracing {
 export interface TracingOverrides {
   /** Tests pass an in-memory exporter's processor instead of exporting over OTLP. */
   processor?: SpanProcessor;
+  /** Where the SDK's own complaints go (a collector that cannot be reached), at most one a minute. */
+  logger?: Logger;
+}
+
+/** How often a failing export is reported: spans are dropped meanwhile, and each batch would say so again. */
+const COMPLAINT_INTERVAL_MS = 60_000;
+
+function complaintsTo(logger: Logger, tracesUrl: string | undefined): DiagLogger {
+  let quietUntil = 0;
+  let dropped = 0;
+  // Only messages: the SDK passes request objects along, and those carry OTEL_EXPORTER_OTLP_HEADERS.
+  const complain = (message: string, ...args: unknown[]) => {
+    const detail = args.map((arg) => (arg instanceof Error ? arg.message : typeof arg === 'string' ? arg : '')).filter(Boolean);
+    const now = Date.now();
+    if (now < quietUntil) {
+      dropped += 1;
+      return;
+    }
+    quietUntil = now + COMPLAINT_INTERVAL_MS;
+    logger.warn(
+      { tracesUrl, similarSince: dropped },
+      `tracing: ${firstLine([message, ...detail].join(' '), 300)} (spans are dropped until the collector answers; check OTEL_EXPORTER_OTLP_ENDPOINT)`,
+    );
+    dropped = 0;
+  };
+  const ignore = () => undefined;
+  return { error: complain, warn: complain, info: ignore, debug: ignore, verbose: ignore };
 }
 
 /**
@@ -56,6 +85,7 @@ export function installTracing(settings: TracingConfig, defaultServiceName: stri
       maxQueueSize: 4096,
       scheduledDelayMillis: 1000,
     });
+  if (overrides.logger) diag.setLogger(complaintsTo(overrides.logger, settings.tracesUrl), DiagLogLevel.WARN);
   const provider = new BasicTracerProvider({ resource, sampler: sampler(settings) });
   provider.addSpanProcessor(processor);
   provider.register({ contextManager: new AsyncLocalStorageContextManager(), propagator: new W3CTraceContextPropagator() });
@@ -74,11 +104,13 @@ export function installTracing(settings: TracingConfig, defaultServiceName: stri
     resource,
     async shutdown() {
       prisma.disable();
-      await queries.shutdown();
-      await provider.shutdown();
+      // The last spans go out if the collector answers; one that does not must not hold up the exit.
+      await queries.shutdown().catch((error: unknown) => diag.error('the last spans could not be sent', error));
+      await provider.shutdown().catch((error: unknown) => diag.error('the last spans could not be sent', error));
       trace.disable();
       context.disable();
       propagation.disable();
+      diag.disable();
       installed = OFF;
     },
   };

@@ -97,6 +97,9 @@ describe('one trace per order (OpenTelemetry)', () => {
     const signalling = callbackTrace.find((s) => s.name === 'keyflow.signal')!;
     expect(signalling.links.map((l) => l.context.traceId)).toEqual([placement.spanContext().traceId]);
     expect(orderTrace.map((s) => s.spanContext().spanId)).toContain(signalling.links[0].context.spanId);
+    // Support finds the trace from the staff view of the order.
+    const staffView = await request('GET', `${stack.api.url}/api/admin/orders/${order.orderNo}`, { headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(staffView.body.traceParent.split('-')[1]).toBe(placement.spanContext().traceId);
     const handled = await waitFor(
       async () => byTrace(exporter.getFinishedSpans(), callback.spanContext().traceId).find((s) => s.name === 'HandleSignal:paymentReceived'),
       'the workflow handling the signal',

@@ -59,8 +59,12 @@ export async function pingDatabase(databaseUrl: string): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    throw new DependencyError('Postgres', describeDatabaseUrl(databaseUrl), POSTGRES_HINT, error);
+    // The server answered: the database itself is missing, which migrating fixes.
+    const missing = (error as { code?: string }).code === '3D000';
+    throw new DependencyError('Postgres', describeDatabaseUrl(databaseUrl), missing ? MISSING_DATABASE_HINT : POSTGRES_HINT, error);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
+
+const MISSING_DATABASE_HINT = 'Run `npm run db:migrate` (or `npm start`) to create and migrate it, or point DATABASE_URL at the right database.';

@@ -23,7 +23,11 @@ export class DependencyError extends Error {
 
 function describeCause(cause: unknown): string {
   if (cause instanceof AggregateError && cause.errors.length > 0) return describeCause(cause.errors[0]);
-  if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    // A Postgres SQLSTATE alone ("3D000") says nothing to a person; its message does.
+    return code && !/^[0-9A-Z]{5}$/.test(code) ? code : cause.message;
+  }
   return String(cause ?? 'unknown error');
 }
 

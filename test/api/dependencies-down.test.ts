@@ -34,6 +34,15 @@ describe('when a dependency is down', () => {
     expect(error.message).not.toContain('hunter2');
   });
 
+  it('start-up says when the server is there but the database is not, and how to create it', async () => {
+    const url = new URL(testConfig().databaseUrl);
+    url.pathname = '/keyflow_never_created';
+    const error = await startApiServer(testConfig({ DATABASE_URL: url.toString() })).catch((e) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error.message).toContain('database "keyflow_never_created" does not exist');
+    expect(error.message).toContain('npm run db:migrate');
+  });
+
   it('start-up refuses a card-key encryption key that cannot read the stock already stored', async () => {
     const config = testConfig();
     const db = createDb(config.databaseUrl, { max: 1 });

@@ -4,12 +4,14 @@ import { primeMetrics } from '../../observability/metrics';
 import { registerOrderGauges } from '../../observability/order-gauges';
 import { registerChannelGauges } from '../../observability/channel-gauges';
 import { registerPeakGauges } from '../../observability/peak-gauges';
+import { registerDbGauges } from '../../observability/db-gauges';
 
 export function healthRoutes({ db, temporal, channels, config }: ApiDeps): Router {
   const router = Router();
   registerOrderGauges(db);
   registerChannelGauges(db);
   registerPeakGauges(db, config.admission);
+  registerDbGauges(db);
   primeMetrics([...channels.keys()]);
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -2,8 +2,8 @@
 // Runs every part itself so each can be killed: a private Postgres cluster (initdb as the postgres
 // user, never the machine's shared server), the file-backed Temporal dev server, the sandbox
 // gateway + SMTP sink, the worker and the API.
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { createDb, type Db } from '../../src/db/client';
 import { ensureDatabase } from '../../src/db/database';
 import { migrate } from '../../src/db/migrator';
 import { MIGRATIONS_DIR } from '../../src/paths';
+import { createPrivatePostgres } from '../../src/dev/private-postgres';
 import { startTemporalDevServer, type DevServer } from '../../src/dev/launcher/temporal-dev-server';
 import { checkInvariants } from '../../src/invariants/check';
 import { freePort, freePortPair, runTs, waitForText } from '../local-stack';
@@ -38,9 +39,6 @@ const WIRE_BUYERS = 3; // buyers who pay during each fault on the wire
 const PG_DOWN_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const PG_BIN = path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
-const asPostgres = (cmd: string, args: string[]): void =>
-  void execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { stdio: 'pipe' });
 
 /** What to tear down if the run itself fails, so no Temporal, Postgres or Node process outlives it. */
 const teardown: Array<() => unknown> = [];
@@ -58,15 +56,11 @@ interface FaultRow {
 
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keyflow-chaos-'));
-  chmodSync(dir, 0o777);
-  const pgData = path.join(dir, 'pg');
   const pgPort = await freePort();
-  console.log(`private Postgres cluster in ${pgData} on port ${pgPort}`);
-  asPostgres('initdb', ['-D', pgData, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const pgStart = () =>
-    asPostgres('pg_ctl', ['-D', pgData, '-o', `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1`, '-w', '-l', path.join(dir, 'pg.log'), 'start']);
-  const pgStop = () => asPostgres('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', 'stop']);
-  pgStart();
+  const pg = createPrivatePostgres(pgPort);
+  console.log(`private Postgres cluster in ${pg.dir} on port ${pgPort}`);
+  const pgStart = () => pg.start();
+  const pgStop = () => pg.stop();
   teardown.push(() => pgStop());
 
   const ports = Object.fromEntries(
@@ -82,7 +76,7 @@ async function main() {
     gateway: await FaultProxy.start(ports.sandbox, ports.gatewayWire),
   };
   teardown.push(() => Promise.all(Object.values(wires).map((w) => w.close())));
-  const databaseUrl = `postgresql://postgres@127.0.0.1:${pgPort}/keyflow`;
+  const databaseUrl = pg.url('keyflow');
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl, MIGRATIONS_DIR);
   const epayKey = `chaos-epay-${randomBytes(8).toString('hex')}`;

@@ -1,4 +1,5 @@
 import type { Db } from './client';
+import { readTopStatements, type TopStatement } from './statement-stats';
 
 interface TableSize {
   name: string;
@@ -9,12 +10,6 @@ interface UnusedIndex {
   name: string;
   table: string;
   bytes: number;
-}
-interface TopStatement {
-  calls: number;
-  totalMs: number;
-  meanMs: number;
-  query: string;
 }
 
 export interface DatabaseReport {
@@ -39,27 +34,6 @@ export async function readDatabaseReport(db: Db, top = 10): Promise<DatabaseRepo
   const [{ since }] = await db.$queryRaw<[{ since: Date | null }]>`
     SELECT stats_reset AS "since" FROM pg_stat_database WHERE datname = current_database()`;
   return { tables, unusedIndexes, topStatements: await readTopStatements(db, top), statsSince: since };
-}
-
-async function readTopStatements(db: Db, top: number): Promise<DatabaseReport['topStatements']> {
-  const [{ installed }] = await db.$queryRaw<[{ installed: boolean }]>`
-    SELECT exists (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS "installed"`;
-  if (!installed) {
-    return {
-      unavailable:
-        "pg_stat_statements is not installed in this database: add it to the server's shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements",
-    };
-  }
-  try {
-    return await db.$queryRaw<TopStatement[]>`
-      SELECT calls::float8 AS "calls", total_exec_time::float8 AS "totalMs", mean_exec_time::float8 AS "meanMs", left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS "query"
-      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-      ORDER BY total_exec_time DESC LIMIT ${top}`;
-  } catch (error) {
-    return {
-      unavailable: `pg_stat_statements is installed but cannot be read (${(error as Error).message.split('\n')[0]}): is it in shared_preload_libraries?`,
-    };
-  }
 }
 
 const size = (bytes: number) => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`);

@@ -1,6 +1,7 @@
 import client from 'prom-client';
 import type { Db } from '../db/client';
 import { registry } from './metrics';
+import { countSlowStatements, SLOW_STATEMENT_MS } from '../db/statement-stats';
 
 interface ActivitySample {
   waiting: number;
@@ -14,10 +15,15 @@ const SAMPLE_REUSE_MS = 1000;
 /**
  * Lock waits and long statements, sampled from pg_stat_activity at scrape time (the seed's
  * 数据库慢查询与锁等待): what a slow order path looks like from Postgres' side. Works on any server;
- * per-statement history needs pg_stat_statements (`npm run db:report`).
+ * the count of slow statements, and `npm run db:report`'s top statements, need pg_stat_statements.
  */
 export function registerDbGauges(db: Db): void {
-  const names = ['keyflow_db_lock_waiting_sessions', 'keyflow_db_longest_lock_wait_seconds', 'keyflow_db_longest_statement_seconds'];
+  const names = [
+    'keyflow_db_lock_waiting_sessions',
+    'keyflow_db_longest_lock_wait_seconds',
+    'keyflow_db_longest_statement_seconds',
+    'keyflow_db_slow_statements',
+  ];
   // The latest API server in this process is the one scraped (tests start several in turn).
   for (const name of names) registry.removeSingleMetric(name);
   let last: { at: number; sample: Promise<ActivitySample> } | undefined;
@@ -37,6 +43,18 @@ export function registerDbGauges(db: Db): void {
   gauge(names[0], "Sessions of Keyflow's database waiting for a lock now", (s) => s.waiting);
   gauge(names[1], 'How long the statement waiting longest for a lock has been running', (s) => s.longestWait);
   gauge(names[2], "How long the oldest statement still running in Keyflow's database has been running", (s) => s.longestStatement);
+  new client.Gauge({
+    name: names[3],
+    help: `Statements whose mean execution time is ${SLOW_STATEMENT_MS} ms or more (pg_stat_statements; absent where the server does not have it)`,
+    // A label, so that without pg_stat_statements the series is absent instead of a reassuring 0.
+    labelNames: ['source'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const slow = await countSlowStatements(db);
+      if (slow !== undefined) this.set({ source: 'pg_stat_statements' }, slow);
+    },
+  });
 }
 
 export async function readActivity(db: Db): Promise<ActivitySample> {

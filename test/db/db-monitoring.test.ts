@@ -3,6 +3,10 @@ import { createDb, type Db } from '../../src/db/client';
 import { registerDbGauges } from '../../src/observability/db-gauges';
 import { registry } from '../../src/observability/metrics';
 import { formatDatabaseReport, readDatabaseReport } from '../../src/db/report';
+import { countSlowStatements } from '../../src/db/statement-stats';
+import { ensureDatabase } from '../../src/db/database';
+import { createPrivatePostgres, type PrivatePostgres } from '../../src/dev/private-postgres';
+import { freePort } from '../../src/dev/launcher/free-port';
 
 async function gauge(name: string): Promise<number> {
   const metric = await registry.getSingleMetric(name)!.get();
@@ -55,5 +59,34 @@ describe('database monitoring on a real Postgres', () => {
     // The machine's shared server does not preload it; the report says what to do instead of failing.
     expect(report.topStatements).toEqual({ unavailable: expect.stringContaining('shared_preload_libraries') });
     expect(text).toContain('CREATE EXTENSION pg_stat_statements');
+    // And the slow-statement gauge is absent rather than a misleading 0.
+    expect((await registry.getSingleMetric('keyflow_db_slow_statements')!.get()).values).toEqual([]);
+  });
+});
+
+describe('with pg_stat_statements (a private cluster that preloads it)', () => {
+  let cluster: PrivatePostgres | undefined;
+  let db: Db;
+  beforeAll(async () => {
+    cluster = createPrivatePostgres(await freePort(), { shared_preload_libraries: 'pg_stat_statements' });
+    await ensureDatabase(cluster.url('keyflow'));
+    db = createDb(cluster.url('keyflow'), { max: 1 });
+    await db.$executeRaw`CREATE EXTENSION pg_stat_statements`;
+  }, 60_000);
+  afterAll(async () => {
+    await db?.$disconnect();
+    cluster?.remove();
+  });
+
+  it('counts the statements slow on average and puts the heaviest first in the report', async () => {
+    const before = (await countSlowStatements(db))!;
+    expect(before).toBeGreaterThanOrEqual(0);
+    await db.$executeRaw`SELECT pg_sleep(0.3)`;
+    expect(await countSlowStatements(db)).toBe(before + 1);
+    const report = await readDatabaseReport(db, 3);
+    if ('unavailable' in report.topStatements) throw new Error(report.topStatements.unavailable);
+    expect(report.topStatements.find((s) => s.query.includes('pg_sleep'))).toMatchObject({ calls: 1, meanMs: expect.any(Number) });
+    expect(report.topStatements.find((s) => s.query.includes('pg_sleep'))!.meanMs).toBeGreaterThanOrEqual(300);
+    expect(formatDatabaseReport(report)).toMatch(/ms total .* 1 calls {2}SELECT pg_sleep\(\$1\)/);
   });
 });

@@ -15,16 +15,19 @@ export function registerPeakGauges(db: Db, config: Config['admission']): void {
   for (const name of ['keyflow_admission_rate_per_second', 'keyflow_admission_queue_seconds', 'keyflow_admission_lag_seconds', 'keyflow_degrade_level'])
     registry.removeSingleMetric(name);
   const row = () => db.admission.findUnique({ where: { name: 'orders' } });
+  // The mode label is what makes "absent" possible: prom-client exports an unlabelled gauge as 0
+  // even after reset(), and a rate of 0/s would read as "nobody is let in".
   new client.Gauge({
     name: 'keyflow_admission_rate_per_second',
-    help: 'New orders a second admission lets in (absent when ADMISSION=off)',
+    help: 'New orders a second admission lets in, by mode (fixed or auto; absent when ADMISSION=off)',
+    labelNames: ['mode'],
     registers: [registry],
     async collect() {
       this.reset();
-      if (config.mode === 'fixed') this.set(config.fixedRatePerSec!);
+      if (config.mode === 'fixed') this.set({ mode: 'fixed' }, config.fixedRatePerSec!);
       else if (config.mode === 'auto') {
         const admission = await row();
-        if (admission) this.set(admission.ratePerSec);
+        if (admission) this.set({ mode: 'auto' }, admission.ratePerSec);
       }
     },
   });
@@ -39,12 +42,13 @@ export function registerPeakGauges(db: Db, config: Config['admission']): void {
   });
   new client.Gauge({
     name: 'keyflow_admission_lag_seconds',
-    help: 'Paid→delivered lag auto admission last measured (absent without data)',
+    help: 'Paid→delivered lag auto admission last measured (absent without data or outside auto mode)',
+    labelNames: ['mode'],
     registers: [registry],
     async collect() {
       this.reset();
       const admission = config.mode === 'auto' ? await row() : null;
-      if (admission?.lagMs != null) this.set(admission.lagMs / 1000);
+      if (admission?.lagMs != null) this.set({ mode: 'auto' }, admission.lagMs / 1000);
     },
   });
   new client.Gauge({

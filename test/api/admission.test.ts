@@ -49,11 +49,15 @@ describe('the auto admission rate (ADMISSION=auto)', () => {
         }),
       });
 
-    // Nothing delivered lately: no evidence, no change.
+    // Nothing delivered lately: no evidence, no change, and no lag to show.
     expect(await controller.tick()).toMatchObject({ ratePerSec: start, lagMs: null });
+    const exported = async () => (await fetch(stack.api.metricsUrl)).text();
+    expect(await exported()).not.toMatch(/^keyflow_admission_lag_seconds/m);
     // Deliveries 5 s behind their payments: cut.
     await orders(10, 5000, 'AUTOLAG');
     expect(await controller.tick()).toMatchObject({ ratePerSec: start * 0.7, lagMs: 5000 });
+    expect(await exported()).toMatch(/^keyflow_admission_lag_seconds\{mode="auto"\} 5$/m);
+    expect(await exported()).toMatch(new RegExp(`^keyflow_admission_rate_per_second\\{mode="auto"\\} ${start * 0.7}$`, 'm'));
     await stack.db.order.deleteMany({ where: { sku } });
     // Fast deliveries while buyers use the whole rate: one step up.
     await orders(Math.ceil(start * 0.7 * 10), 100, 'AUTOFAST');
@@ -122,7 +126,8 @@ describe('admission of new orders (ADMISSION=2/s)', () => {
     const exported = await (await fetch(stack.api.metricsUrl)).text();
     expect(Number(/^keyflow_orders_refused_total\{reason="busy"\} (\d+)/m.exec(exported)?.[1])).toBeGreaterThanOrEqual(9);
     expect(Number(/^keyflow_admission_queue_seconds (\S+)/m.exec(exported)?.[1])).toBeGreaterThan(1);
-    expect(exported).toMatch(/^keyflow_admission_rate_per_second 2$/m);
+    expect(exported).toMatch(/^keyflow_admission_rate_per_second\{mode="fixed"\} 2$/m);
+    expect(exported).not.toMatch(/^keyflow_admission_lag_seconds/m);
   });
 
   it('sends the buyers beyond the longest wait back one admission interval apart, not all in the same second', async () => {

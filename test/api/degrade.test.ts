@@ -67,6 +67,8 @@ describe('the degrade switch', () => {
 
     const metrics = await (await fetch(stack.api.metricsUrl)).text();
     expect(metrics).toMatch(/^keyflow_degrade_level\{mode="manual"\} 1$/m);
+    // ADMISSION=off here: no admission rate at all, rather than a rate of 0/s.
+    expect(metrics).not.toMatch(/^keyflow_admission_rate_per_second/m);
   });
 
   it('lean: a sale into low stock starts no operator notice, and says so on the timeline', async () => {

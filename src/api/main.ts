@@ -2,7 +2,7 @@ import { loadConfig } from '../config';
 import { reportFatal } from '../cli';
 import { startApiServer } from './server';
 import { onShutdown } from '../shutdown';
-import { installTracing } from '../observability/tracing/install';
+import { describeTracing, installTracing } from '../observability/tracing/install';
 import { createLogger } from '../logging';
 
 async function main() {
@@ -13,7 +13,7 @@ async function main() {
   const api = await startApiServer(config);
   const serves = config.apiRoutes === 'payments' ? 'payment notifications only' : 'every route';
   console.log(`Keyflow API listening on ${api.url}, ${serves} (metrics on ${api.metricsUrl})`);
-  if (tracing.enabled) console.log(`tracing: spans sent to ${config.tracing.tracesUrl}, ${config.tracing.ratio * 100}% of traces kept`);
+  if (tracing.enabled) console.log(describeTracing(config.tracing));
   onShutdown(async () => {
     await api.close();
     await tracing.shutdown();

@@ -3,7 +3,7 @@ import { reportFatal } from '../cli';
 import { createOrderWorker } from './worker';
 import { createLogger } from '../logging';
 import { installSdkRuntime } from '../observability/sdk-runtime';
-import { installTracing } from '../observability/tracing/install';
+import { describeTracing, installTracing } from '../observability/tracing/install';
 import { startMetricsServer } from '../observability/metrics-server';
 import { primeMetrics } from '../observability/metrics';
 import { createChannelRegistry } from '../payments/registry';
@@ -25,7 +25,7 @@ async function main() {
   console.log(`payment channels probed every ${config.channelProbeIntervalMs / 1000}s: ${[...createChannelRegistry(config).keys()].join(', ')}`);
   console.log(`Keyflow worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
-  if (tracing.enabled) console.log(`tracing: spans sent to ${config.tracing.tracesUrl}, ${config.tracing.ratio * 100}% of traces kept`);
+  if (tracing.enabled) console.log(describeTracing(config.tracing));
   console.log(`worker metrics on :${config.workerMetricsPort}/metrics, SDK metrics on :${config.sdkMetricsPort}/metrics`);
   await worker.run();
   await close();

@@ -43,8 +43,7 @@ const CALL_STATS_FLUSH_MS = 2_000;
  * Activity spans (children of the workflow's) when this process traces, and always the sink for
  * workflow spans: a run started by a traced API must not find its exporter missing here.
  */
-function tracedWorker(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  const { workflowModules } = { workflowModules: undefined, ...workflowSource() };
+function tracedWorker(tracing: Tracing, workflowModules: string[] | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   return {
     interceptors: {
       activity: [...(tracing.enabled ? [tracedActivity] : []), (ctx) => ({ inbound: new ActivityMetricsInterceptor(ctx) })],
@@ -129,14 +128,16 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
       ]
     : [];
   for (const loop of degrade) loop.start();
+  // Development bundles at start and takes the interceptor modules as a worker option; a prebuilt bundle has them inside.
+  const { workflowModules, ...workflowCode } = { workflowModules: undefined, ...workflowSource() };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
     dataConverter: dataConverterFor(config.payloadEncryptionKeys),
-    ...tracedWorker(activeTracing()),
-    ...workflowSource(),
+    ...tracedWorker(activeTracing(), workflowModules),
+    ...workflowCode,
     ...overrides,
   });
   return {

@@ -53,12 +53,12 @@ function complaintsTo(logger: Logger, tracesUrl: string | undefined): DiagLogger
   let dropped = 0;
   // Only messages: the SDK passes request objects along, and those carry OTEL_EXPORTER_OTLP_HEADERS.
   const complain = (message: string, ...args: unknown[]) => {
-    const detail = args.map((arg) => (arg instanceof Error ? arg.message : typeof arg === 'string' ? arg : '')).filter(Boolean);
     const now = Date.now();
     if (now < quietUntil) {
       dropped += 1;
       return;
     }
+    const detail = args.map((arg) => (arg instanceof Error ? arg.message : typeof arg === 'string' ? arg : '')).filter(Boolean);
     quietUntil = now + COMPLAINT_INTERVAL_MS;
     logger.warn(
       { tracesUrl, similarSince: dropped },
@@ -115,6 +115,11 @@ export function installTracing(settings: TracingConfig, defaultServiceName: stri
     },
   };
   return installed;
+}
+
+/** The start-up line each process prints when it traces. */
+export function describeTracing({ tracesUrl, ratio }: TracingConfig): string {
+  return `tracing: spans sent to ${tracesUrl}, ${ratio * 100}% of traces kept`;
 }
 
 function sampler({ ratio, parentBased }: TracingConfig): Sampler {

@@ -1,22 +1,17 @@
 import { SpanKind } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { installTracing, type Tracing } from '../../src/observability/tracing/install';
-import { createSkuWithKeys, payInSandbox, placeOrder, startStack, waitForStatus, type Stack } from '../support/stack';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createSkuWithKeys, payInSandbox, placeOrder, waitForStatus, type Stack } from '../support/stack';
+import { startTracedStack } from '../support/traced-stack';
 import { uniqueSku } from '../support/config';
 
 describe('sampling one order in two', () => {
   const exporter = new InMemorySpanExporter();
-  let tracing: Tracing;
   let stack: Stack;
 
   beforeAll(async () => {
-    tracing = installTracing({ headers: {}, ratio: 0.5, parentBased: true }, 'keyflow-test', { processor: new SimpleSpanProcessor(exporter) });
-    stack = await startStack();
+    stack = await startTracedStack(exporter, 0.5);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await tracing?.shutdown();
-  });
+  afterAll(() => stack?.stop());
 
   it('keeps or drops an order whole: no trace begins inside a workflow or an activity', async () => {
     const sku = uniqueSku('sampled');

@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { installTracing, type Tracing } from '../../src/observability/tracing/install';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ATTR, inSpan } from '../../src/observability/tracing/spans';
-import { createLogger } from '../../src/logging';
-import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { capturedLogger } from '../support/captured-log';
+import { createSkuWithKeys, payInSandbox, placeOrder, request, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { startTracedStack } from '../support/traced-stack';
 import { TEST_ADMIN_TOKEN, TEST_EPAY, uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 
@@ -33,18 +32,13 @@ function ancestry(span: ReadableSpan, spans: ReadableSpan[]): ReadableSpan[] {
 
 describe('one trace per order (OpenTelemetry)', () => {
   const exporter = new InMemorySpanExporter();
-  let tracing: Tracing;
   let stack: Stack;
   const cardKeys = ['TRACE-CARD-KEY-7Q2M-0001', 'TRACE-CARD-KEY-7Q2M-0002'];
 
   beforeAll(async () => {
-    tracing = installTracing({ headers: {}, ratio: 1, parentBased: true }, 'keyflow-test', { processor: new SimpleSpanProcessor(exporter) });
-    stack = await startStack();
+    stack = await startTracedStack(exporter, 1);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await tracing?.shutdown();
-  });
+  afterAll(() => stack?.stop());
 
   it('joins placement, the channel call, delivery and the mail in one trace, and the callback in a trace of its own', async () => {
     const sku = uniqueSku('trace');
@@ -164,14 +158,7 @@ describe('one trace per order (OpenTelemetry)', () => {
   });
 
   it('writes the trace id into log lines written inside a span', async () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logger = createLogger('traced', 'info', destination);
+    const { logger, lines } = capturedLogger('traced');
     const traceId = await inSpan('keyflow.test', {}, async (span) => {
       logger.info('inside');
       return span.spanContext().traceId;

@@ -1,16 +1,8 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logging';
+import { capturedLogger } from '../support/captured-log';
 
 describe('structured logs', () => {
   it('writes one JSON object per line with the fields given, secrets blanked', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logger = createLogger('test', 'info', sink);
+    const { logger, lines } = capturedLogger('test');
     logger.info(
       { orderNo: 'K1', workflowId: 'order-K1', token: 'secret-token', sign: 'abc', headers: { authorization: 'Bearer x' }, channel: { key: 'k' } },
       'hello',

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -8,7 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { tracingConfig } from '../../src/config/tracing';
 import { installTracing } from '../../src/observability/tracing/install';
 import { inSpan } from '../../src/observability/tracing/spans';
-import { createLogger } from '../../src/logging';
+import { capturedLogger } from '../support/captured-log';
 
 const secretsDir = mkdtempSync(path.join(os.tmpdir(), 'keyflow-tracing-'));
 
@@ -66,8 +65,7 @@ describe('tracing configuration (the standard OTEL_* variables)', () => {
 
 describe('OTLP export', () => {
   it('says once, in the log, that the collector cannot be reached, without the header values', async () => {
-    const lines: string[] = [];
-    const logger = createLogger('tracing', 'info', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    const { logger, lines } = capturedLogger('tracing');
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;

@@ -53,8 +53,19 @@ export const putSkuBody = z
     priceCents: z.number().int('priceCents must be a whole number of cents').min(1).max(100_000_000),
     currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be a 3-letter ISO code like CNY'),
     active: z.boolean().optional(),
+    // The storefront's fields: omitted keeps what is stored (older clients PUT without them), null clears.
+    description: storedText('description', 4000, { multiline: true }).nullable().optional(),
+    deliveryInstructions: storedText('deliveryInstructions', 4000, { multiline: true }).nullable().optional(),
+    category: storedText('category', 100).nullable().optional(),
+    minQuantity: z.number().int('minQuantity must be a whole number').min(1).max(10_000).optional(),
+    maxQuantity: z.number().int('maxQuantity must be a whole number').min(1).max(10_000).nullable().optional(),
+    sortOrder: z.number().int('sortOrder must be a whole number').min(-1_000_000).max(1_000_000).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.maxQuantity == null || b.minQuantity === undefined || b.maxQuantity >= b.minQuantity, {
+    message: 'maxQuantity must be at least minQuantity',
+    path: ['maxQuantity'],
+  });
 
 export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'Idempotency-Key must be 1–128 visible ASCII characters');
 

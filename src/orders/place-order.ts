@@ -58,6 +58,7 @@ export class PlaceOrderError extends Error {
       | 'held'
       | 'busy'
       | 'over-cap'
+      | 'under-minimum'
       | 'idempotency-conflict'
       | 'unavailable'
       | LimitRefusal['kind']
@@ -111,6 +112,12 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   if (recent?.kind === 'sold-out') throw notEnoughKeys(request.sku, 0, request.quantity);
   const sku = await db.sku.findUnique({ where: { sku: request.sku } });
   if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
+  if (request.quantity < sku.minQuantity) {
+    throw new PlaceOrderError('under-minimum', `${sku.sku} is sold at least ${sku.minQuantity} per order, ${request.quantity} requested`);
+  }
+  if (sku.maxQuantity !== null && request.quantity > sku.maxQuantity) {
+    throw new PlaceOrderError('over-cap', `${sku.sku} is sold at most ${sku.maxQuantity} per order, ${request.quantity} requested`);
+  }
   const refusal = await checkOrderLimits(db, config.limits, { clientIp: request.clientIp, email: request.email }, deps.clock());
   if (refusal) throw new PlaceOrderError(refusal.kind, refusal.message, refusal.retryAfterSeconds);
   // An unlocked look first: most refusals in a sale (sold out, held) need no lock and no slot.

@@ -41,6 +41,45 @@ describe('admin API over HTTP', () => {
     expect(updated.body).toMatchObject({ name: 'Steam 50 (new)', priceCents: 4800, active: false });
   });
 
+  it('keeps the storefront fields a PUT leaves out, clears them with null, and holds placements to the SKU bounds', async () => {
+    const sku = uniqueSku('shopf');
+    const put = (json: object) => request('PUT', `${url}/api/admin/skus/${sku}`, { headers: adminHeaders(), json });
+    const full = {
+      name: 'Game card',
+      priceCents: 1000,
+      currency: 'CNY',
+      description: 'Line one\nLine two',
+      deliveryInstructions: '在商店兑换',
+      category: 'Games',
+      minQuantity: 2,
+      maxQuantity: 3,
+      sortOrder: -5,
+    };
+    expect((await put(full)).status).toBe(201);
+    // An older client's PUT (name, price, currency) changes only those.
+    const older = await put({ name: 'Game card 2', priceCents: 900, currency: 'CNY' });
+    expect(older.body).toMatchObject({ ...full, name: 'Game card 2', priceCents: 900 });
+    const catalogue = await request('GET', `${url}/api/skus`);
+    expect(catalogue.body.skus.find((s: { sku: string }) => s.sku === sku)).toMatchObject({ category: 'Games', minQuantity: 2, maxQuantity: 3 });
+
+    const keys = await request('POST', `${url}/api/admin/skus/${sku}/keys`, {
+      headers: { ...adminHeaders(), 'Content-Type': 'text/plain' },
+      body: 'B-1\nB-2\nB-3\nB-4',
+    });
+    expect(keys.body.imported).toBe(4);
+    const order = (quantity: number) => request('POST', `${url}/api/orders`, { json: { sku, quantity, email: 'bounds@example.com' } });
+    expect((await order(1)).body.error).toBe('quantity_under_minimum');
+    expect((await order(4)).body.error).toBe('quantity_over_cap');
+    expect((await order(2)).status).toBe(201);
+
+    // A maximum below the stored minimum is refused as a 400, never a constraint failure.
+    const bad = await put({ name: 'Game card 2', priceCents: 900, currency: 'CNY', maxQuantity: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain('maxQuantity');
+    const cleared = await put({ name: 'Game card 2', priceCents: 900, currency: 'CNY', description: null, maxQuantity: null });
+    expect(cleared.body).toMatchObject({ description: null, maxQuantity: null, category: 'Games' });
+  });
+
   it.each([
     ['a bad slug', 'Bad_Slug', { name: 'x', priceCents: 1, currency: 'CNY' }],
     ['a negative price', 'ok-slug', { name: 'x', priceCents: -1, currency: 'CNY' }],

@@ -7,6 +7,7 @@ import { wakeWaitingOrders } from '../../orders/wake-waiting-orders';
 import { prewarmSale } from '../../orders/prewarm-sale';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
+import { saveSku, SkuBoundsError } from '../../catalogue/skus';
 import { admissionStatus } from '../../admission/admission';
 import { channelReport, setChannelOverride } from '../../channels/channel-admin';
 import { degradeStatus, setDegradeSwitch } from '../../degrade/degrade-switch';
@@ -19,14 +20,15 @@ export function adminRoutes(deps: ApiDeps): Router {
   router.put('/api/admin/skus/:sku', express.json({ limit: '16kb' }), async (req, res) => {
     const sku = parseOr400(skuParam, req.params.sku);
     const body = parseOr400(putSkuBody, req.body);
-    const existing = await db.sku.findUnique({ where: { sku } });
-    const saved = await db.sku.upsert({
-      where: { sku },
-      create: { sku, name: body.name, priceCents: body.priceCents, currency: body.currency, active: body.active ?? true },
-      update: { name: body.name, priceCents: body.priceCents, currency: body.currency, ...(body.active === undefined ? {} : { active: body.active }) },
-    });
-    deps.logger.info({ sku, staff: res.locals.staff }, existing ? 'sku updated' : 'sku created');
-    res.status(existing ? 200 : 201).json(saved);
+    let result;
+    try {
+      result = await saveSku(db, sku, body);
+    } catch (error) {
+      if (error instanceof SkuBoundsError) throw new HttpError(400, 'invalid_request', error.message);
+      throw error;
+    }
+    deps.logger.info({ sku, staff: res.locals.staff }, result.created ? 'sku created' : 'sku updated');
+    res.status(result.created ? 201 : 200).json(result.saved);
   });
 
   router.post('/api/admin/skus/:sku/keys', express.text({ type: 'text/plain', limit: '5mb' }), async (req, res) => {

@@ -15,6 +15,7 @@ const PLACE_ERROR_STATUS: Record<PlaceOrderError['kind'], [number, string]> = {
   held: [429, 'held'],
   busy: [429, 'busy'],
   'over-cap': [409, 'quantity_over_cap'],
+  'under-minimum': [409, 'quantity_under_minimum'],
   'idempotency-conflict': [422, 'idempotency_key_reused'],
   'rate-limited': [429, 'rate_limited'],
   'too-many-open-orders': [429, 'too_many_open_orders'],

@@ -52,6 +52,7 @@ export default tseslint.config(
     admission: ['@temporalio/*', '**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*', '**/payments/*', '**/channels/*'],
     activities: ['**/orders/*', '**/api/*'],
     orders: ['**/api/*'],
+    catalogue: ['@temporalio/*', '**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*', '**/web/*'],
   }).map(([folder, banned]) => ({
     files: [`src/${folder}/**/*.ts`],
     rules: {
@@ -81,5 +82,12 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The storefront's own script runs in buyers' browsers.
+    files: ['src/web/assets/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['document', 'navigator', 'location', 'fetch', 'setTimeout', 'URLSearchParams'].map((name) => [name, 'readonly'])),
+    },
   },
 );

@@ -2,7 +2,7 @@
 // `npm run build`: compiled JavaScript under dist/ and the workflow bundle the worker loads in
 // production (bundled once here, never at worker start). Plain Node: it runs before anything is built.
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,9 @@ if (tsc.status !== 0) {
   console.error('✖ build: the TypeScript compiler failed (see above)');
   process.exit(1);
 }
+
+// The storefront's stylesheet and script are files the app serves itself, beside the code that serves them.
+cpSync(path.join(root, 'src', 'web', 'assets'), path.join(dist, 'web', 'assets'), { recursive: true });
 
 const { bundleWorkflowCode } = require('@temporalio/worker');
 const { code } = await bundleWorkflowCode({

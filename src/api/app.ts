@@ -8,6 +8,8 @@ import { healthRoutes } from './routes/health';
 import { orderActionRoutes } from './routes/order-actions';
 import { errorHandler, HttpError } from './http-errors';
 import { requestSpans } from './request-spans';
+import { assetRoutes } from '../web/assets';
+import { storefrontRoutes } from '../web/storefront/routes';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -25,6 +27,9 @@ export function createApp(deps: ApiDeps): express.Express {
     app.use(express.json({ limit: '16kb' }));
     app.use(catalogueRoutes(deps));
     app.use(orderRoutes(deps));
+    const { router: assets, assets: urls } = assetRoutes();
+    app.use(assets);
+    app.use(storefrontRoutes(deps, urls));
   }
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));

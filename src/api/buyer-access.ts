@@ -1,5 +1,9 @@
 import type { Request, Response } from 'express';
 import { bearerToken } from './auth';
+import { readCookie } from './cookies';
+import type { ApiDeps } from './deps';
+import { loadBuyerOrderView, type BuyerOrderView } from './order-view';
+import { orderNoParam } from './validation';
 
 // How a buyer proves an order is theirs: the access token, from the Authorization header, the link in
 // their email (?token=), or the cookie the order page set when a channel's return URL brought them back.
@@ -23,10 +27,10 @@ export function rememberOrder(res: Response, orderNo: string, token: string, sec
   });
 }
 
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
+/** The order in `req.params.orderNo` if the request carries its access token; unknown order and wrong token alike are null, so order numbers cannot be probed. */
+export async function authorisedBuyerView(deps: Pick<ApiDeps, 'db' | 'cipher' | 'accessTokens'>, req: Request): Promise<BuyerOrderView | null> {
+  const orderNo = orderNoParam.safeParse(req.params.orderNo);
+  if (!orderNo.success) return null;
+  const token = buyerToken(req, orderNo.data);
+  return loadBuyerOrderView(deps.db, deps.cipher, orderNo.data, (version) => deps.accessTokens.verify(orderNo.data, version, token));
 }

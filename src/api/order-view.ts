@@ -1,11 +1,13 @@
 import type { Db } from '../db/client';
 import type { CardKeyCipher } from '../crypto/card-key-cipher';
-import { buyerReason, buyerTimeline } from '../domain/buyer-view';
+import { buyerReason, buyerReasonCode, buyerTimeline, type BuyerReason } from '../domain/buyer-view';
 
 export interface BuyerOrderView {
   orderNo: string;
   status: string;
   reason: string | null;
+  /** The reason as a code, for pages that say it in the buyer's language. */
+  reasonCode: BuyerReason | null;
   sku: string;
   skuName: string;
   quantity: number;
@@ -15,6 +17,8 @@ export interface BuyerOrderView {
   payUrl?: string;
   expiresAt?: string;
   cardKeys?: string[];
+  /** How to use the keys (the SKU's delivery instructions), beside them once delivered. */
+  deliveryInstructions?: string;
   createdAt: string;
   paidAt: string | null;
   deliveredAt: string | null;
@@ -36,7 +40,7 @@ export async function loadBuyerOrderView(
   const order = await db.order.findUnique({
     where: { orderNo },
     include: {
-      skuRef: { select: { name: true } },
+      skuRef: { select: { name: true, deliveryInstructions: true } },
       events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true } },
     },
   });
@@ -45,6 +49,7 @@ export async function loadBuyerOrderView(
     orderNo: order.orderNo,
     status: order.status,
     reason: buyerReason(order.status, order.statusReason),
+    reasonCode: buyerReasonCode(order.status, order.statusReason),
     sku: order.sku,
     skuName: order.skuRef.name,
     quantity: order.quantity,
@@ -63,6 +68,7 @@ export async function loadBuyerOrderView(
   if (order.status === 'DELIVERED') {
     const keys = await db.cardKey.findMany({ where: { orderNo, status: 'SOLD' }, orderBy: { id: 'asc' }, select: { secret: true } });
     view.cardKeys = keys.map((k) => cipher.decrypt(k.secret));
+    if (order.skuRef.deliveryInstructions) view.deliveryInstructions = order.skuRef.deliveryInstructions;
   }
   return view;
 }

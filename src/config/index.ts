@@ -37,6 +37,7 @@ export interface Config {
   sandboxPort: number;
   smtpUrl: string;
   mailFrom: string;
+  shopName: string;
   /** Staff name → bearer token. */
   adminTokens: Map<string, string>;
   cardKeyEncryptionKey: Buffer;
@@ -227,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     sandboxPort: raw.SANDBOX_PORT,
     smtpUrl: raw.SMTP_URL,
     mailFrom: raw.MAIL_FROM,
+    shopName: raw.SHOP_NAME,
     adminTokens,
     // Both are present here: given, generated in local mode, or start-up stopped above in production.
     cardKeyEncryptionKey: raw.CARD_KEY_ENCRYPTION_KEY!,

@@ -103,6 +103,8 @@ export const envSchema = z.object({
   SANDBOX_PORT: port.default(3100),
   SMTP_URL: url.default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().default('Keyflow <no-reply@keyflow.local>'),
+  // The name the storefront, the staff console and the emails show.
+  SHOP_NAME: z.string().trim().min(1).max(80).default('Keyflow'),
   ADMIN_TOKEN: secret('ADMIN_TOKEN').optional(),
   ADMIN_TOKENS: pairs('ADMIN_TOKENS', (v) => (v.length < SECRET_MIN ? `must be at least ${SECRET_MIN} characters` : undefined)).optional(),
   CARD_KEY_ENCRYPTION_KEY: key32('CARD_KEY_ENCRYPTION_KEY').optional(),

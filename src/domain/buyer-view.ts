@@ -4,28 +4,49 @@ import type { OrderStatus } from './order-status';
 // internal error. Statuses and timeline events are told in words of the shop's own, not the reason
 // stored for staff.
 
-/** Why the order is where it is, as the buyer should read it (null: nothing to add). */
-export function buyerReason(status: OrderStatus | string, reason: string | null): string | null {
+export const BUYER_REASONS = ['sold-out', 'late-payment', 'undeliverable', 'refunded', 'review', 'awaiting-stock', 'expired', 'cancelled', 'failed'] as const;
+export type BuyerReason = (typeof BUYER_REASONS)[number];
+
+/** Why the order is where it is, as a code a page can put in the buyer's language (null: nothing to add). */
+export function buyerReasonCode(status: OrderStatus | string, reason: string | null): BuyerReason | null {
   switch (status) {
     case 'REFUNDED':
     case 'REFUNDING':
-      if (reason?.startsWith('out of stock')) return 'the item sold out before it could be delivered';
-      if (reason?.startsWith('late payment')) return 'the payment arrived after the order had closed';
-      if (reason?.startsWith('keys could not be issued')) return 'the item could not be delivered';
-      return 'the shop refunded the order';
+      if (reason?.startsWith('out of stock')) return 'sold-out';
+      if (reason?.startsWith('late payment')) return 'late-payment';
+      if (reason?.startsWith('keys could not be issued')) return 'undeliverable';
+      return 'refunded';
     case 'NEEDS_REVIEW':
-      return 'the shop is checking this order; you will hear from it';
+      return 'review';
     case 'AWAITING_STOCK':
-      return 'paid; waiting for new stock, or a refund';
+      return 'awaiting-stock';
     case 'EXPIRED':
-      return 'not paid in time';
+      return 'expired';
     case 'CANCELLED':
       return 'cancelled';
     case 'FAILED':
-      return 'the order could not be started; no payment was taken';
+      return 'failed';
     default:
       return null;
   }
+}
+
+const REASON_TEXT: Record<BuyerReason, string> = {
+  'sold-out': 'the item sold out before it could be delivered',
+  'late-payment': 'the payment arrived after the order had closed',
+  undeliverable: 'the item could not be delivered',
+  refunded: 'the shop refunded the order',
+  review: 'the shop is checking this order; you will hear from it',
+  'awaiting-stock': 'paid; waiting for new stock, or a refund',
+  expired: 'not paid in time',
+  cancelled: 'cancelled',
+  failed: 'the order could not be started; no payment was taken',
+};
+
+/** The same in the API's words (English). */
+export function buyerReason(status: OrderStatus | string, reason: string | null): string | null {
+  const code = buyerReasonCode(status, reason);
+  return code && REASON_TEXT[code];
 }
 
 /** Timeline events the buyer sees, and the words for them; every other event is for staff only. */

@@ -19,7 +19,20 @@ describe('buyer API over HTTP', () => {
       await request('PUT', `${url}/api/admin/skus/${hidden}`, { headers: adminHeaders(), json: { name: 'x', priceCents: 1, currency: 'CNY', active: false } });
       const { status, body } = await request('GET', `${url}/api/skus`);
       expect(status).toBe(200);
-      expect(body.skus).toContainEqual({ sku, name: `Test ${sku}`, priceCents: 1234, currency: 'CNY', available: 2, availableCapped: false });
+      expect(body.skus).toContainEqual({
+        sku,
+        name: `Test ${sku}`,
+        priceCents: 1234,
+        currency: 'CNY',
+        available: 2,
+        availableCapped: false,
+        description: null,
+        deliveryInstructions: null,
+        category: null,
+        minQuantity: 1,
+        maxQuantity: null,
+        sortOrder: 0,
+      });
       expect(body.skus.map((s: { sku: string }) => s.sku)).not.toContain(hidden);
     });
   });

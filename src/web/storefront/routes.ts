@@ -1,0 +1,148 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { ApiDeps } from '../../api/deps';
+import { listCatalogue, type CatalogueEntry } from '../../catalogue/skus';
+import { placeOrder, PlaceOrderError } from '../../orders/place-order';
+import { requestOrderLink } from '../../orders/order-link';
+import { useReturnCode } from '../../orders/return-codes';
+import { authorisedBuyerView, rememberOrder } from '../../api/buyer-access';
+import { createOrderBody, orderNoParam, resendLinkBody, skuParam } from '../../api/validation';
+import { PLACE_ERROR_STATUS, UNAVAILABLE_RETRY_SECONDS } from '../../api/place-order-refusals';
+import { metrics } from '../../observability/metrics';
+import type { Assets } from '../assets';
+import { pageContext, renderPage, setPageHeaders, type PageContext } from '../page';
+import { renderCatalogue } from './catalogue-page';
+import { renderProduct, type CheckoutForm, type CheckoutProblem } from './product-page';
+import { renderOrder, renderOrderNotFound } from './order-page';
+import { renderLookup } from './lookup-page';
+
+const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** The buyer's shop at `/`: catalogue, product pages with checkout, the order page and order lookup. */
+export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
+  const router = Router();
+  const secureCookies = deps.config.publicBaseUrl.startsWith('https:');
+  const site = { shopName: deps.config.shopName, assets, secureCookies };
+  const checkoutBody = createOrderBody([...deps.channels.keys()]);
+
+  const page = (req: Request, res: Response): PageContext => {
+    setPageHeaders(res);
+    res.set('Vary', 'Accept-Language, Cookie');
+    return pageContext(req, res, site);
+  };
+  const notFound = (ctx: PageContext, res: Response) =>
+    res
+      .status(404)
+      .type('html')
+      .send(renderPage(ctx, { title: ctx.t.errors.notFound, main: `<h1>${ctx.t.errors.notFound}</h1><p><a href="/">${ctx.t.product.back}</a></p>` }));
+
+  /** Pay types some enabled channel offers in this currency, in the order channels list them. */
+  const payTypesFor = (currency: string) => [...new Set([...deps.channels.values()].filter((c) => c.takesCurrency(currency)).flatMap((c) => [...c.payTypes]))];
+  const productInput = (entry: CatalogueEntry) => ({
+    entry,
+    maxQuantity: Math.min(entry.maxQuantity ?? Infinity, deps.config.order.maxQuantity),
+    payTypes: payTypesFor(entry.currency),
+  });
+
+  router.get('/', async (req, res) => {
+    const ctx = page(req, res);
+    res.type('html').send(renderCatalogue(ctx, await listCatalogue(deps.db)));
+  });
+
+  router.get('/p/:sku', async (req, res) => {
+    const ctx = page(req, res);
+    const sku = skuParam.safeParse(req.params.sku);
+    const [entry] = sku.success ? await listCatalogue(deps.db, sku.data) : [];
+    if (!entry) return notFound(ctx, res);
+    res.type('html').send(renderProduct(ctx, productInput(entry)));
+  });
+
+  router.post('/checkout', form, async (req, res) => {
+    const ctx = page(req, res);
+    const fields: CheckoutForm = { quantity: text(req.body?.quantity), email: text(req.body?.email), payType: text(req.body?.payType) || undefined };
+    const sku = skuParam.safeParse(text(req.body?.sku));
+    const [entry] = sku.success ? await listCatalogue(deps.db, sku.data) : [];
+    if (!entry) return notFound(ctx, res);
+    const again = (status: number, problem: CheckoutProblem, ticket?: string) => {
+      if (problem.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.retryAfterSeconds));
+      res
+        .status(status)
+        .type('html')
+        .send(renderProduct(ctx, { ...productInput(entry), form: { ...fields, ticket }, problem }));
+    };
+
+    const quantity = /^\d{1,6}$/.test(fields.quantity?.trim() ?? '') ? Number(fields.quantity) : NaN;
+    const parsed = checkoutBody.safeParse({ sku: entry.sku, quantity, email: fields.email ?? '', ...(fields.payType ? { payType: fields.payType } : {}) });
+    if (!parsed.success) return again(400, { code: 'invalid_request', fields: [...new Set(parsed.error.issues.map((i) => String(i.path[0])))] });
+    try {
+      const order = await placeOrder(deps, { ...parsed.data, clientIp: req.ip ?? 'unknown', admissionTicket: text(req.body?.ticket)?.slice(0, 200) });
+      // The order page opens for this browser without the token in any URL; the buyer goes on to pay.
+      rememberOrder(res, order.orderNo, order.accessToken, secureCookies);
+      res.redirect(303, order.payUrl);
+    } catch (error) {
+      if (!(error instanceof PlaceOrderError)) throw error;
+      const [status, code] = PLACE_ERROR_STATUS[error.kind];
+      metrics.ordersRefused.inc({ reason: code });
+      again(status, { code, retryAfterSeconds: error.retryAfterSeconds ?? (status === 503 ? UNAVAILABLE_RETRY_SECONDS : undefined) }, error.ticket);
+    }
+  });
+
+  // The order pages carry the access token in their URL (the email link): no page may pass it on.
+  router.use('/orders', (_req, res, next) => {
+    res.set('Referrer-Policy', 'no-referrer');
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  /**
+   * Where a payment channel sends the buyer back: a one-time code (15 minutes) instead of the token.
+   * The first visit trades it for a cookie and lands on the order page with nothing secret in its URL.
+   */
+  router.get('/orders/:orderNo/return', async (req, res) => {
+    const orderNo = orderNoParam.safeParse(req.params.orderNo);
+    const now = deps.clock();
+    const nonce = orderNo.success ? deps.returnCodes.verify(orderNo.data, text(req.query.code), now) : undefined;
+    const order = nonce && (await deps.db.order.findUnique({ where: { orderNo: orderNo.data! }, select: { tokenVersion: true } }));
+    if (!order || !(await useReturnCode(deps.db, orderNo.data!, nonce!, now))) {
+      const ctx = page(req, res);
+      res.status(404).type('html').send(renderOrderNotFound(ctx, ctx.t.order.returnExpired));
+      return;
+    }
+    rememberOrder(res, orderNo.data!, deps.accessTokens.issue(orderNo.data!, order.tokenVersion), secureCookies);
+    res.redirect(303, `/orders/${encodeURIComponent(orderNo.data!)}`);
+  });
+
+  router.get('/orders/:orderNo', async (req, res) => {
+    const ctx = page(req, res);
+    const view = await authorisedBuyerView(deps, req);
+    if (!view) {
+      res.status(404).type('html').send(renderOrderNotFound(ctx, ctx.t.order.notFoundHint));
+      return;
+    }
+    res.type('html').send(renderOrder(ctx, view));
+  });
+
+  router.get('/lookup', (req, res) => {
+    res.type('html').send(renderLookup(page(req, res)));
+  });
+
+  // Answers the same whatever happens next, so it cannot be used to probe for orders.
+  router.post('/lookup', form, (req, res) => {
+    const ctx = page(req, res);
+    const state = { orderNo: text(req.body?.orderNo)?.trim().slice(0, 32), email: text(req.body?.email)?.trim().slice(0, 254) };
+    const parsed = resendLinkBody.safeParse(state);
+    if (!parsed.success) {
+      res
+        .status(400)
+        .type('html')
+        .send(renderLookup(ctx, { ...state, outcome: 'invalid' }));
+      return;
+    }
+    res.type('html').send(renderLookup(ctx, { ...state, outcome: 'sent' }));
+    requestOrderLink(deps, parsed.data.orderNo, parsed.data.email).catch((error) =>
+      deps.logger.warn({ orderNo: parsed.data.orderNo, err: error }, 'could not send the order link'),
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,157 @@
+import { adminHeaders, payInSandbox, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { uniqueSku } from '../support/config';
+
+/** A form post as a browser without JavaScript sends it. */
+const formPost = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+  request('POST', url, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+
+const htmlLang = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
+
+describe('the storefront over plain HTTP (no JavaScript)', () => {
+  let stack: Stack;
+  let url: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    url = stack.api.url;
+  });
+  afterAll(() => stack.stop());
+
+  async function sku(name: string, fields: object, keys: string[]) {
+    const sku = uniqueSku(name);
+    const put = await request('PUT', `${url}/api/admin/skus/${sku}`, { headers: adminHeaders(), json: { priceCents: 1000, currency: 'CNY', ...fields } });
+    expect(put.status).toBe(201);
+    if (keys.length) {
+      const post = await request('POST', `${url}/api/admin/skus/${sku}/keys`, {
+        headers: { ...adminHeaders(), 'Content-Type': 'text/plain' },
+        body: keys.join('\n'),
+      });
+      expect(post.body.imported).toBe(keys.length);
+    }
+    return sku;
+  }
+
+  it('speaks ?lang=, else the cookie the switch set, else Accept-Language, else zh-CN', async () => {
+    expect(htmlLang((await request('GET', `${url}/`)).text)).toBe('zh-CN');
+    expect(htmlLang((await request('GET', `${url}/`, { headers: { 'Accept-Language': 'fr;q=1, en-GB;q=0.8, zh;q=0.5' } })).text)).toBe('en');
+    const switched = await request('GET', `${url}/?lang=en`, { headers: { 'Accept-Language': 'zh-CN' } });
+    expect(htmlLang(switched.text)).toBe('en');
+    const cookie = switched.headers.get('set-cookie')!.split(';')[0];
+    expect(cookie).toBe('kf_lang=en');
+    // The switch holds on the next page even though the browser prefers Chinese; ?lang= beats the cookie.
+    expect(htmlLang((await request('GET', `${url}/lookup`, { headers: { cookie, 'Accept-Language': 'zh-CN' } })).text)).toBe('en');
+    expect(htmlLang((await request('GET', `${url}/lookup?lang=zh-CN`, { headers: { cookie } })).text)).toBe('zh-CN');
+    // The switch link keeps the page and its query.
+    expect(switched.text).toContain('href="/?lang=zh-CN"');
+  });
+
+  it('lists active SKUs by category with available, low and sold-out stock, and serves its own assets', async () => {
+    const plenty = await sku(
+      'plenty',
+      { name: '充值卡 A', category: '游戏', sortOrder: 1 },
+      Array.from({ length: 12 }, (_, i) => `PLENTY-${i}`),
+    );
+    const few = await sku('few', { name: '充值卡 B', category: '游戏', sortOrder: 2 }, ['FEW-1', 'FEW-2']);
+    const none = await sku('none', { name: 'Gift <b>', sortOrder: 3 }, []);
+    const hidden = await sku('hidden', { name: 'Hidden item', active: false }, ['HIDDEN-1']);
+    const page = await request('GET', `${url}/`);
+    expect(page.status).toBe(200);
+    const card = (s: string) => page.text.slice(page.text.indexOf(`/p/${s}`) - 40, page.text.indexOf(`/p/${s}"`) + 500);
+    expect(card(plenty)).toContain('库存 12');
+    expect(card(few)).toContain('仅剩 2 件');
+    expect(card(none)).toContain('已售罄');
+    expect(page.text).not.toContain(hidden);
+    expect(page.text).toContain('<h2>游戏</h2>');
+    expect(page.text).toContain('<h2>其他</h2>');
+    expect(page.text).toContain('Gift &lt;b&gt;');
+    expect(page.text.indexOf(plenty)).toBeLessThan(page.text.indexOf(few));
+
+    // Nothing from elsewhere: the policy says so and every asset comes from the app, cached for good.
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const assets = [...page.text.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      const served = await request('GET', `${url}${asset}`);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('cache-control')).toContain('immutable');
+    }
+    expect(page.text).not.toMatch(/(?:href|src)="https?:/);
+  });
+
+  it('checks out by form: redirects to pay, the order page follows the order to its keys and delivery instructions', async () => {
+    const item = await sku('buy', { name: 'Steam 50', deliveryInstructions: '在 Steam 客户端兑换' }, ['FORM-KEY-1']);
+    const product = await request('GET', `${url}/p/${item}`);
+    expect(product.text).toContain('在 Steam 客户端兑换');
+    expect(product.text).toContain('action="/checkout"');
+
+    const placed = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'Form.Buyer@Example.com' });
+    expect(placed.status).toBe(303);
+    const payUrl = placed.headers.get('location')!;
+    expect(payUrl.startsWith(stack.sandboxUrl)).toBe(true);
+    const cookie = placed.headers.get('set-cookie')!.split(';')[0];
+    const orderNo = /^kf_order_([A-Z0-9]+)=/.exec(cookie)![1];
+    expect(payUrl).not.toContain(decodeURIComponent(cookie.split('=')[1]));
+    const order = await stack.db.order.findUniqueOrThrow({ where: { orderNo } });
+    expect(order).toMatchObject({ sku: item, quantity: 1, email: 'form.buyer@example.com' });
+
+    const waiting = await request('GET', `${url}/orders/${orderNo}`, { headers: { cookie } });
+    expect(waiting.text).toContain('等待付款');
+    expect(waiting.text).toContain(`data-poll-order="${orderNo}"`);
+    expect(waiting.text).toContain('<noscript><meta http-equiv="refresh"');
+    await payInSandbox(stack, { orderNo, payUrl } as never);
+    await waitForStatus(stack.db, orderNo, 'DELIVERED');
+    const delivered = await request('GET', `${url}/orders/${orderNo}?lang=en`, { headers: { cookie } });
+    expect(delivered.text).toContain('FORM-KEY-1');
+    expect(delivered.text).toContain('Delivered');
+    expect(delivered.text).toContain('在 Steam 客户端兑换');
+    expect(delivered.text).not.toContain('data-poll-order');
+    expect(delivered.headers.get('referrer-policy')).toBe('no-referrer');
+    // Without the cookie the same page is the not-found page.
+    const stranger = await request('GET', `${url}/orders/${orderNo}`);
+    expect(stranger.status).toBe(404);
+    expect(stranger.text).not.toContain('FORM-KEY-1');
+  });
+
+  it('refuses before the buyer pays, saying why and when to retry, and keeps what they typed', async () => {
+    const item = await sku('refuse', { name: 'Bounded', minQuantity: 1, maxQuantity: 2 }, ['R-1', 'R-2', 'R-3']);
+    const over = await formPost(`${url}/checkout`, { sku: item, quantity: '3', email: 'keep@example.com' });
+    expect(over.status).toBe(409);
+    expect(over.text).toContain('数量超过每单上限');
+    expect(over.text).toContain('没有扣款');
+    expect(over.text).toContain('value="keep@example.com"');
+
+    const badEmail = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'not-an-email' }, { 'Accept-Language': 'en' });
+    expect(badEmail.status).toBe(400);
+    expect(badEmail.text).toMatch(/id="email"[^>]*aria-invalid="true"/);
+    expect(badEmail.text).toContain('Please check: email');
+
+    const soldOut = await sku('soldout', { name: 'Gone' }, []);
+    const page = await request('GET', `${url}/p/${soldOut}`);
+    expect(page.text).toContain('该商品已售罄');
+    expect(page.text).not.toContain('action="/checkout"');
+    const tried = await formPost(`${url}/checkout`, { sku: soldOut, quantity: '1', email: 'late@example.com' });
+    expect(tried.status).toBe(409);
+    expect(tried.text).toContain('库存不足');
+    expect(await stack.db.order.count({ where: { sku: { in: [item, soldOut] } } })).toBe(0);
+    expect((await request('GET', `${url}/p/no-such-item`)).status).toBe(404);
+  });
+
+  it('looks an order up by number and email without telling whether it exists, and mails the link to its own address', async () => {
+    const item = await sku('lookup', { name: 'Lookup item' }, ['L-1']);
+    const placed = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'lookup@example.com' });
+    const orderNo = /^kf_order_([A-Z0-9]+)=/.exec(placed.headers.get('set-cookie')!)![1];
+    const mine = await formPost(`${url}/lookup`, { orderNo, email: 'lookup@example.com' });
+    const wrong = await formPost(`${url}/lookup`, { orderNo, email: 'someone@example.com' });
+    const unknown = await formPost(`${url}/lookup`, { orderNo: 'KNOSUCHORDER1', email: 'lookup@example.com' });
+    const strip = (html: string) => html.replace(/value="[^"]*"/g, '');
+    expect(mine.status).toBe(200);
+    expect(strip(wrong.text)).toBe(strip(mine.text));
+    expect(strip(unknown.text)).toBe(strip(mine.text));
+    const mail = await waitFor(
+      async () => stack.sink.messages().find((m) => m.to.includes('lookup@example.com') && m.text.includes(`/orders/${orderNo}?token=`)),
+      'the link mail',
+    );
+    expect(mail).toBeDefined();
+    expect(stack.sink.messages().some((m) => m.to.includes('someone@example.com'))).toBe(false);
+    expect((await formPost(`${url}/lookup`, { orderNo: '', email: '' })).status).toBe(400);
+  });
+});

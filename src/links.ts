@@ -1,8 +1,8 @@
 // URLs Keyflow hands out (order pages, notify URLs): built in one place for the API, the order layer and activities.
 
 /** The buyer's own link, with the access token: only ever sent to the buyer (the order email). */
-export function orderPageUrl(publicBaseUrl: string, orderNo: string, token: string): string {
-  return `${publicBaseUrl}/orders/${encodeURIComponent(orderNo)}?token=${encodeURIComponent(token)}`;
+export function orderPageUrl(publicBaseUrl: string, orderNo: string, token: string, lang?: string): string {
+  return `${publicBaseUrl}/orders/${encodeURIComponent(orderNo)}?token=${encodeURIComponent(token)}${lang ? `&lang=${encodeURIComponent(lang)}` : ''}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { orderPageUrl } from '../links';
-import { centsToDecimal } from '../payments/money';
-import { buyerReason } from '../domain/buyer-view';
+import { buyerEmailText } from '../mail/buyer-email-text';
+import type { Locale } from '../domain/locale';
 
 export type BuyerEmailKind = 'delivery' | 'resend' | 'refund' | 'link';
 
@@ -21,6 +21,8 @@ interface EmailRow {
   emailedAt: Date | null;
   tokenVersion: number;
   skuName: string;
+  deliveryInstructions: string | null;
+  locale: Locale | null;
   /** Null when the order has no sold key (a refund email). */
   secret: string | null;
 }
@@ -35,7 +37,8 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
       // One statement for the order, its SKU's name and its sold keys (one row per key), where the
       // ORM would send three: this runs once per delivered order, on the hot path.
       const rows = await db.$queryRaw<EmailRow[]>`
-        SELECT o."email", o."quantity", o."amountCents", o."currency", o."statusReason", o."emailedAt", o."tokenVersion", s."name" AS "skuName", k."secret"
+        SELECT o."email", o."quantity", o."amountCents", o."currency", o."statusReason", o."emailedAt", o."tokenVersion", o."locale",
+               s."name" AS "skuName", s."deliveryInstructions", k."secret"
         FROM "Order" o
         JOIN "Sku" s ON s."sku" = o."sku"
         LEFT JOIN "CardKey" k ON k."orderNo" = o."orderNo" AND k."status" = 'SOLD'
@@ -46,33 +49,22 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
       if (kind === 'delivery' && order.emailedAt) return 'already-sent';
       if (kind === 'refund' && (await db.orderEvent.count({ where: { orderNo, type: EVENT_TYPE.refund } })) > 0) return 'already-sent';
 
-      const link = orderPageUrl(publicBaseUrl, orderNo, accessTokens.issue(orderNo, order.tokenVersion));
-      const item = `${order.skuName} × ${order.quantity}`;
-      let subject: string;
-      let body: string[];
-      if (kind === 'refund') {
-        subject = `Your order ${orderNo} was refunded`;
-        body = [
-          `Your order ${orderNo} (${item}) was refunded: ${centsToDecimal(order.amountCents)} ${order.currency}.`,
-          `Reason: ${buyerReason('REFUNDED', order.statusReason)}`,
-          '',
-          `Order page: ${link}`,
-        ];
-      } else if (kind === 'link') {
-        subject = `Your order link for ${orderNo}`;
-        body = [`Here is the link to your order ${orderNo} (${item}):`, link, '', 'Keep this link private: it shows your keys.'];
-      } else {
-        const keys = rows
-          .filter((row) => row.secret !== null)
-          .map((row, i) => `  ${i + 1}. ${cipher.decrypt(row.secret!)}`)
-          .join('\n');
-        subject = `Your order ${orderNo}: ${item}`;
-        body = [`Thank you for your order ${orderNo}.`, '', `${item}:`, keys, '', `Your order page (keep this link private): ${link}`];
-      }
+      const link = orderPageUrl(publicBaseUrl, orderNo, accessTokens.issue(orderNo, order.tokenVersion), order.locale ?? undefined);
+      const keys = kind === 'delivery' || kind === 'resend' ? rows.filter((row) => row.secret !== null).map((row) => cipher.decrypt(row.secret!)) : [];
+      const { subject, lines } = buyerEmailText(kind, order.locale ?? 'en', {
+        orderNo,
+        item: `${order.skuName} × ${order.quantity}`,
+        amountCents: order.amountCents,
+        currency: order.currency,
+        statusReason: order.statusReason,
+        link,
+        keys,
+        deliveryInstructions: order.deliveryInstructions,
+      });
       await mailer.send({
         to: order.email,
         subject,
-        text: body.join('\n'),
+        text: lines.join('\n'),
         messageId: `<${kind}-${orderNo}-${kind === 'delivery' || kind === 'refund' ? 'once' : Date.now()}@keyflow>`,
       });
       const at = clock();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ORDER_NO_PATTERN } from '../orders/order-number';
 import { ORDER_STATUSES } from '../domain/order-status';
 import { DEGRADE_LEVELS } from '../degrade/degrade-levels';
+import { LOCALES } from '../domain/locale';
 
 export const SKU_PATTERN = /^[a-z0-9-]{1,64}$/;
 
@@ -30,6 +31,13 @@ function isControl(c: string, multiline: boolean): boolean {
 /** A buyer's address as typed (spaces, capitals) is accepted; the description says it is an email, so fuzzers and clients send one. */
 const emailField = z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)).meta({ format: 'email', maxLength: 254 });
 
+/** The buyer's optional order password: long enough not to be guessed in the lookup's few tries. */
+export const queryPassword = z
+  .string()
+  .min(6, 'queryPassword must be at least 6 characters')
+  .max(64, 'queryPassword must be at most 64 characters')
+  .refine((v) => v.isWellFormed(), 'queryPassword must be valid Unicode text');
+
 export function createOrderBody(channels: readonly string[]) {
   return z
     .object({
@@ -43,6 +51,8 @@ export function createOrderBody(channels: readonly string[]) {
         .string()
         .regex(/^[a-z0-9_]{1,32}$/, 'payType must be 1–32 of a-z, 0-9 and _')
         .optional(),
+      locale: z.enum(LOCALES, { error: `locale must be one of: ${LOCALES.join(', ')}` }).optional(),
+      queryPassword: queryPassword.optional(),
     })
     .strict();
 }

@@ -1,4 +1,5 @@
 import type { OrderStatus } from './order-status';
+import type { Locale } from './locale';
 
 // What a buyer may read about their order: never a staff member's name, a note staff wrote, or an
 // internal error. Statuses and timeline events are told in words of the shop's own, not the reason
@@ -31,22 +32,37 @@ export function buyerReasonCode(status: OrderStatus | string, reason: string | n
   }
 }
 
-const REASON_TEXT: Record<BuyerReason, string> = {
-  'sold-out': 'the item sold out before it could be delivered',
-  'late-payment': 'the payment arrived after the order had closed',
-  undeliverable: 'the item could not be delivered',
-  refunded: 'the shop refunded the order',
-  review: 'the shop is checking this order; you will hear from it',
-  'awaiting-stock': 'paid; waiting for new stock, or a refund',
-  expired: 'not paid in time',
-  cancelled: 'cancelled',
-  failed: 'the order could not be started; no payment was taken',
+const REASON_TEXT: Record<Locale, Record<BuyerReason, string>> = {
+  en: {
+    'sold-out': 'the item sold out before it could be delivered',
+    'late-payment': 'the payment arrived after the order had closed',
+    undeliverable: 'the item could not be delivered',
+    refunded: 'the shop refunded the order',
+    review: 'the shop is checking this order; you will hear from it',
+    'awaiting-stock': 'paid; waiting for new stock, or a refund',
+    expired: 'not paid in time',
+    cancelled: 'cancelled',
+    failed: 'the order could not be started; no payment was taken',
+  },
+  'zh-CN': {
+    'sold-out': '商品在发货前售罄',
+    'late-payment': '付款到账时订单已关闭',
+    undeliverable: '商品无法发货',
+    refunded: '商店已退款',
+    review: '商店正在核查这个订单，会与你联系',
+    'awaiting-stock': '已付款，等待补货或退款',
+    expired: '未在时限内付款',
+    cancelled: '已取消',
+    failed: '订单未能创建，没有扣款',
+  },
 };
 
-/** The same in the API's words (English). */
-export function buyerReason(status: OrderStatus | string, reason: string | null): string | null {
+export const buyerReasonText = (code: BuyerReason, locale: Locale) => REASON_TEXT[locale][code];
+
+/** Why the order is where it is, in the buyer's words (the API's are English). */
+export function buyerReason(status: OrderStatus | string, reason: string | null, locale: Locale = 'en'): string | null {
   const code = buyerReasonCode(status, reason);
-  return code && REASON_TEXT[code];
+  return code && buyerReasonText(code, locale);
 }
 
 /** Timeline events the buyer sees, and the words for them; every other event is for staff only. */

@@ -23,6 +23,8 @@ import { orderWorkflowId } from '../workflows/workflow-ids';
 import type { OrderStatus } from '../domain/order-status';
 import type { DegradeLevelCache } from '../degrade/degrade-switch';
 import { keptTraceParent } from '../observability/tracing/spans';
+import { hashQueryPassword } from '../crypto/query-password';
+import type { Locale } from '../domain/locale';
 
 export interface PlaceOrderRequest {
   sku: string;
@@ -35,6 +37,10 @@ export interface PlaceOrderRequest {
   clientIp: string;
   /** The admission ticket a busy answer gave this buyer, sent back with the retry. */
   admissionTicket?: string;
+  /** The language the buyer's emails are written in (omitted: English). */
+  locale?: Locale;
+  /** Lets the buyer open the order later with its number and this password; only its hash is kept. */
+  queryPassword?: string;
 }
 
 export interface PlacedOrder {
@@ -145,9 +151,11 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
     );
   }
 
+  // Hashed before any lock is taken: scrypt is deliberately slow.
+  const queryPasswordHash = request.queryPassword ? await hashQueryPassword(request.queryPassword) : null;
   let order: Order;
   try {
-    const insert = (client: Prisma.TransactionClient) => insertOrder(deps, client, request, sku, channel, requestHash, idempotencyKey);
+    const insert = (client: Prisma.TransactionClient) => insertOrder(deps, client, request, sku, channel, requestHash, idempotencyKey, queryPasswordHash);
     // With holds, the check above is made again under the SKU's lock; without them it is all there is.
     order = await (config.order.stockHolds
       ? deps.skuQueue.run(sku.sku, () => db.$transaction((tx) => recheckAndInsert(deps, tx, request.quantity, sku.sku, insert)))
@@ -215,15 +223,18 @@ async function insertOrder(
   channel: string,
   requestHash: string,
   idempotencyKey: string | undefined,
+  queryPasswordHash: string | null,
 ): Promise<Order> {
   const now = deps.clock();
   const [order] = await client.$queryRaw<Order[]>`
       WITH placed AS (
         INSERT INTO "Order" ("orderNo", "sku", "quantity", "unitPriceCents", "amountCents", "currency", "email", "channel",
-                             "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt", "traceParent")
+                             "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt", "traceParent",
+                             "locale", "queryPasswordHash")
         VALUES (${newOrderNo(now)}, ${sku.sku}, ${request.quantity}, ${sku.priceCents}, ${sku.priceCents * request.quantity}, ${sku.currency},
                 ${request.email}, ${channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash}, ${request.clientIp},
-                ${new Date(now.getTime() + deps.config.order.paymentDeadlineMs)}, ${now}, ${now}, ${keptTraceParent()})
+                ${new Date(now.getTime() + deps.config.order.paymentDeadlineMs)}, ${now}, ${now}, ${keptTraceParent()},
+                ${request.locale ?? null}, ${queryPasswordHash})
         RETURNING *
       ), logged AS (
         INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")

@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
 import { readCookie } from '../api/cookies';
 
-export const LOCALES = ['zh-CN', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
+import type { Locale } from '../domain/locale';
+
+export type { Locale };
 
 const LANG_COOKIE = 'kf_lang';
 

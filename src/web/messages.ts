@@ -1,5 +1,4 @@
 import type { OrderStatus } from '../domain/order-status';
-import type { BuyerReason } from '../domain/buyer-view';
 import type { Locale } from './locale';
 
 // Every word the storefront shows, in each language it speaks. The English table sets the shape;
@@ -92,17 +91,6 @@ const en = {
       REFUNDED: 'Refunded',
       NEEDS_REVIEW: 'Being checked',
     } satisfies Record<OrderStatus, string>,
-    reasons: {
-      'sold-out': 'The item sold out before it could be delivered.',
-      'late-payment': 'The payment arrived after the order had closed.',
-      undeliverable: 'The item could not be delivered.',
-      refunded: 'The shop refunded the order.',
-      review: 'The shop is checking this order; you will hear from it.',
-      'awaiting-stock': 'Paid; waiting for new stock, or a refund.',
-      expired: 'Not paid in time.',
-      cancelled: 'Cancelled.',
-      failed: 'The order could not be started; no payment was taken.',
-    } satisfies Record<BuyerReason, string>,
     events: {
       CREATED: 'Order placed',
       PAYMENT_REQUESTED: 'Waiting for payment',
@@ -121,7 +109,7 @@ const en = {
   },
   lookup: {
     title: 'Find my order',
-    intro: 'Enter the order number with the email you used: the order link is mailed to that address. With the order password you set, the order opens here.',
+    intro: 'Enter the order number with the email you used: the order link is mailed to that address.',
     orderNo: 'Order number',
     email: 'Email',
     password: 'Order password',
@@ -129,6 +117,8 @@ const en = {
     byPassword: 'Open the order',
     sent: 'If the order number and email match an order, its link is on its way to that address.',
     noMatch: 'No order matches that number and password.',
+    tooMany: 'Too many tries.',
+    withPassword: 'With the order password',
     invalid: 'Please enter an order number and an email address or the order password.',
   },
   errors: {
@@ -225,17 +215,6 @@ const zhCN: Messages = {
       REFUNDED: '已退款',
       NEEDS_REVIEW: '人工审核中',
     },
-    reasons: {
-      'sold-out': '商品在发货前售罄。',
-      'late-payment': '付款到账时订单已关闭。',
-      undeliverable: '商品无法发货。',
-      refunded: '商店已退款。',
-      review: '商店正在核查这个订单，会与你联系。',
-      'awaiting-stock': '已付款，等待补货或退款。',
-      expired: '未在时限内付款。',
-      cancelled: '已取消。',
-      failed: '订单未能创建，没有扣款。',
-    },
     events: {
       CREATED: '下单',
       PAYMENT_REQUESTED: '等待付款',
@@ -254,7 +233,7 @@ const zhCN: Messages = {
   },
   lookup: {
     title: '查询订单',
-    intro: '输入订单号和下单邮箱，订单链接会发送到该邮箱；输入下单时设置的查询密码，可直接打开订单。',
+    intro: '输入订单号和下单邮箱，订单链接会发送到该邮箱。设置了查询密码的订单，可以用订单号和密码直接打开。',
     orderNo: '订单号',
     email: '邮箱',
     password: '查询密码',
@@ -262,6 +241,8 @@ const zhCN: Messages = {
     byPassword: '打开订单',
     sent: '如果订单号与邮箱匹配，订单链接已发往该邮箱。',
     noMatch: '没有与该订单号和密码匹配的订单。',
+    tooMany: '尝试次数过多。',
+    withPassword: '使用查询密码',
     invalid: '请输入订单号，以及邮箱或查询密码。',
   },
   errors: {

@@ -135,6 +135,60 @@ describe('the storefront over plain HTTP (no JavaScript)', () => {
     expect((await request('GET', `${url}/p/no-such-item`)).status).toBe(404);
   });
 
+  it('writes the emails in the language the buyer ordered in, with the delivery instructions and a link that opens in it', async () => {
+    const item = await sku('mailzh', { name: '会员月卡', deliveryInstructions: '登录后在“兑换”页输入。' }, ['MAIL-ZH-1']);
+    const placed = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'zh-mail@example.com' });
+    const orderNo = /^kf_order_([A-Z0-9]+)=/.exec(placed.headers.get('set-cookie')!)![1];
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).locale).toBe('zh-CN');
+    await payInSandbox(stack, { orderNo, payUrl: placed.headers.get('location')! } as never);
+    const mail = await waitFor(async () => stack.sink.messages().find((m) => m.to.includes('zh-mail@example.com')), 'the delivery mail');
+    expect(mail.subject).toBe(`订单 ${orderNo}：会员月卡 × 1`);
+    expect(mail.text).toContain('MAIL-ZH-1');
+    expect(mail.text).toContain('发货说明：\n登录后在“兑换”页输入。');
+    const link = /https?:\/\/\S+/.exec(mail.text.slice(mail.text.indexOf('订单页面')))![0];
+    expect(new URL(link).searchParams.get('lang')).toBe('zh-CN');
+    expect(htmlLang((await request('GET', link, { headers: { 'Accept-Language': 'en' } })).text)).toBe('zh-CN');
+  });
+
+  it('opens an order with its order password; a wrong password and an unknown order read the same, and guessing is bounded', async () => {
+    const item = await sku('qpw', { name: 'Password item' }, ['QPW-1']);
+    const placed = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'qpw@example.com', queryPassword: 'correct horse' });
+    const orderNo = /^kf_order_([A-Z0-9]+)=/.exec(placed.headers.get('set-cookie')!)![1];
+    const stored = await stack.db.order.findUniqueOrThrow({ where: { orderNo } });
+    expect(stored.queryPasswordHash).toMatch(/^scrypt\$/);
+    expect(stored.queryPasswordHash).not.toContain('correct horse');
+    // Staff see that a password is set, never its hash.
+    const staffView = await request('GET', `${url}/api/admin/orders/${orderNo}`, { headers: adminHeaders() });
+    expect(staffView.body.hasQueryPassword).toBe(true);
+    expect(staffView.text).not.toContain(stored.queryPasswordHash!);
+
+    const client = { 'X-Forwarded-For': '203.0.113.77' };
+    const opened = await formPost(`${url}/lookup`, { orderNo, password: 'correct horse' }, client);
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe(`/orders/${orderNo}`);
+    const page = await request('GET', `${url}/orders/${orderNo}`, { headers: { cookie: opened.headers.get('set-cookie')!.split(';')[0] } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Password item');
+
+    const wrong = await formPost(`${url}/lookup`, { orderNo, password: 'wrong horse' }, client);
+    const unknown = await formPost(`${url}/lookup`, { orderNo: 'KNOSUCHORDER2', password: 'wrong horse' }, client);
+    expect(wrong.status).toBe(404);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(unknown.text.replace(/value="[^"]*"/g, '')).toBe(wrong.text.replace(/value="[^"]*"/g, ''));
+    // Ten tries per address per ten minutes (three used above): then a wait, even with the right password.
+    for (let i = 0; i < 7; i++) await formPost(`${url}/lookup`, { orderNo, password: `guess-${i}` }, client);
+    const limited = await formPost(`${url}/lookup`, { orderNo, password: 'correct horse' }, client);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.text).toContain('尝试次数过多');
+    // Another address is not held back by this one.
+    expect((await formPost(`${url}/lookup`, { orderNo, password: 'correct horse' }, { 'X-Forwarded-For': '203.0.113.78' })).status).toBe(303);
+    // The JSON API takes the same password rules.
+    const short = await request('POST', `${url}/api/orders`, { json: { sku: item, quantity: 1, email: 'qpw@example.com', queryPassword: '12345' } });
+    expect(short.status).toBe(400);
+    expect(short.body.message).toContain('queryPassword');
+  });
+
   it('looks an order up by number and email without telling whether it exists, and mails the link to its own address', async () => {
     const item = await sku('lookup', { name: 'Lookup item' }, ['L-1']);
     const placed = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'lookup@example.com' });

@@ -148,8 +148,14 @@ export function adminRoutes(deps: ApiDeps): Router {
     });
     const notifications = rows.slice(0, page.notifications);
     const notificationsNextBefore = rows.length > page.notifications ? notifications[notifications.length - 1].id : null;
-    const { idempotencyKey: _key, requestHash: _hash, ...visible } = order;
-    res.json({ ...visible, notifications, notificationsNextBefore, workflowId: order.workflowId ?? orderWorkflowId(orderNo) });
+    const { idempotencyKey: _key, requestHash: _hash, queryPasswordHash, ...visible } = order;
+    res.json({
+      ...visible,
+      hasQueryPassword: queryPasswordHash !== null,
+      notifications,
+      notificationsNextBefore,
+      workflowId: order.workflowId ?? orderWorkflowId(orderNo),
+    });
   });
 
   return router;

@@ -2,6 +2,9 @@ import { escapeHtml } from '../../html';
 import type { BuyerOrderView } from '../../api/order-view';
 import { formatMoney, formatTime } from '../format';
 import { renderPage, type PageContext } from '../page';
+import { buyerReasonText } from '../../domain/buyer-view';
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Statuses that will still move by themselves: the page keeps asking until the order gets past them. */
 const ON_ITS_WAY = new Set(['CREATED', 'AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK']);
@@ -26,7 +29,7 @@ export function renderOrder(ctx: PageContext, view: BuyerOrderView): string {
   const { t, locale } = ctx;
   const moving = ON_ITS_WAY.has(view.status);
   const status = t.order.statuses[view.status as keyof typeof t.order.statuses] ?? view.status;
-  const reason = view.reasonCode ? `<p>${escapeHtml(t.order.reasons[view.reasonCode])}</p>` : '';
+  const reason = view.reasonCode ? `<p>${escapeHtml(capitalise(buyerReasonText(view.reasonCode, locale)))}</p>` : '';
   const pay = view.payUrl
     ? `<p><a class="button" href="${escapeHtml(view.payUrl)}" rel="noreferrer">${escapeHtml(t.order.pay)}</a></p><p class="hint">${escapeHtml(t.order.payBefore(formatTime(view.expiresAt!, locale)))}</p>`
     : '';

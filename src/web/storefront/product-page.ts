@@ -59,6 +59,9 @@ ${form.ticket ? `<input type="hidden" name="ticket" value="${escapeHtml(form.tic
 <div><label for="email">${escapeHtml(t.product.email)}</label>
 <input id="email" name="email" type="email" autocomplete="email" required maxlength="254" value="${escapeHtml(form.email ?? '')}" aria-describedby="email-hint"${field('email')}>
 <p class="hint" id="email-hint">${escapeHtml(t.product.emailHint)}</p></div>
+<div><label for="queryPassword">${escapeHtml(t.product.queryPassword)}</label>
+<input id="queryPassword" name="queryPassword" type="password" autocomplete="new-password" minlength="6" maxlength="64" aria-describedby="qp-hint"${field('queryPassword')}>
+<p class="hint" id="qp-hint">${escapeHtml(t.product.queryPasswordHint)}</p></div>
 ${payTypes.length > 1 ? `<div><label for="payType">${escapeHtml(t.product.payType)}</label><select id="payType" name="payType"${field('payType')}>${payOptions}</select></div>` : ''}
 <button type="submit">${escapeHtml(form.ticket ? t.refusal.busyRetry : t.product.submit)}</button>
 </form>`;

@@ -14,6 +14,12 @@ import { renderCatalogue } from './catalogue-page';
 import { renderProduct, type CheckoutForm, type CheckoutProblem } from './product-page';
 import { renderOrder, renderOrderNotFound } from './order-page';
 import { renderLookup } from './lookup-page';
+import { LookupAttempts } from './lookup-attempts';
+import { verifyQueryPassword } from '../../crypto/query-password';
+
+/** Order-password tries per client address per window, before it is told to wait. */
+const LOOKUP_TRIES_PER_WINDOW = 10;
+const LOOKUP_WINDOW_MS = 10 * 60_000;
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -24,6 +30,7 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
   const secureCookies = deps.config.publicBaseUrl.startsWith('https:');
   const site = { shopName: deps.config.shopName, assets, secureCookies };
   const checkoutBody = createOrderBody([...deps.channels.keys()]);
+  const attempts = new LookupAttempts(LOOKUP_TRIES_PER_WINDOW, LOOKUP_WINDOW_MS);
 
   const page = (req: Request, res: Response): PageContext => {
     setPageHeaders(res);
@@ -72,7 +79,15 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     };
 
     const quantity = /^\d{1,6}$/.test(fields.quantity?.trim() ?? '') ? Number(fields.quantity) : NaN;
-    const parsed = checkoutBody.safeParse({ sku: entry.sku, quantity, email: fields.email ?? '', ...(fields.payType ? { payType: fields.payType } : {}) });
+    const password = text(req.body?.queryPassword) || undefined;
+    const parsed = checkoutBody.safeParse({
+      sku: entry.sku,
+      quantity,
+      email: fields.email ?? '',
+      locale: ctx.locale,
+      ...(fields.payType ? { payType: fields.payType } : {}),
+      ...(password ? { queryPassword: password } : {}),
+    });
     if (!parsed.success) return again(400, { code: 'invalid_request', fields: [...new Set(parsed.error.issues.map((i) => String(i.path[0])))] });
     try {
       const order = await placeOrder(deps, { ...parsed.data, clientIp: req.ip ?? 'unknown', admissionTicket: text(req.body?.ticket)?.slice(0, 200) });
@@ -126,10 +141,14 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     res.type('html').send(renderLookup(page(req, res)));
   });
 
-  // Answers the same whatever happens next, so it cannot be used to probe for orders.
-  router.post('/lookup', form, (req, res) => {
+  router.post('/lookup', form, async (req, res) => {
     const ctx = page(req, res);
     const state = { orderNo: text(req.body?.orderNo)?.trim().slice(0, 32), email: text(req.body?.email)?.trim().slice(0, 254) };
+    const password = text(req.body?.password);
+    if (password) {
+      await openWithPassword(req, res, ctx, state.orderNo, password);
+      return;
+    }
     const parsed = resendLinkBody.safeParse(state);
     if (!parsed.success) {
       res
@@ -138,11 +157,38 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
         .send(renderLookup(ctx, { ...state, outcome: 'invalid' }));
       return;
     }
+    // Answers the same whatever happens next, so it cannot be used to probe for orders.
     res.type('html').send(renderLookup(ctx, { ...state, outcome: 'sent' }));
     requestOrderLink(deps, parsed.data.orderNo, parsed.data.email).catch((error) =>
       deps.logger.warn({ orderNo: parsed.data.orderNo, err: error }, 'could not send the order link'),
     );
   });
+
+  /** The order password opens the order in this browser; a wrong one and an unknown order read the same and take as long. */
+  async function openWithPassword(req: Request, res: Response, ctx: PageContext, orderNo: string | undefined, password: string) {
+    const wait = attempts.take(req.ip ?? 'unknown', deps.clock().getTime());
+    if (wait !== undefined) {
+      res.set('Retry-After', String(wait));
+      res
+        .status(429)
+        .type('html')
+        .send(renderLookup(ctx, { orderNo, outcome: 'too-many', retryAfterSeconds: wait }));
+      return;
+    }
+    const valid = orderNoParam.safeParse(orderNo);
+    const order = valid.success
+      ? await deps.db.order.findUnique({ where: { orderNo: valid.data }, select: { tokenVersion: true, queryPasswordHash: true } })
+      : null;
+    if (!(await verifyQueryPassword(password.slice(0, 64), order?.queryPasswordHash)) || !order) {
+      res
+        .status(404)
+        .type('html')
+        .send(renderLookup(ctx, { orderNo, outcome: 'no-match' }));
+      return;
+    }
+    rememberOrder(res, valid.data!, deps.accessTokens.issue(valid.data!, order.tokenVersion), secureCookies);
+    res.redirect(303, `/orders/${encodeURIComponent(valid.data!)}`);
+  }
 
   return router;
 }

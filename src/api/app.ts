@@ -10,6 +10,7 @@ import { errorHandler, HttpError } from './http-errors';
 import { requestSpans } from './request-spans';
 import { assetRoutes } from '../web/assets';
 import { storefrontRoutes } from '../web/storefront/routes';
+import { consoleRoutes } from '../web/console/routes';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -30,6 +31,7 @@ export function createApp(deps: ApiDeps): express.Express {
     const { router: assets, assets: urls } = assetRoutes();
     app.use(assets);
     app.use(storefrontRoutes(deps, urls));
+    app.use(consoleRoutes(deps, urls));
   }
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));

@@ -24,7 +24,7 @@ export interface Config {
   mode: 'local' | 'production';
   nodeEnv: 'development' | 'production' | 'test';
   databaseUrl: string;
-  temporal: TemporalConnectionConfig & { taskQueue: string; uiPort: number };
+  temporal: TemporalConnectionConfig & { taskQueue: string; uiPort: number; uiUrl: string };
   port: number;
   publicBaseUrl: string;
   /** Where channels are told to send payment notifications: PUBLIC_BASE_URL unless NOTIFY_BASE_URL says otherwise. */
@@ -218,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       ...temporalConnection!,
       taskQueue: raw.TEMPORAL_TASK_QUEUE,
       uiPort: raw.TEMPORAL_UI_PORT,
+      uiUrl: (raw.TEMPORAL_UI_URL ?? `http://127.0.0.1:${raw.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
     },
     port: raw.PORT,
     publicBaseUrl: (raw.PUBLIC_BASE_URL ?? `http://127.0.0.1:${raw.PORT}`).replace(/\/+$/, ''),

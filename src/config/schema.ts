@@ -92,6 +92,8 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   TEMPORAL_UI_PORT: port.default(8233),
+  // Where staff open the Temporal Web UI (the console links each order there); default: the dev server's on this machine.
+  TEMPORAL_UI_URL: url.optional(),
   PORT: port.default(3000),
   PUBLIC_BASE_URL: url.optional(),
   // Where channels send payment notifications (default: PUBLIC_BASE_URL); `npm start` points it at a process of their own.

@@ -31,11 +31,18 @@ export interface PageOptions {
   main: string;
   /** Without JavaScript, reload every this many seconds (an order on its way). */
   refreshSeconds?: number;
+  /** The header's links (the staff console has its own); the storefront's by default. The language switch always follows. */
+  nav?: { label: string; home: string; links: string };
 }
 
 /** Every storefront page: one stylesheet, one deferred script, the language switch, and nothing from elsewhere. */
-export function renderPage(ctx: PageContext, { title, main, refreshSeconds }: PageOptions): string {
+export function renderPage(ctx: PageContext, { title, main, refreshSeconds, nav }: PageOptions): string {
   const { t } = ctx;
+  const { label, home, links } = nav ?? {
+    label: ctx.shopName,
+    home: '/',
+    links: `<a href="/">${escapeHtml(t.nav.catalogue)}</a><a href="/lookup">${escapeHtml(t.nav.lookup)}</a>`,
+  };
   return `<!doctype html>
 <html lang="${t.htmlLang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -46,8 +53,8 @@ export function renderPage(ctx: PageContext, { title, main, refreshSeconds }: Pa
 ${refreshSeconds ? `<noscript><meta http-equiv="refresh" content="${refreshSeconds}"></noscript>` : ''}
 </head><body>
 <a class="skip" href="#main">${escapeHtml(t.nav.skip)}</a>
-<header class="site"><a class="brand" href="/">${escapeHtml(ctx.shopName)}</a>
-<nav aria-label="${escapeHtml(ctx.shopName)}"><a href="/">${escapeHtml(t.nav.catalogue)}</a><a href="/lookup">${escapeHtml(t.nav.lookup)}</a>
+<header class="site"><a class="brand" href="${home}">${escapeHtml(label)}</a>
+<nav aria-label="${escapeHtml(label)}">${links}
 <a href="${escapeHtml(switchUrl(ctx.here, t.otherLanguage.lang))}" lang="${t.otherLanguage.lang}" hreflang="${t.otherLanguage.lang}">${escapeHtml(t.otherLanguage.label)}</a></nav></header>
 <main id="main">
 ${main}

@@ -8,6 +8,7 @@ import { prewarmSale } from '../../orders/prewarm-sale';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { importKeys, stockBySku } from '../../stock/import-keys';
 import { saveSku, SkuBoundsError } from '../../catalogue/skus';
+import { searchOrders } from '../../orders/order-search';
 import { admissionStatus } from '../../admission/admission';
 import { channelReport, setChannelOverride } from '../../channels/channel-admin';
 import { degradeStatus, setDegradeSwitch } from '../../degrade/degrade-switch';
@@ -57,38 +58,8 @@ export function adminRoutes(deps: ApiDeps): Router {
     res.json({ ...found, stock: await stockBySku(db, sku) });
   });
 
-  // Lists come from the app database (search attributes are eventually consistent), newest first.
   router.get('/api/admin/orders', async (req, res) => {
-    const query = parseOr400(adminOrdersQuery, req.query);
-    const where = {
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.email ? { email: query.email } : {}),
-      ...(query.sku ? { sku: query.sku } : {}),
-      ...(query.from || query.to ? { createdAt: { ...(query.from ? { gte: query.from } : {}), ...(query.to ? { lt: query.to } : {}) } } : {}),
-    };
-    const rows = await db.order.findMany({
-      where,
-      orderBy: [{ createdAt: 'desc' }, { orderNo: 'desc' }],
-      take: query.limit + 1,
-      ...(query.cursor ? { cursor: { orderNo: query.cursor }, skip: 1 } : {}),
-      select: {
-        orderNo: true,
-        sku: true,
-        quantity: true,
-        amountCents: true,
-        currency: true,
-        email: true,
-        channel: true,
-        status: true,
-        statusReason: true,
-        createdAt: true,
-        paidAt: true,
-        deliveredAt: true,
-        workflowId: true,
-      },
-    });
-    const page = rows.slice(0, query.limit);
-    res.json({ orders: page, nextCursor: rows.length > query.limit ? page[page.length - 1].orderNo : null });
+    res.json(await searchOrders(db, parseOr400(adminOrdersQuery, req.query)));
   });
 
   router.get('/api/admin/reconciliation/runs', async (req, res) => {

@@ -14,7 +14,7 @@ import { renderCatalogue } from './catalogue-page';
 import { renderProduct, type CheckoutForm, type CheckoutProblem } from './product-page';
 import { renderOrder, renderOrderNotFound } from './order-page';
 import { renderLookup } from './lookup-page';
-import { LookupAttempts } from './lookup-attempts';
+import { AttemptLimiter } from '../attempt-limiter';
 import { verifyQueryPassword } from '../../crypto/query-password';
 
 /** Order-password tries per client address per window, before it is told to wait. */
@@ -30,7 +30,7 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
   const secureCookies = deps.config.publicBaseUrl.startsWith('https:');
   const site = { shopName: deps.config.shopName, assets, secureCookies };
   const checkoutBody = createOrderBody([...deps.channels.keys()]);
-  const attempts = new LookupAttempts(LOOKUP_TRIES_PER_WINDOW, LOOKUP_WINDOW_MS);
+  const attempts = new AttemptLimiter(LOOKUP_TRIES_PER_WINDOW, LOOKUP_WINDOW_MS);
 
   const page = (req: Request, res: Response): PageContext => {
     setPageHeaders(res);

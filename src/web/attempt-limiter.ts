@@ -1,8 +1,8 @@
 /**
- * Order-password guesses per client address: a few per window, then a wait. Kept in this process
+ * Guesses (order passwords, staff tokens) per client address: a few per window, then a wait. Kept in this process
  * (each API process counts its own), which bounds a guesser to a few tries a minute per process.
  */
-export class LookupAttempts {
+export class AttemptLimiter {
   private readonly seen = new Map<string, number[]>();
 
   constructor(

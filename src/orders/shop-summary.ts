@@ -1,0 +1,55 @@
+import type { Db } from '../db/client';
+
+/** The shop's day starts at midnight in China (UTC+8, no daylight saving), where its buyers are. */
+const SHOP_UTC_OFFSET_MS = 8 * 3_600_000;
+
+export function startOfShopDay(now: Date): Date {
+  const local = new Date(now.getTime() + SHOP_UTC_OFFSET_MS);
+  local.setUTCHours(0, 0, 0, 0);
+  return new Date(local.getTime() - SHOP_UTC_OFFSET_MS);
+}
+
+export interface ShopSummary {
+  since: Date;
+  orders: number;
+  paid: number;
+  /** Paid amounts by currency. */
+  revenue: Array<{ currency: string; cents: number }>;
+  /** Orders placed today per channel and how many of them were paid. */
+  channels: Array<{ channel: string; orders: number; paid: number }>;
+  /** Seconds from paid to delivered for orders delivered today. */
+  deliveryLag: { p50: number | null; p95: number | null; delivered: number };
+  reviewQueue: number;
+  awaitingStock: number;
+}
+
+/** What the console's dashboard shows: today's orders, revenue, payment success per channel, delivery lag and the queues. */
+export async function shopSummary(db: Db, now: Date): Promise<ShopSummary> {
+  const since = startOfShopDay(now);
+  const [byCurrency, byChannel, lag, queues] = await Promise.all([
+    db.$queryRaw<Array<{ currency: string; orders: number; paid: number; cents: bigint | null }>>`
+      SELECT "currency", count(*)::int AS "orders", count("paidAt")::int AS "paid", sum("amountCents") FILTER (WHERE "paidAt" IS NOT NULL) AS "cents"
+      FROM "Order" WHERE "createdAt" >= ${since} GROUP BY "currency" ORDER BY "currency"`,
+    db.$queryRaw<Array<{ channel: string; orders: number; paid: number }>>`
+      SELECT "channel", count(*)::int AS "orders", count("paidAt")::int AS "paid"
+      FROM "Order" WHERE "createdAt" >= ${since} GROUP BY "channel" ORDER BY "channel"`,
+    db.$queryRaw<Array<{ p50: number | null; p95: number | null; delivered: number }>>`
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "deliveredAt" - "paidAt"))::float8 AS "p50",
+             percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM "deliveredAt" - "paidAt"))::float8 AS "p95",
+             count(*)::int AS "delivered"
+      FROM "Order" WHERE "status" = 'DELIVERED' AND "deliveredAt" >= ${since} AND "paidAt" IS NOT NULL`,
+    db.$queryRaw<Array<{ review: number; stock: number }>>`
+      SELECT (SELECT count(*)::int FROM "Order" WHERE "status" = 'NEEDS_REVIEW') AS "review",
+             (SELECT count(*)::int FROM "Order" WHERE "status" = 'AWAITING_STOCK') AS "stock"`,
+  ]);
+  return {
+    since,
+    orders: byCurrency.reduce((n, r) => n + r.orders, 0),
+    paid: byCurrency.reduce((n, r) => n + r.paid, 0),
+    revenue: byCurrency.filter((r) => r.cents !== null).map((r) => ({ currency: r.currency, cents: Number(r.cents) })),
+    channels: byChannel,
+    deliveryLag: lag[0],
+    reviewQueue: queues[0].review,
+    awaitingStock: queues[0].stock,
+  };
+}

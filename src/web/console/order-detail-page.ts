@@ -1,0 +1,93 @@
+import { escapeHtml } from '../../html';
+import type { OrderStatus } from '../../domain/order-status';
+import { formatMoney, formatTime } from '../format';
+import { csrfField, renderConsolePage, table, type ConsoleContext } from './console-page';
+
+export interface StaffOrderDetail {
+  orderNo: string;
+  status: OrderStatus;
+  statusReason: string | null;
+  sku: string;
+  skuName: string;
+  quantity: number;
+  amountCents: number;
+  currency: string;
+  email: string;
+  channel: string;
+  createdAt: Date;
+  workflowId: string;
+  events: Array<{ createdAt: Date; type: string; actor: string; message: string | null }>;
+  payments: Array<{ paidAt: Date; channel: string; tradeNo: string; amountCents: number; currency: string }>;
+  notifications: Array<{ receivedAt: Date; verdict: string; reason: string | null }>;
+}
+
+/** Which support actions make sense in each state; the workflow still has the last word. */
+const ACTIONS_BY_STATUS: Partial<Record<OrderStatus, string[]>> = {
+  NEEDS_REVIEW: ['approve', 'refund'],
+  AWAITING_STOCK: ['refund'],
+  AWAITING_PAYMENT: ['cancel'],
+  PAID: ['refund'],
+  DELIVERED: ['resend', 'refund'],
+};
+
+export type ActionOutcome = { done: string; status: string } | { refused: string };
+
+export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, outcome?: ActionOutcome): string {
+  const { ct, t, locale } = ctx;
+  const c = ct.order;
+  const time = (d: Date) => escapeHtml(formatTime(d.toISOString(), locale));
+  const status = (s: string) => t.order.statuses[s as OrderStatus] ?? s;
+  const notice = !outcome
+    ? ''
+    : 'done' in outcome
+      ? `<p class="notice ok" role="status">${escapeHtml(c.done(c.actionNames[outcome.done] ?? outcome.done, status(outcome.status)))}</p>`
+      : `<p class="notice bad" role="alert">${escapeHtml(c.refused(outcome.refused))}</p>`;
+  const actions = (ACTIONS_BY_STATUS[order.status] ?? [])
+    .map(
+      (action) => `<form class="stack" method="post" action="/admin/orders/${encodeURIComponent(order.orderNo)}/${action}">${csrfField(ctx)}
+<div><label for="note-${action}">${escapeHtml(c.note)}</label><input id="note-${action}" name="note" maxlength="1000"></div>
+<button type="submit"${action === 'refund' || action === 'cancel' ? ' class="secondary"' : ''}>${escapeHtml(c.actionNames[action])}</button></form>`,
+    )
+    .join('');
+  const temporal = `${ctx.temporalUiUrl}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows/${encodeURIComponent(order.workflowId)}`;
+  const main = `<h1>${escapeHtml(c.title(order.orderNo))}</h1>
+${notice}
+<dl class="facts">
+<dt>${escapeHtml(ct.orders.status)}</dt><dd class="status" id="status" data-status="${order.status}">${escapeHtml(status(order.status))}</dd>
+${order.statusReason ? `<dt>${escapeHtml(c.reason)}</dt><dd>${escapeHtml(order.statusReason)}</dd>` : ''}
+<dt>${escapeHtml(c.item)}</dt><dd>${order.quantity} × ${escapeHtml(order.skuName)} (${escapeHtml(order.sku)})</dd>
+<dt>${escapeHtml(ct.orders.amount)}</dt><dd>${escapeHtml(formatMoney(order.amountCents, order.currency))}</dd>
+<dt>${escapeHtml(c.buyer)}</dt><dd>${escapeHtml(order.email)}</dd>
+<dt>${escapeHtml(ct.orders.channel)}</dt><dd>${escapeHtml(order.channel)}</dd>
+<dt>${escapeHtml(ct.orders.placed)}</dt><dd>${time(order.createdAt)}</dd>
+</dl>
+<p><a href="${escapeHtml(temporal)}" rel="noreferrer">${escapeHtml(c.openInTemporal)}</a></p>
+${actions ? `<h2>${escapeHtml(c.actions)}</h2><div class="grid">${actions}</div>` : ''}
+<h2>${escapeHtml(c.timeline)}</h2>
+${table(
+  [ct.orders.placed, ct.orders.status, c.actor, c.note],
+  order.events.map((e) => [time(e.createdAt), escapeHtml(e.type), escapeHtml(e.actor), escapeHtml(e.message ?? '')]),
+  c.timeline,
+)}
+<h2>${escapeHtml(c.payments)}</h2>
+${
+  order.payments.length
+    ? table(
+        [ct.orders.placed, ct.orders.channel, c.trade, ct.orders.amount],
+        order.payments.map((p) => [time(p.paidAt), escapeHtml(p.channel), escapeHtml(p.tradeNo), escapeHtml(formatMoney(p.amountCents, p.currency))]),
+        c.payments,
+      )
+    : `<p>${escapeHtml(c.none)}</p>`
+}
+<h2>${escapeHtml(c.inbox)}</h2>
+${
+  order.notifications.length
+    ? table(
+        [ct.orders.placed, ct.orders.status, c.reason],
+        order.notifications.map((n) => [time(n.receivedAt), escapeHtml(n.verdict), escapeHtml(n.reason ?? '')]),
+        c.inbox,
+      )
+    : `<p>${escapeHtml(c.none)}</p>`
+}`;
+  return renderConsolePage(ctx, c.title(order.orderNo), main);
+}

@@ -1,0 +1,205 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { ApiDeps } from '../../api/deps';
+import { staffForToken } from '../../api/auth';
+import { actionBody, adminOrdersQuery, orderNoParam } from '../../api/validation';
+import { searchOrders } from '../../orders/order-search';
+import { shopSummary } from '../../orders/shop-summary';
+import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
+import { channelReport } from '../../channels/channel-admin';
+import { readDegradeSwitch } from '../../degrade/degrade-switch';
+import { orderWorkflowId } from '../../workflows/workflow-ids';
+import type { Assets } from '../assets';
+import { AttemptLimiter } from '../attempt-limiter';
+import { pageContext, setPageHeaders } from '../page';
+import { consoleMessages } from './console-messages';
+import { renderConsolePage, type ConsoleContext } from './console-page';
+import { csrfMatches, currentSession, endSession, startSession } from './sessions';
+import { renderSignIn } from './sign-in-page';
+import { renderDashboard } from './dashboard-page';
+import { renderOrders, type OrderFilters } from './orders-page';
+import { renderOrderDetail, type ActionOutcome } from './order-detail-page';
+import { escapeHtml } from '../../html';
+
+const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const ACTIONS: readonly OrderAction[] = ['approve', 'refund', 'cancel', 'resend'];
+/** Staff-token guesses per address per window. */
+const SIGN_IN_TRIES = 10;
+const SIGN_IN_WINDOW_MS = 10 * 60_000;
+/** A date typed in the console is a day in the shop's time zone (UTC+8). */
+const shopDay = (date: string, plusDays = 0) => new Date(Date.parse(`${date}T00:00:00+08:00`) + plusDays * 86_400_000).toISOString();
+
+/** The staff console at /admin: sign-in, dashboard, order search and an order's page with the support actions. */
+export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
+  const router = Router();
+  const { db, config } = deps;
+  const secure = config.publicBaseUrl.startsWith('https:');
+  const site = { shopName: config.shopName, assets, secureCookies: secure };
+  const attempts = new AttemptLimiter(SIGN_IN_TRIES, SIGN_IN_WINDOW_MS);
+
+  const context = (req: Request, res: Response): ConsoleContext => {
+    setPageHeaders(res);
+    res.set('Cache-Control', 'no-store');
+    // The console's links (the Temporal Web UI) need not learn which order a staff member was reading.
+    res.set('Referrer-Policy', 'no-referrer');
+    const ctx = pageContext(req, res, site);
+    return {
+      ...ctx,
+      ct: consoleMessages(ctx.locale),
+      session: res.locals.session,
+      temporalUiUrl: config.temporal.uiUrl,
+      temporalNamespace: config.temporal.namespace,
+    };
+  };
+
+  router.get('/admin/login', (req, res) => {
+    res.type('html').send(renderSignIn(context(req, res), req.query.signedOut === '1' ? 'signed-out' : req.query.expired === '1' ? 'expired' : undefined));
+  });
+
+  router.post('/admin/login', form, async (req, res) => {
+    const ctx = context(req, res);
+    const wait = attempts.take(req.ip ?? 'unknown', deps.clock().getTime());
+    if (wait !== undefined) {
+      res.set('Retry-After', String(wait));
+      res
+        .status(429)
+        .type('html')
+        .send(renderSignIn(ctx, { tooManySeconds: wait }));
+      return;
+    }
+    const staff = staffForToken(config.adminTokens, text(req.body?.token)?.trim().slice(0, 512) ?? '');
+    if (!staff) {
+      res.status(401).type('html').send(renderSignIn(ctx, 'wrong'));
+      return;
+    }
+    const now = deps.clock();
+    await startSession(db, res, staff, now, secure);
+    await db.staffAudit.create({ data: { at: now, staff, action: 'console.sign-in', target: 'console', detail: { ip: req.ip ?? null } } });
+    res.redirect(303, '/admin');
+  });
+
+  // Every other console page needs a session, and every form post its CSRF token.
+  const requireSession = async (req: Request, res: Response, next: NextFunction) => {
+    const session = await currentSession(db, req, deps.clock());
+    if (!session) {
+      res.redirect(303, '/admin/login?expired=1');
+      return;
+    }
+    res.locals.session = session;
+    if (req.method === 'POST' && !csrfMatches(session, req.body?._csrf)) {
+      const ctx = context(req, res);
+      res
+        .status(403)
+        .type('html')
+        .send(renderConsolePage(ctx, ctx.ct.title, `<p class="notice bad" role="alert">${escapeHtml(ctx.ct.forbidden)}</p>`));
+      return;
+    }
+    next();
+  };
+  router.use('/admin', form, (req, res, next) => void requireSession(req, res, next).catch(next));
+
+  router.post('/admin/logout', async (req, res) => {
+    await endSession(db, req, res);
+    await db.staffAudit.create({ data: { at: deps.clock(), staff: res.locals.session.staff, action: 'console.sign-out', target: 'console' } });
+    res.redirect(303, '/admin/login?signedOut=1');
+  });
+
+  router.get('/admin', async (req, res) => {
+    const now = deps.clock();
+    const [summary, channels, degrade] = await Promise.all([shopSummary(db, now), channelReport(db, deps.router, now), readDegradeSwitch(db)]);
+    res.type('html').send(renderDashboard(context(req, res), summary, channels, degrade.level));
+  });
+
+  router.get('/admin/orders', async (req, res) => {
+    const ctx = context(req, res);
+    const filters: OrderFilters = Object.fromEntries(
+      (['orderNo', 'email', 'status', 'sku', 'from', 'to'] as const).map((k) => [k, text(req.query[k])?.trim()]).filter(([, v]) => v),
+    );
+    if (filters.orderNo) {
+      res.redirect(303, `/admin/orders/${encodeURIComponent(filters.orderNo.toUpperCase())}`);
+      return;
+    }
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    const query = adminOrdersQuery.safeParse({
+      ...(filters.email ? { email: filters.email } : {}),
+      ...(filters.status ? { status: filters.status } : {}),
+      ...(filters.sku ? { sku: filters.sku } : {}),
+      ...(filters.from ? { from: day.test(filters.from) ? shopDay(filters.from) : filters.from } : {}),
+      // "Up to" a day includes that day.
+      ...(filters.to ? { to: day.test(filters.to) ? shopDay(filters.to, 1) : filters.to } : {}),
+      ...(text(req.query.cursor) ? { cursor: text(req.query.cursor) } : {}),
+    });
+    if (!query.success) {
+      res
+        .status(400)
+        .type('html')
+        .send(renderOrders(ctx, filters, 'invalid'));
+      return;
+    }
+    res.type('html').send(renderOrders(ctx, filters, await searchOrders(db, query.data)));
+  });
+
+  router.get('/admin/orders/:orderNo', async (req, res) => {
+    const ctx = context(req, res);
+    const orderNo = orderNoParam.safeParse(req.params.orderNo);
+    const order = orderNo.success
+      ? await db.order.findUnique({
+          where: { orderNo: orderNo.data },
+          include: {
+            skuRef: { select: { name: true } },
+            events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true, actor: true, message: true } },
+            payments: { orderBy: { id: 'asc' }, select: { paidAt: true, channel: true, tradeNo: true, amountCents: true, currency: true } },
+          },
+        })
+      : null;
+    if (!order) {
+      res
+        .status(404)
+        .type('html')
+        .send(renderConsolePage(ctx, ctx.ct.order.notFound, `<h1>${escapeHtml(ctx.ct.order.notFound)}</h1>`));
+      return;
+    }
+    const notifications = await db.paymentNotification.findMany({
+      where: { orderNo: order.orderNo },
+      orderBy: { id: 'desc' },
+      take: 20,
+      select: { receivedAt: true, verdict: true, reason: true },
+    });
+    const done = text(req.query.done);
+    const refused = text(req.query.refused);
+    const outcome: ActionOutcome | undefined = done ? { done, status: order.status } : refused ? { refused: refused.slice(0, 300) } : undefined;
+    res
+      .type('html')
+      .send(
+        renderOrderDetail(
+          ctx,
+          { ...order, skuName: order.skuRef.name, workflowId: order.workflowId ?? orderWorkflowId(order.orderNo), notifications },
+          outcome,
+        ),
+      );
+  });
+
+  router.post('/admin/orders/:orderNo/:action', async (req, res) => {
+    const orderNo = orderNoParam.safeParse(req.params.orderNo);
+    const action = ACTIONS.find((a) => a === req.params.action);
+    const note = actionBody.safeParse({ ...(text(req.body?.note)?.trim() ? { note: text(req.body?.note) } : {}) });
+    if (!orderNo.success || !action) {
+      res.redirect(303, '/admin/orders');
+      return;
+    }
+    const back = `/admin/orders/${encodeURIComponent(orderNo.data)}`;
+    if (!note.success) {
+      res.redirect(303, `${back}?${new URLSearchParams({ refused: note.error.issues.map((i) => i.message).join('; ') })}`);
+      return;
+    }
+    try {
+      await performOrderAction(deps, orderNo.data, action, { actor: `staff:${res.locals.session.staff}`, note: note.data.note });
+      res.redirect(303, `${back}?done=${action}`);
+    } catch (error) {
+      if (!(error instanceof ActionError)) throw error;
+      res.redirect(303, `${back}?${new URLSearchParams({ refused: error.message })}`);
+    }
+  });
+
+  return router;
+}

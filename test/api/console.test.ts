@@ -1,0 +1,153 @@
+import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { TEST_SUPPORT_TOKEN, uniqueSku } from '../support/config';
+import { paidNotification } from '../support/epay-recipe';
+
+const formPost = (url: string, fields: Record<string, string>, cookie?: string) =>
+  request('POST', url, {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+    body: new URLSearchParams(fields).toString(),
+  });
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
+
+describe('the staff console over plain HTTP', () => {
+  let stack: Stack;
+  let url: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    url = stack.api.url;
+  });
+  afterAll(() => stack.stop());
+
+  async function signIn(token = TEST_SUPPORT_TOKEN): Promise<string> {
+    const answer = await formPost(`${url}/admin/login`, { token });
+    expect(answer.status).toBe(303);
+    return answer.headers.get('set-cookie')!.split(';')[0];
+  }
+
+  it('sends a visitor without a session to sign in, refuses a wrong token, and trades a right one for an httpOnly, SameSite=Strict session', async () => {
+    for (const path of ['/admin', '/admin/orders', '/admin/orders/KABCDEF12345']) {
+      const answer = await request('GET', `${url}${path}`);
+      expect(answer.status).toBe(303);
+      expect(answer.headers.get('location')).toBe('/admin/login?expired=1');
+    }
+    const wrong = await formPost(`${url}/admin/login`, { token: 'not-a-staff-token' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(wrong.text).toContain('令牌无效');
+
+    const right = await formPost(`${url}/admin/login`, { token: TEST_SUPPORT_TOKEN });
+    expect(right.status).toBe(303);
+    const cookie = right.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^kf_staff=/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    expect(cookie).toMatch(/Path=\/admin/i);
+    // The database keeps only the token's hash.
+    const token = decodeURIComponent(cookie.split(';')[0].split('=')[1]);
+    const sessions = await stack.db.staffSession.findMany({ where: { staff: 'alice' } });
+    expect(sessions.length).toBeGreaterThan(0);
+    expect(sessions.some((s) => s.tokenHash === token)).toBe(false);
+    expect(await stack.db.staffAudit.count({ where: { staff: 'alice', action: 'console.sign-in' } })).toBeGreaterThan(0);
+    const dashboard = await request('GET', `${url}/admin`, { headers: { cookie: cookie.split(';')[0] } });
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.text).toContain('当前用户：alice');
+  });
+
+  it('shows today on the dashboard: orders, revenue, delivery lag, the review queue and channels', async () => {
+    const cookie = await signIn();
+    const before = await request('GET', `${url}/admin?lang=en`, { headers: { cookie } });
+    const reviewCount = (html: string) => Number(/Waiting for review<\/span><span class="price"><a[^>]*>(\d+)</.exec(html)![1]);
+    const sku = uniqueSku('dash');
+    await createSkuWithKeys(stack, sku, ['DASH-1', 'DASH-2'], 4321);
+    const order = await placeOrder(stack, sku);
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    const review = await placeOrder(stack, sku);
+    await request('GET', `${url}/api/payments/epay/notify?${new URLSearchParams(paidNotification(review.orderNo, 'T-DASH-1', '0.01'))}`);
+    await waitForStatus(stack.db, review.orderNo, 'NEEDS_REVIEW');
+
+    const after = await request('GET', `${url}/admin?lang=en`, { headers: { cookie } });
+    expect(after.text).toContain('Revenue');
+    expect(after.text).toMatch(/Paid → delivered \(p50 \/ p95\)<\/span><span class="price">\d/);
+    expect(reviewCount(after.text)).toBe(reviewCount(before.text) + 1);
+    expect(after.text).toMatch(/<td>epay<\/td><td>[a-z]+<\/td><td>\d+ \/ \d+ \(\d+%\)<\/td>/);
+  });
+
+  it('finds orders by email, status and date; an order number opens the order', async () => {
+    const cookie = await signIn();
+    const sku = uniqueSku('find');
+    await createSkuWithKeys(stack, sku, ['FIND-1', 'FIND-2']);
+    const mine = await placeOrder(stack, sku, 1, 'find-me@example.com');
+    const other = await placeOrder(stack, sku, 1, 'someone-else@example.com');
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const byEmail = await request(
+      'GET',
+      `${url}/admin/orders?${new URLSearchParams({ email: 'Find-Me@example.com', status: 'AWAITING_PAYMENT', from: today, to: today })}`,
+      {
+        headers: { cookie },
+      },
+    );
+    expect(byEmail.status).toBe(200);
+    expect(byEmail.text).toContain(mine.orderNo);
+    expect(byEmail.text).not.toContain(other.orderNo);
+    const tomorrow = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    expect((await request('GET', `${url}/admin/orders?email=find-me@example.com&from=${tomorrow}`, { headers: { cookie } })).text).not.toContain(mine.orderNo);
+    const bad = await request('GET', `${url}/admin/orders?status=NOT_A_STATUS`, { headers: { cookie } });
+    expect(bad.status).toBe(400);
+    const jump = await request('GET', `${url}/admin/orders?orderNo=${mine.orderNo.toLowerCase()}`, { headers: { cookie } });
+    expect(jump.headers.get('location')).toBe(`/admin/orders/${mine.orderNo}`);
+    const page = await request('GET', `${url}/admin/orders/${mine.orderNo}`, { headers: { cookie } });
+    expect(page.text).toContain('find-me@example.com');
+    expect(page.text).toContain(`/namespaces/default/workflows/order-${mine.orderNo}`);
+  });
+
+  it('approves an order in review with a note, only with the form’s CSRF token; the timeline names the staff member', async () => {
+    const cookie = await signIn();
+    const sku = uniqueSku('approve');
+    await createSkuWithKeys(stack, sku, ['APPROVE-1'], 1000);
+    const order = await placeOrder(stack, sku);
+    await request('GET', `${url}/api/payments/epay/notify?${new URLSearchParams(paidNotification(order.orderNo, 'T-APPROVE-1', '0.01'))}`);
+    await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW');
+    const page = await request('GET', `${url}/admin/orders/${order.orderNo}`, { headers: { cookie } });
+    expect(page.text).toContain(`action="/admin/orders/${order.orderNo}/approve"`);
+    expect(page.text).toContain('amount mismatch');
+
+    // A post from another site has the cookie at most, never the token: refused, nothing changes.
+    const forged = await formPost(`${url}/admin/orders/${order.orderNo}/approve`, { note: 'forged' }, cookie);
+    expect(forged.status).toBe(403);
+    const wrongToken = await formPost(`${url}/admin/orders/${order.orderNo}/approve`, { note: 'forged', _csrf: 'x'.repeat(43) }, cookie);
+    expect(wrongToken.status).toBe(403);
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('NEEDS_REVIEW');
+
+    const approved = await formPost(
+      `${url}/admin/orders/${order.orderNo}/approve`,
+      { note: 'paid the rest by bank transfer', _csrf: csrfOf(page.text) },
+      cookie,
+    );
+    expect(approved.status).toBe(303);
+    expect(approved.headers.get('location')).toBe(`/admin/orders/${order.orderNo}?done=approve`);
+    const after = await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } });
+    expect(after.status).toBe('DELIVERED');
+    const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo, actor: 'staff:alice' } });
+    expect(events.map((e) => e.message).join(' ')).toContain('paid the rest by bank transfer');
+    const shown = await request('GET', `${url}${approved.headers.get('location')}`, { headers: { cookie } });
+    expect(shown.text).toContain('role="status"');
+
+    // An action the order refuses comes back as a message on the order's page.
+    const refused = await formPost(`${url}/admin/orders/${order.orderNo}/cancel`, { _csrf: csrfOf(page.text) }, cookie);
+    expect(refused.headers.get('location')).toMatch(/\?refused=/);
+  });
+
+  it('signs out (the session ends in the database) and lets an expired session go', async () => {
+    const cookie = await signIn();
+    const page = await request('GET', `${url}/admin`, { headers: { cookie } });
+    const out = await formPost(`${url}/admin/logout`, { _csrf: csrfOf(page.text) }, cookie);
+    expect(out.headers.get('location')).toBe('/admin/login?signedOut=1');
+    expect((await request('GET', `${url}/admin`, { headers: { cookie } })).headers.get('location')).toBe('/admin/login?expired=1');
+
+    const stale = await signIn();
+    await stack.db.staffSession.updateMany({ where: { staff: 'alice' }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await request('GET', `${url}/admin`, { headers: { cookie: stale } })).headers.get('location')).toBe('/admin/login?expired=1');
+  });
+});

@@ -23,14 +23,15 @@ function problemWith(secret: string): string | undefined {
   return undefined;
 }
 
-/**
- * Imports one key per line into a SKU, in one transaction. Blank lines are ignored; lines that are
- * not usable keys are reported by number (never echoed: they may be real secrets); keys already in
- * stock or repeated in the file count as duplicates, so re-running an import is harmless.
- */
-export async function importKeys(db: Db, cipher: CardKeyCipher, sku: string, text: string): Promise<ImportResult> {
-  const result: ImportResult = { imported: 0, duplicate: 0, rejected: 0, duplicateLines: [], rejectedLines: [] };
-  const candidates: Array<{ line: number; secret: string; fingerprint: string }> = [];
+interface ParsedLines {
+  candidates: Array<{ line: number; secret: string; fingerprint: string }>;
+  duplicateLines: number[];
+  rejectedLines: LineProblem[];
+}
+
+/** One key per line: blank lines ignored, unusable lines reported by number, repeats within the text as duplicates. */
+function parseKeyLines(cipher: CardKeyCipher, text: string): ParsedLines {
+  const parsed: ParsedLines = { candidates: [], duplicateLines: [], rejectedLines: [] };
   const seen = new Set<string>();
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
@@ -38,34 +39,55 @@ export async function importKeys(db: Db, cipher: CardKeyCipher, sku: string, tex
     if (!secret) return;
     const problem = problemWith(secret);
     if (problem) {
-      result.rejectedLines.push({ line, reason: problem });
+      parsed.rejectedLines.push({ line, reason: problem });
       return;
     }
     const fingerprint = cipher.fingerprint(secret);
     if (seen.has(fingerprint)) {
-      result.duplicateLines.push(line);
+      parsed.duplicateLines.push(line);
       return;
     }
     seen.add(fingerprint);
-    candidates.push({ line, secret, fingerprint });
+    parsed.candidates.push({ line, secret, fingerprint });
   });
+  return parsed;
+}
 
-  await db.$transaction(async (tx) => {
-    const inserted = await tx.cardKey.createManyAndReturn({
-      data: candidates.map((c) => ({ sku, secret: cipher.encrypt(c.secret), fingerprint: c.fingerprint })),
-      skipDuplicates: true,
-      select: { fingerprint: true },
-    });
-    const insertedPrints = new Set(inserted.map((row) => row.fingerprint));
-    for (const c of candidates) {
-      if (!insertedPrints.has(c.fingerprint)) result.duplicateLines.push(c.line);
-    }
-    result.imported = inserted.length;
+function summarise(parsed: ParsedLines, alreadyInStock: Set<string>, imported: number): ImportResult {
+  const duplicateLines = [...parsed.duplicateLines, ...parsed.candidates.filter((c) => alreadyInStock.has(c.fingerprint)).map((c) => c.line)].sort(
+    (a, b) => a - b,
+  );
+  return { imported, duplicate: duplicateLines.length, rejected: parsed.rejectedLines.length, duplicateLines, rejectedLines: parsed.rejectedLines };
+}
+
+/**
+ * What importing this text would do, without doing it: `imported` is how many keys are new. Lines
+ * are reported by number, never echoed (they may be real secrets).
+ */
+export async function previewImport(db: Db, cipher: CardKeyCipher, sku: string, text: string): Promise<ImportResult> {
+  const parsed = parseKeyLines(cipher, text);
+  const existing = await db.cardKey.findMany({
+    where: { sku, fingerprint: { in: parsed.candidates.map((c) => c.fingerprint) } },
+    select: { fingerprint: true },
   });
-  result.duplicateLines.sort((a, b) => a - b);
-  result.duplicate = result.duplicateLines.length;
-  result.rejected = result.rejectedLines.length;
-  return result;
+  const inStock = new Set(existing.map((row) => row.fingerprint));
+  return summarise(parsed, inStock, parsed.candidates.length - inStock.size);
+}
+
+/**
+ * Imports one key per line into a SKU, in one transaction. Keys already in stock or repeated in the
+ * file count as duplicates, so re-running an import is harmless.
+ */
+export async function importKeys(db: Db, cipher: CardKeyCipher, sku: string, text: string): Promise<ImportResult> {
+  const parsed = parseKeyLines(cipher, text);
+  const inserted = await db.cardKey.createManyAndReturn({
+    data: parsed.candidates.map((c) => ({ sku, secret: cipher.encrypt(c.secret), fingerprint: c.fingerprint })),
+    skipDuplicates: true,
+    select: { fingerprint: true },
+  });
+  const insertedPrints = new Set(inserted.map((row) => row.fingerprint));
+  const notInserted = new Set(parsed.candidates.filter((c) => !insertedPrints.has(c.fingerprint)).map((c) => c.fingerprint));
+  return summarise(parsed, notInserted, inserted.length);
 }
 
 export async function stockBySku(db: Db, sku: string): Promise<Record<'AVAILABLE' | 'RESERVED' | 'SOLD' | 'VOID', number>> {

@@ -139,6 +139,69 @@ describe('the staff console over plain HTTP', () => {
     expect(refused.headers.get('location')).toMatch(/\?refused=/);
   });
 
+  it('creates and edits a SKU by form, previews an import (nothing imported until confirmed), imports, exports and voids unsold keys, all audited', async () => {
+    const cookie = await signIn();
+    const csrf = csrfOf((await request('GET', `${url}/admin/skus/new`, { headers: { cookie } })).text);
+    const sku = uniqueSku('console');
+    const bad = await formPost(`${url}/admin/skus`, { _csrf: csrf, sku, name: 'X', price: 'abc', currency: 'CNY', minQuantity: '3', maxQuantity: '2' }, cookie);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('maxQuantity');
+    expect(await stack.db.sku.findUnique({ where: { sku } })).toBeNull();
+    const created = await formPost(
+      `${url}/admin/skus`,
+      {
+        _csrf: csrf,
+        sku,
+        name: '点卡 100',
+        price: '12.50',
+        currency: 'cny',
+        deliveryInstructions: '登录后兑换',
+        minQuantity: '1',
+        maxQuantity: '',
+        sortOrder: '0',
+        active: 'on',
+      },
+      cookie,
+    );
+    expect(created.status).toBe(303);
+    expect(await stack.db.sku.findUniqueOrThrow({ where: { sku } })).toMatchObject({
+      name: '点卡 100',
+      priceCents: 1250,
+      currency: 'CNY',
+      deliveryInstructions: '登录后兑换',
+      active: true,
+      maxQuantity: null,
+    });
+    const list = await request('GET', `${url}/admin/skus`, { headers: { cookie } });
+    expect(list.text).toContain(`/admin/skus/${sku}`);
+
+    await createSkuWithKeys(stack, sku, ['OLD-1'], 1250);
+    const preview = await formPost(`${url}/admin/skus/${sku}/import/preview`, { _csrf: csrf, keys: 'NEW-1\nOLD-1\nNEW-2\nNEW-1\n\u0001bad' }, cookie);
+    expect(preview.status).toBe(200);
+    expect(preview.text).toContain('将导入 2 个新卡密');
+    expect(preview.text).toContain('2 个重复，不会导入（第 2, 4 行）');
+    expect(preview.text).toContain('第 5 行');
+    expect(await stack.db.cardKey.count({ where: { sku } })).toBe(1);
+    const keys = /name="keys" value="([^"]*)"/.exec(preview.text)![1].replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    const imported = await formPost(`${url}/admin/skus/${sku}/import`, { _csrf: csrf, keys: keys.replace(/\\u0001/g, '\u0001') }, cookie);
+    expect(imported.text).toContain('已导入 2 个卡密');
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(3);
+
+    const exported = await formPost(`${url}/admin/skus/${sku}/export-unsold`, { _csrf: csrf }, cookie);
+    expect(exported.headers.get('content-disposition')).toContain('attachment');
+    expect(exported.text.trim().split('\n').sort()).toEqual(['NEW-1', 'NEW-2', 'OLD-1']);
+    const notConfirmed = await formPost(`${url}/admin/skus/${sku}/void-unsold`, { _csrf: csrf, confirm: 'nope' }, cookie);
+    expect(notConfirmed.status).toBe(400);
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(3);
+    const voided = await formPost(`${url}/admin/skus/${sku}/void-unsold`, { _csrf: csrf, confirm: sku }, cookie);
+    expect(voided.text).toContain('已作废 3 个卡密');
+    expect(await stack.db.cardKey.count({ where: { sku, status: 'VOID' } })).toBe(3);
+    const audit = await stack.db.staffAudit.findMany({ where: { target: sku }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => a.action)).toEqual(['sku.create', 'keys.import', 'keys.export-unsold', 'keys.void-unsold']);
+    expect(JSON.stringify(audit)).not.toContain('NEW-1');
+    expect((await request('GET', `${url}/admin/audit`, { headers: { cookie } })).text).toContain('keys.export-unsold');
+  });
+
   it('signs out (the session ends in the database) and lets an expired session go', async () => {
     const cookie = await signIn();
     const page = await request('GET', `${url}/admin`, { headers: { cookie } });

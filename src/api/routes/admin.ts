@@ -3,10 +3,10 @@ import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
 import { adminOrdersQuery, notificationPageQuery, orderNoParam, putChannelBody, putDegradeBody, putSkuBody, skuParam } from '../validation';
-import { wakeWaitingOrders } from '../../orders/wake-waiting-orders';
+import { restock } from '../../orders/restock';
 import { prewarmSale } from '../../orders/prewarm-sale';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
-import { importKeys, stockBySku } from '../../stock/import-keys';
+import { stockBySku } from '../../stock/import-keys';
 import { saveSku, SkuBoundsError } from '../../catalogue/skus';
 import { searchOrders } from '../../orders/order-search';
 import { admissionStatus } from '../../admission/admission';
@@ -36,11 +36,9 @@ export function adminRoutes(deps: ApiDeps): Router {
     const sku = parseOr400(skuParam, req.params.sku);
     if (!req.is('text/plain')) throw new HttpError(415, 'unsupported_media_type', 'send keys as text/plain, one per line');
     if (!(await db.sku.findUnique({ where: { sku } }))) throw new HttpError(404, 'unknown_sku', `SKU ${sku} does not exist; create it first`);
-    const result = await importKeys(db, deps.cipher, sku, typeof req.body === 'string' ? req.body : '');
-    deps.stockRefusals.forget(sku);
+    const result = await restock(deps, sku, typeof req.body === 'string' ? req.body : '');
     deps.logger.info({ sku, staff: res.locals.staff, imported: result.imported, duplicate: result.duplicate, rejected: result.rejected }, 'keys imported');
-    const woken = result.imported > 0 ? await wakeWaitingOrders(db, deps.temporal, sku) : 0;
-    res.json({ sku, ...result, stock: await stockBySku(db, sku), wokenOrders: woken });
+    res.json({ sku, ...result });
   });
 
   router.post('/api/admin/skus/:sku/prewarm', async (req, res) => {

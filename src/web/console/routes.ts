@@ -19,8 +19,13 @@ import { renderDashboard } from './dashboard-page';
 import { renderOrders, type OrderFilters } from './orders-page';
 import { renderOrderDetail, type ActionOutcome } from './order-detail-page';
 import { escapeHtml } from '../../html';
+import { catalogueConsoleRoutes } from './catalogue-routes';
+import { renderAudit } from './catalogue-pages';
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+/** A key import's text is larger than any other form (the admin API takes 5 MB too). */
+const keysForm = express.urlencoded({ extended: false, limit: '5mb', parameterLimit: 5 });
+const formFor = (path: string) => (/\/import(\/preview)?$/.test(path) ? keysForm : form);
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const ACTIONS: readonly OrderAction[] = ['approve', 'refund', 'cancel', 'resend'];
 /** Staff-token guesses per address per window. */
@@ -96,7 +101,11 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
     }
     next();
   };
-  router.use('/admin', form, (req, res, next) => void requireSession(req, res, next).catch(next));
+  router.use(
+    '/admin',
+    (req, res, next) => formFor(req.path)(req, res, next),
+    (req, res, next) => void requireSession(req, res, next).catch(next),
+  );
 
   router.post('/admin/logout', async (req, res) => {
     await endSession(db, req, res);
@@ -199,6 +208,16 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
       if (!(error instanceof ActionError)) throw error;
       res.redirect(303, `${back}?${new URLSearchParams({ refused: error.message })}`);
     }
+  });
+
+  catalogueConsoleRoutes(router, deps, context);
+
+  router.get('/admin/audit', async (req, res) => {
+    const [entries, runs] = await Promise.all([
+      db.staffAudit.findMany({ orderBy: { id: 'desc' }, take: 100 }),
+      db.reconciliationRun.findMany({ orderBy: { id: 'desc' }, take: 20 }),
+    ]);
+    res.type('html').send(renderAudit(context(req, res), entries, runs));
   });
 
   return router;

@@ -13,7 +13,7 @@ export interface ShopSummary {
   since: Date;
   orders: number;
   paid: number;
-  /** Paid amounts by currency. */
+  /** Payments received today by currency. */
   revenue: Array<{ currency: string; cents: number }>;
   /** Orders placed today per channel and how many of them were paid. */
   channels: Array<{ channel: string; orders: number; paid: number }>;
@@ -26,10 +26,12 @@ export interface ShopSummary {
 /** What the console's dashboard shows: today's orders, revenue, payment success per channel, delivery lag and the queues. */
 export async function shopSummary(db: Db, now: Date): Promise<ShopSummary> {
   const since = startOfShopDay(now);
-  const [byCurrency, byChannel, lag, queues] = await Promise.all([
-    db.$queryRaw<Array<{ currency: string; orders: number; paid: number; cents: bigint | null }>>`
-      SELECT "currency", count(*)::int AS "orders", count("paidAt")::int AS "paid", sum("amountCents") FILTER (WHERE "paidAt" IS NOT NULL) AS "cents"
-      FROM "Order" WHERE "createdAt" >= ${since} GROUP BY "currency" ORDER BY "currency"`,
+  const [today, received, byChannel, lag, queues] = await Promise.all([
+    db.$queryRaw<Array<{ orders: number; paid: number }>>`
+      SELECT count(*)::int AS "orders", count("paidAt")::int AS "paid" FROM "Order" WHERE "createdAt" >= ${since}`,
+    // Revenue is what channels paid today, not what orders asked for: a short payment counts as paid.
+    db.$queryRaw<Array<{ currency: string; cents: bigint }>>`
+      SELECT "currency", sum("amountCents") AS "cents" FROM "Payment" WHERE "paidAt" >= ${since} GROUP BY "currency" ORDER BY "currency"`,
     db.$queryRaw<Array<{ channel: string; orders: number; paid: number }>>`
       SELECT "channel", count(*)::int AS "orders", count("paidAt")::int AS "paid"
       FROM "Order" WHERE "createdAt" >= ${since} GROUP BY "channel" ORDER BY "channel"`,
@@ -44,9 +46,9 @@ export async function shopSummary(db: Db, now: Date): Promise<ShopSummary> {
   ]);
   return {
     since,
-    orders: byCurrency.reduce((n, r) => n + r.orders, 0),
-    paid: byCurrency.reduce((n, r) => n + r.paid, 0),
-    revenue: byCurrency.filter((r) => r.cents !== null).map((r) => ({ currency: r.currency, cents: Number(r.cents) })),
+    orders: today[0].orders,
+    paid: today[0].paid,
+    revenue: received.map((r) => ({ currency: r.currency, cents: Number(r.cents) })),
     channels: byChannel,
     deliveryLag: lag[0],
     reviewQueue: queues[0].review,

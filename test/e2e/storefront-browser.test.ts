@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { adminHeaders, request, startStack, waitForStatus, type Stack } from '../support/stack';
-import { uniqueSku } from '../support/config';
+import { adminHeaders, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { TEST_SUPPORT_TOKEN, uniqueSku } from '../support/config';
+import { paidNotification } from '../support/epay-recipe';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import { PROJECT_ROOT } from '../../src/paths';
 
@@ -116,6 +117,60 @@ describe('a buyer in the storefront (headless Chromium)', () => {
 
     // Errors from the shop's own pages only: the sandbox is a stand-in for someone else's site.
     expect(errors.filter((e) => e.startsWith(stack.api.url))).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('staff sign in, import keys with a duplicate shown in the preview, find an order in review and approve it, in zh-CN', async () => {
+    const sku = uniqueSku('staff');
+    await request('PUT', `${stack.api.url}/api/admin/skus/${sku}`, { headers: adminHeaders(), json: { name: '会员年卡', priceCents: 1000, currency: 'CNY' } });
+    await request('POST', `${stack.api.url}/api/admin/skus/${sku}/keys`, { headers: { ...adminHeaders(), 'Content-Type': 'text/plain' }, body: 'STAFF-KEY-1' });
+    // A payment for the wrong amount puts an order in review.
+    const order = await placeOrder(stack, sku, 1, 'review-me@example.com');
+    await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(paidNotification(order.orderNo, 'T-BROWSER-REVIEW', '0.01'))}`);
+    await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW');
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${stack.api.url}/admin`);
+    await page.waitForURL(/\/admin\/login/);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByLabel('员工令牌').fill(TEST_SUPPORT_TOKEN);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByText('当前用户：alice').waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(IMAGES, 'console-dashboard.png'), fullPage: true });
+
+    // Import: the preview shows the duplicate before anything is written.
+    await page.getByRole('link', { name: '商品', exact: true }).click();
+    await page.getByRole('link', { name: sku }).click();
+    await page.getByLabel('卡密', { exact: true }).fill('STAFF-KEY-2\nSTAFF-KEY-1\nSTAFF-KEY-3');
+    await page.getByRole('button', { name: '预览' }).click();
+    expect(await page.locator('#will-import').textContent()).toContain('将导入 2 个新卡密');
+    expect(await page.locator('#duplicates').textContent()).toContain('第 2 行');
+    expect(await stack.db.cardKey.count({ where: { sku } })).toBe(1);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(IMAGES, 'console-import-preview.png'), fullPage: true });
+    await page.getByRole('button', { name: '确认导入' }).click();
+    await page.getByText('已导入 2 个卡密').waitFor();
+    expect(await stack.db.cardKey.count({ where: { sku } })).toBe(3);
+
+    // The review queue, the order, approve with a note.
+    await page.getByRole('link', { name: '待审核' }).first().click();
+    await page.getByRole('link', { name: order.orderNo }).click();
+    await page.getByText('amount mismatch').waitFor();
+    await page.getByLabel('备注（记录在订单记录中）').first().fill('买家补款，人工确认');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(IMAGES, 'console-order.png'), fullPage: true });
+    await page.getByRole('button', { name: '通过' }).click();
+    await page.getByRole('status').waitFor();
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    expect(await stack.db.orderEvent.count({ where: { orderNo: order.orderNo, actor: 'staff:alice' } })).toBeGreaterThan(0);
+    expect(await page.getAttribute(`a[href*="/workflows/order-${order.orderNo}"]`, 'href')).toContain(`/namespaces/default/workflows/order-${order.orderNo}`);
+
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.getByText('已退出登录').waitFor();
+    expect(errors).toEqual([]);
     await context.close();
   }, 120_000);
 

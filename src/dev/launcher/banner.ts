@@ -7,7 +7,9 @@ export function banner(config: Config, temporalUiUrl: string | undefined): strin
   const lines = [
     '',
     '══════════════════════════ Keyflow is running ══════════════════════════',
-    `  Shop API           ${api}   (health: ${api}/readyz)`,
+    `  Shop front         ${api}/   (buyers: catalogue, checkout, order pages; zh-CN and English)`,
+    `  Staff console      ${api}/admin   (sign in as "${admin}" with the token in the ADMIN line below)`,
+    `  Shop API           ${api}/api   (health: ${api}/readyz)`,
     `  Temporal           ${config.temporal.address}  namespace "${config.temporal.namespace}", task queue "${config.temporal.taskQueue}"`,
     temporalUiUrl ? `  Temporal Web UI    ${temporalUiUrl}/namespaces/${config.temporal.namespace}/workflows` : '',
     `  Codec server       http://127.0.0.1:${config.codecPort}   (decrypts history for the Web UI: --ui-codec-endpoint)`,

@@ -76,7 +76,7 @@ ${input('category', c.category, 'maxlength="100"')}
 ${input('minQuantity', c.minQuantity, 'type="number" min="1" max="10000"')}
 ${input('maxQuantity', c.maxQuantity, 'type="number" min="1" max="10000"')}
 ${input('sortOrder', c.sortOrder, 'type="number"')}
-<div><input type="checkbox" id="s-active" name="active"${form.active ? ' checked' : ''}> <label for="s-active" style="display:inline">${escapeHtml(c.active)}</label></div>
+<div><input type="checkbox" id="s-active" name="active"${form.active ? ' checked' : ''}> <label for="s-active" class="inline">${escapeHtml(c.active)}</label></div>
 <button type="submit">${escapeHtml(c.save)}</button></form>
 ${existing ? stockSection(ctx, form.sku!, stock) : ''}`;
   return renderConsolePage(ctx, title, main);

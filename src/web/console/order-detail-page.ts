@@ -65,7 +65,7 @@ ${order.statusReason ? `<dt>${escapeHtml(c.reason)}</dt><dd>${escapeHtml(order.s
 ${actions ? `<h2>${escapeHtml(c.actions)}</h2><div class="grid">${actions}</div>` : ''}
 <h2>${escapeHtml(c.timeline)}</h2>
 ${table(
-  [ct.orders.placed, ct.orders.status, c.actor, c.note],
+  [c.at, c.event, c.actor, c.message],
   order.events.map((e) => [time(e.createdAt), escapeHtml(e.type), escapeHtml(e.actor), escapeHtml(e.message ?? '')]),
   c.timeline,
 )}

@@ -1,0 +1,2 @@
+-- The console's dashboard sums today's payments.
+CREATE INDEX "Payment_paidAt_idx" ON "Payment"("paidAt");

@@ -1,3 +1,5 @@
+import type { Request, Response } from 'express';
+
 /**
  * Guesses (order passwords, staff tokens) per client address: a few per window, then a wait. Kept in this process
  * (each API process counts its own), which bounds a guesser to a few tries a minute per process.
@@ -23,4 +25,15 @@ export class AttemptLimiter {
     if (this.seen.size > 10_000) for (const [key, times] of this.seen) if (times[times.length - 1] <= now - this.windowMs) this.seen.delete(key);
     return undefined;
   }
+}
+
+/**
+ * Counts this request's try; over the allowance it answers 429 with Retry-After and the page
+ * `render` makes for the wait, and returns true (the caller stops there).
+ */
+export function refusedAsTooMany(limiter: AttemptLimiter, req: Request, res: Response, now: Date, render: (waitSeconds: number) => string): boolean {
+  const wait = limiter.take(req.ip ?? 'unknown', now.getTime());
+  if (wait === undefined) return false;
+  res.set('Retry-After', String(wait)).status(429).type('html').send(render(wait));
+  return true;
 }

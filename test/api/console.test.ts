@@ -1,12 +1,9 @@
-import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, formPost, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
 import { TEST_SUPPORT_TOKEN, uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 
-const formPost = (url: string, fields: Record<string, string>, cookie?: string) =>
-  request('POST', url, {
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-    body: new URLSearchParams(fields).toString(),
-  });
+/** A console form post with the session cookie. */
+const consolePost = (url: string, fields: Record<string, string>, cookie?: string) => formPost(url, fields, cookie ? { cookie } : {});
 
 const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1];
 
@@ -20,7 +17,7 @@ describe('the staff console over plain HTTP', () => {
   afterAll(() => stack.stop());
 
   async function signIn(token = TEST_SUPPORT_TOKEN): Promise<string> {
-    const answer = await formPost(`${url}/admin/login`, { token });
+    const answer = await consolePost(`${url}/admin/login`, { token });
     expect(answer.status).toBe(303);
     return answer.headers.get('set-cookie')!.split(';')[0];
   }
@@ -31,12 +28,12 @@ describe('the staff console over plain HTTP', () => {
       expect(answer.status).toBe(303);
       expect(answer.headers.get('location')).toBe('/admin/login?expired=1');
     }
-    const wrong = await formPost(`${url}/admin/login`, { token: 'not-a-staff-token' });
+    const wrong = await consolePost(`${url}/admin/login`, { token: 'not-a-staff-token' });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
     expect(wrong.text).toContain('令牌无效');
 
-    const right = await formPost(`${url}/admin/login`, { token: TEST_SUPPORT_TOKEN });
+    const right = await consolePost(`${url}/admin/login`, { token: TEST_SUPPORT_TOKEN });
     expect(right.status).toBe(303);
     const cookie = right.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^kf_staff=/);
@@ -114,13 +111,13 @@ describe('the staff console over plain HTTP', () => {
     expect(page.text).toContain('amount mismatch');
 
     // A post from another site has the cookie at most, never the token: refused, nothing changes.
-    const forged = await formPost(`${url}/admin/orders/${order.orderNo}/approve`, { note: 'forged' }, cookie);
+    const forged = await consolePost(`${url}/admin/orders/${order.orderNo}/approve`, { note: 'forged' }, cookie);
     expect(forged.status).toBe(403);
-    const wrongToken = await formPost(`${url}/admin/orders/${order.orderNo}/approve`, { note: 'forged', _csrf: 'x'.repeat(43) }, cookie);
+    const wrongToken = await consolePost(`${url}/admin/orders/${order.orderNo}/approve`, { note: 'forged', _csrf: 'x'.repeat(43) }, cookie);
     expect(wrongToken.status).toBe(403);
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('NEEDS_REVIEW');
 
-    const approved = await formPost(
+    const approved = await consolePost(
       `${url}/admin/orders/${order.orderNo}/approve`,
       { note: 'paid the rest by bank transfer', _csrf: csrfOf(page.text) },
       cookie,
@@ -135,7 +132,7 @@ describe('the staff console over plain HTTP', () => {
     expect(shown.text).toContain('role="status"');
 
     // An action the order refuses comes back as a message on the order's page.
-    const refused = await formPost(`${url}/admin/orders/${order.orderNo}/cancel`, { _csrf: csrfOf(page.text) }, cookie);
+    const refused = await consolePost(`${url}/admin/orders/${order.orderNo}/cancel`, { _csrf: csrfOf(page.text) }, cookie);
     expect(refused.headers.get('location')).toMatch(/\?refused=/);
   });
 
@@ -143,11 +140,15 @@ describe('the staff console over plain HTTP', () => {
     const cookie = await signIn();
     const csrf = csrfOf((await request('GET', `${url}/admin/skus/new`, { headers: { cookie } })).text);
     const sku = uniqueSku('console');
-    const bad = await formPost(`${url}/admin/skus`, { _csrf: csrf, sku, name: 'X', price: 'abc', currency: 'CNY', minQuantity: '3', maxQuantity: '2' }, cookie);
+    const bad = await consolePost(
+      `${url}/admin/skus`,
+      { _csrf: csrf, sku, name: 'X', price: 'abc', currency: 'CNY', minQuantity: '3', maxQuantity: '2' },
+      cookie,
+    );
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('maxQuantity');
     expect(await stack.db.sku.findUnique({ where: { sku } })).toBeNull();
-    const created = await formPost(
+    const created = await consolePost(
       `${url}/admin/skus`,
       {
         _csrf: csrf,
@@ -176,24 +177,24 @@ describe('the staff console over plain HTTP', () => {
     expect(list.text).toContain(`/admin/skus/${sku}`);
 
     await createSkuWithKeys(stack, sku, ['OLD-1'], 1250);
-    const preview = await formPost(`${url}/admin/skus/${sku}/import/preview`, { _csrf: csrf, keys: 'NEW-1\nOLD-1\nNEW-2\nNEW-1\n\u0001bad' }, cookie);
+    const preview = await consolePost(`${url}/admin/skus/${sku}/import/preview`, { _csrf: csrf, keys: 'NEW-1\nOLD-1\nNEW-2\nNEW-1\n\u0001bad' }, cookie);
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('将导入 2 个新卡密');
     expect(preview.text).toContain('2 个重复，不会导入（第 2, 4 行）');
     expect(preview.text).toContain('第 5 行');
     expect(await stack.db.cardKey.count({ where: { sku } })).toBe(1);
     const keys = /name="keys" value="([^"]*)"/.exec(preview.text)![1].replace(/&#39;/g, "'").replace(/&amp;/g, '&');
-    const imported = await formPost(`${url}/admin/skus/${sku}/import`, { _csrf: csrf, keys: keys.replace(/\\u0001/g, '\u0001') }, cookie);
+    const imported = await consolePost(`${url}/admin/skus/${sku}/import`, { _csrf: csrf, keys: keys.replace(/\\u0001/g, '\u0001') }, cookie);
     expect(imported.text).toContain('已导入 2 个卡密');
     expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(3);
 
-    const exported = await formPost(`${url}/admin/skus/${sku}/export-unsold`, { _csrf: csrf }, cookie);
+    const exported = await consolePost(`${url}/admin/skus/${sku}/export-unsold`, { _csrf: csrf }, cookie);
     expect(exported.headers.get('content-disposition')).toContain('attachment');
     expect(exported.text.trim().split('\n').sort()).toEqual(['NEW-1', 'NEW-2', 'OLD-1']);
-    const notConfirmed = await formPost(`${url}/admin/skus/${sku}/void-unsold`, { _csrf: csrf, confirm: 'nope' }, cookie);
+    const notConfirmed = await consolePost(`${url}/admin/skus/${sku}/void-unsold`, { _csrf: csrf, confirm: 'nope' }, cookie);
     expect(notConfirmed.status).toBe(400);
     expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(3);
-    const voided = await formPost(`${url}/admin/skus/${sku}/void-unsold`, { _csrf: csrf, confirm: sku }, cookie);
+    const voided = await consolePost(`${url}/admin/skus/${sku}/void-unsold`, { _csrf: csrf, confirm: sku }, cookie);
     expect(voided.text).toContain('已作废 3 个卡密');
     expect(await stack.db.cardKey.count({ where: { sku, status: 'VOID' } })).toBe(3);
     const audit = await stack.db.staffAudit.findMany({ where: { target: sku }, orderBy: { id: 'asc' } });
@@ -205,7 +206,7 @@ describe('the staff console over plain HTTP', () => {
   it('signs out (the session ends in the database) and lets an expired session go', async () => {
     const cookie = await signIn();
     const page = await request('GET', `${url}/admin`, { headers: { cookie } });
-    const out = await formPost(`${url}/admin/logout`, { _csrf: csrfOf(page.text) }, cookie);
+    const out = await consolePost(`${url}/admin/logout`, { _csrf: csrfOf(page.text) }, cookie);
     expect(out.headers.get('location')).toBe('/admin/login?signedOut=1');
     expect((await request('GET', `${url}/admin`, { headers: { cookie } })).headers.get('location')).toBe('/admin/login?expired=1');
 

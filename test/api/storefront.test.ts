@@ -1,9 +1,5 @@
-import { adminHeaders, payInSandbox, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { adminHeaders, formPost, payInSandbox, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
-
-/** A form post as a browser without JavaScript sends it. */
-const formPost = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  request('POST', url, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
 
 const htmlLang = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
 

@@ -151,6 +151,10 @@ export async function request(
   return { status: response.status, body, text, headers: response.headers };
 }
 
+/** A form post as a browser without JavaScript sends it. */
+export const formPost = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+  request('POST', url, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+
 export async function createSkuWithKeys(stack: Stack, sku: string, keys: string[], priceCents = 1000): Promise<void> {
   const put = await request('PUT', `${stack.api.url}/api/admin/skus/${sku}`, {
     headers: adminHeaders(),

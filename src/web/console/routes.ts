@@ -9,7 +9,7 @@ import { channelReport } from '../../channels/channel-admin';
 import { readDegradeSwitch } from '../../degrade/degrade-switch';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import type { Assets } from '../assets';
-import { AttemptLimiter } from '../attempt-limiter';
+import { AttemptLimiter, refusedAsTooMany } from '../attempt-limiter';
 import { pageContext, setPageHeaders } from '../page';
 import { consoleMessages } from './console-messages';
 import { renderConsolePage, type ConsoleContext } from './console-page';
@@ -63,15 +63,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
 
   router.post('/admin/login', form, async (req, res) => {
     const ctx = context(req, res);
-    const wait = attempts.take(req.ip ?? 'unknown', deps.clock().getTime());
-    if (wait !== undefined) {
-      res.set('Retry-After', String(wait));
-      res
-        .status(429)
-        .type('html')
-        .send(renderSignIn(ctx, { tooManySeconds: wait }));
-      return;
-    }
+    if (refusedAsTooMany(attempts, req, res, deps.clock(), (wait) => renderSignIn(ctx, { tooManySeconds: wait }))) return;
     const staff = staffForToken(config.adminTokens, text(req.body?.token)?.trim().slice(0, 512) ?? '');
     if (!staff) {
       res.status(401).type('html').send(renderSignIn(ctx, 'wrong'));

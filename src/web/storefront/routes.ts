@@ -14,7 +14,7 @@ import { renderCatalogue } from './catalogue-page';
 import { renderProduct, type CheckoutForm, type CheckoutProblem } from './product-page';
 import { renderOrder, renderOrderNotFound } from './order-page';
 import { renderLookup } from './lookup-page';
-import { AttemptLimiter } from '../attempt-limiter';
+import { AttemptLimiter, refusedAsTooMany } from '../attempt-limiter';
 import { verifyQueryPassword } from '../../crypto/query-password';
 
 /** Order-password tries per client address per window, before it is told to wait. */
@@ -166,15 +166,7 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
 
   /** The order password opens the order in this browser; a wrong one and an unknown order read the same and take as long. */
   async function openWithPassword(req: Request, res: Response, ctx: PageContext, orderNo: string | undefined, password: string) {
-    const wait = attempts.take(req.ip ?? 'unknown', deps.clock().getTime());
-    if (wait !== undefined) {
-      res.set('Retry-After', String(wait));
-      res
-        .status(429)
-        .type('html')
-        .send(renderLookup(ctx, { orderNo, outcome: 'too-many', retryAfterSeconds: wait }));
-      return;
-    }
+    if (refusedAsTooMany(attempts, req, res, deps.clock(), (wait) => renderLookup(ctx, { orderNo, outcome: 'too-many', retryAfterSeconds: wait }))) return;
     const valid = orderNoParam.safeParse(orderNo);
     const order = valid.success
       ? await deps.db.order.findUnique({ where: { orderNo: valid.data }, select: { tokenVersion: true, queryPasswordHash: true } })

@@ -131,6 +131,24 @@ describe('the storefront over plain HTTP (no JavaScript)', () => {
     expect((await request('GET', `${url}/p/no-such-item`)).status).toBe(404);
   });
 
+  it('lets the buyer cancel an unpaid order from its page, and nobody else', async () => {
+    const item = await sku('cancel', { name: 'Cancel me' }, ['C-1']);
+    const placed = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'cancel@example.com' });
+    const cookie = placed.headers.get('set-cookie')!.split(';')[0];
+    const orderNo = /^kf_order_([A-Z0-9]+)=/.exec(cookie)![1];
+    const page = await request('GET', `${url}/orders/${orderNo}`, { headers: { cookie } });
+    expect(page.text).toContain(`action="/orders/${orderNo}/cancel"`);
+    expect((await request('POST', `${url}/orders/${orderNo}/cancel`)).status).toBe(404);
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe('AWAITING_PAYMENT');
+    const cancelled = await request('POST', `${url}/orders/${orderNo}/cancel`, { headers: { cookie } });
+    expect(cancelled.status).toBe(303);
+    expect(cancelled.headers.get('location')).toBe(`/orders/${orderNo}`);
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe('CANCELLED');
+    const after = await request('GET', `${url}/orders/${orderNo}`, { headers: { cookie } });
+    expect(after.text).toContain('已取消');
+    expect(after.text).not.toContain('/cancel"');
+  });
+
   it('writes the emails in the language the buyer ordered in, with the delivery instructions and a link that opens in it', async () => {
     const item = await sku('mailzh', { name: '会员月卡', deliveryInstructions: '登录后在“兑换”页输入。' }, ['MAIL-ZH-1']);
     const placed = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'zh-mail@example.com' });

@@ -6,6 +6,12 @@ import { buyerReasonText } from '../../domain/buyer-view';
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
+/** The order page's own path, keeping the token of an email link so a form posted from it is still the buyer's. */
+export function orderPagePath(orderNo: string, req: { query: Record<string, unknown> }, suffix = ''): string {
+  const token = typeof req.query.token === 'string' ? `?token=${encodeURIComponent(req.query.token)}` : '';
+  return `/orders/${encodeURIComponent(orderNo)}${suffix}${token}`;
+}
+
 /** Statuses that will still move by themselves: the page keeps asking until the order gets past them. */
 const ON_ITS_WAY = new Set(['CREATED', 'AWAITING_PAYMENT', 'PAID', 'AWAITING_STOCK']);
 
@@ -25,13 +31,17 @@ function keysBlock(ctx: PageContext, view: BuyerOrderView): string {
 }
 
 /** The buyer's order page: where the channel sends them back and the email links to; it follows the order until delivered. */
-export function renderOrder(ctx: PageContext, view: BuyerOrderView): string {
+export function renderOrder(ctx: PageContext, view: BuyerOrderView, cancelAction?: string): string {
   const { t, locale } = ctx;
   const moving = ON_ITS_WAY.has(view.status);
   const status = t.order.statuses[view.status as keyof typeof t.order.statuses] ?? view.status;
   const reason = view.reasonCode ? `<p>${escapeHtml(capitalise(buyerReasonText(view.reasonCode, locale)))}</p>` : '';
+  const cancel =
+    cancelAction && view.status === 'AWAITING_PAYMENT'
+      ? `<form method="post" action="${escapeHtml(cancelAction)}"><button type="submit" class="secondary">${escapeHtml(t.order.cancel)}</button></form>`
+      : '';
   const pay = view.payUrl
-    ? `<p><a class="button" href="${escapeHtml(view.payUrl)}" rel="noreferrer">${escapeHtml(t.order.pay)}</a></p><p class="hint">${escapeHtml(t.order.payBefore(formatTime(view.expiresAt!, locale)))}</p>`
+    ? `<p><a class="button" href="${escapeHtml(view.payUrl)}" rel="noreferrer">${escapeHtml(t.order.pay)}</a></p><p class="hint">${escapeHtml(t.order.payBefore(formatTime(view.expiresAt!, locale)))}</p>${cancel}`
     : '';
   const timeline = view.timeline
     .map(

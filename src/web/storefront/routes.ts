@@ -3,6 +3,7 @@ import type { ApiDeps } from '../../api/deps';
 import { listCatalogue, type CatalogueEntry } from '../../catalogue/skus';
 import { placeOrder, PlaceOrderError } from '../../orders/place-order';
 import { requestOrderLink } from '../../orders/order-link';
+import { ActionError, performOrderAction } from '../../orders/support-actions';
 import { useReturnCode } from '../../orders/return-codes';
 import { authorisedBuyerView, rememberOrder } from '../../api/buyer-access';
 import { createOrderBody, orderNoParam, resendLinkBody, skuParam } from '../../api/validation';
@@ -12,7 +13,7 @@ import type { Assets } from '../assets';
 import { pageContext, renderPage, setPageHeaders, type PageContext } from '../page';
 import { renderCatalogue } from './catalogue-page';
 import { renderProduct, type CheckoutForm, type CheckoutProblem } from './product-page';
-import { renderOrder, renderOrderNotFound } from './order-page';
+import { orderPagePath, renderOrder, renderOrderNotFound } from './order-page';
 import { renderLookup } from './lookup-page';
 import { AttemptLimiter, refusedAsTooMany } from '../attempt-limiter';
 import { verifyQueryPassword } from '../../crypto/query-password';
@@ -134,7 +135,24 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
       res.status(404).type('html').send(renderOrderNotFound(ctx, ctx.t.order.notFoundHint));
       return;
     }
-    res.type('html').send(renderOrder(ctx, view));
+    res.type('html').send(renderOrder(ctx, view, orderPagePath(view.orderNo, req, '/cancel')));
+  });
+
+  // The buyer's own cancel of an unpaid order; the order's cookie is SameSite=Lax, so another site cannot post this for them.
+  router.post('/orders/:orderNo/cancel', async (req, res) => {
+    const ctx = page(req, res);
+    const view = await authorisedBuyerView(deps, req);
+    if (!view) {
+      res.status(404).type('html').send(renderOrderNotFound(ctx, ctx.t.order.notFoundHint));
+      return;
+    }
+    try {
+      await performOrderAction(deps, view.orderNo, 'cancel', { actor: 'buyer' });
+    } catch (error) {
+      // Too late (paid meanwhile) or Temporal away: the order page shows where the order stands.
+      if (!(error instanceof ActionError)) throw error;
+    }
+    res.redirect(303, orderPagePath(view.orderNo, req));
   });
 
   router.get('/lookup', (req, res) => {

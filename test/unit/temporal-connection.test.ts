@@ -12,7 +12,12 @@ describe('the Temporal connection from the standard Temporal settings', () => {
   const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }, { secretsDir: path.join(dir, 'secrets') }).temporal;
 
   it('is the local dev server by default, without TLS', () => {
-    expect(load({})).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'orders', uiPort: 8233 });
+    expect(load({})).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'orders', uiPort: 8233, uiUrl: 'http://127.0.0.1:8233' });
+  });
+
+  it('links the console to the Web UI at TEMPORAL_UI_URL when given, else at the dev server on TEMPORAL_UI_PORT', () => {
+    expect(load({ TEMPORAL_UI_PORT: '9233' }).uiUrl).toBe('http://127.0.0.1:9233');
+    expect(load({ TEMPORAL_UI_URL: 'https://temporal.example.com/' }).uiUrl).toBe('https://temporal.example.com');
   });
 
   it('an API key (Temporal Cloud) turns TLS on with the system roots', () => {

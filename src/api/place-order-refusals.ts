@@ -1,7 +1,8 @@
 import type { PlaceOrderError } from '../orders/place-order';
+import { metrics } from '../observability/metrics';
 
 /** Each refusal to place an order as its HTTP status and stable code, for the JSON API and the storefront alike. */
-export const PLACE_ERROR_STATUS: Record<PlaceOrderError['kind'], [number, string]> = {
+const PLACE_ERROR_STATUS: Record<PlaceOrderError['kind'], [number, string]> = {
   'unknown-sku': [404, 'unknown_sku'],
   'insufficient-stock': [409, 'insufficient_stock'],
   held: [429, 'held'],
@@ -19,4 +20,11 @@ export const PLACE_ERROR_STATUS: Record<PlaceOrderError['kind'], [number, string
 };
 
 /** A dependency that is down: long enough for a restart, short enough that a buyer still waits. */
-export const UNAVAILABLE_RETRY_SECONDS = 5;
+const UNAVAILABLE_RETRY_SECONDS = 5;
+
+/** A refusal as the JSON API and the storefront answer it (and count it): its status, code and when to retry. */
+export function placeRefusal(error: PlaceOrderError): { status: number; code: string; retryAfterSeconds?: number } {
+  const [status, code] = PLACE_ERROR_STATUS[error.kind];
+  metrics.ordersRefused.inc({ reason: code });
+  return { status, code, retryAfterSeconds: error.retryAfterSeconds ?? (status === 503 ? UNAVAILABLE_RETRY_SECONDS : undefined) };
+}

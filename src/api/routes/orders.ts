@@ -4,8 +4,7 @@ import { HttpError, parseOr400 } from '../http-errors';
 import { createOrderBody, idempotencyKeyHeader } from '../validation';
 import { placeOrder, PlaceOrderError } from '../../orders/place-order';
 import { authorisedBuyerView } from '../buyer-access';
-import { metrics } from '../../observability/metrics';
-import { PLACE_ERROR_STATUS, UNAVAILABLE_RETRY_SECONDS } from '../place-order-refusals';
+import { placeRefusal } from '../place-order-refusals';
 
 export function orderRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -22,20 +21,15 @@ export function orderRoutes(deps: ApiDeps): Router {
       const order = await placeOrder(deps, { ...body, clientIp: req.ip ?? 'unknown', admissionTicket }, idempotencyKey);
       res.status(201).json(order);
     } catch (error) {
-      if (error instanceof PlaceOrderError) metrics.ordersRefused.inc({ reason: PLACE_ERROR_STATUS[error.kind][1] });
-      if (error instanceof PlaceOrderError && error.kind === 'busy') {
+      if (!(error instanceof PlaceOrderError)) throw error;
+      const { status, code, retryAfterSeconds } = placeRefusal(error);
+      if (error.kind === 'busy') {
         // The ticket keeps the buyer's place: sent back as the Admission-Ticket header with the retry.
-        res.set('Retry-After', String(error.retryAfterSeconds));
-        res
-          .status(429)
-          .json({ error: 'busy', message: error.message, retryAfterSeconds: error.retryAfterSeconds, ...(error.ticket ? { ticket: error.ticket } : {}) });
+        res.set('Retry-After', String(retryAfterSeconds));
+        res.status(status).json({ error: code, message: error.message, retryAfterSeconds, ...(error.ticket ? { ticket: error.ticket } : {}) });
         return;
       }
-      if (error instanceof PlaceOrderError) {
-        const [status, code] = PLACE_ERROR_STATUS[error.kind];
-        throw new HttpError(status, code, error.message, undefined, error.retryAfterSeconds ?? (status === 503 ? UNAVAILABLE_RETRY_SECONDS : undefined));
-      }
-      throw error;
+      throw new HttpError(status, code, error.message, undefined, retryAfterSeconds);
     }
   });
 

@@ -6,11 +6,12 @@ import { exportUnsoldKeys, restock, voidUnsoldKeys } from '../../orders/restock'
 import { previewImport, stockBySku } from '../../stock/import-keys';
 import { decimalToCents } from '../../payments/money';
 import { escapeHtml } from '../../html';
+import { formText } from '../forms';
 import type { ConsoleContext } from './console-page';
 import { renderConsolePage } from './console-page';
 import { renderImportPreview, renderSkuList, renderSkuPage, skuFormFrom, type SkuForm, type StockCounts } from './catalogue-pages';
 
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
+const text = (value: unknown) => formText(value) ?? '';
 const FIELDS = [
   'sku',
   'name',

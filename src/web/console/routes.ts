@@ -19,14 +19,13 @@ import { renderDashboard } from './dashboard-page';
 import { renderOrders, type OrderFilters } from './orders-page';
 import { renderOrderDetail, type ActionOutcome } from './order-detail-page';
 import { escapeHtml } from '../../html';
+import { formText, htmlForm } from '../forms';
 import { catalogueConsoleRoutes } from './catalogue-routes';
 import { renderAudit } from './catalogue-pages';
 
-const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 /** A key import's text is larger than any other form (the admin API takes 5 MB too). */
 const keysForm = express.urlencoded({ extended: false, limit: '5mb', parameterLimit: 5 });
-const formFor = (path: string) => (/\/import(\/preview)?$/.test(path) ? keysForm : form);
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const formFor = (path: string) => (/\/import(\/preview)?$/.test(path) ? keysForm : htmlForm);
 const ACTIONS: readonly OrderAction[] = ['approve', 'refund', 'cancel', 'resend'];
 /** Staff-token guesses per address per window. */
 const SIGN_IN_TRIES = 10;
@@ -61,10 +60,10 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
     res.type('html').send(renderSignIn(context(req, res), req.query.signedOut === '1' ? 'signed-out' : req.query.expired === '1' ? 'expired' : undefined));
   });
 
-  router.post('/admin/login', form, async (req, res) => {
+  router.post('/admin/login', htmlForm, async (req, res) => {
     const ctx = context(req, res);
     if (refusedAsTooMany(attempts, req, res, deps.clock(), (wait) => renderSignIn(ctx, { tooManySeconds: wait }))) return;
-    const staff = staffForToken(config.adminTokens, text(req.body?.token)?.trim().slice(0, 512) ?? '');
+    const staff = staffForToken(config.adminTokens, formText(req.body?.token)?.trim().slice(0, 512) ?? '');
     if (!staff) {
       res.status(401).type('html').send(renderSignIn(ctx, 'wrong'));
       return;
@@ -114,7 +113,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
   router.get('/admin/orders', async (req, res) => {
     const ctx = context(req, res);
     const filters: OrderFilters = Object.fromEntries(
-      (['orderNo', 'email', 'status', 'sku', 'from', 'to'] as const).map((k) => [k, text(req.query[k])?.trim()]).filter(([, v]) => v),
+      (['orderNo', 'email', 'status', 'sku', 'from', 'to'] as const).map((k) => [k, formText(req.query[k])?.trim()]).filter(([, v]) => v),
     );
     if (filters.orderNo) {
       res.redirect(303, `/admin/orders/${encodeURIComponent(filters.orderNo.toUpperCase())}`);
@@ -128,7 +127,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
       ...(filters.from ? { from: day.test(filters.from) ? shopDay(filters.from) : filters.from } : {}),
       // "Up to" a day includes that day.
       ...(filters.to ? { to: day.test(filters.to) ? shopDay(filters.to, 1) : filters.to } : {}),
-      ...(text(req.query.cursor) ? { cursor: text(req.query.cursor) } : {}),
+      ...(formText(req.query.cursor) ? { cursor: formText(req.query.cursor) } : {}),
     });
     if (!query.success) {
       res
@@ -166,8 +165,8 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
       take: 20,
       select: { receivedAt: true, verdict: true, reason: true },
     });
-    const done = text(req.query.done);
-    const refused = text(req.query.refused);
+    const done = formText(req.query.done);
+    const refused = formText(req.query.refused);
     const outcome: ActionOutcome | undefined = done ? { done, status: order.status } : refused ? { refused: refused.slice(0, 300) } : undefined;
     res
       .type('html')
@@ -183,7 +182,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
   router.post('/admin/orders/:orderNo/:action', async (req, res) => {
     const orderNo = orderNoParam.safeParse(req.params.orderNo);
     const action = ACTIONS.find((a) => a === req.params.action);
-    const note = actionBody.safeParse({ ...(text(req.body?.note)?.trim() ? { note: text(req.body?.note) } : {}) });
+    const note = actionBody.safeParse({ ...(formText(req.body?.note)?.trim() ? { note: formText(req.body?.note) } : {}) });
     if (!orderNo.success || !action) {
       res.redirect(303, '/admin/orders');
       return;

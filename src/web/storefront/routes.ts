@@ -1,4 +1,5 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { formText, htmlForm } from '../forms';
 import type { ApiDeps } from '../../api/deps';
 import { listCatalogue, type CatalogueEntry } from '../../catalogue/skus';
 import { placeOrder, PlaceOrderError } from '../../orders/place-order';
@@ -7,8 +8,7 @@ import { ActionError, performOrderAction } from '../../orders/support-actions';
 import { useReturnCode } from '../../orders/return-codes';
 import { authorisedBuyerView, rememberOrder } from '../../api/buyer-access';
 import { createOrderBody, orderNoParam, resendLinkBody, skuParam } from '../../api/validation';
-import { PLACE_ERROR_STATUS, UNAVAILABLE_RETRY_SECONDS } from '../../api/place-order-refusals';
-import { metrics } from '../../observability/metrics';
+import { placeRefusal } from '../../api/place-order-refusals';
 import type { Assets } from '../assets';
 import { pageContext, renderPage, setPageHeaders, type PageContext } from '../page';
 import { renderCatalogue } from './catalogue-page';
@@ -21,9 +21,6 @@ import { verifyQueryPassword } from '../../crypto/query-password';
 /** Order-password tries per client address per window, before it is told to wait. */
 const LOOKUP_TRIES_PER_WINDOW = 10;
 const LOOKUP_WINDOW_MS = 10 * 60_000;
-
-const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 /** The buyer's shop at `/`: catalogue, product pages with checkout, the order page and order lookup. */
 export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
@@ -65,10 +62,14 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     res.type('html').send(renderProduct(ctx, productInput(entry)));
   });
 
-  router.post('/checkout', form, async (req, res) => {
+  router.post('/checkout', htmlForm, async (req, res) => {
     const ctx = page(req, res);
-    const fields: CheckoutForm = { quantity: text(req.body?.quantity), email: text(req.body?.email), payType: text(req.body?.payType) || undefined };
-    const sku = skuParam.safeParse(text(req.body?.sku));
+    const fields: CheckoutForm = {
+      quantity: formText(req.body?.quantity),
+      email: formText(req.body?.email),
+      payType: formText(req.body?.payType) || undefined,
+    };
+    const sku = skuParam.safeParse(formText(req.body?.sku));
     const [entry] = sku.success ? await listCatalogue(deps.db, sku.data) : [];
     if (!entry) return notFound(ctx, res);
     const again = (status: number, problem: CheckoutProblem, ticket?: string) => {
@@ -80,7 +81,7 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     };
 
     const quantity = /^\d{1,6}$/.test(fields.quantity?.trim() ?? '') ? Number(fields.quantity) : NaN;
-    const password = text(req.body?.queryPassword) || undefined;
+    const password = formText(req.body?.queryPassword) || undefined;
     const parsed = checkoutBody.safeParse({
       sku: entry.sku,
       quantity,
@@ -91,15 +92,14 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     });
     if (!parsed.success) return again(400, { code: 'invalid_request', fields: [...new Set(parsed.error.issues.map((i) => String(i.path[0])))] });
     try {
-      const order = await placeOrder(deps, { ...parsed.data, clientIp: req.ip ?? 'unknown', admissionTicket: text(req.body?.ticket)?.slice(0, 200) });
+      const order = await placeOrder(deps, { ...parsed.data, clientIp: req.ip ?? 'unknown', admissionTicket: formText(req.body?.ticket)?.slice(0, 200) });
       // The order page opens for this browser without the token in any URL; the buyer goes on to pay.
       rememberOrder(res, order.orderNo, order.accessToken, secureCookies);
       res.redirect(303, order.payUrl);
     } catch (error) {
       if (!(error instanceof PlaceOrderError)) throw error;
-      const [status, code] = PLACE_ERROR_STATUS[error.kind];
-      metrics.ordersRefused.inc({ reason: code });
-      again(status, { code, retryAfterSeconds: error.retryAfterSeconds ?? (status === 503 ? UNAVAILABLE_RETRY_SECONDS : undefined) }, error.ticket);
+      const { status, ...problem } = placeRefusal(error);
+      again(status, problem, error.ticket);
     }
   });
 
@@ -117,7 +117,7 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
   router.get('/orders/:orderNo/return', async (req, res) => {
     const orderNo = orderNoParam.safeParse(req.params.orderNo);
     const now = deps.clock();
-    const nonce = orderNo.success ? deps.returnCodes.verify(orderNo.data, text(req.query.code), now) : undefined;
+    const nonce = orderNo.success ? deps.returnCodes.verify(orderNo.data, formText(req.query.code), now) : undefined;
     const order = nonce && (await deps.db.order.findUnique({ where: { orderNo: orderNo.data! }, select: { tokenVersion: true } }));
     if (!order || !(await useReturnCode(deps.db, orderNo.data!, nonce!, now))) {
       const ctx = page(req, res);
@@ -128,24 +128,24 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     res.redirect(303, `/orders/${encodeURIComponent(orderNo.data!)}`);
   });
 
+  /** The buyer's order, or the not-found page (unknown order and wrong token alike) and undefined. */
+  async function viewOr404(req: Request, res: Response, ctx: PageContext) {
+    const view = await authorisedBuyerView(deps, req);
+    if (!view) res.status(404).type('html').send(renderOrderNotFound(ctx, ctx.t.order.notFoundHint));
+    return view ?? undefined;
+  }
+
   router.get('/orders/:orderNo', async (req, res) => {
     const ctx = page(req, res);
-    const view = await authorisedBuyerView(deps, req);
-    if (!view) {
-      res.status(404).type('html').send(renderOrderNotFound(ctx, ctx.t.order.notFoundHint));
-      return;
-    }
+    const view = await viewOr404(req, res, ctx);
+    if (!view) return;
     res.type('html').send(renderOrder(ctx, view, orderPagePath(view.orderNo, req, '/cancel')));
   });
 
   // The buyer's own cancel of an unpaid order; the order's cookie is SameSite=Lax, so another site cannot post this for them.
   router.post('/orders/:orderNo/cancel', async (req, res) => {
-    const ctx = page(req, res);
-    const view = await authorisedBuyerView(deps, req);
-    if (!view) {
-      res.status(404).type('html').send(renderOrderNotFound(ctx, ctx.t.order.notFoundHint));
-      return;
-    }
+    const view = await viewOr404(req, res, page(req, res));
+    if (!view) return;
     try {
       await performOrderAction(deps, view.orderNo, 'cancel', { actor: 'buyer' });
     } catch (error) {
@@ -159,10 +159,10 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     res.type('html').send(renderLookup(page(req, res)));
   });
 
-  router.post('/lookup', form, async (req, res) => {
+  router.post('/lookup', htmlForm, async (req, res) => {
     const ctx = page(req, res);
-    const state = { orderNo: text(req.body?.orderNo)?.trim().slice(0, 32), email: text(req.body?.email)?.trim().slice(0, 254) };
-    const password = text(req.body?.password);
+    const state = { orderNo: formText(req.body?.orderNo)?.trim().slice(0, 32), email: formText(req.body?.email)?.trim().slice(0, 254) };
+    const password = formText(req.body?.password);
     if (password) {
       await openWithPassword(req, res, ctx, state.orderNo, password);
       return;

@@ -52,6 +52,7 @@ export default tseslint.config(
     admission: ['@temporalio/*', '**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*', '**/payments/*', '**/channels/*'],
     activities: ['**/orders/*', '**/api/*'],
     orders: ['**/api/*'],
+    cache: ['@temporalio/*', '**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*', '**/payments/*', '**/channels/*', '**/web/*'],
     catalogue: ['@temporalio/*', '**/orders/*', '**/activities/*', '**/api/*', '**/workflows/*', '**/web/*'],
   }).map(([folder, banned]) => ({
     files: [`src/${folder}/**/*.ts`],

@@ -28,9 +28,9 @@ export function rememberOrder(res: Response, orderNo: string, token: string, sec
 }
 
 /** The order in `req.params.orderNo` if the request carries its access token; unknown order and wrong token alike are null, so order numbers cannot be probed. */
-export async function authorisedBuyerView(deps: Pick<ApiDeps, 'db' | 'cipher' | 'accessTokens'>, req: Request): Promise<BuyerOrderView | null> {
+export async function authorisedBuyerView(deps: Pick<ApiDeps, 'reads' | 'db' | 'cipher' | 'accessTokens'>, req: Request): Promise<BuyerOrderView | null> {
   const orderNo = orderNoParam.safeParse(req.params.orderNo);
   if (!orderNo.success) return null;
   const token = buyerToken(req, orderNo.data);
-  return loadBuyerOrderView(deps.db, deps.cipher, orderNo.data, (version) => deps.accessTokens.verify(orderNo.data, version, token));
+  return loadBuyerOrderView(deps.reads.orderSnapshot, deps.db, deps.cipher, orderNo.data, (version) => deps.accessTokens.verify(orderNo.data, version, token));
 }

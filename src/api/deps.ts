@@ -13,6 +13,7 @@ import type { StockRefusals } from '../stock/stock-refusals';
 import type { AdmissionGate } from '../admission/admission';
 import type { PerKeyQueue } from '../orders/per-key-queue';
 import type { DegradeLevelCache } from '../degrade/degrade-switch';
+import type { ReadSide } from './read-side';
 
 export interface ApiDeps {
   config: Config;
@@ -41,4 +42,6 @@ export interface ApiDeps {
   skuQueue: PerKeyQueue;
   /** The degrade level new orders run at, read at most once a second. */
   degrade: DegradeLevelCache;
+  /** Reads that may come from a cache or a replica: buyers' order views, the catalogue, staff lists. */
+  reads: ReadSide;
 }

@@ -27,16 +27,14 @@ export interface BuyerOrderView {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/**
- * What the buyer may see of their order, for a caller `authorised` lets in (it checks the access token
- * against the order's token version): never staff names or notes, and keys only once DELIVERED.
- */
-export async function loadBuyerOrderView(
-  db: Db,
-  cipher: CardKeyCipher,
-  orderNo: string,
-  authorised: (tokenVersion: number) => boolean,
-): Promise<BuyerOrderView | null> {
+/** What a buyer's view holds without the keys, and the token version that guards it: what caches and replicas may hold. */
+export interface OrderSnapshot {
+  view: Omit<BuyerOrderView, 'cardKeys'>;
+  tokenVersion: number;
+}
+
+/** An order as its buyer may see it, read from `db` (the primary or a replica), without its card keys. */
+export async function loadOrderSnapshot(db: Db, orderNo: string): Promise<OrderSnapshot | null> {
   const order = await db.order.findUnique({
     where: { orderNo },
     include: {
@@ -44,8 +42,8 @@ export async function loadBuyerOrderView(
       events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true } },
     },
   });
-  if (!order || !authorised(order.tokenVersion)) return null;
-  const view: BuyerOrderView = {
+  if (!order) return null;
+  const view: OrderSnapshot['view'] = {
     orderNo: order.orderNo,
     status: order.status,
     reason: buyerReason(order.status, order.statusReason),
@@ -65,10 +63,28 @@ export async function loadBuyerOrderView(
     view.payUrl = order.payUrl;
     view.expiresAt = order.expiresAt.toISOString();
   }
-  if (order.status === 'DELIVERED') {
-    const keys = await db.cardKey.findMany({ where: { orderNo, status: 'SOLD' }, orderBy: { id: 'asc' }, select: { secret: true } });
+  if (order.status === 'DELIVERED' && order.skuRef.deliveryInstructions) view.deliveryInstructions = order.skuRef.deliveryInstructions;
+  return { view, tokenVersion: order.tokenVersion };
+}
+
+/**
+ * What the buyer may see of their order, for a caller `authorised` lets in (it checks the access token
+ * against the order's token version): never staff names or notes, and keys only once DELIVERED. The
+ * snapshot may come from a cache or a replica; the keys come from the primary, and nothing keeps them.
+ */
+export async function loadBuyerOrderView(
+  snapshotOf: (orderNo: string) => Promise<OrderSnapshot | null>,
+  primary: Db,
+  cipher: CardKeyCipher,
+  orderNo: string,
+  authorised: (tokenVersion: number) => boolean,
+): Promise<BuyerOrderView | null> {
+  const snapshot = await snapshotOf(orderNo);
+  if (!snapshot || !authorised(snapshot.tokenVersion)) return null;
+  const view: BuyerOrderView = { ...snapshot.view };
+  if (view.status === 'DELIVERED') {
+    const keys = await primary.cardKey.findMany({ where: { orderNo, status: 'SOLD' }, orderBy: { id: 'asc' }, select: { secret: true } });
     view.cardKeys = keys.map((k) => cipher.decrypt(k.secret));
-    if (order.skuRef.deliveryInstructions) view.deliveryInstructions = order.skuRef.deliveryInstructions;
   }
   return view;
 }

@@ -25,6 +25,7 @@ import { DegradeLevelCache } from '../degrade/degrade-switch';
 import { ChannelRouter, downRetryAfterSeconds } from '../channels/router';
 import { configuredWeights } from '../channels/channel-admin';
 import { errorMessage, firstLine } from '../error-text';
+import { primaryReads, startReadSide } from './read-side';
 
 /** How often this process adds its channel call counts to Postgres. */
 const CALL_STATS_FLUSH_MS = 2_000;
@@ -48,6 +49,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
   // may queue for the main pool, but a channel's callback is answered at once.
   const callbackDb = createDb(config.databaseUrl, { max: CALLBACK_POOL_SIZE });
   await verifyCardKeyEncryptionKey(db, config.cardKeyEncryptionKey, describeDatabaseUrl(config.databaseUrl));
+  const reads = config.apiRoutes === 'all' ? await startReadSide(config, db, logger) : primaryReads(db);
   const pendingSignals = new PendingSignals(config.callbackSignalWaitMs, logger);
   const clock = () => new Date();
   observeOrderTransitions();
@@ -75,6 +77,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
     callbackDb,
     handOff: (orderNo, report) => reportPayment({ db: callbackDb, temporal, config, clock }, orderNo, report),
     rejections: new RejectionLog(logger),
+    reads,
   });
   const server = http.createServer(app);
   // Slow clients are cut off instead of holding a socket forever.
@@ -100,6 +103,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
         // Callbacks already answered still owe their signal; the relay would deliver them, but later.
         await pendingSignals.drain();
         await callStats.stop(db);
+        await reads.close();
         await db.$disconnect();
         await callbackDb.$disconnect();
         await temporal.connection.close();

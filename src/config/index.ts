@@ -24,6 +24,10 @@ export interface Config {
   mode: 'local' | 'production';
   nodeEnv: 'development' | 'production' | 'test';
   databaseUrl: string;
+  /** Reads that may be a moment old (see src/db/read-replicas.ts). */
+  replicas: { urls: string[]; maxLagMs: number };
+  /** The read cache: per process, plus Redis as a shared level when a URL is set. */
+  readCache: { enabled: boolean; redisUrl?: string; redisKeyPrefix: string };
   temporal: TemporalConnectionConfig & { taskQueue: string; uiPort: number; uiUrl: string };
   port: number;
   publicBaseUrl: string;
@@ -214,6 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     mode: production ? 'production' : 'local',
     nodeEnv: raw.NODE_ENV,
     databaseUrl: raw.DATABASE_URL,
+    replicas: { urls: raw.DATABASE_REPLICA_URLS, maxLagMs: raw.REPLICA_MAX_LAG },
+    readCache: { enabled: raw.READ_CACHE === 'on', redisUrl: raw.REDIS_URL, redisKeyPrefix: raw.REDIS_KEY_PREFIX },
     temporal: {
       ...temporalConnection!,
       taskQueue: raw.TEMPORAL_TASK_QUEUE,

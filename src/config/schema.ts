@@ -83,6 +83,26 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: url.default('postgresql://postgres@127.0.0.1:5432/keyflow'),
+  // Streaming replicas (comma-separated URLs) for reads that may be a moment old; none by default.
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^postgres(ql)?$/, error: 'DATABASE_REPLICA_URLS must be postgresql:// URLs separated by commas' }))),
+  REPLICA_MAX_LAG: duration('REPLICA_MAX_LAG').default(5_000),
+  // The shared read cache; without it each process caches on its own.
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,60}$/, 'REDIS_KEY_PREFIX: letters, digits, . _ - (at most 60)')
+    .default('keyflow'),
+  // `off` makes every read go to the database (to compare, or to rule the cache out).
+  READ_CACHE: z.enum(['on', 'off']).default('on'),
   // Default 127.0.0.1:7233 and `default`, unless a Temporal profile (TEMPORAL_PROFILE /
   // TEMPORAL_CONFIG_FILE) names them; TLS, mTLS and API keys come from the same place (temporal-connection.ts).
   TEMPORAL_ADDRESS: z

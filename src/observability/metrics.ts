@@ -93,6 +93,24 @@ export const metrics = {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 15, 30],
     registers: [registry],
   }),
+  readCache: new client.Counter({
+    name: 'keyflow_read_cache_total',
+    help: 'Cached reads by cache and result: hit (this process), shared (Redis), miss (loaded), bypass (change feed down)',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
+  }),
+  readRoute: new client.Counter({
+    name: 'keyflow_read_route_total',
+    help: 'Reads that may go to a replica, by where they went: replica, or primary and why (none, lagging, down, failed)',
+    labelNames: ['target'] as const,
+    registers: [registry],
+  }),
+  replicaLagSeconds: new client.Gauge({
+    name: 'keyflow_replica_lag_seconds',
+    help: 'How far behind the primary each read replica was at its last check (everything older is on it)',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+  }),
 };
 
 export const FINAL_STATES = new Set(['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'NEEDS_REVIEW', 'FAILED']);

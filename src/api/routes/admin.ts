@@ -57,7 +57,8 @@ export function adminRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/api/admin/orders', async (req, res) => {
-    res.json(await searchOrders(db, parseOr400(adminOrdersQuery, req.query)));
+    const query = parseOr400(adminOrdersQuery, req.query);
+    res.json(await deps.reads.list((replica) => searchOrders(replica, query)));
   });
 
   router.get('/api/admin/reconciliation/runs', async (req, res) => {

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../deps';
 import { openApiDocument } from '../openapi';
-import { listCatalogue } from '../../catalogue/skus';
 
-export function catalogueRoutes({ db, channels, config }: ApiDeps): Router {
+export function catalogueRoutes({ reads, channels, config }: ApiDeps): Router {
   const router = Router();
   const openApi = openApiDocument(
     [...channels.values()].map(({ name, type }) => ({ name, type })),
@@ -13,7 +12,7 @@ export function catalogueRoutes({ db, channels, config }: ApiDeps): Router {
     res.json(openApi);
   });
   router.get('/api/skus', async (_req, res) => {
-    res.json({ skus: await listCatalogue(db) });
+    res.json({ skus: await reads.catalogue() });
   });
   return router;
 }

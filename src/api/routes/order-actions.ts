@@ -20,7 +20,9 @@ export function orderActionRoutes(deps: ApiDeps): Router {
 
   const act = async (orderNo: string, action: OrderAction, actor: string, note?: string) => {
     try {
-      return await performOrderAction(deps, orderNo, action, { actor, note });
+      const result = await performOrderAction(deps, orderNo, action, { actor, note });
+      deps.reads.forgetOrder(orderNo);
+      return result;
     } catch (error) {
       if (error instanceof ActionError) {
         const [status, code] = ACTION_STATUS[error.kind];
@@ -34,6 +36,8 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     const orderNo = parseOr400(orderNoParam, req.params.orderNo);
     const { note } = parseOr400(actionBody, req.body ?? {});
     if (!(await reissueOrderLink(deps, orderNo, `staff:${res.locals.staff}`, note))) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
+    // The old links must stop working here at once, not when the change notification arrives.
+    deps.reads.forgetOrder(orderNo);
     res.json({ orderNo, message: "a new link is on its way to the order's own address; earlier links no longer work" });
   });
 

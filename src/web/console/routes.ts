@@ -136,7 +136,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
         .send(renderOrders(ctx, filters, 'invalid'));
       return;
     }
-    res.type('html').send(renderOrders(ctx, filters, await searchOrders(db, query.data)));
+    res.type('html').send(renderOrders(ctx, filters, await deps.reads.list((replica) => searchOrders(replica, query.data))));
   });
 
   router.get('/admin/orders/:orderNo', async (req, res) => {
@@ -194,6 +194,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
     }
     try {
       await performOrderAction(deps, orderNo.data, action, { actor: `staff:${res.locals.session.staff}`, note: note.data.note });
+      deps.reads.forgetOrder(orderNo.data);
       res.redirect(303, `${back}?done=${action}`);
     } catch (error) {
       if (!(error instanceof ActionError)) throw error;

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { formText, htmlForm } from '../forms';
 import type { ApiDeps } from '../../api/deps';
-import { listCatalogue, type CatalogueEntry } from '../../catalogue/skus';
+import type { CatalogueEntry } from '../../catalogue/skus';
 import { placeOrder, PlaceOrderError } from '../../orders/place-order';
 import { requestOrderLink } from '../../orders/order-link';
 import { ActionError, performOrderAction } from '../../orders/support-actions';
@@ -51,13 +51,13 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
 
   router.get('/', async (req, res) => {
     const ctx = page(req, res);
-    res.type('html').send(renderCatalogue(ctx, await listCatalogue(deps.db)));
+    res.type('html').send(renderCatalogue(ctx, await deps.reads.catalogue()));
   });
 
   router.get('/p/:sku', async (req, res) => {
     const ctx = page(req, res);
     const sku = skuParam.safeParse(req.params.sku);
-    const [entry] = sku.success ? await listCatalogue(deps.db, sku.data) : [];
+    const [entry] = sku.success ? await deps.reads.catalogue(sku.data) : [];
     if (!entry) return notFound(ctx, res);
     res.type('html').send(renderProduct(ctx, productInput(entry)));
   });
@@ -70,7 +70,7 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
       payType: formText(req.body?.payType) || undefined,
     };
     const sku = skuParam.safeParse(formText(req.body?.sku));
-    const [entry] = sku.success ? await listCatalogue(deps.db, sku.data) : [];
+    const [entry] = sku.success ? await deps.reads.catalogue(sku.data) : [];
     if (!entry) return notFound(ctx, res);
     const again = (status: number, problem: CheckoutProblem, ticket?: string) => {
       if (problem.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.retryAfterSeconds));
@@ -148,6 +148,7 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     if (!view) return;
     try {
       await performOrderAction(deps, view.orderNo, 'cancel', { actor: 'buyer' });
+      deps.reads.forgetOrder(view.orderNo);
     } catch (error) {
       // Too late (paid meanwhile) or Temporal away: the order page shows where the order stands.
       if (!(error instanceof ActionError)) throw error;

@@ -48,7 +48,7 @@ export async function startLocalStack(extraEnv: Record<string, string> = {}): Pr
   const ports: Record<string, number> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
   // The two local Epay gateways listen on SANDBOX_PORT and the port after it.
   ports.sandbox = await freePortPair();
-  const databaseUrl = `postgresql://postgres@127.0.0.1:5432/keyflow_script_${Date.now()}`;
+  const databaseUrl = extraEnv.DATABASE_URL ?? `postgresql://postgres@127.0.0.1:5432/keyflow_script_${Date.now()}`;
   const adminToken = `script-admin-${randomBytes(8).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

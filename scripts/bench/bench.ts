@@ -10,14 +10,30 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../src/db/client';
 import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
-import { runTs, startLocalStack, waitForText } from '../local-stack';
+import { freePort, runTs, startLocalStack, waitForText } from '../local-stack';
 import { machineCpu, procStat, stats, TICK, type Stats } from './measure';
 import type { Sent } from './load';
 import { startOtlpReceiver } from './otlp-receiver';
 import { describeOutage, outageFigures, type OutageFigures, type OutageTimes } from './channel-outage';
+import type { StormFigures } from './read-storm-load';
+import { buyerHeaders } from '../load/simulated-buyer';
+import { clusterCpuSeconds } from './cluster-cpu';
+import { createPrivatePostgres, createStreamingReplica, type PrivatePostgres } from '../../src/dev/private-postgres';
 
 type Pipeline = 'keyflow' | 'sync-baseline';
-const SCENARIOS = ['steady', 'burst', 'notifier-slow-then-down', 'race', 'capacity', 'channel-outage', 'degrade', 'prewarm', 'flash-sale', 'tracing'] as const;
+const SCENARIOS = [
+  'steady',
+  'burst',
+  'notifier-slow-then-down',
+  'race',
+  'capacity',
+  'channel-outage',
+  'degrade',
+  'prewarm',
+  'flash-sale',
+  'tracing',
+  'read-storm',
+] as const;
 const DEGRADE_LEVELS = ['normal', 'lean', 'essential'] as const;
 /** The issue's targets: what a capacity step must meet to count. */
 const TARGETS = { ackP99Ms: 50, deliveredP99Ms: 1000 };
@@ -29,7 +45,11 @@ type Scenario =
   | 'prewarm-warm'
   | 'tracing-off'
   | 'tracing-10pct'
+  | 'read-storm-calm'
+  | 'read-storm-direct'
   | 'warmup';
+/** The read storm's targets (issue 18): read p99, and paid→delivered p99 absolute and against the calm run. */
+const STORM_TARGETS = { readP99Ms: 20, deliveredP99Ms: 1000, deliveredRatio: 1.25, deliveredExtraMs: 250 };
 /** The flash sale's targets (issue 17). */
 const FLASH_TARGETS = { deliveredP99Ms: 5000, ackP99Ms: 50, maxRefundedShareOfKeys: 0.1 };
 
@@ -67,6 +87,14 @@ const { values: flags } = parseArgs({
     /** Tracing's cost: the steady rate and seconds of each run (two alternating rounds of off and on at 10%). */
     'tracing-rate': { type: 'string', default: '20' },
     'tracing-seconds': { type: 'string', default: '40' },
+    /** Read storm: orders per second flowing, buyers' order-page reads and staff searches per second, seconds per run, rounds of the three runs. */
+    'storm-rate': { type: 'string', default: '10' },
+    'storm-reads': { type: 'string', default: '500' },
+    'storm-searches': { type: 'string', default: '20' },
+    'storm-seconds': { type: 'string', default: '30' },
+    'storm-rounds': { type: 'string', default: '2' },
+    /** Unpaid orders placed before each run, whose buyers' pages poll with the flowing ones. */
+    'storm-open-orders': { type: 'string', default: '300' },
     out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
     'no-chart': { type: 'boolean', default: false },
     /** Seconds of unrecorded load per pipeline first, so JIT, pools and caches are warm (0 to skip). */
@@ -126,6 +154,8 @@ interface Row {
     waitedMs: Stats;
     meetsTargets: boolean;
   };
+  /** The read storm's figures: the storm's reads and searches, and the primary's CPU over the run. */
+  storm?: StormFigures & { primaryCpuSeconds: number; replicaCpuSeconds: number; cache: boolean; replica: boolean };
 }
 
 interface PerDeliveredOrder {
@@ -704,6 +734,124 @@ async function main() {
     );
   }
 
+  /**
+   * The read storm: orders flowing at --storm-rate while buyers' order pages poll and staff search, on
+   * a private primary with a streaming replica (never the machine's shared server). Three runs a round,
+   * each on a fresh Keyflow: calm (no storm; cache and replica on), storm (cache and replica on), and
+   * direct (storm, READ_CACHE=off, no replica: every read on the primary).
+   */
+  async function readStorm() {
+    const rate = Number(flags['storm-rate']);
+    const seconds = Number(flags['storm-seconds']);
+    const primaryPort = await freePort();
+    const primary: PrivatePostgres = createPrivatePostgres(primaryPort, { max_connections: '300' });
+    const replica: PrivatePostgres = createStreamingReplica(primaryPort, await freePort(), { max_connections: '300' });
+    const delivered: Record<string, number[]> = {};
+    try {
+      for (let round = 0; round < Number(flags['storm-rounds']); round += 1) {
+        for (const scenario of ['read-storm-calm', 'read-storm', 'read-storm-direct'] as const) {
+          const database = `keyflow_storm_${Date.now()}`;
+          const withReplica = scenario !== 'read-storm-direct';
+          console.log(`  restarting Keyflow on the private primary${withReplica ? ' with its replica' : ', cache off, no replica'} for ${scenario}…`);
+          await restartKeyflow({
+            DATABASE_URL: primary.url(database),
+            ...(withReplica ? { DATABASE_REPLICA_URLS: replica.url(database) } : { READ_CACHE: 'off' }),
+          });
+          await run('warmup', 'keyflow', [{ rate, seconds: 5 }], rate * 5 + 10);
+          await placeUnpaidOrders(Number(flags['storm-open-orders']));
+          let figures: StormFigures | undefined;
+          const cpuBefore = { primary: clusterCpuSeconds(primary.dir), replica: clusterCpuSeconds(replica.dir) };
+          const row = await run(scenario, 'keyflow', [{ rate, seconds }], Math.ceil(rate * seconds) + 10, {
+            during:
+              scenario === 'read-storm-calm'
+                ? undefined
+                : async () => {
+                    figures = await stormLoad(seconds);
+                  },
+          });
+          const primaryCpuSeconds = clusterCpuSeconds(primary.dir) - cpuBefore.primary;
+          const replicaCpuSeconds = clusterCpuSeconds(replica.dir) - cpuBefore.replica;
+          (delivered[scenario] ??= []).push(row.deliveredMs.p99);
+          const empty = { reads: 0, readErrors: 0, readMs: stats([]), searches: 0, searchErrors: 0, searchMs: stats([]), orders: 0 };
+          row.storm = { ...(figures ?? empty), primaryCpuSeconds, replicaCpuSeconds, cache: withReplica, replica: withReplica };
+          const perRead = figures
+            ? ` (${((primaryCpuSeconds * 1000) / Math.max(figures.reads + figures.searches, 1)).toFixed(3)} ms per read, all work included)`
+            : '';
+          console.log(
+            figures
+              ? `    storm: ${figures.reads} order-page reads (${figures.orders} orders) p50 ${figures.readMs.p50} ms, p99 ${figures.readMs.p99} ms, ${figures.readErrors} failed; ${figures.searches} staff searches p50 ${figures.searchMs.p50} ms, p99 ${figures.searchMs.p99} ms, ${figures.searchErrors} failed`
+              : '    no storm (the calm run)',
+          );
+          console.log(`    primary CPU ${primaryCpuSeconds.toFixed(2)} s${perRead}, replica CPU ${replicaCpuSeconds.toFixed(2)} s`);
+        }
+      }
+    } finally {
+      await restartKeyflow({});
+      replica.remove();
+      primary.remove();
+    }
+    const mean = (xs: number[] = []) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    const stormRows = rows.filter((r) => r.scenario === 'read-storm' || r.scenario === 'read-storm-direct' || r.scenario === 'read-storm-calm');
+    const calmCpu = mean(stormRows.filter((r) => r.scenario === 'read-storm-calm').map((r) => r.storm!.primaryCpuSeconds));
+    for (const scenario of ['read-storm', 'read-storm-direct'] as const) {
+      const mine = stormRows.filter((r) => r.scenario === scenario);
+      const reads = mean(mine.map((r) => r.storm!.reads + r.storm!.searches));
+      const extra = mean(mine.map((r) => r.storm!.primaryCpuSeconds)) - calmCpu;
+      console.log(`  ${scenario}: the primary's extra CPU over the calm run, per read: ${((extra * 1000) / Math.max(reads, 1)).toFixed(3)} ms`);
+    }
+    const calm = mean(delivered['read-storm-calm']);
+    const storm = mean(delivered['read-storm']);
+    const readP99 = Math.max(...stormRows.filter((r) => r.scenario === 'read-storm').map((r) => r.storm!.readMs.p99));
+    const allowed = Math.max(calm * STORM_TARGETS.deliveredRatio, calm + STORM_TARGETS.deliveredExtraMs);
+    const met = readP99 <= STORM_TARGETS.readP99Ms && storm <= STORM_TARGETS.deliveredP99Ms && storm <= allowed;
+    console.log(
+      `  read storm targets (read p99 ≤ ${STORM_TARGETS.readP99Ms} ms; paid→delivered p99 ≤ ${STORM_TARGETS.deliveredP99Ms} ms and ≤ max(${STORM_TARGETS.deliveredRatio}×, +${STORM_TARGETS.deliveredExtraMs} ms) of calm): read p99 ${readP99} ms (worst run), delivered p99 ${storm.toFixed(0)} ms vs calm ${calm.toFixed(0)} ms (allowed ${allowed.toFixed(0)}) — ${met ? 'met' : 'MISSED'}`,
+    );
+  }
+
+  /** Buyers who ordered and are still on the channel's pay page: their order pages are what polls. */
+  async function placeUnpaidOrders(count: number) {
+    const skuName = await sku(count);
+    let placed = 0;
+    const buyer = async () => {
+      while (placed < count) {
+        const i = placed++;
+        const r = await fetch(`${api}/api/orders`, {
+          method: 'POST',
+          headers: buyerHeaders(`storm-${i}`),
+          body: JSON.stringify({ sku: skuName, quantity: 1, email: `storm${i}@example.com`, channel: 'epay' }),
+        });
+        if (!r.ok) throw new Error(`placing an unpaid order answered ${r.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, buyer));
+  }
+
+  /** Runs the storm generator for this many seconds beside the order load. */
+  async function stormLoad(seconds: number): Promise<StormFigures> {
+    const storm = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/read-storm-load.ts')], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...env,
+        BENCH_STORM: JSON.stringify({
+          api,
+          adminToken: stack.adminToken,
+          cardKeyHex: env.CARD_KEY_ENCRYPTION_KEY,
+          databaseUrl,
+          readsPerSec: Number(flags['storm-reads']),
+          searchesPerSec: Number(flags['storm-searches']),
+          seconds,
+        }),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    storm.stdout!.on('data', (d) => (output += d));
+    const code = await new Promise((resolve) => storm.once('exit', resolve));
+    if (code !== 0) throw new Error(`the read storm exited with ${String(code)}`);
+    return JSON.parse(output) as StormFigures;
+  }
+
   const mailFaults = (faults: object) =>
     fetch(`${sandbox}/api/mail-faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(faults) });
   try {
@@ -715,7 +863,7 @@ async function main() {
       }
     }
     // The prewarm and the flash sale restart Keyflow without the baseline: they come last.
-    const restarting = ['prewarm', 'flash-sale', 'tracing'];
+    const restarting = ['prewarm', 'flash-sale', 'tracing', 'read-storm'];
     for (const scenario of [...scenarios.filter((s) => !restarting.includes(s)), ...scenarios.filter((s) => restarting.includes(s))]) {
       if (scenario === 'flash-sale') {
         await flashSale();
@@ -727,6 +875,10 @@ async function main() {
       }
       if (scenario === 'tracing') {
         await tracingCost();
+        continue;
+      }
+      if (scenario === 'read-storm') {
+        await readStorm();
         continue;
       }
       if (scenario === 'degrade') {

@@ -1,0 +1,117 @@
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../../src/generated/prisma/client';
+import { generateDataset } from '../../src/dev/dataset/generate-dataset';
+import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
+import { searchOrders } from '../../src/orders/order-search';
+import { shopSummary } from '../../src/orders/shop-summary';
+import { loadOrderSnapshot } from '../../src/api/order-view';
+import { listCatalogue } from '../../src/catalogue/skus';
+import { createReconciliationActivities, type ReconcileThresholds } from '../../src/activities/reconciliation';
+import type { ActivityDeps } from '../../src/activities/deps';
+import { createLogger } from '../../src/logging';
+
+// On a generated shop history (large enough that the planner prefers an index wherever one fits),
+// every query buyers, staff and reconciliation run often is EXPLAINed exactly as Prisma sends it,
+// and none may read a big table from end to end.
+
+const ORDERS = 40_000;
+const BIG_TABLES = new Set(['Order', 'OrderEvent', 'Payment', 'PaymentNotification', 'CardKey']);
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function walk(node: PlanNode, visit: (n: PlanNode) => void): void {
+  visit(node);
+  for (const child of node.Plans ?? []) walk(child, visit);
+}
+
+describe('query plans on a generated history', () => {
+  const databaseUrl = process.env.DATABASE_URL!;
+  const captured: Array<{ query: string; params: unknown[] }> = [];
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }), log: [{ emit: 'event', level: 'query' }] });
+  db.$on('query', (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }));
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  const now = new Date();
+
+  beforeAll(async () => {
+    await admin.connect();
+    const cipher = new CardKeyCipher(Buffer.alloc(32, 7));
+    await generateDataset(databaseUrl, { orders: ORDERS, days: 730, now, keyCiphertext: cipher.encrypt('GENERATED-KEY') });
+  }, 300_000);
+  afterAll(async () => {
+    await admin.end();
+    await db.$disconnect();
+  });
+
+  /** Runs `use`, then EXPLAINs each statement it sent with its own parameters; returns the indexes used. */
+  async function plansOf(what: string, use: () => Promise<unknown>): Promise<string[]> {
+    captured.length = 0;
+    await use();
+    const statements = captured.filter((c) => /^\s*(SELECT|WITH|DELETE|UPDATE)/i.test(c.query));
+    expect(statements.length).toBeGreaterThan(0);
+    const indexes: string[] = [];
+    for (const { query, params } of statements) {
+      const { rows } = await admin.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${query}`, params);
+      walk(rows[0]['QUERY PLAN'][0].Plan, (node) => {
+        if (node['Node Type'] === 'Seq Scan' && BIG_TABLES.has(node['Relation Name'] ?? '')) {
+          throw new Error(`${what}: a sequential scan of "${node['Relation Name']}" in\n${query}`);
+        }
+        if (node['Index Name']) indexes.push(node['Index Name']);
+      });
+    }
+    return indexes;
+  }
+
+  const day = 86_400_000;
+  it.each([
+    ['by email', { email: 'buyer17@example.com', limit: 50 }, 'Order_email_'],
+    ['by status', { status: 'EXPIRED' as const, limit: 50 }, 'Order_status_createdAt_idx'],
+    ['by date', { from: new Date(now.getTime() - 40 * day), to: new Date(now.getTime() - 39 * day), limit: 50 }, 'Order_createdAt_orderNo_idx'],
+    ['newest first, unfiltered', { limit: 50 }, 'Order_createdAt_orderNo_idx'],
+    ['by SKU and status', { sku: 'gen-3', status: 'DELIVERED' as const, limit: 50 }, undefined],
+    ['the next page', { status: 'DELIVERED' as const, limit: 50, cursor: 'G000000030000' }, undefined],
+  ])('staff search %s uses an index', async (what, query, index) => {
+    const indexes = await plansOf(`search ${what}`, () => searchOrders(db, query));
+    if (index) expect(indexes.filter((name) => name.startsWith(index))).not.toEqual([]);
+  });
+
+  it("the buyer's order page (view, timeline, keys) reads by key", async () => {
+    const indexes = await plansOf('order page', async () => {
+      await loadOrderSnapshot(db, 'G000000012345');
+      await db.cardKey.findMany({ where: { orderNo: 'G000000012345', status: 'SOLD' }, select: { secret: true } });
+    });
+    expect(indexes).toEqual(expect.arrayContaining(['Order_pkey', 'OrderEvent_orderNo_id_idx', 'CardKey_orderNo_idx']));
+  });
+
+  it("the console's dashboard counts today from indexes, payments by paidAt", async () => {
+    const indexes = await plansOf('dashboard', () => shopSummary(db, now));
+    expect(indexes).toEqual(expect.arrayContaining(['Payment_paidAt_idx', 'Order_createdAt_orderNo_idx', 'Order_deliveredAt_idx']));
+  });
+
+  it('the catalogue counts stock through the (sku, status, id) index', async () => {
+    expect(await plansOf('catalogue', () => listCatalogue(db))).toContain('CardKey_sku_status_id_idx');
+  });
+
+  it('every reconciliation query uses an index (and finds nothing to repair in a settled history)', async () => {
+    const deps = { db, clock: () => now, logger: createLogger('plans', 'silent'), channels: new Map(), orders: {} } as unknown as ActivityDeps;
+    const activities = createReconciliationActivities(deps);
+    const thresholds: ReconcileThresholds = { createdGraceMs: 60_000, deliverySlaMs: 120_000, pageSize: 100, rejectedRetentionMs: 30 * day };
+    for (const step of [
+      'reconcileInbox',
+      'pruneRejectedNotifications',
+      'reconcileCreatedOrphans',
+      'reconcileStaleAwaiting',
+      'reconcileHeldPayments',
+      'reconcilePaidNotDelivered',
+    ] as const) {
+      let result: { findings: unknown[] } | undefined;
+      await plansOf(step, async () => (result = await activities[step](thresholds)));
+      expect({ step, findings: result!.findings }).toEqual({ step, findings: [] });
+    }
+  });
+});

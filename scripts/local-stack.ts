@@ -43,7 +43,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export async function startLocalStack(extraEnv: Record<string, string> = {}): Promise<LocalStack> {
+/** keepDatabase: stop() leaves the database (one the caller made, to use again). */
+export async function startLocalStack(extraEnv: Record<string, string> = {}, options: { keepDatabase?: boolean } = {}): Promise<LocalStack> {
   const names = ['api', 'apiMetrics', 'callback', 'callbackMetrics', 'smtp', 'temporal', 'ui', 'codec', 'wm', 'sdk', 'baseline'];
   const ports: Record<string, number> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
   // The two local Epay gateways listen on SANDBOX_PORT and the port after it.
@@ -93,7 +94,7 @@ export async function startLocalStack(extraEnv: Record<string, string> = {}): Pr
     async stop() {
       launcher.kill('SIGINT');
       await new Promise((resolve) => launcher.once('exit', resolve));
-      await dropDatabase(databaseUrl).catch(() => undefined);
+      if (!options.keepDatabase) await dropDatabase(databaseUrl).catch(() => undefined);
     },
   };
 }

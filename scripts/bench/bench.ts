@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../src/db/client';
-import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
+import { MIGRATIONS_DIR, PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { freePort, runTs, startLocalStack, waitForText } from '../local-stack';
 import { machineCpu, procStat, stats, TICK, type Stats } from './measure';
 import type { Sent } from './load';
@@ -17,6 +17,10 @@ import { startOtlpReceiver } from './otlp-receiver';
 import { describeOutage, outageFigures, type OutageFigures, type OutageTimes } from './channel-outage';
 import type { StormFigures } from './read-storm-load';
 import { buyerHeaders } from '../load/simulated-buyer';
+import { checkDiskFor, generateDataset } from '../../src/dev/dataset/generate-dataset';
+import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
+import { ensureDatabase } from '../../src/db/database';
+import { migrate } from '../../src/db/migrator';
 import { clusterCpuSeconds } from './cluster-cpu';
 import { createPrivatePostgres, createStreamingReplica, type PrivatePostgres } from '../../src/dev/private-postgres';
 
@@ -33,6 +37,7 @@ const SCENARIOS = [
   'flash-sale',
   'tracing',
   'read-storm',
+  'history',
 ] as const;
 const DEGRADE_LEVELS = ['normal', 'lean', 'essential'] as const;
 /** The issue's targets: what a capacity step must meet to count. */
@@ -47,6 +52,8 @@ type Scenario =
   | 'tracing-10pct'
   | 'read-storm-calm'
   | 'read-storm-direct'
+  | 'history-small'
+  | 'history-large'
   | 'warmup';
 /** The read storm's targets (issue 18): read p99, and paid→delivered p99 absolute and against the calm run. */
 const STORM_TARGETS = { readP99Ms: 20, deliveredP99Ms: 1000, deliveredRatio: 1.25, deliveredExtraMs: 250 };
@@ -93,6 +100,10 @@ const { values: flags } = parseArgs({
     'storm-searches': { type: 'string', default: '20' },
     'storm-seconds': { type: 'string', default: '30' },
     'storm-rounds': { type: 'string', default: '2' },
+    /** History: orders in the large generated history (the small one has 10,000), the steady rate and seconds of each run. */
+    'history-orders': { type: 'string', default: '2000000' },
+    'history-rate': { type: 'string', default: '5' },
+    'history-seconds': { type: 'string', default: '30' },
     /** Unpaid orders placed before each run, whose buyers' pages poll with the flowing ones. */
     'storm-open-orders': { type: 'string', default: '300' },
     out: { type: 'string', default: path.join(PROJECT_ROOT, 'bench-results') },
@@ -115,6 +126,8 @@ interface Row {
   orders: number;
   ordersPerSec: number;
   ackMs: Stats;
+  /** From a buyer's first try to the order being taken. */
+  placingMs: Stats;
   deliveredMs: Stats;
   delivered: number;
   errors: number;
@@ -232,11 +245,11 @@ async function main() {
   await waitForText(baseline, 'sync baseline on', 60_000);
   let db: Db = createDb(databaseUrl, { max: 4 });
   /** Keyflow again, on fresh ports and a fresh database, with other settings; the baseline (on the old database) stops. */
-  async function restartKeyflow(extra: Record<string, string>) {
+  async function restartKeyflow(extra: Record<string, string>, options: { keepDatabase?: boolean } = {}) {
     baseline.kill('SIGTERM');
     await db.$disconnect();
     await stack.stop();
-    stack = await startLocalStack({ ...stackEnv, ...extra });
+    stack = await startLocalStack({ ...stackEnv, ...extra }, options);
     ({ env, ports, api, sandbox, databaseUrl } = stack);
     gateways = { epay: sandbox, 'epay-backup': `http://127.0.0.1:${ports.sandbox + 1}` };
     admin = { Authorization: `Bearer ${stack.adminToken}` };
@@ -380,6 +393,7 @@ async function main() {
       orders: sent.length,
       ordersPerSec: Math.round((delivered.length / Math.max(loadSeconds, 1)) * 10) / 10,
       ackMs: stats(acks),
+      placingMs: stats(sent.filter((x) => x.orderNo).map((x) => x.waitedMs ?? 0)),
       deliveredMs: stats(delivered),
       delivered: delivered.length,
       errors,
@@ -809,6 +823,60 @@ async function main() {
     );
   }
 
+  /**
+   * Placing, paying and delivering on a shop with a long history: the same steady flow on a generated
+   * 10,000-order history and on a --history-orders one (both in a private cluster, generated after a
+   * disk check), two alternating rounds, each on a fresh Keyflow. Target: within 1.5× of the small one.
+   */
+  async function historyScale() {
+    const large = Number(flags['history-orders']);
+    const rate = Number(flags['history-rate']);
+    const seconds = Number(flags['history-seconds']);
+    checkDiskFor(large + 10_000, os.tmpdir());
+    const cluster = createPrivatePostgres(await freePort(), { max_wal_size: '4GB' });
+    const cardKey = randomBytes(32).toString('hex');
+    const keyCiphertext = new CardKeyCipher(Buffer.from(cardKey, 'hex')).encrypt('GENERATED-KEY-0000');
+    const figures: Record<string, { placing: number[]; delivered: number[] }> = {};
+    try {
+      const databases: Record<'history-small' | 'history-large', string> = {
+        'history-small': cluster.url('history_small'),
+        'history-large': cluster.url('history_large'),
+      };
+      for (const [scenario, orders] of [
+        ['history-small', 10_000],
+        ['history-large', large],
+      ] as const) {
+        const started = Date.now();
+        await ensureDatabase(databases[scenario]);
+        await migrate(databases[scenario], MIGRATIONS_DIR);
+        await generateDataset(databases[scenario], { orders, days: 730, keyCiphertext });
+        console.log(`  generated ${orders.toLocaleString('en')} orders for ${scenario} in ${Math.round((Date.now() - started) / 1000)} s`);
+      }
+      for (let round = 0; round < 2; round += 1) {
+        for (const scenario of ['history-small', 'history-large'] as const) {
+          console.log(`  restarting Keyflow on the ${scenario} database…`);
+          await restartKeyflow({ DATABASE_URL: databases[scenario], CARD_KEY_ENCRYPTION_KEY: cardKey }, { keepDatabase: true });
+          await run('warmup', 'keyflow', [{ rate, seconds: 5 }], rate * 5 + 10);
+          const row = await run(scenario, 'keyflow', [{ rate, seconds }], Math.ceil(rate * seconds) + 10);
+          const entry = (figures[scenario] ??= { placing: [], delivered: [] });
+          entry.placing.push(row.placingMs.p99);
+          entry.delivered.push(row.deliveredMs.p99);
+        }
+      }
+    } finally {
+      await restartKeyflow({});
+      cluster.remove();
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    const [small, big] = [figures['history-small'], figures['history-large']];
+    const ratio = (a: number[], b: number[]) => mean(b) / Math.max(mean(a), 1);
+    const placing = ratio(small.placing, big.placing);
+    const delivered = ratio(small.delivered, big.delivered);
+    console.log(
+      `  history: placing p99 ${mean(small.placing).toFixed(0)} → ${mean(big.placing).toFixed(0)} ms (×${placing.toFixed(2)}), paid→delivered p99 ${mean(small.delivered).toFixed(0)} → ${mean(big.delivered).toFixed(0)} ms (×${delivered.toFixed(2)}); target within ×1.5: ${placing <= 1.5 && delivered <= 1.5 ? 'met' : 'MISSED'}`,
+    );
+  }
+
   /** Buyers who ordered and are still on the channel's pay page: their order pages are what polls. */
   async function placeUnpaidOrders(count: number) {
     const skuName = await sku(count);
@@ -863,7 +931,7 @@ async function main() {
       }
     }
     // The prewarm and the flash sale restart Keyflow without the baseline: they come last.
-    const restarting = ['prewarm', 'flash-sale', 'tracing', 'read-storm'];
+    const restarting = ['prewarm', 'flash-sale', 'tracing', 'read-storm', 'history'];
     for (const scenario of [...scenarios.filter((s) => !restarting.includes(s)), ...scenarios.filter((s) => restarting.includes(s))]) {
       if (scenario === 'flash-sale') {
         await flashSale();
@@ -879,6 +947,10 @@ async function main() {
       }
       if (scenario === 'read-storm') {
         await readStorm();
+        continue;
+      }
+      if (scenario === 'history') {
+        await historyScale();
         continue;
       }
       if (scenario === 'degrade') {

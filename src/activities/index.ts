@@ -9,6 +9,7 @@ import { createExtraPaymentActivities, createRefundActivities } from './refund';
 import { createReconciliationActivities } from './reconciliation';
 import { createOperatorWebhookActivities } from './operator-webhook';
 import { createPrewarmActivities } from './prewarm';
+import { createArchiveActivities } from './archive';
 import { withTypedFailures } from './failures';
 
 export type { ActivityDeps } from './deps';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconciliationActivities(deps),
     ...createOperatorWebhookActivities(deps),
     ...createPrewarmActivities(deps),
+    ...createArchiveActivities(deps),
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import type { CardKeyCipher } from '../crypto/card-key-cipher';
 import { buyerReason, buyerReasonCode, buyerTimeline, type BuyerReason } from '../domain/buyer-view';
+import { loadArchivedOrder } from '../db/archived-order';
 
 export interface BuyerOrderView {
   orderNo: string;
@@ -42,7 +43,7 @@ export async function loadOrderSnapshot(db: Db, orderNo: string): Promise<OrderS
       events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true } },
     },
   });
-  if (!order) return null;
+  if (!order) return loadArchivedSnapshot(db, orderNo);
   const view: OrderSnapshot['view'] = {
     orderNo: order.orderNo,
     status: order.status,
@@ -64,6 +65,32 @@ export async function loadOrderSnapshot(db: Db, orderNo: string): Promise<OrderS
     view.expiresAt = order.expiresAt.toISOString();
   }
   if (order.status === 'DELIVERED' && order.skuRef.deliveryInstructions) view.deliveryInstructions = order.skuRef.deliveryInstructions;
+  return { view, tokenVersion: order.tokenVersion };
+}
+
+/** An order moved to the archive after ARCHIVE_AFTER, as its buyer saw it when it was settled. */
+async function loadArchivedSnapshot(db: Db, orderNo: string): Promise<OrderSnapshot | null> {
+  const archived = await loadArchivedOrder(db, orderNo);
+  if (!archived) return null;
+  const { order } = archived;
+  const sku = await db.sku.findUnique({ where: { sku: order.sku }, select: { name: true, deliveryInstructions: true } });
+  const view: OrderSnapshot['view'] = {
+    orderNo: order.orderNo,
+    status: order.status,
+    reason: buyerReason(order.status, order.statusReason),
+    reasonCode: buyerReasonCode(order.status, order.statusReason),
+    sku: order.sku,
+    skuName: sku?.name ?? order.sku,
+    quantity: order.quantity,
+    amountCents: order.amountCents,
+    currency: order.currency,
+    channel: order.channel,
+    createdAt: order.createdAt.toISOString(),
+    paidAt: iso(order.paidAt),
+    deliveredAt: iso(order.deliveredAt),
+    timeline: buyerTimeline(archived.events),
+  };
+  if (order.status === 'DELIVERED' && sku?.deliveryInstructions) view.deliveryInstructions = sku.deliveryInstructions;
   return { view, tokenVersion: order.tokenVersion };
 }
 

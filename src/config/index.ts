@@ -110,6 +110,8 @@ export interface Config {
   /** Rejected payment notifications are deleted after this long (reconciliation does it). */
   rejectedNotificationRetentionMs: number;
   reconcileIntervalMs: number;
+  /** Settled orders untouched this long move out of the hot tables (0: never). */
+  archiveAfterMs: number;
   logLevel: string;
   /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */
   tracing: TracingConfig;
@@ -310,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     },
     rejectedNotificationRetentionMs: raw.REJECTED_NOTIFICATION_RETENTION,
     reconcileIntervalMs: raw.RECONCILE_INTERVAL,
+    archiveAfterMs: raw.ARCHIVE_AFTER,
     logLevel: raw.LOG_LEVEL,
     tracing,
     localSecrets,

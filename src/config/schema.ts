@@ -188,6 +188,8 @@ export const envSchema = z.object({
   REVIEW_REMINDER: duration('REVIEW_REMINDER').default(24 * 3_600_000),
   REVIEW_WAIT: duration('REVIEW_WAIT').default(7 * 24 * 3_600_000),
   RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL').default(5 * 60_000),
+  // Settled orders untouched this long move to the archive (0: never).
+  ARCHIVE_AFTER: duration('ARCHIVE_AFTER').default(90 * 24 * 3_600_000),
   REFUND_DELIVERED: bool.default(true),
   MAX_QUANTITY: z.coerce.number().int().min(1).max(1000).default(10),
   STOCK_HOLDS: bool.default(true),

@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const PG_BIN = () => path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
+/** Debian's Postgres server binaries, newest version installed. */
+export const PG_BIN = () => path.join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().pop()!, 'bin');
 
 function asPostgres(cmd: string, args: string[]): void {
   execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN(), cmd), ...args], { stdio: 'pipe' });

@@ -163,7 +163,9 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   } catch (error) {
     // Two requests with one idempotency key raced; the loser answers with the winner's order.
     if (scopedKey && isUniqueViolation(error)) {
-      const existing = await db.order.findUniqueOrThrow({ where: scopedKey });
+      const existing = await db.order.findUnique({ where: scopedKey });
+      // Not in the hot table: the key belongs to an order archived long ago (ArchivedKey).
+      if (!existing) throw new PlaceOrderError('idempotency-conflict', 'this Idempotency-Key was used for an order that is archived now; use a new key');
       return resumeExisting(deps, existing, requestHash);
     }
     throw error;

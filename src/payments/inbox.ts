@@ -118,10 +118,15 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
     return { ...row, isNew: true };
   } catch (error) {
     if (isUniqueViolation(error)) {
-      const row = await db.paymentNotification.findUniqueOrThrow({
+      const row = await db.paymentNotification.findUnique({
         where: { channel_verifiedEventKey: { channel, verifiedEventKey: payment.eventKey } },
         select: STORED,
       });
+      // Not in the inbox: the event belongs to an order archived long ago, handled then; a repeat is a duplicate.
+      if (!row) {
+        const { orderNo, tradeNo, amountCents } = data;
+        return { id: 0, channel, orderNo, tradeNo, amountCents, payload: null, receivedAt: new Date(0), signalledAt: new Date(0), isNew: false };
+      }
       return { ...row, isNew: false };
     }
     throw error;

@@ -2,7 +2,7 @@ import { loadConfig } from '../config';
 import { runCli } from '../cli';
 import { openTemporalConnection, temporalClient } from './connection';
 import { registerSearchAttributes } from './register-search-attributes';
-import { ensureReconcileSchedule } from './reconcile-schedule';
+import { ensureArchiveSchedule, ensureReconcileSchedule } from './schedules';
 
 /** `npm run temporal:setup`: what a real cluster needs once: search attributes and the Schedule. */
 runCli(async () => {
@@ -13,6 +13,7 @@ runCli(async () => {
     console.log(added.length ? `added search attributes: ${added.join(', ')}` : 'search attributes already registered');
     const schedule = await ensureReconcileSchedule(temporalClient(config, connection), config);
     console.log(`reconciliation schedule ${schedule} (every ${config.reconcileIntervalMs / 1000} s)`);
+    console.log(`archive schedule ${await ensureArchiveSchedule(temporalClient(config, connection), config)}`);
   } finally {
     await connection.close();
   }

@@ -8,7 +8,7 @@ import { startMetricsServer } from '../observability/metrics-server';
 import { primeMetrics } from '../observability/metrics';
 import { createChannelRegistry } from '../payments/registry';
 import { connectTemporal } from '../temporal/connection';
-import { ensureReconcileSchedule } from '../temporal/reconcile-schedule';
+import { ensureArchiveSchedule, ensureReconcileSchedule } from '../temporal/schedules';
 
 async function main() {
   const config = loadConfig();
@@ -20,8 +20,12 @@ async function main() {
   const { worker, close } = await createOrderWorker(config, {}, { probeChannels: true, steerAdmission: config.admission.mode === 'auto', steerDegrade: true });
   const client = await connectTemporal(config);
   const schedule = await ensureReconcileSchedule(client, config);
+  const archive = await ensureArchiveSchedule(client, config);
   await client.connection.close();
   console.log(`reconciliation schedule ${schedule}: every ${config.reconcileIntervalMs / 1000}s`);
+  console.log(
+    `archive schedule ${archive}${archive === 'off' ? ' (ARCHIVE_AFTER=0)' : `: settled orders older than ${config.archiveAfterMs / 86_400_000} days, hourly`}`,
+  );
   console.log(`payment channels probed every ${config.channelProbeIntervalMs / 1000}s: ${[...createChannelRegistry(config).keys()].join(', ')}`);
   console.log(`Keyflow worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).

@@ -7,3 +7,4 @@ export { deferredDeliveryEmailWorkflow, sendOrderLinkWorkflow } from './order-li
 export { reconcileWorkflow } from './reconcile';
 export { operatorNoticeWorkflow } from './operator-notice';
 export { prewarmWorkflow } from './prewarm';
+export { archiveWorkflow } from './archive';

@@ -3,7 +3,7 @@ import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, sta
 import { uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 import { reconcileWorkflow } from '../../src/workflows/reconcile';
-import { reconcileInput } from '../../src/temporal/reconcile-schedule';
+import { reconcileInput } from '../../src/temporal/schedules';
 import { RejectionLog } from '../../src/payments/rejected-notifications';
 import { requestOrderLink } from '../../src/orders/order-link';
 

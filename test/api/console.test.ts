@@ -1,4 +1,5 @@
-import { createSkuWithKeys, formPost, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, formPost, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { createArchiveActivities } from '../../src/activities/archive';
 import { TEST_SUPPORT_TOKEN, uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 
@@ -201,6 +202,26 @@ describe('the staff console over plain HTTP', () => {
     expect(audit.map((a) => a.action)).toEqual(['sku.create', 'keys.import', 'keys.export-unsold', 'keys.void-unsold']);
     expect(JSON.stringify(audit)).not.toContain('NEW-1');
     expect((await request('GET', `${url}/admin/audit`, { headers: { cookie } })).text).toContain('keys.export-unsold');
+  });
+
+  it('opens an archived order read-only, with its timeline and payment, and offers no action', async () => {
+    const cookie = await signIn();
+    const sku = uniqueSku('arch');
+    await createSkuWithKeys(stack, sku, ['ARCH-1']);
+    const order = await placeOrder(stack, sku);
+    const { tradeNo } = await payInSandbox(stack, order);
+    await waitFor(async () => (await stack.db.order.findUnique({ where: { orderNo: order.orderNo } }))?.emailedAt, 'the delivery email');
+    await stack.db
+      .$executeRaw`UPDATE "Order" SET "createdAt" = now() - interval '200 days', "updatedAt" = now() - interval '200 days' WHERE "orderNo" = ${order.orderNo}`;
+    const archive = createArchiveActivities({ db: stack.db, clock: () => new Date() });
+    await waitFor(async () => (await archive.archiveSettledOrders({ olderThanMs: 90 * 86_400_000, batchSize: 100 })).archived > 0, 'archiving');
+    expect(await stack.db.order.count({ where: { orderNo: order.orderNo } })).toBe(0);
+    const page = await request('GET', `${url}/admin/orders/${order.orderNo}?lang=en`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Archived on');
+    expect(page.text).toContain('data-status="DELIVERED"');
+    expect(page.text).not.toContain(`action="/admin/orders/${order.orderNo}/`);
+    expect(page.text).toContain(tradeNo);
   });
 
   it('signs out (the session ends in the database) and lets an expired session go', async () => {

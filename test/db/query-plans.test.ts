@@ -9,6 +9,7 @@ import { loadOrderSnapshot } from '../../src/api/order-view';
 import { listCatalogue } from '../../src/catalogue/skus';
 import { createReconciliationActivities, type ReconcileThresholds } from '../../src/activities/reconciliation';
 import type { ActivityDeps } from '../../src/activities/deps';
+import { createArchiveActivities } from '../../src/activities/archive';
 import { createLogger } from '../../src/logging';
 
 // On a generated shop history (large enough that the planner prefers an index wherever one fits),
@@ -52,7 +53,7 @@ describe('query plans on a generated history', () => {
   async function plansOf(what: string, use: () => Promise<unknown>): Promise<string[]> {
     captured.length = 0;
     await use();
-    const statements = captured.filter((c) => /^\s*(SELECT|WITH|DELETE|UPDATE)/i.test(c.query));
+    const statements = captured.filter((c) => /^\s*(SELECT|WITH|DELETE|UPDATE|INSERT)/i.test(c.query));
     expect(statements.length).toBeGreaterThan(0);
     const indexes: string[] = [];
     for (const { query, params } of statements) {
@@ -113,5 +114,15 @@ describe('query plans on a generated history', () => {
       await plansOf(step, async () => (result = await activities[step](thresholds)));
       expect({ step, findings: result!.findings }).toEqual({ step, findings: [] });
     }
+  });
+
+  // Last: it moves rows out of the set the tests above read.
+  it('archiving picks its batch by date and moves each order by key', async () => {
+    const archive = createArchiveActivities({ db, clock: () => now });
+    let moved = 0;
+    const indexes = await plansOf('archive', async () => (moved = (await archive.archiveSettledOrders({ olderThanMs: 90 * day, batchSize: 200 })).archived));
+    expect(moved).toBe(200);
+    expect(indexes).toContain('Order_createdAt_orderNo_idx');
+    expect(await db.orderArchive.count()).toBe(200);
   });
 });

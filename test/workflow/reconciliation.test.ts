@@ -2,7 +2,7 @@ import { reconcileWorkflow } from '../../src/workflows/reconcile';
 import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { TEST_EPAY, uniqueSku } from '../support/config';
 import { signByRecipe } from '../support/epay-recipe';
-import { reconcileInput, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../../src/temporal/reconcile-schedule';
+import { reconcileInput, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../../src/temporal/schedules';
 import type { ReconcileReport } from '../../src/workflows/reconcile';
 import { checkInvariants } from '../../src/invariants/check';
 import { orderWorkflow } from '../../src/workflows/order';

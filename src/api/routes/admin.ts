@@ -9,6 +9,7 @@ import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { stockBySku } from '../../stock/import-keys';
 import { saveSku, SkuBoundsError } from '../../catalogue/skus';
 import { searchOrders } from '../../orders/order-search';
+import { loadArchivedOrder } from '../../db/archived-order';
 import { admissionStatus } from '../../admission/admission';
 import { channelReport, setChannelOverride } from '../../channels/channel-admin';
 import { degradeStatus, setDegradeSwitch } from '../../degrade/degrade-switch';
@@ -105,10 +106,33 @@ export function adminRoutes(deps: ApiDeps): Router {
         payments: { orderBy: { id: 'asc' } },
         refunds: { orderBy: { id: 'asc' } },
         events: { orderBy: { id: 'asc' } },
-        cardKeys: { orderBy: { id: 'asc' }, select: { id: true, status: true, reservedAt: true, soldAt: true, voidedAt: true } },
       },
     });
-    if (!order) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
+    // The keys name the order without a relation (an archived order's keys outlive its row).
+    const cardKeys = await db.cardKey.findMany({
+      where: { orderNo },
+      orderBy: { id: 'asc' },
+      select: { id: true, status: true, reservedAt: true, soldAt: true, voidedAt: true },
+    });
+    if (!order) {
+      const archived = await loadArchivedOrder(db, orderNo);
+      if (!archived) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
+      const { idempotencyKey: _key, queryPasswordHash, ...visible } = archived.order;
+      res.json({
+        ...visible,
+        archived: true,
+        archivedAt: archived.archivedAt,
+        hasQueryPassword: queryPasswordHash !== null && queryPasswordHash !== undefined,
+        payments: archived.payments,
+        refunds: archived.refunds,
+        events: archived.events,
+        cardKeys,
+        notifications: archived.notifications,
+        notificationsNextBefore: null,
+        workflowId: visible.workflowId ?? orderWorkflowId(orderNo),
+      });
+      return;
+    }
     // The inbox entries, newest first, a page at a time: a forger decides how many rejected ones there are.
     const page = parseOr400(notificationPageQuery, req.query);
     const rows = await db.paymentNotification.findMany({
@@ -121,6 +145,8 @@ export function adminRoutes(deps: ApiDeps): Router {
     const { idempotencyKey: _key, requestHash: _hash, queryPasswordHash, ...visible } = order;
     res.json({
       ...visible,
+      archived: false,
+      cardKeys,
       hasQueryPassword: queryPasswordHash !== null,
       notifications,
       notificationsNextBefore,

@@ -19,6 +19,8 @@ export interface StaffOrderDetail {
   events: Array<{ createdAt: Date; type: string; actor: string; message: string | null }>;
   payments: Array<{ paidAt: Date; channel: string; tradeNo: string; amountCents: number; currency: string }>;
   notifications: Array<{ receivedAt: Date; verdict: string; reason: string | null }>;
+  /** Set for an order moved to the archive: read-only. */
+  archivedAt?: Date;
 }
 
 /** Which support actions make sense in each state; the workflow still has the last word. */
@@ -42,7 +44,7 @@ export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, 
     : 'done' in outcome
       ? `<p class="notice ok" role="status">${escapeHtml(c.done(c.actionNames[outcome.done] ?? outcome.done, status(outcome.status)))}</p>`
       : `<p class="notice bad" role="alert">${escapeHtml(c.refused(outcome.refused))}</p>`;
-  const actions = (ACTIONS_BY_STATUS[order.status] ?? [])
+  const actions = (order.archivedAt ? [] : (ACTIONS_BY_STATUS[order.status] ?? []))
     .map(
       (action) => `<form class="stack" method="post" action="/admin/orders/${encodeURIComponent(order.orderNo)}/${action}">${csrfField(ctx)}
 <div><label for="note-${action}">${escapeHtml(c.note)}</label><input id="note-${action}" name="note" maxlength="1000"></div>
@@ -51,7 +53,7 @@ export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, 
     .join('');
   const temporal = `${ctx.temporalUiUrl}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows/${encodeURIComponent(order.workflowId)}`;
   const main = `<h1>${escapeHtml(c.title(order.orderNo))}</h1>
-${notice}
+${notice}${order.archivedAt ? `<p class="notice ok" role="status">${escapeHtml(c.archived(formatTime(order.archivedAt.toISOString(), locale)))}</p>` : ''}
 <dl class="facts">
 <dt>${escapeHtml(ct.orders.status)}</dt><dd class="status" id="status" data-status="${order.status}">${escapeHtml(status(order.status))}</dd>
 ${order.statusReason ? `<dt>${escapeHtml(c.reason)}</dt><dd>${escapeHtml(order.statusReason)}</dd>` : ''}

@@ -3,6 +3,7 @@ import type { ApiDeps } from '../../api/deps';
 import { staffForToken } from '../../api/auth';
 import { actionBody, adminOrdersQuery, orderNoParam } from '../../api/validation';
 import { searchOrders } from '../../orders/order-search';
+import { loadArchivedOrder } from '../../db/archived-order';
 import { shopSummary } from '../../orders/shop-summary';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
 import { channelReport } from '../../channels/channel-admin';
@@ -152,6 +153,26 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
           },
         })
       : null;
+    const archived = !order && orderNo.success ? await loadArchivedOrder(db, orderNo.data) : null;
+    if (archived) {
+      const skuName = (await db.sku.findUnique({ where: { sku: archived.order.sku }, select: { name: true } }))?.name ?? archived.order.sku;
+      res.type('html').send(
+        renderOrderDetail(ctx, {
+          ...archived.order,
+          skuName,
+          workflowId: (archived.order.workflowId as string | null) ?? orderWorkflowId(archived.order.orderNo),
+          events: archived.events,
+          payments: archived.payments,
+          notifications: archived.notifications.map((n) => ({
+            receivedAt: n.receivedAt as Date,
+            verdict: String(n.verdict),
+            reason: (n.reason as string | null) ?? null,
+          })),
+          archivedAt: archived.archivedAt,
+        }),
+      );
+      return;
+    }
     if (!order) {
       res
         .status(404)

@@ -1,0 +1,82 @@
+// `npm run db:generate`: a shop's history of --orders orders over --days days in a private Postgres
+// cluster (never the machine's shared server), after checking the disk; then how fast the queries
+// buyers, staff and reconciliation run often answer on it. --keep leaves the cluster running.
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { createDb } from '../../src/db/client';
+import { ensureDatabase } from '../../src/db/database';
+import { migrate } from '../../src/db/migrator';
+import { MIGRATIONS_DIR } from '../../src/paths';
+import { CardKeyCipher } from '../../src/crypto/card-key-cipher';
+import { createPrivatePostgres, PG_BIN } from '../../src/dev/private-postgres';
+import { freePort } from '../../src/dev/launcher/free-port';
+import { checkDiskFor, generateDataset, NotEnoughDiskError } from '../../src/dev/dataset/generate-dataset';
+import { timeQueries } from './query-timings';
+
+const { values: flags } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '2000000' },
+    days: { type: 'string', default: '730' },
+    /** Hex, 64 characters: the CARD_KEY_ENCRYPTION_KEY the generated keys are encrypted with (default: a fixed test key). */
+    'card-key': { type: 'string', default: '07'.repeat(32) },
+    runs: { type: 'string', default: '200' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+async function main() {
+  const orders = Number(flags.orders);
+  try {
+    const { neededBytes, freeBytes } = checkDiskFor(orders, os.tmpdir());
+    console.log(`disk: about ${(neededBytes / 2 ** 30).toFixed(1)} GiB needed, ${(freeBytes / 2 ** 30).toFixed(1)} GiB free at ${os.tmpdir()}`);
+  } catch (error) {
+    if (!(error instanceof NotEnoughDiskError)) throw error;
+    console.error(`db:generate: ${error.message}`);
+    process.exit(2);
+  }
+  const port = await freePort();
+  const cluster = createPrivatePostgres(port, { max_wal_size: '4GB', checkpoint_timeout: '15min' });
+  const url = cluster.url('keyflow');
+  try {
+    await ensureDatabase(url);
+    await migrate(url, MIGRATIONS_DIR);
+    const started = Date.now();
+    let lastLine = 0;
+    await generateDataset(url, {
+      orders,
+      days: Number(flags.days),
+      keyCiphertext: new CardKeyCipher(Buffer.from(flags['card-key']!, 'hex')).encrypt('GENERATED-KEY-0000'),
+      onProgress: (done, total) => {
+        if (Date.now() - lastLine < 10_000 && done < total) return;
+        lastLine = Date.now();
+        console.log(`  ${done.toLocaleString('en')} / ${total.toLocaleString('en')} orders, ${Math.round((Date.now() - started) / 1000)} s`);
+      },
+    });
+    const db = createDb(url, { max: 2 });
+    try {
+      const [{ bytes }] = await db.$queryRaw<Array<{ bytes: bigint }>>`SELECT pg_database_size(current_database()) AS bytes`;
+      console.log(
+        `generated ${orders.toLocaleString('en')} orders in ${Math.round((Date.now() - started) / 1000)} s: database ${(Number(bytes) / 2 ** 30).toFixed(2)} GiB (${Math.round(Number(bytes) / orders)} bytes per order)`,
+      );
+      console.log(`query timings over ${flags.runs} runs each (ms):`);
+      for (const t of await timeQueries(db, { runs: Number(flags.runs), orders })) {
+        console.log(`  ${t.name.padEnd(44)} p50 ${t.p50.toFixed(2).padStart(7)}  p99 ${t.p99.toFixed(2).padStart(7)}  max ${t.max.toFixed(2).padStart(7)}`);
+      }
+    } finally {
+      await db.$disconnect();
+    }
+    if (flags.keep) {
+      console.log(`kept running: ${url} (data in ${cluster.dir}; stop it with: runuser -u postgres -- ${PG_BIN()}/pg_ctl -D ${cluster.dir}/pg stop)`);
+      return;
+    }
+  } catch (error) {
+    cluster.remove();
+    throw error;
+  }
+  cluster.remove();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

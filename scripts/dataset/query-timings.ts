@@ -1,0 +1,80 @@
+// How long the queries buyers, staff and reconciliation run often take on a generated history.
+import type { Db } from '../../src/db/client';
+import { searchOrders } from '../../src/orders/order-search';
+import { shopSummary } from '../../src/orders/shop-summary';
+import { loadOrderSnapshot } from '../../src/api/order-view';
+import { createReconciliationActivities, type ReconcileThresholds } from '../../src/activities/reconciliation';
+import type { ActivityDeps } from '../../src/activities/deps';
+import { createLogger } from '../../src/logging';
+
+export interface QueryTiming {
+  name: string;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+const DAY = 86_400_000;
+
+/** Each query `runs` times with varied arguments (orders, buyers, statuses and days of the generated set), one at a time. */
+export async function timeQueries(db: Db, { runs, orders }: { runs: number; orders: number }): Promise<QueryTiming[]> {
+  const now = new Date();
+  const pick = (n: number) => Math.floor(Math.random() * n);
+  const orderNo = () => `G${String(pick(orders)).padStart(12, '0')}`;
+  const email = () => `buyer${pick(Math.max(Math.floor(orders / 4), 1))}@example.com`;
+  const statuses = ['DELIVERED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'FAILED', 'AWAITING_PAYMENT'] as const;
+  const reconciliation = createReconciliationActivities({
+    db,
+    clock: () => now,
+    logger: createLogger('query-timings', 'silent'),
+    channels: new Map(),
+    orders: {},
+  } as unknown as ActivityDeps);
+  const thresholds: ReconcileThresholds = { createdGraceMs: 60_000, deliverySlaMs: 120_000, pageSize: 100, rejectedRetentionMs: 30 * DAY };
+  const queries: Array<[string, () => Promise<unknown>]> = [
+    [
+      'buyer: order page (view, timeline, keys)',
+      async () => {
+        const no = orderNo();
+        await loadOrderSnapshot(db, no);
+        await db.cardKey.findMany({ where: { orderNo: no, status: 'SOLD' }, select: { secret: true } });
+      },
+    ],
+    ['buyer: lookup by order number and email', () => db.order.findUnique({ where: { orderNo: orderNo() }, select: { email: true, status: true } })],
+    ['staff: search by email', () => searchOrders(db, { email: email(), limit: 50 })],
+    ['staff: search by status', () => searchOrders(db, { status: statuses[pick(statuses.length)], limit: 50 })],
+    [
+      'staff: search by date (one day)',
+      () => {
+        const from = new Date(now.getTime() - (1 + pick(700)) * DAY);
+        return searchOrders(db, { from, to: new Date(from.getTime() + DAY), limit: 50 });
+      },
+    ],
+    ['staff: newest orders', () => searchOrders(db, { limit: 50 })],
+    ["console: today's dashboard", () => shopSummary(db, now)],
+    ...(
+      [
+        'reconcileInbox',
+        'pruneRejectedNotifications',
+        'reconcileCreatedOrphans',
+        'reconcileStaleAwaiting',
+        'reconcileHeldPayments',
+        'reconcilePaidNotDelivered',
+      ] as const
+    ).map((step): [string, () => Promise<unknown>] => [`reconciliation: ${step}`, () => reconciliation[step](thresholds)]),
+  ];
+  const timings: QueryTiming[] = [];
+  for (const [name, run] of queries) {
+    await run(); // the first run reads the pages in; the figures are for a warm cache
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await run();
+      ms.push(performance.now() - started);
+    }
+    ms.sort((a, b) => a - b);
+    const at = (q: number) => ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)];
+    timings.push({ name, p50: at(0.5), p99: at(0.99), max: ms[ms.length - 1] });
+  }
+  return timings;
+}

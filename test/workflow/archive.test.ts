@@ -1,0 +1,114 @@
+import { archiveWorkflow } from '../../src/workflows/archive';
+import { isUniqueViolation } from '../../src/db/errors';
+import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { paidNotification } from '../support/epay-recipe';
+import { uniqueSku } from '../support/config';
+
+const DAY = 86_400_000;
+
+describe('archiving settled orders after ARCHIVE_AFTER', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { PAYMENT_POLL_INTERVAL: '0' } });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  const archive = (batchSize: number) =>
+    stack.temporal.workflow.execute(archiveWorkflow, {
+      workflowId: `archive-test-${Date.now()}`,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ olderThanMs: 90 * DAY, batchSize }],
+    });
+  /** As if it had been settled this many days ago. */
+  const age = (orderNo: string, days: number) =>
+    stack.db
+      .$executeRaw`UPDATE "Order" SET "createdAt" = now() - make_interval(days => ${days}), "updatedAt" = now() - make_interval(days => ${days}) WHERE "orderNo" = ${orderNo}`;
+
+  it('moves old settled orders out of the hot tables; buyers and staff still read them, and their keys stay unique', async () => {
+    const sku = uniqueSku('arc');
+    await createSkuWithKeys(stack, sku, ['ARC-1', 'ARC-2', 'ARC-3', 'ARC-4', 'ARC-5', 'ARC-6']);
+    const idempotencyKey = `arc-${sku}`;
+    const placed = await request('POST', `${stack.api.url}/api/orders`, {
+      headers: { 'Idempotency-Key': idempotencyKey },
+      json: { sku, quantity: 1, email: 'archive@example.com', channel: 'epay' },
+    });
+    expect(placed.status).toBe(201);
+    const old = placed.body as { orderNo: string; accessToken: string; payUrl: string };
+    const { tradeNo } = await payInSandbox(stack, old as Parameters<typeof payInSandbox>[1]);
+    const oldAlso = await placeOrder(stack, sku);
+    await payInSandbox(stack, oldAlso);
+    const recent = await placeOrder(stack, sku);
+    await payInSandbox(stack, recent);
+    const unpaid = await placeOrder(stack, sku);
+    for (const o of [old, oldAlso, recent]) await waitForStatus(stack.db, o.orderNo, 'DELIVERED');
+    // Their runs finish their last step (the email, which touches the row) before the orders are made old.
+    await waitFor(
+      async () => (await stack.db.order.count({ where: { orderNo: { in: [old.orderNo, oldAlso.orderNo, recent.orderNo] }, emailedAt: { not: null } } })) === 3,
+      'the delivery emails',
+    );
+    const before = (await request('GET', `${stack.api.url}/api/orders/${old.orderNo}`, { headers: { Authorization: `Bearer ${old.accessToken}` } })).body;
+    for (const orderNo of [old.orderNo, oldAlso.orderNo, unpaid.orderNo]) await age(orderNo, 120);
+    await age(recent.orderNo, 30);
+
+    // One order a batch: the run goes on until nothing old and settled is left.
+    expect(await archive(1)).toEqual({ archived: 2 });
+    const hot = await stack.db.order.findMany({
+      where: { orderNo: { in: [old.orderNo, oldAlso.orderNo, recent.orderNo, unpaid.orderNo] } },
+      select: { orderNo: true },
+    });
+    expect(hot.map((o) => o.orderNo).sort()).toEqual([recent.orderNo, unpaid.orderNo].sort());
+    expect(await stack.db.orderEvent.count({ where: { orderNo: old.orderNo } })).toBe(0);
+    expect(await stack.db.payment.count({ where: { orderNo: old.orderNo } })).toBe(0);
+    expect(await stack.db.paymentNotification.count({ where: { orderNo: old.orderNo } })).toBe(0);
+    // The sold key stays in stock's table, still naming its order (its fingerprint still refuses a re-import).
+    expect(await stack.db.cardKey.count({ where: { status: 'SOLD', orderNo: { in: [old.orderNo, oldAlso.orderNo] } } })).toBe(2);
+    const reimport = await request('POST', `${stack.api.url}/api/admin/skus/${sku}/keys`, {
+      headers: { ...adminHeaders(), 'Content-Type': 'text/plain' },
+      body: 'ARC-1',
+    });
+    expect(reimport.body).toMatchObject({ imported: 0 });
+
+    // The buyer's link still opens it, keys and all, as it was.
+    const after = await request('GET', `${stack.api.url}/api/orders/${old.orderNo}`, { headers: { Authorization: `Bearer ${old.accessToken}` } });
+    expect(after.status).toBe(200);
+    // (createdAt is the date this test made old.)
+    expect(after.body).toEqual({ ...before, createdAt: expect.any(String) });
+    expect((after.body as { cardKeys: string[] }).cardKeys).toHaveLength(1);
+    expect((await request('GET', `${stack.api.url}/api/orders/${old.orderNo}`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(404);
+
+    // Staff see it whole, marked archived.
+    const staff = await request('GET', `${stack.api.url}/api/admin/orders/${old.orderNo}`, { headers: adminHeaders() });
+    expect(staff.status).toBe(200);
+    expect(staff.body).toMatchObject({ orderNo: old.orderNo, archived: true, status: 'DELIVERED', payments: [{ tradeNo }], cardKeys: [{ status: 'SOLD' }] });
+    expect((staff.body as { events: Array<{ type: string }> }).events.map((e) => e.type)).toEqual(expect.arrayContaining(['CREATED', 'PAID', 'DELIVERED']));
+    expect(staff.body).not.toHaveProperty('idempotencyKey');
+    expect((await request('GET', `${stack.api.url}/api/admin/orders/${recent.orderNo}`, { headers: adminHeaders() })).body).toMatchObject({ archived: false });
+
+    // The same request again with its old Idempotency-Key makes no second order.
+    const again = await request('POST', `${stack.api.url}/api/orders`, {
+      headers: { 'Idempotency-Key': idempotencyKey },
+      json: { sku, quantity: 1, email: 'archive@example.com', channel: 'epay' },
+    });
+    expect({ status: again.status, body: again.body }).toMatchObject({
+      status: 422,
+      body: { error: 'idempotency_key_reused', message: expect.stringContaining('archived') },
+    });
+    // The channel repeating its old notification is a duplicate: answered success, nothing stored or delivered.
+    const ordersBefore = await stack.db.order.count();
+    const replay = await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(paidNotification(old.orderNo, tradeNo, '10.00'))}`);
+    expect(replay.text).toBe('success');
+    expect(await stack.db.paymentNotification.count({ where: { orderNo: old.orderNo } })).toBe(0);
+    expect(await stack.db.order.count()).toBe(ordersBefore);
+    // And no hot row may take an archived order's number or trade.
+    const clash = await stack.db.payment.create({ data: { orderNo: recent.orderNo, channel: 'epay', tradeNo, amountCents: 1, currency: 'CNY' } }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(isUniqueViolation(clash)).toBe(true);
+
+    // A second run finds nothing more to move.
+    expect(await archive(10)).toEqual({ archived: 0 });
+  });
+});

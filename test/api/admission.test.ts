@@ -103,7 +103,8 @@ describe('admission of new orders (ADMISSION=2/s)', () => {
     await queueStartsNow();
     const before = await stack.db.order.count({ where: { sku } });
     const answers = [];
-    for (let i = 0; i < 10; i++) answers.push(await attempt(`queue${i}@example.com`));
+    // Sixteen one after another: the last is beyond the longest wait unless these requests took over 4.5 s in all (a busy machine).
+    for (let i = 0; i < 16; i++) answers.push(await attempt(`queue${i}@example.com`));
     expect(answers[0].status).toBe(201);
     const busy = answers.slice(1);
     for (const answer of busy) {
@@ -112,9 +113,10 @@ describe('admission of new orders (ADMISSION=2/s)', () => {
       expect(answer.headers.get('retry-after')).toBe(String(answer.body.retryAfterSeconds));
     }
     const ticketed = busy.filter((a) => a.body.ticket);
-    // 2/s for 3 s: about six places; the buyers after them are told when to come back, with no place.
+    // 2/s for 3 s: about six places (more if the requests were slow: the window moves with the clock);
+    // the buyers after them are told when to come back, with no place.
     expect(ticketed.length).toBeGreaterThanOrEqual(4);
-    expect(ticketed.length).toBeLessThanOrEqual(7);
+    expect(ticketed.length).toBeLessThanOrEqual(14);
     expect(busy.at(-1)!.body.ticket).toBeUndefined();
     const slots = ticketed.map((a) => slotOf(a.body.ticket));
     expect(slots).toEqual([...slots].sort((a, b) => a - b));
@@ -124,7 +126,7 @@ describe('admission of new orders (ADMISSION=2/s)', () => {
     expect(await stack.db.order.count({ where: { sku } })).toBe(before + 1);
     // Operators see them: refusals by reason, and the queue's reach.
     const exported = await (await fetch(stack.api.metricsUrl)).text();
-    expect(Number(/^keyflow_orders_refused_total\{reason="busy"\} (\d+)/m.exec(exported)?.[1])).toBeGreaterThanOrEqual(9);
+    expect(Number(/^keyflow_orders_refused_total\{reason="busy"\} (\d+)/m.exec(exported)?.[1])).toBeGreaterThanOrEqual(15);
     expect(Number(/^keyflow_admission_queue_seconds (\S+)/m.exec(exported)?.[1])).toBeGreaterThan(1);
     expect(exported).toMatch(/^keyflow_admission_rate_per_second\{mode="fixed"\} 2$/m);
     expect(exported).not.toMatch(/^keyflow_admission_lag_seconds/m);

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import type { OrderStatus } from '../generated/prisma/client';
 import type { CardKeyCipher } from '../crypto/card-key-cipher';
 import { buyerReason, buyerReasonCode, buyerTimeline, type BuyerReason } from '../domain/buyer-view';
 import { loadArchivedOrder } from '../db/archived-order';
@@ -34,46 +35,30 @@ export interface OrderSnapshot {
   tokenVersion: number;
 }
 
-/** An order as its buyer may see it, read from `db` (the primary or a replica), without its card keys. */
-export async function loadOrderSnapshot(db: Db, orderNo: string): Promise<OrderSnapshot | null> {
-  const order = await db.order.findUnique({
-    where: { orderNo },
-    include: {
-      skuRef: { select: { name: true, deliveryInstructions: true } },
-      events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true } },
-    },
-  });
-  if (!order) return loadArchivedSnapshot(db, orderNo);
-  const view: OrderSnapshot['view'] = {
-    orderNo: order.orderNo,
-    status: order.status,
-    reason: buyerReason(order.status, order.statusReason),
-    reasonCode: buyerReasonCode(order.status, order.statusReason),
-    sku: order.sku,
-    skuName: order.skuRef.name,
-    quantity: order.quantity,
-    amountCents: order.amountCents,
-    currency: order.currency,
-    channel: order.channel,
-    createdAt: order.createdAt.toISOString(),
-    paidAt: iso(order.paidAt),
-    deliveredAt: iso(order.deliveredAt),
-    timeline: buyerTimeline(order.events),
+/** What a snapshot is made of, whether the order is hot or archived. */
+interface SnapshotSource {
+  order: {
+    orderNo: string;
+    status: OrderStatus;
+    statusReason: string | null;
+    sku: string;
+    quantity: number;
+    amountCents: number;
+    currency: string;
+    channel: string;
+    createdAt: Date;
+    paidAt: Date | null;
+    deliveredAt: Date | null;
+    tokenVersion: number;
+    /** Only an open order has one worth showing. */
+    payUrl?: string | null;
+    expiresAt?: Date;
   };
-  if (order.status === 'AWAITING_PAYMENT' && order.payUrl) {
-    view.payUrl = order.payUrl;
-    view.expiresAt = order.expiresAt.toISOString();
-  }
-  if (order.status === 'DELIVERED' && order.skuRef.deliveryInstructions) view.deliveryInstructions = order.skuRef.deliveryInstructions;
-  return { view, tokenVersion: order.tokenVersion };
+  sku: { name: string; deliveryInstructions: string | null } | null;
+  events: Array<{ createdAt: Date; type: string }>;
 }
 
-/** An order moved to the archive after ARCHIVE_AFTER, as its buyer saw it when it was settled. */
-async function loadArchivedSnapshot(db: Db, orderNo: string): Promise<OrderSnapshot | null> {
-  const archived = await loadArchivedOrder(db, orderNo);
-  if (!archived) return null;
-  const { order } = archived;
-  const sku = await db.sku.findUnique({ where: { sku: order.sku }, select: { name: true, deliveryInstructions: true } });
+function snapshotOf({ order, sku, events }: SnapshotSource): OrderSnapshot {
   const view: OrderSnapshot['view'] = {
     orderNo: order.orderNo,
     status: order.status,
@@ -88,10 +73,33 @@ async function loadArchivedSnapshot(db: Db, orderNo: string): Promise<OrderSnaps
     createdAt: order.createdAt.toISOString(),
     paidAt: iso(order.paidAt),
     deliveredAt: iso(order.deliveredAt),
-    timeline: buyerTimeline(archived.events),
+    timeline: buyerTimeline(events),
   };
+  if (order.status === 'AWAITING_PAYMENT' && order.payUrl && order.expiresAt) {
+    view.payUrl = order.payUrl;
+    view.expiresAt = order.expiresAt.toISOString();
+  }
   if (order.status === 'DELIVERED' && sku?.deliveryInstructions) view.deliveryInstructions = sku.deliveryInstructions;
   return { view, tokenVersion: order.tokenVersion };
+}
+
+/**
+ * An order as its buyer may see it, read from `db` (the primary or a replica), without its card keys;
+ * one moved to the archive after ARCHIVE_AFTER as its buyer saw it when it was settled.
+ */
+export async function loadOrderSnapshot(db: Db, orderNo: string): Promise<OrderSnapshot | null> {
+  const order = await db.order.findUnique({
+    where: { orderNo },
+    include: {
+      skuRef: { select: { name: true, deliveryInstructions: true } },
+      events: { orderBy: { id: 'asc' }, select: { createdAt: true, type: true } },
+    },
+  });
+  if (order) return snapshotOf({ order, sku: order.skuRef, events: order.events });
+  const archived = await loadArchivedOrder(db, orderNo);
+  if (!archived) return null;
+  const sku = await db.sku.findUnique({ where: { sku: archived.order.sku }, select: { name: true, deliveryInstructions: true } });
+  return snapshotOf({ order: { ...archived.order, payUrl: null }, sku, events: archived.events });
 }
 
 /**

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../src/db/client';
 import { MIGRATIONS_DIR, PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { freePort, runTs, startLocalStack, waitForText } from '../local-stack';
-import { machineCpu, procStat, stats, TICK, type Stats } from './measure';
+import { machineCpu, mean, procStat, stats, TICK, type Stats } from './measure';
 import type { Sent } from './load';
 import { startOtlpReceiver } from './otlp-receiver';
 import { describeOutage, outageFigures, type OutageFigures, type OutageTimes } from './channel-outage';
@@ -741,7 +741,6 @@ async function main() {
     } finally {
       await receiver.close();
     }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
     const [off, on] = [mean(cpu['tracing-off']), mean(cpu['tracing-10pct'])];
     console.log(
       `  tracing cost: CPU per delivered order ${off.toFixed(1)} ms off, ${on.toFixed(1)} ms on at 10% (${(((on - off) / off) * 100).toFixed(1)}%; target under 5%)`,
@@ -804,7 +803,6 @@ async function main() {
       replica.remove();
       primary.remove();
     }
-    const mean = (xs: number[] = []) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
     const stormRows = rows.filter((r) => r.scenario === 'read-storm' || r.scenario === 'read-storm-direct' || r.scenario === 'read-storm-calm');
     const calmCpu = mean(stormRows.filter((r) => r.scenario === 'read-storm-calm').map((r) => r.storm!.primaryCpuSeconds));
     for (const scenario of ['read-storm', 'read-storm-direct'] as const) {
@@ -867,7 +865,6 @@ async function main() {
       await restartKeyflow({});
       cluster.remove();
     }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
     const [small, big] = [figures['history-small'], figures['history-large']];
     const ratio = (a: number[], b: number[]) => mean(b) / Math.max(mean(a), 1);
     const placing = ratio(small.placing, big.placing);

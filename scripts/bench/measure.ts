@@ -16,6 +16,11 @@ export function stats(values: number[]): Stats {
   return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]) };
 }
 
+/** The mean of the figures (0 for none): rounds of one scenario are averaged with it. */
+export function mean(values: number[] = []): number {
+  return values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+}
+
 export const TICK = 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
 
 /** The fields of /proc/<pid>/stat after the command name (utime is [11], stime [12], rss pages [21]). */

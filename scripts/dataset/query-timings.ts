@@ -3,7 +3,7 @@ import type { Db } from '../../src/db/client';
 import { searchOrders } from '../../src/orders/order-search';
 import { shopSummary } from '../../src/orders/shop-summary';
 import { loadOrderSnapshot } from '../../src/api/order-view';
-import { createReconciliationActivities, type ReconcileThresholds } from '../../src/activities/reconciliation';
+import { createReconciliationActivities, DATABASE_STEPS, type ReconcileThresholds } from '../../src/activities/reconciliation';
 import type { ActivityDeps } from '../../src/activities/deps';
 import { createLogger } from '../../src/logging';
 
@@ -52,16 +52,7 @@ export async function timeQueries(db: Db, { runs, orders }: { runs: number; orde
     ],
     ['staff: newest orders', () => searchOrders(db, { limit: 50 })],
     ["console: today's dashboard", () => shopSummary(db, now)],
-    ...(
-      [
-        'reconcileInbox',
-        'pruneRejectedNotifications',
-        'reconcileCreatedOrphans',
-        'reconcileStaleAwaiting',
-        'reconcileHeldPayments',
-        'reconcilePaidNotDelivered',
-      ] as const
-    ).map((step): [string, () => Promise<unknown>] => [`reconciliation: ${step}`, () => reconciliation[step](thresholds)]),
+    ...DATABASE_STEPS.map((step): [string, () => Promise<unknown>] => [`reconciliation: ${step}`, () => reconciliation[step](thresholds)]),
   ];
   const timings: QueryTiming[] = [];
   for (const [name, run] of queries) {

@@ -38,6 +38,16 @@ export interface ReconcileThresholds {
   rejectedRetentionMs: number;
 }
 
+/** The steps that ask only the database (the channel-trades step asks the channels), for query tests and timings. */
+export const DATABASE_STEPS = [
+  'reconcileInbox',
+  'pruneRejectedNotifications',
+  'reconcileCreatedOrphans',
+  'reconcileStaleAwaiting',
+  'reconcileHeldPayments',
+  'reconcilePaidNotDelivered',
+] as const;
+
 export function createReconciliationActivities(deps: ActivityDeps) {
   const { db, temporal, channels, clock, orders } = deps;
 

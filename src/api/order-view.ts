@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import type { OrderStatus } from '../generated/prisma/client';
+import type { Order } from '../generated/prisma/client';
 import type { CardKeyCipher } from '../crypto/card-key-cipher';
 import { buyerReason, buyerReasonCode, buyerTimeline, type BuyerReason } from '../domain/buyer-view';
 import { loadArchivedOrder } from '../db/archived-order';
@@ -37,23 +37,7 @@ export interface OrderSnapshot {
 
 /** What a snapshot is made of, whether the order is hot or archived. */
 interface SnapshotSource {
-  order: {
-    orderNo: string;
-    status: OrderStatus;
-    statusReason: string | null;
-    sku: string;
-    quantity: number;
-    amountCents: number;
-    currency: string;
-    channel: string;
-    createdAt: Date;
-    paidAt: Date | null;
-    deliveredAt: Date | null;
-    tokenVersion: number;
-    /** Only an open order has one worth showing. */
-    payUrl?: string | null;
-    expiresAt?: Date;
-  };
+  order: Omit<Order, 'requestHash'>;
   sku: { name: string; deliveryInstructions: string | null } | null;
   events: Array<{ createdAt: Date; type: string }>;
 }
@@ -75,7 +59,7 @@ function snapshotOf({ order, sku, events }: SnapshotSource): OrderSnapshot {
     deliveredAt: iso(order.deliveredAt),
     timeline: buyerTimeline(events),
   };
-  if (order.status === 'AWAITING_PAYMENT' && order.payUrl && order.expiresAt) {
+  if (order.status === 'AWAITING_PAYMENT' && order.payUrl) {
     view.payUrl = order.payUrl;
     view.expiresAt = order.expiresAt.toISOString();
   }
@@ -99,7 +83,7 @@ export async function loadOrderSnapshot(db: Db, orderNo: string): Promise<OrderS
   const archived = await loadArchivedOrder(db, orderNo);
   if (!archived) return null;
   const sku = await db.sku.findUnique({ where: { sku: archived.order.sku }, select: { name: true, deliveryInstructions: true } });
-  return snapshotOf({ order: { ...archived.order, payUrl: null }, sku, events: archived.events });
+  return snapshotOf({ order: archived.order, sku, events: archived.events });
 }
 
 /**
@@ -108,13 +92,13 @@ export async function loadOrderSnapshot(db: Db, orderNo: string): Promise<OrderS
  * snapshot may come from a cache or a replica; the keys come from the primary, and nothing keeps them.
  */
 export async function loadBuyerOrderView(
-  snapshotOf: (orderNo: string) => Promise<OrderSnapshot | null>,
+  readSnapshot: (orderNo: string) => Promise<OrderSnapshot | null>,
   primary: Db,
   cipher: CardKeyCipher,
   orderNo: string,
   authorised: (tokenVersion: number) => boolean,
 ): Promise<BuyerOrderView | null> {
-  const snapshot = await snapshotOf(orderNo);
+  const snapshot = await readSnapshot(orderNo);
   if (!snapshot || !authorised(snapshot.tokenVersion)) return null;
   const view: BuyerOrderView = { ...snapshot.view };
   if (view.status === 'DELIVERED') {

@@ -1,41 +1,25 @@
 import type { Db } from './client';
-import type { OrderStatus } from '../generated/prisma/client';
+import type { Order, OrderEvent, Payment, PaymentNotification, Refund } from '../generated/prisma/client';
 
-/** Timestamps as `to_jsonb` writes a `timestamp(3)` column: UTC without a zone. */
-type Stamp = string | null;
+/** A row as `to_jsonb` writes it: every timestamp (each column named `…At`) a string, UTC without a zone. */
+type Stamped<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
+/** The archive's JSON record of one order: its rows as they were (the request hash left out). */
 interface ArchivedRecord {
-  order: Record<string, unknown> & {
-    orderNo: string;
-    status: OrderStatus;
-    statusReason: string | null;
-    sku: string;
-    quantity: number;
-    amountCents: number;
-    currency: string;
-    channel: string;
-    email: string;
-    tokenVersion: number;
-    createdAt: string;
-    paidAt: Stamp;
-    deliveredAt: Stamp;
-  };
-  events: Array<{ id: number; type: string; actor: string; message: string | null; createdAt: string }>;
-  payments: Array<{ channel: string; tradeNo: string; amountCents: number; currency: string; paidAt: string }>;
-  refunds: Array<Record<string, unknown>>;
-  notifications: Array<Record<string, unknown>>;
+  order: Stamped<Omit<Order, 'requestHash'>>;
+  events: Array<Stamped<OrderEvent>>;
+  payments: Array<Stamped<Payment>>;
+  refunds: Array<Stamped<Refund>>;
+  notifications: Array<Stamped<PaymentNotification>>;
 }
-
-/** A record's row with its `…At` timestamps as instants. */
-type Timed<T> = { [K in keyof T]: K extends `${string}At` ? (null extends T[K] ? Date | null : Date) : T[K] };
 
 export interface ArchivedOrder {
   archivedAt: Date;
-  order: Timed<ArchivedRecord['order']>;
-  events: Array<Timed<ArchivedRecord['events'][number]>>;
-  payments: Array<Timed<ArchivedRecord['payments'][number]>>;
-  refunds: ArchivedRecord['refunds'];
-  notifications: ArchivedRecord['notifications'];
+  order: Omit<Order, 'requestHash'>;
+  events: OrderEvent[];
+  payments: Payment[];
+  refunds: Refund[];
+  notifications: PaymentNotification[];
 }
 
 /** A `timestamp(3)` value from the archive's JSON as the instant it is (stored in UTC). */
@@ -44,8 +28,8 @@ function archivedTime(stamp: string): Date {
 }
 
 /** The row with every `…At` field that holds a timestamp as a Date. */
-function timed<T extends object>(row: T): Timed<T> {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k.endsWith('At') && typeof v === 'string' ? archivedTime(v) : v])) as Timed<T>;
+function timed<T extends object>(row: Stamped<T>): T {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k.endsWith('At') && typeof v === 'string' ? archivedTime(v) : v])) as T;
 }
 
 /** An order moved out of the hot tables after ARCHIVE_AFTER, as it was when it was archived; null when there is none. */
@@ -55,10 +39,10 @@ export async function loadArchivedOrder(db: Db, orderNo: string): Promise<Archiv
   const record = row.record as unknown as ArchivedRecord;
   return {
     archivedAt: row.archivedAt,
-    order: timed(record.order),
-    events: record.events.map(timed),
-    payments: record.payments.map(timed),
-    refunds: record.refunds.map(timed),
-    notifications: record.notifications.map(timed),
+    order: timed<Omit<Order, 'requestHash'>>(record.order),
+    events: record.events.map((e) => timed<OrderEvent>(e)),
+    payments: record.payments.map((p) => timed<Payment>(p)),
+    refunds: record.refunds.map((r) => timed<Refund>(r)),
+    notifications: record.notifications.map((n) => timed<PaymentNotification>(n)),
   };
 }

@@ -7,7 +7,7 @@ import { searchOrders } from '../../src/orders/order-search';
 import { shopSummary } from '../../src/orders/shop-summary';
 import { loadOrderSnapshot } from '../../src/api/order-view';
 import { listCatalogue } from '../../src/catalogue/skus';
-import { createReconciliationActivities, type ReconcileThresholds } from '../../src/activities/reconciliation';
+import { createReconciliationActivities, DATABASE_STEPS, type ReconcileThresholds } from '../../src/activities/reconciliation';
 import type { ActivityDeps } from '../../src/activities/deps';
 import { createArchiveActivities } from '../../src/activities/archive';
 import { createLogger } from '../../src/logging';
@@ -102,14 +102,7 @@ describe('query plans on a generated history', () => {
     const deps = { db, clock: () => now, logger: createLogger('plans', 'silent'), channels: new Map(), orders: {} } as unknown as ActivityDeps;
     const activities = createReconciliationActivities(deps);
     const thresholds: ReconcileThresholds = { createdGraceMs: 60_000, deliverySlaMs: 120_000, pageSize: 100, rejectedRetentionMs: 30 * day };
-    for (const step of [
-      'reconcileInbox',
-      'pruneRejectedNotifications',
-      'reconcileCreatedOrphans',
-      'reconcileStaleAwaiting',
-      'reconcileHeldPayments',
-      'reconcilePaidNotDelivered',
-    ] as const) {
+    for (const step of DATABASE_STEPS) {
       let result: { findings: unknown[] } | undefined;
       await plansOf(step, async () => (result = await activities[step](thresholds)));
       expect({ step, findings: result!.findings }).toEqual({ step, findings: [] });

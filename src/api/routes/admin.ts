@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import type { ApiDeps } from '../deps';
+import type { PaymentNotification } from '../../generated/prisma/client';
 import { requireStaff } from '../auth';
 import { HttpError, parseOr400 } from '../http-errors';
 import { adminOrdersQuery, notificationPageQuery, orderNoParam, putChannelBody, putDegradeBody, putSkuBody, skuParam } from '../validation';
@@ -100,7 +101,7 @@ export function adminRoutes(deps: ApiDeps): Router {
 
   router.get('/api/admin/orders/:orderNo', async (req, res) => {
     const orderNo = parseOr400(orderNoParam, req.params.orderNo);
-    const order = await db.order.findUnique({
+    const hot = await db.order.findUnique({
       where: { orderNo },
       include: {
         payments: { orderBy: { id: 'asc' } },
@@ -108,44 +109,36 @@ export function adminRoutes(deps: ApiDeps): Router {
         events: { orderBy: { id: 'asc' } },
       },
     });
+    const archived = hot ? null : await loadArchivedOrder(db, orderNo);
+    if (!hot && !archived) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
+    // An archived order answers in the same shape (it never kept a request hash).
+    const order = hot ?? { ...archived!.order, requestHash: null, payments: archived!.payments, refunds: archived!.refunds, events: archived!.events };
     // The keys name the order without a relation (an archived order's keys outlive its row).
     const cardKeys = await db.cardKey.findMany({
       where: { orderNo },
       orderBy: { id: 'asc' },
       select: { id: true, status: true, reservedAt: true, soldAt: true, voidedAt: true },
     });
-    if (!order) {
-      const archived = await loadArchivedOrder(db, orderNo);
-      if (!archived) throw new HttpError(404, 'not_found', `order ${orderNo} does not exist`);
-      const { idempotencyKey: _key, queryPasswordHash, ...visible } = archived.order;
-      res.json({
-        ...visible,
-        archived: true,
-        archivedAt: archived.archivedAt,
-        hasQueryPassword: queryPasswordHash !== null && queryPasswordHash !== undefined,
-        payments: archived.payments,
-        refunds: archived.refunds,
-        events: archived.events,
-        cardKeys,
-        notifications: archived.notifications,
-        notificationsNextBefore: null,
-        workflowId: visible.workflowId ?? orderWorkflowId(orderNo),
+    let notifications: PaymentNotification[];
+    let notificationsNextBefore: number | null = null;
+    if (hot) {
+      // The inbox entries, newest first, a page at a time: a forger decides how many rejected ones there are.
+      const page = parseOr400(notificationPageQuery, req.query);
+      const rows = await db.paymentNotification.findMany({
+        where: { orderNo, ...(page.notificationsBefore ? { id: { lt: page.notificationsBefore } } : {}) },
+        orderBy: { id: 'desc' },
+        take: page.notifications + 1,
       });
-      return;
+      notifications = rows.slice(0, page.notifications);
+      if (rows.length > page.notifications) notificationsNextBefore = notifications[notifications.length - 1].id;
+    } else {
+      notifications = archived!.notifications;
     }
-    // The inbox entries, newest first, a page at a time: a forger decides how many rejected ones there are.
-    const page = parseOr400(notificationPageQuery, req.query);
-    const rows = await db.paymentNotification.findMany({
-      where: { orderNo, ...(page.notificationsBefore ? { id: { lt: page.notificationsBefore } } : {}) },
-      orderBy: { id: 'desc' },
-      take: page.notifications + 1,
-    });
-    const notifications = rows.slice(0, page.notifications);
-    const notificationsNextBefore = rows.length > page.notifications ? notifications[notifications.length - 1].id : null;
     const { idempotencyKey: _key, requestHash: _hash, queryPasswordHash, ...visible } = order;
     res.json({
       ...visible,
-      archived: false,
+      archived: archived !== null,
+      ...(archived ? { archivedAt: archived.archivedAt } : {}),
       cardKeys,
       hasQueryPassword: queryPasswordHash !== null,
       notifications,

@@ -160,14 +160,11 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
         renderOrderDetail(ctx, {
           ...archived.order,
           skuName,
-          workflowId: (archived.order.workflowId as string | null) ?? orderWorkflowId(archived.order.orderNo),
+          workflowId: archived.order.workflowId ?? orderWorkflowId(archived.order.orderNo),
           events: archived.events,
           payments: archived.payments,
-          notifications: archived.notifications.map((n) => ({
-            receivedAt: n.receivedAt as Date,
-            verdict: String(n.verdict),
-            reason: (n.reason as string | null) ?? null,
-          })),
+          // Newest first, as the inbox of a live order is shown.
+          notifications: [...archived.notifications].reverse(),
           archivedAt: archived.archivedAt,
         }),
       );

@@ -1,4 +1,5 @@
 import { reconcileWorkflow } from '../../src/workflows/reconcile';
+import { archiveWorkflow } from '../../src/workflows/archive';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -188,5 +189,21 @@ describe('record workflow histories for the replay corpus', () => {
       args: [{ createdGraceMs: 3_600_000, deliverySlaMs: 3_600_000, pageSize: 100, rejectedRetentionMs: 30 * 86_400_000 }],
     });
     await save('reconcile', id);
+  });
+
+  it('archiving settled orders (two batches: one order, then none left)', async () => {
+    const order = await placeOrder(stack, await fresh());
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    await stack.db
+      .$executeRaw`UPDATE "Order" SET "createdAt" = now() - interval '200 days', "updatedAt" = now() - interval '200 days' WHERE "orderNo" = ${order.orderNo}`;
+    const id = `archive-replay-${Date.now()}`;
+    await stack.temporal.workflow.execute(archiveWorkflow, {
+      workflowId: id,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ olderThanMs: 90 * 86_400_000, batchSize: 1 }],
+    });
+    await save('archive', id);
   });
 });

@@ -31,6 +31,7 @@ describe.each(GENERATIONS)('replaying recorded histories: %s', (generation) => {
         'late-payment-delivered.json',
         'cancelled.json',
         'reconcile.json',
+        'archive.json',
         'restocked-delivered.json',
         'support-refund-delivered.json',
         'recovery-delivered.json',

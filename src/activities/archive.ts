@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { ARCHIVED_STATUSES } from '../db/archived-order';
 
 export interface ArchiveStep {
   /** Settled orders untouched for longer than this move out (ARCHIVE_AFTER). */
@@ -11,9 +12,6 @@ export interface ArchiveResult {
   /** A full batch: there may be more. */
   more: boolean;
 }
-
-/** Only settled orders move: nothing will act on them again but a person reading. */
-const SETTLED = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 
 export function createArchiveActivities({ db, clock }: Pick<ActivityDeps, 'db' | 'clock'>) {
   return {
@@ -28,7 +26,7 @@ export function createArchiveActivities({ db, clock }: Pick<ActivityDeps, 'db' |
       return db.$transaction(async (tx) => {
         const picked = await tx.$queryRaw<Array<{ orderNo: string }>>`
           SELECT "orderNo" FROM "Order"
-          WHERE "createdAt" < ${cutoff} AND "updatedAt" < ${cutoff} AND "status"::text = ANY(${SETTLED})
+          WHERE "createdAt" < ${cutoff} AND "updatedAt" < ${cutoff} AND "status"::text = ANY(${ARCHIVED_STATUSES})
           ORDER BY "createdAt" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
         if (picked.length === 0) return { archived: 0, more: false };
         const orderNos = picked.map((p) => p.orderNo);

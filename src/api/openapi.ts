@@ -155,7 +155,16 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
         },
       },
       '/api/admin/orders': {
-        get: { summary: 'List orders', security: staff, parameters: queryParams, responses: { 200: ok('a page of orders'), 400: error, 401: error } },
+        get: {
+          summary: 'List orders',
+          security: staff,
+          parameters: queryParams,
+          responses: {
+            200: ok('a page of orders, hot and archived together (each marked `archived`), newest first; `nextCursor` names the next page'),
+            400: error,
+            401: error,
+          },
+        },
       },
       '/api/admin/orders/{orderNo}': {
         get: {

@@ -1,5 +1,8 @@
+import { Prisma, type Order, type OrderEvent, type OrderStatus, type Payment, type PaymentNotification, type Refund } from '../generated/prisma/client';
 import type { Db } from './client';
-import type { Order, OrderEvent, Payment, PaymentNotification, Refund } from '../generated/prisma/client';
+
+/** Only settled orders move to the archive: nothing will act on them again but a person reading. */
+export const ARCHIVED_STATUSES: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 
 /** A row as `to_jsonb` writes it: every timestamp (each column named `…At`) a string, UTC without a zone. */
 type Stamped<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
@@ -45,4 +48,41 @@ export async function loadArchivedOrder(db: Db, orderNo: string): Promise<Archiv
     refunds: record.refunds.map((r) => timed<Refund>(r)),
     notifications: record.notifications.map((n) => timed<PaymentNotification>(n)),
   };
+}
+
+export interface ArchiveFilter {
+  status?: OrderStatus;
+  email?: string;
+  sku?: string;
+  from?: Date;
+  to?: Date;
+  /** Only orders after this one in (createdAt, orderNo) descending order: the page before ended there. */
+  after?: { createdAt: Date; orderNo: string };
+  limit: number;
+}
+
+/**
+ * Archived orders' own rows (without their events, payments and notifications), newest first,
+ * filtered as staff search the hot ones; each filter has its (column, createdAt) index.
+ */
+export async function findArchivedOrders(db: Db, filter: ArchiveFilter): Promise<Array<Omit<Order, 'requestHash'>>> {
+  if (filter.status && !ARCHIVED_STATUSES.includes(filter.status)) return [];
+  const where = [
+    filter.status ? Prisma.sql`"status" = ${filter.status}::"OrderStatus"` : null,
+    filter.email ? Prisma.sql`"email" = ${filter.email}` : null,
+    filter.sku ? Prisma.sql`"sku" = ${filter.sku}` : null,
+    filter.from ? Prisma.sql`"createdAt" >= ${filter.from}` : null,
+    filter.to ? Prisma.sql`"createdAt" < ${filter.to}` : null,
+    filter.after ? Prisma.sql`("createdAt", "orderNo") < (${filter.after.createdAt}, ${filter.after.orderNo})` : null,
+  ].filter((clause): clause is Prisma.Sql => clause !== null);
+  const rows = await db.$queryRaw<Array<{ order: Stamped<Omit<Order, 'requestHash'>> }>>`
+    SELECT "record"->'order' AS "order" FROM "OrderArchive"
+    ${where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
+    ORDER BY "createdAt" DESC, "orderNo" DESC LIMIT ${filter.limit}`;
+  return rows.map((row) => timed<Omit<Order, 'requestHash'>>(row.order));
+}
+
+/** When an archived order was placed (a page cursor may name one); null when there is none. */
+export async function archivedOrderPlacedAt(db: Db, orderNo: string): Promise<Date | null> {
+  return (await db.orderArchive.findUnique({ where: { orderNo }, select: { createdAt: true } }))?.createdAt ?? null;
 }

@@ -222,6 +222,10 @@ describe('the staff console over plain HTTP', () => {
     expect(page.text).toContain('data-status="DELIVERED"');
     expect(page.text).not.toContain(`action="/admin/orders/${order.orderNo}/`);
     expect(page.text).toContain(tradeNo);
+    // The order list finds it by SKU, marked archived, linking to that page.
+    const list = await request('GET', `${url}/admin/orders?sku=${sku}&lang=en`, { headers: { cookie } });
+    expect(list.text).toContain(`href="/admin/orders/${order.orderNo}"`);
+    expect(list.text).toContain('<small data-archived>(archived)</small>');
   });
 
   it('signs out (the session ends in the database) and lets an expired session go', async () => {

@@ -86,6 +86,37 @@ describe('archiving settled orders after ARCHIVE_AFTER', () => {
     expect(staff.body).not.toHaveProperty('idempotencyKey');
     expect((await request('GET', `${stack.api.url}/api/admin/orders/${recent.orderNo}`, { headers: adminHeaders() })).body).toMatchObject({ archived: false });
 
+    // Staff search finds hot and archived orders together, newest first, a page at a time.
+    const search = async (filters: string) => {
+      const found: Array<{ orderNo: string; archived: boolean }> = [];
+      let cursor: string | null = null;
+      do {
+        const page = await request('GET', `${stack.api.url}/api/admin/orders?${filters}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+          headers: adminHeaders(),
+        });
+        expect(page.status).toBe(200);
+        const body = page.body as { orders: typeof found; nextCursor: string | null };
+        found.push(...body.orders.map((o) => ({ orderNo: o.orderNo, archived: o.archived })));
+        cursor = body.nextCursor;
+      } while (cursor);
+      return found;
+    };
+    // (Made old one after another: the first is the oldest.)
+    expect(await search(`sku=${sku}`)).toEqual([
+      { orderNo: recent.orderNo, archived: false },
+      { orderNo: unpaid.orderNo, archived: false },
+      { orderNo: oldAlso.orderNo, archived: true },
+      { orderNo: old.orderNo, archived: true },
+    ]);
+    expect(await search('email=archive%40example.com')).toEqual([{ orderNo: old.orderNo, archived: true }]);
+    expect((await search(`sku=${sku}&status=DELIVERED`)).map((o) => o.orderNo)).toEqual([recent.orderNo, oldAlso.orderNo, old.orderNo]);
+    expect(await search(`sku=${sku}&status=AWAITING_PAYMENT`)).toEqual([{ orderNo: unpaid.orderNo, archived: false }]);
+    const archivedRow = (await request('GET', `${stack.api.url}/api/admin/orders?email=archive%40example.com`, { headers: adminHeaders() })).body as {
+      orders: Array<Record<string, unknown>>;
+    };
+    expect(archivedRow.orders[0]).toMatchObject({ orderNo: old.orderNo, status: 'DELIVERED', amountCents: 1000, createdAt: expect.any(String) });
+    expect(archivedRow.orders[0]).not.toHaveProperty('idempotencyKey');
+
     // The same request again with its old Idempotency-Key makes no second order.
     const again = await request('POST', `${stack.api.url}/api/orders`, {
       headers: { 'Idempotency-Key': idempotencyKey },

@@ -107,6 +107,7 @@ const en = {
     none: 'No orders match.',
     next: 'Next page',
     invalid: 'Please check the search fields.',
+    archivedMark: 'archived',
   },
   order: {
     title: (orderNo: string) => `Order ${orderNo}`,
@@ -223,6 +224,7 @@ const zhCN: ConsoleMessages = {
     none: '没有匹配的订单。',
     next: '下一页',
     invalid: '请检查搜索条件。',
+    archivedMark: '已归档',
   },
   order: {
     title: (orderNo) => `订单 ${orderNo}`,

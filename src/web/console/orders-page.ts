@@ -32,7 +32,7 @@ ${input('sku', o.sku)}${input('from', o.from, 'date')}${input('to', o.to, 'date'
       escapeHtml(`${r.quantity} × ${r.sku}`),
       escapeHtml(formatMoney(r.amountCents, r.currency)),
       escapeHtml(r.channel),
-      `<span data-status="${r.status}">${escapeHtml(t.order.statuses[r.status])}</span>`,
+      `<span data-status="${r.status}">${escapeHtml(t.order.statuses[r.status])}</span>${r.archived ? ` <small data-archived>(${escapeHtml(o.archivedMark)})</small>` : ''}`,
     ]);
     const next = result.nextCursor
       ? `<p><a href="/admin/orders?${new URLSearchParams({ ...clean(filters), cursor: result.nextCursor })}">${escapeHtml(o.next)}</a></p>`

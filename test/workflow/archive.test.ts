@@ -1,6 +1,6 @@
 import { archiveWorkflow } from '../../src/workflows/archive';
 import { isUniqueViolation } from '../../src/db/errors';
-import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { adminHeaders, createSkuWithKeys, formPost, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { paidNotification } from '../support/epay-recipe';
 import { uniqueSku } from '../support/config';
 
@@ -32,7 +32,7 @@ describe('archiving settled orders after ARCHIVE_AFTER', () => {
     const idempotencyKey = `arc-${sku}`;
     const placed = await request('POST', `${stack.api.url}/api/orders`, {
       headers: { 'Idempotency-Key': idempotencyKey },
-      json: { sku, quantity: 1, email: 'archive@example.com', channel: 'epay' },
+      json: { sku, quantity: 1, email: 'archive@example.com', channel: 'epay', queryPassword: 'correct horse' },
     });
     expect(placed.status).toBe(201);
     const old = placed.body as { orderNo: string; accessToken: string; payUrl: string };
@@ -77,6 +77,12 @@ describe('archiving settled orders after ARCHIVE_AFTER', () => {
     expect(after.body).toEqual({ ...before, createdAt: expect.any(String) });
     expect((after.body as { cardKeys: string[] }).cardKeys).toHaveLength(1);
     expect((await request('GET', `${stack.api.url}/api/orders/${old.orderNo}`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(404);
+    // So does the order password, on the shop's lookup page.
+    const byPassword = await formPost(`${stack.api.url}/lookup`, { orderNo: old.orderNo, password: 'correct horse' });
+    expect(byPassword.status).toBe(303);
+    const opened = await request('GET', `${stack.api.url}/orders/${old.orderNo}`, { headers: { cookie: byPassword.headers.get('set-cookie')!.split(';')[0] } });
+    expect(opened.text).toContain('ARC-');
+    expect((await formPost(`${stack.api.url}/lookup`, { orderNo: old.orderNo, password: 'wrong horse' })).status).toBe(404);
 
     // Staff see it whole, marked archived.
     const staff = await request('GET', `${stack.api.url}/api/admin/orders/${old.orderNo}`, { headers: adminHeaders() });
@@ -120,7 +126,7 @@ describe('archiving settled orders after ARCHIVE_AFTER', () => {
     // The same request again with its old Idempotency-Key makes no second order.
     const again = await request('POST', `${stack.api.url}/api/orders`, {
       headers: { 'Idempotency-Key': idempotencyKey },
-      json: { sku, quantity: 1, email: 'archive@example.com', channel: 'epay' },
+      json: { sku, quantity: 1, email: 'archive@example.com', channel: 'epay', queryPassword: 'correct horse' },
     });
     expect({ status: again.status, body: again.body }).toMatchObject({
       status: 422,

@@ -17,6 +17,7 @@ import { orderPagePath, renderOrder, renderOrderNotFound } from './order-page';
 import { renderLookup } from './lookup-page';
 import { AttemptLimiter, refusedAsTooMany } from '../attempt-limiter';
 import { verifyQueryPassword } from '../../crypto/query-password';
+import { loadArchivedOrder } from '../../db/archived-order';
 
 /** Order-password tries per client address per window, before it is told to wait. */
 const LOOKUP_TRIES_PER_WINDOW = 10;
@@ -188,7 +189,9 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     if (refusedAsTooMany(attempts, req, res, deps.clock(), (wait) => renderLookup(ctx, { orderNo, outcome: 'too-many', retryAfterSeconds: wait }))) return;
     const valid = orderNoParam.safeParse(orderNo);
     const order = valid.success
-      ? await deps.db.order.findUnique({ where: { orderNo: valid.data }, select: { tokenVersion: true, queryPasswordHash: true } })
+      ? ((await deps.db.order.findUnique({ where: { orderNo: valid.data }, select: { tokenVersion: true, queryPasswordHash: true } })) ??
+        (await loadArchivedOrder(deps.db, valid.data))?.order ??
+        null)
       : null;
     if (!(await verifyQueryPassword(password.slice(0, 64), order?.queryPasswordHash)) || !order) {
       res

@@ -56,6 +56,8 @@ type Scenario =
   | 'history-large'
   | 'warmup';
 /** The read storm's targets (issue 18): read p99, and paid→delivered p99 absolute and against the calm run. */
+/** Unrecorded seconds of orders and storm together before each read-storm run. */
+const STORM_WARMUP_SECONDS = 8;
 const STORM_TARGETS = { readP99Ms: 20, deliveredP99Ms: 1000, deliveredRatio: 1.25, deliveredExtraMs: 250 };
 /** The flash sale's targets (issue 17). */
 const FLASH_TARGETS = { deliveredP99Ms: 5000, ackP99Ms: 50, maxRefundedShareOfKeys: 0.1 };
@@ -770,29 +772,31 @@ async function main() {
             DATABASE_URL: primary.url(database),
             ...(withReplica ? { DATABASE_REPLICA_URLS: replica.url(database) } : { READ_CACHE: 'off' }),
           });
-          await run('warmup', 'keyflow', [{ rate, seconds: 5 }], rate * 5 + 10);
           await placeUnpaidOrders(Number(flags['storm-open-orders']));
+          // Orders and the storm warm up together, so the recorded minute is a steady state of both.
+          const storm = scenario === 'read-storm-calm' ? undefined : startStorm(STORM_WARMUP_SECONDS, seconds);
+          await run('warmup', 'keyflow', [{ rate, seconds: STORM_WARMUP_SECONDS }], rate * STORM_WARMUP_SECONDS + 10);
+          await storm?.recording;
           let figures: StormFigures | undefined;
           const cpuBefore = { primary: clusterCpuSeconds(primary.dir), replica: clusterCpuSeconds(replica.dir) };
           const row = await run(scenario, 'keyflow', [{ rate, seconds }], Math.ceil(rate * seconds) + 10, {
-            during:
-              scenario === 'read-storm-calm'
-                ? undefined
-                : async () => {
-                    figures = await stormLoad(seconds);
-                  },
+            during: storm
+              ? async () => {
+                  figures = await storm.figures;
+                }
+              : undefined,
           });
           const primaryCpuSeconds = clusterCpuSeconds(primary.dir) - cpuBefore.primary;
           const replicaCpuSeconds = clusterCpuSeconds(replica.dir) - cpuBefore.replica;
           (delivered[scenario] ??= []).push(row.deliveredMs.p99);
-          const empty = { reads: 0, readErrors: 0, readMs: stats([]), searches: 0, searchErrors: 0, searchMs: stats([]), orders: 0 };
+          const empty = { reads: 0, readErrors: 0, readMs: stats([]), searches: 0, searchErrors: 0, searchMs: stats([]), orders: 0, generatorCpuSeconds: 0 };
           row.storm = { ...(figures ?? empty), primaryCpuSeconds, replicaCpuSeconds, cache: withReplica, replica: withReplica };
           const perRead = figures
             ? ` (${((primaryCpuSeconds * 1000) / Math.max(figures.reads + figures.searches, 1)).toFixed(3)} ms per read, all work included)`
             : '';
           console.log(
             figures
-              ? `    storm: ${figures.reads} order-page reads (${figures.orders} orders) p50 ${figures.readMs.p50} ms, p99 ${figures.readMs.p99} ms, ${figures.readErrors} failed; ${figures.searches} staff searches p50 ${figures.searchMs.p50} ms, p99 ${figures.searchMs.p99} ms, ${figures.searchErrors} failed`
+              ? `    storm: ${figures.reads} order-page reads (${figures.orders} orders) p50 ${figures.readMs.p50} ms, p99 ${figures.readMs.p99} ms, ${figures.readErrors} failed; ${figures.searches} staff searches p50 ${figures.searchMs.p50} ms, p99 ${figures.searchMs.p99} ms, ${figures.searchErrors} failed; the generator's own CPU ${figures.generatorCpuSeconds.toFixed(1)} s`
               : '    no storm (the calm run)',
           );
           console.log(`    primary CPU ${primaryCpuSeconds.toFixed(2)} s${perRead}, replica CPU ${replicaCpuSeconds.toFixed(2)} s`);
@@ -892,8 +896,8 @@ async function main() {
     await Promise.all(Array.from({ length: 8 }, buyer));
   }
 
-  /** Runs the storm generator for this many seconds beside the order load. */
-  async function stormLoad(seconds: number): Promise<StormFigures> {
+  /** The storm as a process of its own: `recording` when its warm-up is over, `figures` when it is done. */
+  function startStorm(warmupSeconds: number, seconds: number): { recording: Promise<void>; figures: Promise<StormFigures> } {
     const storm = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/read-storm-load.ts')], {
       cwd: PROJECT_ROOT,
       env: {
@@ -905,16 +909,26 @@ async function main() {
           databaseUrl,
           readsPerSec: Number(flags['storm-reads']),
           searchesPerSec: Number(flags['storm-searches']),
+          warmupSeconds,
           seconds,
         }),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
-    storm.stdout!.on('data', (d) => (output += d));
-    const code = await new Promise((resolve) => storm.once('exit', resolve));
-    if (code !== 0) throw new Error(`the read storm exited with ${String(code)}`);
-    return JSON.parse(output) as StormFigures;
+    const exited = new Promise<unknown>((resolve) => storm.once('exit', resolve));
+    const recording = new Promise<void>((resolve, reject) => {
+      storm.stdout!.on('data', (d) => {
+        output += d;
+        if (output.startsWith('recording\n')) resolve();
+      });
+      void exited.then(() => reject(new Error('the read storm ended before its warm-up did')));
+    });
+    const figures = exited.then((code) => {
+      if (code !== 0) throw new Error(`the read storm exited with ${String(code)}`);
+      return JSON.parse(output.slice(output.lastIndexOf('\n') + 1)) as StormFigures;
+    });
+    return { recording, figures };
   }
 
   const mailFaults = (faults: object) =>

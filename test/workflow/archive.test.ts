@@ -83,6 +83,19 @@ describe('archiving settled orders after ARCHIVE_AFTER', () => {
     const opened = await request('GET', `${stack.api.url}/orders/${old.orderNo}`, { headers: { cookie: byPassword.headers.get('set-cookie')!.split(';')[0] } });
     expect(opened.text).toContain('ARC-');
     expect((await formPost(`${stack.api.url}/lookup`, { orderNo: old.orderNo, password: 'wrong horse' })).status).toBe(404);
+    // "Mail me my link" reaches it too: a link that opens it, to the order's own address, once per cooldown.
+    const linkMails = () => stack.sink.messages().filter((m) => m.to === 'archive@example.com' && m.subject === `Your order link for ${old.orderNo}`);
+    const askLink = () => request('POST', `${stack.api.url}/api/orders/resend-link`, { json: { orderNo: old.orderNo, email: 'archive@example.com' } });
+    expect((await askLink()).status).toBe(202);
+    await waitFor(async () => linkMails().length === 1, 'the link email of an archived order');
+    const mailedLink = /https?:\/\/\S+/.exec(linkMails()[0].text.slice(linkMails()[0].text.indexOf('http')))![0];
+    const token = new URL(mailedLink).searchParams.get('token') ?? '';
+    const byMailedLink = await request('GET', `${stack.api.url}/api/orders/${old.orderNo}`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(byMailedLink.status).toBe(200);
+    expect((await askLink()).status).toBe(202);
+    await waitFor(async () => (await stack.db.orderArchive.findUnique({ where: { orderNo: old.orderNo } }))?.linkRequestedAt !== null, 'the request noted');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(linkMails()).toHaveLength(1);
 
     // Staff see it whole, marked archived.
     const staff = await request('GET', `${stack.api.url}/api/admin/orders/${old.orderNo}`, { headers: adminHeaders() });

@@ -928,6 +928,8 @@ async function main() {
       if (code !== 0) throw new Error(`the read storm exited with ${String(code)}`);
       return JSON.parse(output.slice(output.lastIndexOf('\n') + 1)) as StormFigures;
     });
+    // A storm that fails in its warm-up is reported by `recording`; its figures are then never read.
+    figures.catch(() => undefined);
     return { recording, figures };
   }
 

@@ -26,19 +26,6 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     expect(await stack.db.paymentNotification.count({ where: { orderNo: order.orderNo } })).toBe(0);
   });
 
-  it('keeps polling through query errors and slow answers', async () => {
-    const sku = uniqueSku('flaky');
-    await createSkuWithKeys(stack, sku, ['FLAKY-1']);
-    const order = await placeOrder(stack, sku);
-    await setFaults(order.orderNo, { dropNotifications: true, queryError: true });
-    await payInSandbox(stack, order);
-    // The workflow asked twice and was refused twice: still unpaid, as far as the shop can tell.
-    await waitFor(async () => (await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`)).body.queries >= 2, 'two failed polls');
-    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('AWAITING_PAYMENT');
-    await setFaults(order.orderNo, { dropNotifications: true, queryDelayMs: 200 });
-    await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 10_000);
-  });
-
   it('delivers once when the gateway sends each notification five times at once', async () => {
     const sku = uniqueSku('dup5');
     await createSkuWithKeys(stack, sku, ['DUP-1', 'DUP-2']);
@@ -124,6 +111,31 @@ describe('confirming every payment exactly once, whatever the channel does', () 
 
   it('keeps every invariant', async () => {
     await waitFor(async () => (await checkInvariants(stack.db, { graceMs: 30_000 })).length === 0, 'invariants');
+  });
+});
+
+// A deadline of its own, far beyond the polls: with the suite's 3 s one, a loaded machine could let
+// the deadline's last look fall inside the failures and the order expire.
+describe('polling through a failing channel', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { PAYMENT_POLL_INTERVAL: '500ms', PAYMENT_DEADLINE: '60s' } });
+  });
+  afterAll(() => stack.stop());
+  const setFaults = (orderNo: string, faults: object) => request('PUT', `${stack.sandboxUrl}/api/trades/${orderNo}/faults`, { json: faults });
+
+  it('keeps polling through query errors and slow answers', async () => {
+    const sku = uniqueSku('flaky');
+    await createSkuWithKeys(stack, sku, ['FLAKY-1']);
+    const order = await placeOrder(stack, sku);
+    await setFaults(order.orderNo, { dropNotifications: true, queryError: true });
+    await payInSandbox(stack, order);
+    // The workflow asked twice and was refused twice: still unpaid, as far as the shop can tell.
+    await waitFor(async () => (await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`)).body.queries >= 2, 'two failed polls');
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('AWAITING_PAYMENT');
+    await setFaults(order.orderNo, { dropNotifications: true, queryDelayMs: 200 });
+    // The polls back off (0.5, 1.5, 3.5, 7.5 s…): the next one finds the payment.
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 20_000);
   });
 });
 

@@ -1,4 +1,3 @@
 -- A buyer may ask for an archived order's link again: the last request, for its cooldown (an
 -- archived order has no timeline to record it on).
 ALTER TABLE "OrderArchive" ADD COLUMN "linkRequestedAt" TIMESTAMP(3);
-CREATE INDEX "OrderArchive_email_linkRequestedAt_idx" ON "OrderArchive"("email", "linkRequestedAt");

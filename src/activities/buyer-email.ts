@@ -2,7 +2,7 @@ import type { ActivityDeps } from './deps';
 import { orderPageUrl } from '../links';
 import { buyerEmailText } from '../mail/buyer-email-text';
 import type { Locale } from '../domain/locale';
-import { loadArchivedOrder } from '../db/archived-order';
+import { loadArchivedOrderWithSku } from '../db/archived-order';
 
 export type BuyerEmailKind = 'delivery' | 'resend' | 'refund' | 'link';
 
@@ -29,10 +29,9 @@ interface EmailRow {
 }
 
 async function archivedEmailRow(db: ActivityDeps['db'], orderNo: string): Promise<EmailRow | null> {
-  const archived = await loadArchivedOrder(db, orderNo);
+  const archived = await loadArchivedOrderWithSku(db, orderNo);
   if (!archived) return null;
-  const { order } = archived;
-  const sku = await db.sku.findUnique({ where: { sku: order.sku }, select: { name: true, deliveryInstructions: true } });
+  const { order, sku } = archived;
   return {
     ...order,
     locale: order.locale as Locale | null,

@@ -2,7 +2,7 @@ import type { Db } from '../db/client';
 import type { Order } from '../generated/prisma/client';
 import type { CardKeyCipher } from '../crypto/card-key-cipher';
 import { buyerReason, buyerReasonCode, buyerTimeline, type BuyerReason } from '../domain/buyer-view';
-import { loadArchivedOrder } from '../db/archived-order';
+import { loadArchivedOrderWithSku, type ArchivedSku } from '../db/archived-order';
 
 export interface BuyerOrderView {
   orderNo: string;
@@ -38,7 +38,7 @@ export interface OrderSnapshot {
 /** What a snapshot is made of, whether the order is hot or archived. */
 interface SnapshotSource {
   order: Omit<Order, 'requestHash'>;
-  sku: { name: string; deliveryInstructions: string | null } | null;
+  sku: ArchivedSku | null;
   events: Array<{ createdAt: Date; type: string }>;
 }
 
@@ -80,10 +80,8 @@ export async function loadOrderSnapshot(db: Db, orderNo: string): Promise<OrderS
     },
   });
   if (order) return snapshotOf({ order, sku: order.skuRef, events: order.events });
-  const archived = await loadArchivedOrder(db, orderNo);
-  if (!archived) return null;
-  const sku = await db.sku.findUnique({ where: { sku: archived.order.sku }, select: { name: true, deliveryInstructions: true } });
-  return snapshotOf({ order: archived.order, sku, events: archived.events });
+  const archived = await loadArchivedOrderWithSku(db, orderNo);
+  return archived && snapshotOf({ order: archived.order, sku: archived.sku, events: archived.events });
 }
 
 /**

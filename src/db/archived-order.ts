@@ -50,6 +50,20 @@ export async function loadArchivedOrder(db: Db, orderNo: string): Promise<Archiv
   };
 }
 
+/** What the shop shows of an archived order's SKU now: its name and delivery instructions (null when the SKU is gone). */
+export interface ArchivedSku {
+  name: string;
+  deliveryInstructions: string | null;
+}
+
+/** An archived order with its SKU as the shop shows it now, for the pages and emails that name it. */
+export async function loadArchivedOrderWithSku(db: Db, orderNo: string): Promise<(ArchivedOrder & { sku: ArchivedSku | null }) | null> {
+  const archived = await loadArchivedOrder(db, orderNo);
+  if (!archived) return null;
+  const sku = await db.sku.findUnique({ where: { sku: archived.order.sku }, select: { name: true, deliveryInstructions: true } });
+  return { ...archived, sku };
+}
+
 export interface ArchiveFilter {
   status?: OrderStatus;
   email?: string;

@@ -11,9 +11,10 @@ runCli(async () => {
   try {
     const added = await registerSearchAttributes(connection, config.temporal.namespace);
     console.log(added.length ? `added search attributes: ${added.join(', ')}` : 'search attributes already registered');
-    const schedule = await ensureReconcileSchedule(temporalClient(config, connection), config);
+    const client = temporalClient(config, connection);
+    const schedule = await ensureReconcileSchedule(client, config);
     console.log(`reconciliation schedule ${schedule} (every ${config.reconcileIntervalMs / 1000} s)`);
-    console.log(`archive schedule ${await ensureArchiveSchedule(temporalClient(config, connection), config)}`);
+    console.log(`archive schedule ${await ensureArchiveSchedule(client, config)}`);
   } finally {
     await connection.close();
   }

@@ -3,7 +3,7 @@ import type { ApiDeps } from '../../api/deps';
 import { staffForToken } from '../../api/auth';
 import { actionBody, adminOrdersQuery, orderNoParam } from '../../api/validation';
 import { searchOrders } from '../../orders/order-search';
-import { loadArchivedOrder } from '../../db/archived-order';
+import { loadArchivedOrderWithSku } from '../../db/archived-order';
 import { shopSummary } from '../../orders/shop-summary';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
 import { channelReport } from '../../channels/channel-admin';
@@ -153,13 +153,12 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
           },
         })
       : null;
-    const archived = !order && orderNo.success ? await loadArchivedOrder(db, orderNo.data) : null;
+    const archived = !order && orderNo.success ? await loadArchivedOrderWithSku(db, orderNo.data) : null;
     if (archived) {
-      const skuName = (await db.sku.findUnique({ where: { sku: archived.order.sku }, select: { name: true } }))?.name ?? archived.order.sku;
       res.type('html').send(
         renderOrderDetail(ctx, {
           ...archived.order,
-          skuName,
+          skuName: archived.sku?.name ?? archived.order.sku,
           workflowId: archived.order.workflowId ?? orderWorkflowId(archived.order.orderNo),
           events: archived.events,
           payments: archived.payments,

@@ -3,7 +3,7 @@ import { archiveWorkflow } from '../../src/workflows/archive';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
+import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, setTradeFaults, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
@@ -146,7 +146,7 @@ describe('record workflow histories for the replay corpus', () => {
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { refuseRefunds: true } });
+    await setTradeFaults(stack, order.orderNo, { refuseRefunds: true });
     const refused = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: {} });
     await save('support-refund-refused', refused.body.workflowId);
   });

@@ -177,6 +177,11 @@ export async function placeOrder(stack: Stack, sku: string, quantity = 1, email 
   return response.body;
 }
 
+/** Makes the sandbox gateway misbehave for one trade ({} puts it right again). */
+export function setTradeFaults(stack: Stack, orderNo: string, faults: object): ReturnType<typeof request> {
+  return request('PUT', `${stack.sandboxUrl}/api/trades/${orderNo}/faults`, { json: faults });
+}
+
 /** The buyer opens the pay URL (the gateway opens the trade) and presses Pay. */
 export async function payInSandbox(stack: Stack, order: PlacedOrderBody): Promise<{ tradeNo: string; acknowledged: boolean }> {
   const page = await fetch(order.payUrl);

@@ -1,5 +1,5 @@
 import type { temporal } from '@temporalio/proto';
-import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, payInSandbox, placeOrder, startStack, setTradeFaults, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { orderWorkflowId } from '../../src/workflows/workflow-ids';
 
@@ -41,7 +41,7 @@ describe("an order's history on the real dev server", () => {
     await createSkuWithKeys(stack, sku, ['LAST-1']);
     const order = await placeOrder(stack, sku);
     await fetch(order.payUrl);
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { dropNotifications: true } });
+    await setTradeFaults(stack, order.orderNo, { dropNotifications: true });
     await payInSandbox(stack, order);
     const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
     expect(await handle.result()).toMatchObject({ status: 'DELIVERED' });

@@ -3,7 +3,7 @@ import type { OrderRunInput } from '../../src/workflows/types';
 import { WorkflowFailedError } from '@temporalio/client';
 import { paymentReceivedSignal, statusQuery } from '../../src/workflows/order-messages';
 import { orderWorkflowId } from '../../src/workflows/workflow-ids';
-import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, payInSandbox, placeOrder, startStack, setTradeFaults, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { createPaymentActivities } from '../../src/activities/payment';
 import { createDeliveryActivities } from '../../src/activities/delivery';
@@ -106,7 +106,7 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
     // Paid at the gateway, its callback lost; the same report then arrives five times (reconciliation, relays).
     await fetch(order.payUrl);
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { dropNotifications: true } });
+    await setTradeFaults(stack, order.orderNo, { dropNotifications: true });
     const { tradeNo } = await payInSandbox(stack, order);
     const report = { channel: 'epay', tradeNo, amountCents: order.amountCents, currency: 'CNY', source: 'reconciliation' as const };
     await Promise.all(Array.from({ length: 5 }, () => handle.signal(paymentReceivedSignal, report)));

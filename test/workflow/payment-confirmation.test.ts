@@ -1,4 +1,4 @@
-import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, setTradeFaults, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 import { startOrderWorkflow } from '../../src/orders/order-runs';
@@ -10,13 +10,12 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     stack = await startStack({ env: { PAYMENT_POLL_INTERVAL: '500ms', PAYMENT_DEADLINE: '3s', RESTOCK_WAIT: '0' } });
   });
   afterAll(() => stack.stop());
-  const setFaults = (orderNo: string, faults: object) => request('PUT', `${stack.sandboxUrl}/api/trades/${orderNo}/faults`, { json: faults });
 
   it('completes an order by polling when every callback is lost', async () => {
     const sku = uniqueSku('lost');
     await createSkuWithKeys(stack, sku, ['LOST-1']);
     const order = await placeOrder(stack, sku);
-    await setFaults(order.orderNo, { dropNotifications: true });
+    await setTradeFaults(stack, order.orderNo, { dropNotifications: true });
     const paid = await payInSandbox(stack, order);
     expect(paid.acknowledged).toBe(false);
     const delivered = await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 10_000);
@@ -30,7 +29,7 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     const sku = uniqueSku('dup5');
     await createSkuWithKeys(stack, sku, ['DUP-1', 'DUP-2']);
     const order = await placeOrder(stack, sku);
-    await setFaults(order.orderNo, { duplicateNotifications: 5 });
+    await setTradeFaults(stack, order.orderNo, { duplicateNotifications: 5 });
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     expect(await stack.db.cardKey.count({ where: { orderNo: order.orderNo } })).toBe(1);
@@ -42,7 +41,7 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     const sku = uniqueSku('corrupt');
     await createSkuWithKeys(stack, sku, ['COR-1']);
     const order = await placeOrder(stack, sku);
-    await setFaults(order.orderNo, { corruptSignature: true });
+    await setTradeFaults(stack, order.orderNo, { corruptSignature: true });
     const paid = await payInSandbox(stack, order);
     expect(paid.acknowledged).toBe(false);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 10_000);
@@ -84,10 +83,10 @@ describe('confirming every payment exactly once, whatever the channel does', () 
     await createSkuWithKeys(stack, sku, ['LF-1']);
     const order = await placeOrder(stack, sku);
     await fetch(order.payUrl);
-    await setFaults(order.orderNo, { dropNotifications: true });
+    await setTradeFaults(stack, order.orderNo, { dropNotifications: true });
     await waitForStatus(stack.db, order.orderNo, 'EXPIRED', 10_000);
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
-    await setFaults(order.orderNo, {});
+    await setTradeFaults(stack, order.orderNo, {});
     await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
     const delivered = await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     expect(delivered.workflowId).toMatch(/-late-epay-/);
@@ -122,18 +121,17 @@ describe('polling through a failing channel', () => {
     stack = await startStack({ env: { PAYMENT_POLL_INTERVAL: '500ms', PAYMENT_DEADLINE: '60s' } });
   });
   afterAll(() => stack.stop());
-  const setFaults = (orderNo: string, faults: object) => request('PUT', `${stack.sandboxUrl}/api/trades/${orderNo}/faults`, { json: faults });
 
   it('keeps polling through query errors and slow answers', async () => {
     const sku = uniqueSku('flaky');
     await createSkuWithKeys(stack, sku, ['FLAKY-1']);
     const order = await placeOrder(stack, sku);
-    await setFaults(order.orderNo, { dropNotifications: true, queryError: true });
+    await setTradeFaults(stack, order.orderNo, { dropNotifications: true, queryError: true });
     await payInSandbox(stack, order);
     // The workflow asked twice and was refused twice: still unpaid, as far as the shop can tell.
     await waitFor(async () => (await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`)).body.queries >= 2, 'two failed polls');
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).status).toBe('AWAITING_PAYMENT');
-    await setFaults(order.orderNo, { dropNotifications: true, queryDelayMs: 200 });
+    await setTradeFaults(stack, order.orderNo, { dropNotifications: true, queryDelayMs: 200 });
     // The polls back off (0.5, 1.5, 3.5, 7.5 s…): the next one finds the payment.
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED', 20_000);
   });

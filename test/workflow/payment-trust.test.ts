@@ -1,5 +1,16 @@
 import { Client, Connection } from '@temporalio/client';
-import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import {
+  adminHeaders,
+  createSkuWithKeys,
+  payInSandbox,
+  placeOrder,
+  request,
+  startStack,
+  setTradeFaults,
+  waitFor,
+  waitForStatus,
+  type Stack,
+} from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { paymentReceivedSignal, statusQuery } from '../../src/workflows/order-messages';
 import { orderWorkflowId } from '../../src/workflows/workflow-ids';
@@ -69,7 +80,7 @@ describe('an order believes only payments it can check', () => {
     await createSkuWithKeys(stack, sku, ['RECON-1', 'RECON-2']);
     const order = await placeOrder(stack, sku);
     await fetch(order.payUrl);
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { dropNotifications: true } });
+    await setTradeFaults(stack, order.orderNo, { dropNotifications: true });
     const paid = await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
     const deps = { db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() };
     await reportPayment(deps, order.orderNo, {
@@ -129,7 +140,7 @@ describe('Epay refunds, whose call has no idempotency key', () => {
     const order = await placeOrder(stack, sku);
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { loseRefundAnswer: true } });
+    await setTradeFaults(stack, order.orderNo, { loseRefundAnswer: true });
     const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: {} });
     expect(refunded.body.status).toBe('REFUNDED');
     const trade = await request('GET', `${stack.sandboxUrl}/api/trades/${order.orderNo}`);

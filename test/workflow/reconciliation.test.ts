@@ -1,5 +1,16 @@
 import { reconcileWorkflow } from '../../src/workflows/reconcile';
-import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import {
+  adminHeaders,
+  createSkuWithKeys,
+  payInSandbox,
+  placeOrder,
+  request,
+  startStack,
+  setTradeFaults,
+  waitFor,
+  waitForStatus,
+  type Stack,
+} from '../support/stack';
 import { TEST_EPAY, uniqueSku } from '../support/config';
 import { signByRecipe } from '../support/epay-recipe';
 import { reconcileInput, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../../src/temporal/schedules';
@@ -32,7 +43,7 @@ describe('reconciliation', () => {
     const sku = uniqueSku('rec');
     await createSkuWithKeys(stack, sku, ['REC-1', 'REC-2']);
     const lost = await placeOrder(stack, sku);
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${lost.orderNo}/faults`, { json: { dropNotifications: true } });
+    await setTradeFaults(stack, lost.orderNo, { dropNotifications: true });
     await payInSandbox(stack, lost);
 
     // 2. A dead workflow: paid, waiting for stock, then terminated; keys arrive meanwhile.
@@ -56,7 +67,7 @@ describe('reconciliation', () => {
       name: 'ghost',
       money: '9.99',
     });
-    await request('PUT', `${stack.sandboxUrl}/api/trades/GHOSTORDER1/faults`, { json: { dropNotifications: true } });
+    await setTradeFaults(stack, 'GHOSTORDER1', { dropNotifications: true });
     expect((await fetch(`${stack.sandboxUrl}/submit.php?${new URLSearchParams(ghost)}`)).status).toBe(200);
     await request('POST', `${stack.sandboxUrl}/api/trades/GHOSTORDER1/pay`);
 

@@ -1,5 +1,16 @@
 import { Client as PgClient } from 'pg';
-import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
+import {
+  adminHeaders,
+  createSkuWithKeys,
+  payInSandbox,
+  placeOrder,
+  request,
+  startStack,
+  setTradeFaults,
+  waitFor,
+  waitForStatus,
+  type Stack,
+} from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { checkInvariants } from '../../src/invariants/check';
 
@@ -91,7 +102,7 @@ describe('saga compensations and support actions', () => {
     await createSkuWithKeys(stack, sku, ['RF-0']);
     const order = await placeOrder(stack, sku);
     await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { refuseRefunds: true } });
+    await setTradeFaults(stack, order.orderNo, { refuseRefunds: true });
     await payInSandbox(stack, order);
     const review = await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW', 20_000);
     expect(review.statusReason).toMatch(/refund failed: Epay refused the refund/);
@@ -119,10 +130,10 @@ describe('saga compensations and support actions', () => {
     await createSkuWithKeys(stack, sku, ['RR-0']);
     const order = await placeOrder(stack, sku);
     await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { refuseRefunds: true } });
+    await setTradeFaults(stack, order.orderNo, { refuseRefunds: true });
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW', 20_000);
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: {} });
+    await setTradeFaults(stack, order.orderNo, {});
     const refunded = await admin(order.orderNo, 'refund', 'buyer asked');
     expect(refunded.body.status).toBe('REFUNDED');
     const repeated = await admin(order.orderNo, 'refund', 'again');
@@ -252,7 +263,7 @@ describe('saga compensations and support actions', () => {
     const order = await placeOrder(stack, sku);
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
-    await request('PUT', `${stack.sandboxUrl}/api/trades/${order.orderNo}/faults`, { json: { refuseRefunds: true } });
+    await setTradeFaults(stack, order.orderNo, { refuseRefunds: true });
     const refused = await admin(order.orderNo, 'refund', 'buyer asked');
     expect(refused.body).toMatchObject({ status: 'NEEDS_REVIEW', reason: expect.stringMatching(/refund failed/) });
     // The buyer has the key: it stays SOLD until a refund goes through (found by npm run fuzz).

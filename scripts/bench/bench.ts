@@ -943,31 +943,21 @@ async function main() {
         await run('warmup', pipeline, [{ rate, seconds: warmup }], Math.ceil(rate * warmup) + 10);
       }
     }
+    // Scenarios that run as a whole of their own, rather than once per pipeline.
+    const ownRuns: Partial<Record<Scenario, () => Promise<void>>> = {
+      'flash-sale': flashSale,
+      prewarm,
+      tracing: tracingCost,
+      'read-storm': readStorm,
+      history: historyScale,
+      degrade: degradeLevels,
+    };
     // The prewarm and the flash sale restart Keyflow without the baseline: they come last.
     const restarting = ['prewarm', 'flash-sale', 'tracing', 'read-storm', 'history'];
     for (const scenario of [...scenarios.filter((s) => !restarting.includes(s)), ...scenarios.filter((s) => restarting.includes(s))]) {
-      if (scenario === 'flash-sale') {
-        await flashSale();
-        continue;
-      }
-      if (scenario === 'prewarm') {
-        await prewarm();
-        continue;
-      }
-      if (scenario === 'tracing') {
-        await tracingCost();
-        continue;
-      }
-      if (scenario === 'read-storm') {
-        await readStorm();
-        continue;
-      }
-      if (scenario === 'history') {
-        await historyScale();
-        continue;
-      }
-      if (scenario === 'degrade') {
-        await degradeLevels();
+      const ownRun = ownRuns[scenario];
+      if (ownRun) {
+        await ownRun();
         continue;
       }
       for (const pipeline of ['keyflow', 'sync-baseline'] as const) {

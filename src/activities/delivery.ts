@@ -6,6 +6,7 @@ import { causeInBrief } from '../error-text';
 import { confirmWithChannel, recordPaymentIn, recordUnverified } from './payment';
 import { issueIn, reserveIn, type ReserveRequest } from './stock';
 import { ATTR, inSpan } from '../observability/tracing/spans';
+import { deliverAtOnce } from './delivery-at-once';
 
 export interface DeliverPaymentRequest extends ReserveRequest {
   /** A payment the workflow found usable (channel, currency and amount match the order). */
@@ -38,10 +39,15 @@ export function createDeliveryActivities({ db, channels, clock }: ActivityDeps) 
       const recording = { orderNo: request.orderNo, payment, proof };
       try {
         if (proof.kind === 'ask-channel') await confirmWithChannel(channels, request.orderNo, payment);
-        return await db.$transaction(async (tx): Promise<PaymentDelivery> => {
-          if ((await recordPaymentIn(tx, recording, at)) === 'second') return { secondPayment: true };
-          return reserveAndIssueIn(tx, request, at);
-        });
+        return await traceDelivery(
+          request.orderNo,
+          async () =>
+            (await deliverAtOnce(db, { ...request, payment, proof }, at)) ??
+            db.$transaction(async (tx): Promise<PaymentDelivery> => {
+              if ((await recordPaymentIn(tx, recording, at)) === 'second') return { secondPayment: true };
+              return reserveAndIssueIn(tx, request, at);
+            }),
+        );
       } catch (error) {
         if (error instanceof UnverifiedPaymentError) {
           await recordUnverified(db, request.orderNo, payment.channel, error.message, at);
@@ -57,7 +63,7 @@ export function createDeliveryActivities({ db, channels, clock }: ActivityDeps) 
     async reserveAndIssue(request: ReserveRequest): Promise<Delivery> {
       const at = clock();
       try {
-        return await db.$transaction((tx) => reserveAndIssueIn(tx, request, at));
+        return await traceDelivery(request.orderNo, () => db.$transaction((tx) => reserveAndIssueIn(tx, request, at)));
       } catch (error) {
         if (!keysAreTheProblem(error)) throw error;
         throw new KeysNotSellableError(`keys could not be issued: ${causeInBrief(error, 200)}`);
@@ -66,16 +72,21 @@ export function createDeliveryActivities({ db, channels, clock }: ActivityDeps) 
   };
 }
 
-function reserveAndIssueIn(tx: Parameters<typeof reserveIn>[0], request: ReserveRequest, at: Date): Promise<Delivery> {
-  return inSpan('keyflow.deliver', { [ATTR.orderNo]: request.orderNo }, async (span) => {
-    const reservation = await reserveIn(tx, request, at);
-    if (!reservation.ok) {
-      span.setAttribute(ATTR.outcome, 'short of stock');
-      return { delivered: false, available: reservation.available };
-    }
-    await issueIn(tx, { orderNo: request.orderNo, keyIds: reservation.keyIds }, at);
-    span.setAttributes({ [ATTR.outcome]: 'delivered', 'keyflow.keys_issued': reservation.keyIds.length });
-    return { delivered: true, keyIds: reservation.keyIds, remaining: reservation.remaining };
+async function reserveAndIssueIn(tx: Parameters<typeof reserveIn>[0], request: ReserveRequest, at: Date): Promise<Delivery> {
+  const reservation = await reserveIn(tx, request, at);
+  if (!reservation.ok) return { delivered: false, available: reservation.available };
+  await issueIn(tx, { orderNo: request.orderNo, keyIds: reservation.keyIds }, at);
+  return { delivered: true, keyIds: reservation.keyIds, remaining: reservation.remaining };
+}
+
+/** The sale's span, named for what became of it. */
+function traceDelivery<T extends PaymentDelivery>(orderNo: string, deliver: () => Promise<T>): Promise<T> {
+  return inSpan('keyflow.deliver', { [ATTR.orderNo]: orderNo }, async (span) => {
+    const delivery = await deliver();
+    if ('secondPayment' in delivery) span.setAttribute(ATTR.outcome, 'second payment');
+    else if (!delivery.delivered) span.setAttribute(ATTR.outcome, 'short of stock');
+    else span.setAttributes({ [ATTR.outcome]: 'delivered', 'keyflow.keys_issued': delivery.keyIds.length });
+    return delivery;
   });
 }
 

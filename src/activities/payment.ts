@@ -26,7 +26,7 @@ export type Recorded = 'recorded' | 'already' | 'second';
 type Tx = Prisma.TransactionClient;
 
 /** Orders a payment may settle: never paid, whatever happened to them since. */
-const SETTLEABLE = ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'] as const;
+export const SETTLEABLE = ['CREATED', 'AWAITING_PAYMENT', 'EXPIRED', 'CANCELLED', 'FAILED'] as const;
 
 /**
  * Stores the payment (once per channel trade) and moves the order to PAID or NEEDS_REVIEW, in one
@@ -40,13 +40,7 @@ export async function recordPaymentIn(db: Tx, { orderNo, payment, proof, reviewR
     INSERT INTO "Payment" ("orderNo", "channel", "tradeNo", "amountCents", "currency", "paidAt", "settles")
     SELECT ${orderNo}, ${payment.channel}, ${payment.tradeNo}, ${payment.amountCents}, ${payment.currency}, ${at}, ${settles} ${from}
     ON CONFLICT ("channel", "tradeNo") DO NOTHING`;
-  const verified =
-    proof.kind === 'inbox'
-      ? Prisma.sql`EXISTS (
-          SELECT 1 FROM "PaymentNotification" n
-          WHERE n."id" = ${proof.notificationId} AND n."verdict" = 'VERIFIED' AND n."paid" AND n."channel" = ${payment.channel}
-            AND n."orderNo" = ${orderNo} AND n."tradeNo" = ${payment.tradeNo} AND n."amountCents" = ${payment.amountCents})`
-      : undefined;
+  const verified = inboxProofMatches(orderNo, payment, proof);
   try {
     const moved = await transitionOrder(
       db,
@@ -56,7 +50,7 @@ export async function recordPaymentIn(db: Tx, { orderNo, payment, proof, reviewR
         from: SETTLEABLE,
         actor: 'system',
         type: reviewReason ? 'PAYMENT_NEEDS_REVIEW' : 'PAID',
-        message: `${payment.channel} trade ${payment.tradeNo} (${payment.source})`,
+        message: paidMessage(payment),
         reason: reviewReason,
         stamp: 'paidAt',
         stampAt: payment.seenAt ? new Date(payment.seenAt) : undefined,
@@ -83,6 +77,24 @@ export async function recordPaymentIn(db: Tx, { orderNo, payment, proof, reviewR
     await db.$executeRaw(insertPayment(false, Prisma.empty));
     return 'second';
   }
+}
+
+/**
+ * For a payment reported by a callback: the condition that the verified notification the API stored
+ * matches it (order, trade, amount). Nothing to check for the other proofs: a poll is the channel's
+ * own answer, and `ask-channel` is confirmed before any statement runs.
+ */
+export function inboxProofMatches(orderNo: string, payment: PaymentReport, proof: PaymentProof): Prisma.Sql | undefined {
+  if (proof.kind !== 'inbox') return undefined;
+  return Prisma.sql`EXISTS (
+    SELECT 1 FROM "PaymentNotification" n
+    WHERE n."id" = ${proof.notificationId} AND n."verdict" = 'VERIFIED' AND n."paid" AND n."channel" = ${payment.channel}
+      AND n."orderNo" = ${orderNo} AND n."tradeNo" = ${payment.tradeNo} AND n."amountCents" = ${payment.amountCents})`;
+}
+
+/** The timeline's words for the move a payment makes. */
+export function paidMessage(payment: PaymentReport): string {
+  return `${payment.channel} trade ${payment.tradeNo} (${payment.source})`;
 }
 
 async function paymentRecorded(db: Tx, payment: PaymentReport): Promise<boolean> {

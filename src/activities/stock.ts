@@ -53,7 +53,7 @@ export async function reserveIn(tx: Tx, { orderNo, sku, quantity, lowStockThresh
       RETURNING "id"
     )
     INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
-    SELECT ${orderNo}, 'KEYS_RESERVED', 'system', ${`${quantity} key(s) reserved`}, ${at}
+    SELECT ${orderNo}, 'KEYS_RESERVED', 'system', ${reservedMessage(quantity)}, ${at}
     WHERE EXISTS (SELECT 1 FROM reserved)`;
   const remaining = lowStockThreshold > 0 ? await countAvailableUpTo(tx, sku, lowStockThreshold) : -1;
   return { ok: true, keyIds: [...held.map((k) => k.id), ...ids].sort((a, b) => a - b), remaining };
@@ -77,8 +77,18 @@ export async function issueIn(tx: Tx, { orderNo, keyIds }: IssueRequest, at: Dat
     from: ['PAID', 'AWAITING_STOCK', 'NEEDS_REVIEW'],
     actor: 'system',
     type: 'DELIVERED',
-    message: `${keyIds.length} key(s) issued`,
+    message: issuedMessage(keyIds.length),
     stamp: 'deliveredAt',
     at,
   });
+}
+
+/** The timeline's words for keys reserved for an order. */
+export function reservedMessage(quantity: number): string {
+  return `${quantity} key(s) reserved`;
+}
+
+/** The timeline's words for an order's keys sold to it. */
+export function issuedMessage(count: number): string {
+  return `${count} key(s) issued`;
 }

@@ -73,6 +73,11 @@ export async function transitionOrder(tx: Tx, t: Transition, alongside?: Prisma.
     if (order.status === t.to) return false;
     throw new InvalidTransitionError(t.orderNo, order.status, t.to);
   }
-  for (const observer of observers) observer(t, updated[0]);
+  announceTransition(t, updated[0]);
   return true;
+}
+
+/** For a statement that moves an order without transitionOrder (one that does several moves at once). */
+export function announceTransition(t: Transition, order: MovedOrder): void {
+  for (const observer of observers) observer(t, order);
 }

@@ -8,6 +8,8 @@ import { uniqueSku } from '../support/config';
 import { createPaymentActivities } from '../../src/activities/payment';
 import { createDeliveryActivities } from '../../src/activities/delivery';
 import type { ActivityDeps } from '../../src/activities';
+import { deliverAtOnce } from '../../src/activities/delivery-at-once';
+import { observeTransitions } from '../../src/db/order-transition';
 
 describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SMTP sink', () => {
   let stack: Stack;
@@ -232,6 +234,87 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
         stack.db.payment.deleteMany({ where: { orderNo: order.orderNo } }),
         stack.db.orderEvent.deleteMany({ where: { orderNo: order.orderNo } }),
         stack.db.order.delete({ where: { orderNo: order.orderNo } }),
+      ]);
+    }
+  });
+
+  it('a paid order with its keys in stock is delivered in one statement, with the rows the step-by-step path writes; anything else writes nothing', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-AO1', 'KEY-AO2', 'KEY-AO3']);
+    const orderNo = `AO${Date.now()}`;
+    await stack.db.order.create({
+      data: {
+        orderNo,
+        sku,
+        quantity: 2,
+        unitPriceCents: 500,
+        amountCents: 1000,
+        currency: 'CNY',
+        email: 'ao@example.com',
+        channel: 'epay',
+        status: 'AWAITING_PAYMENT',
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    });
+    const seenAt = new Date(Date.now() - 5_000);
+    const payment = { channel: 'epay', tradeNo: `T-${orderNo}`, amountCents: 1000, currency: 'CNY', source: 'callback' as const, seenAt: seenAt.toISOString() };
+    const request = { orderNo, sku, quantity: 2, lowStockThreshold: 5, payment, proof: { kind: 'poll' as const } };
+    const moves: string[] = [];
+    const stopObserving = observeTransitions((t, order) => moves.push(`${t.to} ${order.channel}`));
+    const untouched = async () => {
+      expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).toMatchObject({ status: 'AWAITING_PAYMENT', paidAt: null });
+      expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(3);
+      expect(await stack.db.orderEvent.count({ where: { orderNo } })).toBe(0);
+      expect(moves).toEqual([]);
+    };
+    try {
+      // A callback's report the inbox does not confirm (no such notification).
+      await expect(deliverAtOnce(stack.db, { ...request, proof: { kind: 'inbox', notificationId: 2_000_000_000 } }, new Date())).resolves.toBeUndefined();
+      await untouched();
+      // More keys than the SKU has.
+      await expect(deliverAtOnce(stack.db, { ...request, quantity: 4 }, new Date())).resolves.toBeUndefined();
+      await untouched();
+      // The trade recorded before: the unique violation undoes the whole statement.
+      await stack.db.payment.create({ data: { orderNo, channel: 'epay', tradeNo: payment.tradeNo, amountCents: 1000, currency: 'CNY' } });
+      await expect(deliverAtOnce(stack.db, request, new Date())).resolves.toBeUndefined();
+      await untouched();
+      await stack.db.payment.deleteMany({ where: { orderNo } });
+
+      const at = new Date();
+      const delivery = await deliverAtOnce(stack.db, request, at);
+      const sold = await stack.db.cardKey.findMany({
+        where: { orderNo },
+        select: { id: true, status: true, reservedAt: true, soldAt: true },
+        orderBy: { id: 'asc' },
+      });
+      expect(delivery).toEqual({ delivered: true, keyIds: sold.map((k) => k.id), remaining: 1 });
+      expect(sold).toEqual(sold.map(({ id }) => ({ id, status: 'SOLD', reservedAt: at, soldAt: at })));
+      expect(await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).toMatchObject({
+        status: 'DELIVERED',
+        statusReason: null,
+        paidAt: seenAt,
+        deliveredAt: at,
+      });
+      expect(await stack.db.payment.findMany({ where: { orderNo }, select: { tradeNo: true, settles: true, amountCents: true } })).toEqual([
+        { tradeNo: payment.tradeNo, settles: true, amountCents: 1000 },
+      ]);
+      expect((await stack.db.orderEvent.findMany({ where: { orderNo }, orderBy: { id: 'asc' } })).map((e) => [e.type, e.message])).toEqual([
+        ['PAID', `epay trade ${payment.tradeNo} (callback)`],
+        ['KEYS_RESERVED', '2 key(s) reserved'],
+        ['DELIVERED', '2 key(s) issued'],
+      ]);
+      expect(moves).toEqual(['PAID epay', 'DELIVERED epay']);
+      // Delivered: a re-run is the general path's to answer.
+      await expect(deliverAtOnce(stack.db, request, new Date())).resolves.toBeUndefined();
+      expect(await stack.db.cardKey.count({ where: { sku, status: 'AVAILABLE' } })).toBe(1);
+    } finally {
+      stopObserving();
+      // Not a real order (no workflow): gone again before other files check the invariants of this database.
+      await stack.db.$transaction([
+        stack.db.cardKey.deleteMany({ where: { sku } }),
+        stack.db.payment.deleteMany({ where: { orderNo } }),
+        stack.db.orderEvent.deleteMany({ where: { orderNo } }),
+        stack.db.order.delete({ where: { orderNo } }),
       ]);
     }
   });

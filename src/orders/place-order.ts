@@ -13,7 +13,8 @@ import { expectedHeld, readStockPicture, type StockPicture } from '../stock/stoc
 import type { StockRefusals } from '../stock/stock-refusals';
 import type { AdmissionGate } from '../admission/admission';
 import type { PerKeyQueue } from './per-key-queue';
-import { checkOrderLimits, type LimitRefusal } from './order-limits';
+import { limitRefusal, type LimitRefusal } from './order-limits';
+import { readPlacementFacts } from './placement-facts';
 import { notifyUrl, returnUrl } from '../links';
 import { newOrderNo } from './order-number';
 import { normaliseEmail, startOrderWorkflow } from './order-runs';
@@ -116,7 +117,8 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   // A sale's sold-out crowd is answered from memory: no order could be placed anyway.
   const recent = deps.stockRefusals.recent(request.sku);
   if (recent?.kind === 'sold-out') throw notEnoughKeys(request.sku, 0, request.quantity);
-  const sku = await db.sku.findUnique({ where: { sku: request.sku } });
+  const facts = await readPlacementFacts(db, request, config.limits, deps.clock());
+  const { sku } = facts;
   if (!sku || !sku.active) throw new PlaceOrderError('unknown-sku', `SKU ${request.sku} does not exist or is not for sale`);
   if (request.quantity < sku.minQuantity) {
     throw new PlaceOrderError('under-minimum', `${sku.sku} is sold at least ${sku.minQuantity} per order, ${request.quantity} requested`);
@@ -124,11 +126,11 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   if (sku.maxQuantity !== null && request.quantity > sku.maxQuantity) {
     throw new PlaceOrderError('over-cap', `${sku.sku} is sold at most ${sku.maxQuantity} per order, ${request.quantity} requested`);
   }
-  const refusal = await checkOrderLimits(db, config.limits, { clientIp: request.clientIp, email: request.email }, deps.clock());
+  const refusal = limitRefusal(config.limits, facts.limits, deps.clock());
   if (refusal) throw new PlaceOrderError(refusal.kind, refusal.message, refusal.retryAfterSeconds);
   // An unlocked look first: most refusals in a sale (sold out, held) need no lock and no slot.
   if (recent?.kind === 'held') throw heldError(sku.sku, recent.keysBackAt, deps.clock());
-  checkStock(deps, sku.sku, request.quantity, await readStockPicture(db, sku.sku, request.quantity, deps.clock()));
+  checkStock(deps, sku.sku, request.quantity, facts.stock);
   // Before anything is asked of a channel: a shop that cannot take money says so before the buyer pays.
   let channel: string;
   try {

@@ -1,4 +1,4 @@
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 
 /**
  * What a new order for a SKU competes with: available keys (counted only as far as the question
@@ -25,18 +25,31 @@ const LEARN_FROM = { orders: 500, ms: 24 * 3_600_000 };
 /** A ratio this low still holds a key for one open order in five: buyers who do pay are not oversold without bound. */
 const MIN_PAY_RATIO = 0.2;
 
-export async function readStockPicture(db: Prisma.TransactionClient, sku: string, quantity: number, now: Date): Promise<StockPicture> {
+/** The stock picture's columns as a statement returns them, before the ratio is worked out. */
+export interface StockCounts {
+  held: number;
+  firstHoldExpiry: Date | null;
+  available: number;
+  paid: number;
+  ended: number;
+}
+
+/**
+ * The stock picture as SQL: `with` names the open and recently ended orders of the SKU, `columns`
+ * are a SELECT's columns reading them (placing an order reads them with the SKU and the limits).
+ */
+export function stockPictureSql(sku: string, quantity: number, now: Date): { with: Prisma.Sql; columns: Prisma.Sql } {
   const since = new Date(now.getTime() - LEARN_FROM.ms);
-  const [row] = await db.$queryRaw<Array<{ held: number; firstHoldExpiry: Date | null; available: number; paid: number; ended: number }>>`
-    WITH open AS (
+  return {
+    with: Prisma.sql`open AS (
       SELECT "quantity", "expiresAt" FROM "Order"
       WHERE "sku" = ${sku} AND "status" IN ('CREATED', 'AWAITING_PAYMENT') AND "expiresAt" > ${now}
     ), ended AS (
       SELECT "paidAt" IS NOT NULL AS "paid" FROM "Order"
       WHERE "sku" = ${sku} AND "createdAt" > ${since} AND "status" NOT IN ('CREATED', 'AWAITING_PAYMENT', 'FAILED')
       ORDER BY "createdAt" DESC LIMIT ${LEARN_FROM.orders}
-    )
-    SELECT
+    )`,
+    columns: Prisma.sql`
       (SELECT coalesce(sum("quantity"), 0)::int FROM open) AS "held",
       (SELECT min("expiresAt") FROM open) AS "firstHoldExpiry",
       (SELECT count(*)::int FROM (
@@ -44,9 +57,19 @@ export async function readStockPicture(db: Prisma.TransactionClient, sku: string
         LIMIT ${quantity} + (SELECT coalesce(sum("quantity"), 0) FROM open)
       ) AS up_to_needed) AS "available",
       (SELECT count(*) FILTER (WHERE "paid")::int FROM ended) AS "paid",
-      (SELECT count(*)::int FROM ended) AS "ended"`;
-  const payRatio = Math.max(MIN_PAY_RATIO, (row.paid + PRIOR_ORDERS) / (row.ended + PRIOR_ORDERS));
-  return { available: row.available, held: row.held, firstHoldExpiry: row.firstHoldExpiry, payRatio };
+      (SELECT count(*)::int FROM ended) AS "ended"`,
+  };
+}
+
+export function stockPicture(counts: StockCounts): StockPicture {
+  const payRatio = Math.max(MIN_PAY_RATIO, (counts.paid + PRIOR_ORDERS) / (counts.ended + PRIOR_ORDERS));
+  return { available: counts.available, held: counts.held, firstHoldExpiry: counts.firstHoldExpiry, payRatio };
+}
+
+export async function readStockPicture(db: Prisma.TransactionClient, sku: string, quantity: number, now: Date): Promise<StockPicture> {
+  const sql = stockPictureSql(sku, quantity, now);
+  const [counts] = await db.$queryRaw<StockCounts[]>`WITH ${sql.with} SELECT ${sql.columns}`;
+  return stockPicture(counts);
 }
 
 /** Keys the open orders are expected to take: each held key counts at the chance its order is paid. */

@@ -61,7 +61,7 @@ export async function receiveNotification(
     return { reply: channel.reply(false), outcome: 'rejected' };
   }
 
-  let stored: StoredNotification & { isNew: boolean };
+  let stored: Awaited<ReturnType<typeof storeVerified>>;
   try {
     stored = await inSpan('keyflow.inbox.store', { [ATTR.channel]: channel.name, [ATTR.orderNo]: parsed.orderNo }, () =>
       storeVerified(deps.db, channel.name, parsed),
@@ -74,7 +74,9 @@ export async function receiveNotification(
   if (!stored.isNew && stored.signalledAt) return { reply: channel.reply(true), outcome: 'duplicate' };
 
   const timer = metrics.callbackSignalSeconds.startTimer({ channel: channel.name });
-  const signalled = inSpan('keyflow.signal', { [ATTR.channel]: channel.name, [ATTR.orderNo]: parsed.orderNo }, () => signalStored(deps, stored)).then(
+  const signalled = inSpan('keyflow.signal', { [ATTR.channel]: channel.name, [ATTR.orderNo]: parsed.orderNo }, () =>
+    signalStored(deps, stored, stored.order),
+  ).then(
     (result): InboxOutcome => {
       const outcome = result ?? (stored.isNew ? 'signalled' : 'duplicate');
       timer({ outcome });
@@ -95,27 +97,33 @@ export async function receiveNotification(
 const STORED = { id: true, signalledAt: true, channel: true, orderNo: true, tradeNo: true, amountCents: true, payload: true, receivedAt: true } as const;
 type StoredNotification = Prisma.PaymentNotificationGetPayload<{ select: typeof STORED }>;
 
-async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) {
-  const data = {
-    channel,
-    eventKey: payment.eventKey,
-    verifiedEventKey: payment.eventKey,
-    verdict: 'VERIFIED' as const,
-    paid: payment.paid,
-    reason: payment.paid ? null : 'verified, but not a completed payment',
-    orderNo: payment.orderNo,
-    tradeNo: payment.tradeNo,
-    amountCents: payment.amountCents,
-    channelPaidAt: payment.paidAt,
-    payload: { ...payment.payload, currency: payment.currency } as Prisma.InputJsonValue,
-  };
+/** The order a notification names, read with the insert: null when there is no such order. */
+type NamedOrder = { orderNo: string; traceParent: string | null } | null;
+
+/**
+ * The notification, the order's paidAt (the shop has proof of payment from now on, whenever the
+ * order's state catches up) and the order it names, in one statement.
+ */
+async function storeVerified(db: Db, channel: string, payment: VerifiedPayment): Promise<StoredNotification & { isNew: boolean; order?: NamedOrder }> {
+  const receivedAt = new Date();
+  const payload = JSON.stringify({ ...payment.payload, currency: payment.currency });
   try {
-    const row = await db.paymentNotification.create({ data, select: STORED });
-    // The shop has proof of payment from now on: the order's paidAt, whenever its state catches up.
-    if (payment.paid) {
-      await db.$executeRaw`UPDATE "Order" SET "paidAt" = ${row.receivedAt} WHERE "orderNo" = ${payment.orderNo} AND "paidAt" IS NULL`;
-    }
-    return { ...row, isNew: true };
+    const [row] = await db.$queryRaw<Array<StoredNotification & { traceParent: string | null; orderFound: boolean }>>`
+      WITH stored AS (
+        INSERT INTO "PaymentNotification" ("channel", "eventKey", "verifiedEventKey", "verdict", "paid", "reason", "orderNo", "tradeNo",
+                                           "amountCents", "channelPaidAt", "payload", "receivedAt")
+        VALUES (${channel}, ${payment.eventKey}, ${payment.eventKey}, 'VERIFIED'::"NotificationVerdict", ${payment.paid},
+                ${payment.paid ? null : 'verified, but not a completed payment'}, ${payment.orderNo}, ${payment.tradeNo}, ${payment.amountCents},
+                ${payment.paidAt ?? null}::timestamp, ${payload}::jsonb, ${receivedAt})
+        RETURNING "id", "signalledAt", "channel", "orderNo", "tradeNo", "amountCents", "payload", "receivedAt"
+      ), stamped AS (
+        UPDATE "Order" SET "paidAt" = ${receivedAt}
+        WHERE "orderNo" = ${payment.orderNo} AND "paidAt" IS NULL AND ${payment.paid} AND EXISTS (SELECT 1 FROM stored)
+      )
+      SELECT s.*, o."traceParent", o."orderNo" IS NOT NULL AS "orderFound"
+      FROM stored s LEFT JOIN "Order" o ON o."orderNo" = s."orderNo"`;
+    const { traceParent, orderFound, ...stored } = row;
+    return { ...stored, isNew: true, order: orderFound ? { orderNo: payment.orderNo, traceParent } : null };
   } catch (error) {
     if (isUniqueViolation(error)) {
       const row = await db.paymentNotification.findUnique({
@@ -124,7 +132,7 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
       });
       // Not in the inbox: the event belongs to an order archived long ago, handled then; a repeat is a duplicate.
       if (!row) {
-        const { orderNo, tradeNo, amountCents } = data;
+        const { orderNo, tradeNo, amountCents } = payment;
         return { id: 0, channel, orderNo, tradeNo, amountCents, payload: null, receivedAt: new Date(0), signalledAt: new Date(0), isNew: false };
       }
       return { ...row, isNew: false };
@@ -135,10 +143,16 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment) 
 
 /**
  * Delivers one stored, verified payment to its order workflow and records the result on the inbox
- * row. Used by the notify endpoint and by the relay. Returns the outcome when it is not a plain signal.
+ * row. Used by the notify endpoint (which read the order with the insert) and by the relay. Returns
+ * the outcome when it is not a plain signal.
  */
-export async function signalStored(deps: InboxDeps, row: StoredNotification): Promise<InboxOutcome | undefined> {
-  const order = row.orderNo ? await deps.db.order.findUnique({ where: { orderNo: row.orderNo }, select: { orderNo: true, traceParent: true } }) : null;
+export async function signalStored(deps: InboxDeps, row: StoredNotification, named?: NamedOrder): Promise<InboxOutcome | undefined> {
+  const order =
+    named !== undefined
+      ? named
+      : row.orderNo
+        ? await deps.db.order.findUnique({ where: { orderNo: row.orderNo }, select: { orderNo: true, traceParent: true } })
+        : null;
   if (!order) {
     await deps.db.paymentNotification.update({
       where: { id: row.id },

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../src/db/client';
 import { MIGRATIONS_DIR, PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { freePort, runTs, startLocalStack, waitForText } from '../local-stack';
+import { keyflowAck, readAckBuckets, type KeyflowAck } from './keyflow-ack';
 import { machineCpu, mean, procStat, stats, TICK, type Stats } from './measure';
 import type { Sent } from './load';
 import { startOtlpReceiver } from './otlp-receiver';
@@ -128,6 +129,8 @@ interface Row {
   orders: number;
   ordersPerSec: number;
   ackMs: Stats;
+  /** Keyflow rows: the acknowledgement as the callbacks process timed it, beside the gateway's `ackMs`. */
+  keyflowAck?: KeyflowAck;
   /** From a buyer's first try to the order being taken. */
   placingMs: Stats;
   deliveredMs: Stats;
@@ -306,6 +309,8 @@ async function main() {
     await beforeLoad?.(skuName);
     const createUrl = pipeline === 'keyflow' ? `${api}/api/orders` : `http://127.0.0.1:${ports.baseline}/orders`;
     const before = sampleProcesses();
+    const callbackMetrics = `http://127.0.0.1:${ports.callbackMetrics}/metrics`;
+    const acksBefore = pipeline === 'keyflow' ? await readAckBuckets(callbackMetrics) : undefined;
     const outputBefore = stack.output().length;
     const machineBefore = machineCpu();
     const peak = new Map<string, number>();
@@ -428,6 +433,7 @@ async function main() {
         deliveredMs: stats(deliveredOf.map((o) => Math.max(0, o.deliveredAt!.getTime() - Date.parse(trades.get(o.orderNo)!.paidAt!)))),
       };
     }
+    if (acksBefore) row.keyflowAck = keyflowAck(acksBefore, await readAckBuckets(callbackMetrics));
     const deliveredNos = orders.filter((o) => o.status === 'DELIVERED').map((o) => o.orderNo);
     if (pipeline === 'keyflow' && deliveredNos.length > 0) row.perDeliveredOrder = await perDeliveredOrder(processes, deliveredNos);
     if (buyers) {
@@ -483,6 +489,12 @@ async function main() {
       const { cpuMs, workflowTasks, historyEvents, sampledHistories } = row.perDeliveredOrder;
       console.log(
         `    per delivered order: CPU ${cpuMs.total} ms (${ORDER_PROCESSES.map((r) => `${r} ${cpuMs[r]}`).join(', ')}), ${workflowTasks} workflow tasks, ${historyEvents} history events (${sampledHistories} histories)`,
+      );
+    }
+    if (row.keyflowAck?.acks) {
+      const k = row.keyflowAck;
+      console.log(
+        `    ack timed by the callbacks process: ${k.acks} answers, ${k.within50MsPct}% within 50 ms, p99 ≤ ${k.p99AtMostMs ?? 'over 3000'} ms (its histogram's bucket; the gateway's p99 above also counts the sandbox and the network)`,
       );
     }
     if (row.firstSeconds) {

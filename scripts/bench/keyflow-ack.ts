@@ -39,6 +39,6 @@ export function keyflowAck(before: AckBuckets, after: AckBuckets): KeyflowAck {
   return {
     acks,
     within50MsPct: acks ? Math.round((within50 / acks) * 1000) / 10 : 0,
-    p99AtMostMs: acks && p99Bound !== undefined && Number.isFinite(p99Bound) ? p99Bound * 1000 : null,
+    p99AtMostMs: acks && p99Bound !== undefined && Number.isFinite(p99Bound) ? Math.round(p99Bound * 1000) : null,
   };
 }

@@ -168,10 +168,11 @@ describe('npm run bench (smoke)', () => {
     const result = JSON.parse(readFileSync(path.join(out, 'floor.json'), 'utf8'));
     for (const shape of ['minimal', 'keyflow-shaped']) {
       const steps = result.steps.filter((s: { shape: string }) => s.shape === shape);
-      // Every workflow the load generator started was signalled and completed, at 4/s and 8/s.
+      // Every workflow the load generator started was signalled and completed, at 4/s and, unless
+      // 4/s already missed the target (a shape stops there; a loaded CI machine can), at 8/s.
       expect(steps.map((s: { rate: number; workflows: number; errors: number }) => [s.rate, s.workflows, s.errors])).toEqual([
         [4, 8, 0],
-        [8, 16, 0],
+        ...(steps[0]?.meetsTarget ? [[8, 16, 0]] : []),
       ]);
       for (const step of steps) {
         expect(step.meetsTarget).toBe(step.signalToDoneMs.p99 <= 1000);

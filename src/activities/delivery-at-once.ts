@@ -5,6 +5,7 @@ import { Prisma } from '../generated/prisma/client';
 import { inboxProofMatches, paidMessage, SETTLEABLE, type RecordPaymentInput } from './payment';
 import { issuedMessage, reservedMessage, type ReserveRequest } from './stock';
 import type { Delivery } from './delivery';
+import { availableUpToSql } from '../stock/count-available';
 
 type Delivered = Extract<Delivery, { delivered: true }>;
 
@@ -23,11 +24,7 @@ export async function deliverAtOnce(db: Db, request: ReserveRequest & RecordPaym
   const verified = inboxProofMatches(orderNo, payment, proof);
   const paidAt = payment.seenAt ? new Date(payment.seenAt) : at;
   // The statement's snapshot still counts the keys it sells, so it counts that many further.
-  const remaining =
-    lowStockThreshold > 0
-      ? Prisma.sql`GREATEST(0, (SELECT count(*)::int FROM (
-          SELECT 1 FROM "CardKey" WHERE "sku" = ${sku} AND "status" = 'AVAILABLE' LIMIT ${lowStockThreshold + quantity}) AS up_to_limit) - ${quantity}::int)`
-      : Prisma.sql`-1`;
+  const remaining = lowStockThreshold > 0 ? Prisma.sql`GREATEST(0, ${availableUpToSql(sku, lowStockThreshold + quantity)} - ${quantity}::int)` : Prisma.sql`-1`;
   let rows: Array<MovedOrder & { keyIds: number[]; remaining: number }>;
   try {
     rows = await db.$queryRaw`

@@ -141,18 +141,17 @@ async function storeVerified(db: Db, channel: string, payment: VerifiedPayment):
   }
 }
 
+async function findNamedOrder(db: Db, orderNo: string | null): Promise<NamedOrder> {
+  return orderNo ? db.order.findUnique({ where: { orderNo }, select: { orderNo: true, traceParent: true } }) : null;
+}
+
 /**
  * Delivers one stored, verified payment to its order workflow and records the result on the inbox
  * row. Used by the notify endpoint (which read the order with the insert) and by the relay. Returns
  * the outcome when it is not a plain signal.
  */
 export async function signalStored(deps: InboxDeps, row: StoredNotification, named?: NamedOrder): Promise<InboxOutcome | undefined> {
-  const order =
-    named !== undefined
-      ? named
-      : row.orderNo
-        ? await deps.db.order.findUnique({ where: { orderNo: row.orderNo }, select: { orderNo: true, traceParent: true } })
-        : null;
+  const order = named !== undefined ? named : await findNamedOrder(deps.db, row.orderNo);
   if (!order) {
     await deps.db.paymentNotification.update({
       where: { id: row.id },

@@ -1,4 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
+import { availableUpToSql } from './count-available';
 
 /**
  * What a new order for a SKU competes with: available keys (counted only as far as the question
@@ -52,10 +53,7 @@ export function stockPictureSql(sku: string, quantity: number, now: Date): { wit
     columns: Prisma.sql`
       (SELECT coalesce(sum("quantity"), 0)::int FROM open) AS "held",
       (SELECT min("expiresAt") FROM open) AS "firstHoldExpiry",
-      (SELECT count(*)::int FROM (
-        SELECT 1 FROM "CardKey" WHERE "sku" = ${sku} AND "status" = 'AVAILABLE'
-        LIMIT ${quantity} + (SELECT coalesce(sum("quantity"), 0) FROM open)
-      ) AS up_to_needed) AS "available",
+      ${availableUpToSql(sku, Prisma.sql`${quantity} + (SELECT coalesce(sum("quantity"), 0) FROM open)`)} AS "available",
       (SELECT count(*) FILTER (WHERE "paid")::int FROM ended) AS "paid",
       (SELECT count(*)::int FROM ended) AS "ended"`,
   };

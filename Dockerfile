@@ -7,6 +7,8 @@
 FROM node:24.11-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The install applies patches/ to node_modules (postinstall: patch-package); pruning keeps them.
+COPY patches ./patches
 # Every dependency, build tools included; install scripts that fetch binaries from elsewhere are not needed.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./

@@ -2,7 +2,7 @@
 // Idempotent set-up run before `npm start` and `npm test`. Plain Node with no dependencies, because
 // its first job is to install them. Each step checks a fingerprint and does nothing when current.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,14 @@ function step(name, marker, fingerprint, action) {
 
 function npmDependencies() {
   const lock = path.join(root, 'package-lock.json');
-  const fingerprint = hashOf(read(path.join(root, 'package.json')), read(lock), process.version);
+  // patches/ is applied by the install (postinstall: patch-package), so a changed patch reinstalls.
+  const patchDir = path.join(root, 'patches');
+  const patches = existsSync(patchDir)
+    ? readdirSync(patchDir)
+        .sort()
+        .map((file) => file + read(path.join(patchDir, file)))
+    : [];
+  const fingerprint = hashOf(read(path.join(root, 'package.json')), read(lock), process.version, ...patches);
   step('installing npm dependencies', path.join(root, 'node_modules', '.keyflow-installed'), fingerprint, () => {
     run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
   });

@@ -50,6 +50,8 @@ export interface Config {
   /** Required from callers of the codec server when set (always in production). */
   codecToken?: string;
   codecAllowedOrigins: string[];
+  /** Whether the worker keeps workflow stack traces for the __stack_trace query (the Web UI's Stack Trace tab). */
+  workflowStackTraces: boolean;
   workerMetricsPort: number;
   /** The API's own /metrics, on a port of its own (loopback in local mode). */
   apiMetricsPort: number;
@@ -248,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    workflowStackTraces: raw.WORKFLOW_STACK_TRACES === 'on',
     workerMetricsPort: raw.WORKER_METRICS_PORT,
     apiMetricsPort: raw.API_METRICS_PORT,
     sdkMetricsPort: raw.TEMPORAL_SDK_METRICS_PORT,

@@ -134,6 +134,9 @@ export const envSchema = z.object({
   CODEC_PORT: port.default(8888),
   CODEC_TOKEN: secret('CODEC_TOKEN').optional(),
   CODEC_ALLOWED_ORIGINS: z.string().optional(),
+  // `on` lets the Web UI's Stack Trace tab show where a running order waits; it costs the worker a
+  // captured stack trace for every promise workflow code creates (docs/performance.md).
+  WORKFLOW_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   WORKER_METRICS_PORT: port.default(9464),
   API_METRICS_PORT: port.default(9463),
   TEMPORAL_SDK_METRICS_PORT: port.default(9465),

@@ -18,6 +18,7 @@ import { AccessTokens } from '../crypto/access-token';
 import { createSmtpMailer } from '../mail/mailer';
 import { withBreaker } from '../mail/breaker';
 import { workflowSource } from './workflow-source';
+import { chooseWorkflowStackTraces } from './stack-traces';
 import { reportPayment } from '../orders/report-payment';
 import { startChannelNotice, startRecovery } from '../orders/order-runs';
 import { observeOrderTransitions } from '../observability/order-metrics';
@@ -130,6 +131,11 @@ export async function createOrderWorker(config: Config, overrides: Partial<Worke
   for (const loop of degrade) loop.start();
   // Development bundles at start and takes the interceptor modules as a worker option; a prebuilt bundle has them inside.
   const { workflowModules, ...workflowCode } = { workflowModules: undefined, ...workflowSource() };
+  if (!chooseWorkflowStackTraces(config.workflowStackTraces)) {
+    deps.logger.warn(
+      'WORKFLOW_STACK_TRACES=off is not in effect: node_modules lacks patches/ (run `npm install` without --ignore-scripts); every workflow promise still records a stack trace',
+    );
+  }
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

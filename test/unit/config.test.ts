@@ -132,6 +132,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ADMISSION: '40/s' }, { secretsDir: dir }).admission).toMatchObject({ mode: 'fixed', fixedRatePerSec: 40 });
   });
 
+  it('keeps workflow stack traces off unless WORKFLOW_STACK_TRACES=on, and names the variable when it is neither', () => {
+    const dir = tmpDir();
+    expect(loadConfig({}, { secretsDir: dir }).workflowStackTraces).toBe(false);
+    expect(loadConfig({ WORKFLOW_STACK_TRACES: 'on' }, { secretsDir: dir }).workflowStackTraces).toBe(true);
+    expect(() => loadConfig({ WORKFLOW_STACK_TRACES: 'yes' }, { secretsDir: dir })).toThrow(/WORKFLOW_STACK_TRACES/);
+  });
+
   it('accepts base64 and hex encryption keys', () => {
     const base64 = Buffer.alloc(32, 9).toString('base64');
     const config = loadConfig({ CARD_KEY_ENCRYPTION_KEY: base64, PAYLOAD_ENCRYPTION_KEYS: `new=${'ab'.repeat(32)},old=${base64}` }, { secretsDir: tmpDir() });

@@ -10,6 +10,8 @@ import { createDeliveryActivities } from '../../src/activities/delivery';
 import type { ActivityDeps } from '../../src/activities';
 import { deliverAtOnce } from '../../src/activities/delivery-at-once';
 import { observeTransitions } from '../../src/db/order-transition';
+import { createOrderWorker } from '../../src/worker/worker';
+import { prewarmWorkflow } from '../../src/workflows/prewarm';
 
 describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SMTP sink', () => {
   let stack: Stack;
@@ -99,6 +101,30 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     expect(key.status).toBe('AVAILABLE');
     const result = await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
     expect(result.status).toBe('EXPIRED');
+  });
+
+  it('keeps no workflow stack traces by default (WORKFLOW_STACK_TRACES=off): the Stack Trace query says so; with it on, the query answers', async () => {
+    expect(stack.config.workflowStackTraces).toBe(false);
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-ST1']);
+    const order = await placeOrder(stack, sku);
+    const waiting = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
+    await expect(waiting.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+
+    const taskQueue = `${stack.config.temporal.taskQueue}-traced`;
+    const traced = await createOrderWorker({ ...stack.config, workflowStackTraces: true, temporal: { ...stack.config.temporal, taskQueue } });
+    try {
+      const answered = await traced.worker.runUntil(async () => {
+        const run = await stack.temporal.workflow.start(prewarmWorkflow, { workflowId: `stack-trace-${sku}`, taskQueue, args: [{ sku, connections: 1 }] });
+        await run.result();
+        return run.query<string>('__stack_trace');
+      });
+      expect(typeof answered).toBe('string');
+    } finally {
+      await traced.close();
+    }
   });
 
   it('delivers once when the same payment is signalled five times at once', async () => {

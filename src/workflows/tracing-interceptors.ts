@@ -9,13 +9,10 @@ import type {
   WorkflowExecuteInput,
   WorkflowInboundCallsInterceptor,
   WorkflowInterceptorsFactory,
+  WorkflowInternalsInterceptor,
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type * as WorkflowTracing from '@temporalio/interceptors-opentelemetry/lib/workflow';
 
 /** Where the client interceptor puts the caller's trace context (@temporalio/interceptors-opentelemetry). */
 const TRACE_HEADER = '_tracer-data';
@@ -31,6 +28,16 @@ function sampled(header: Payload | undefined): boolean {
 type Scheduled = ActivityInput | LocalActivityInput | StartChildWorkflowExecutionInput;
 
 /**
+ * OpenTelemetry's workflow side, loaded only by a run that traces: each run evaluates its modules
+ * afresh (the SDK isolates module state per run), and for OpenTelemetry that cost about a fifth of the
+ * workflow thread's CPU in runs that traced nothing (docs/performance.md).
+ */
+function workflowTracing(): typeof WorkflowTracing {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a load deferred until a run traces; webpack bundles it all the same
+  return require('@temporalio/interceptors-opentelemetry/lib/workflow') as typeof WorkflowTracing;
+}
+
+/**
  * The SDK's workflow interceptors, for runs whose caller's trace is kept (and for signals of a kept
  * trace): a run started untraced or in a trace the sampler dropped creates no tracer and no span; it
  * passes the caller's context on to its activities as it came, so they are dropped with it instead
@@ -38,10 +45,10 @@ type Scheduled = ActivityInput | LocalActivityInput | StartChildWorkflowExecutio
  * decides the same.
  */
 export const interceptors: WorkflowInterceptorsFactory = () => {
-  let inbound: OpenTelemetryInboundInterceptor | undefined;
-  let outbound: OpenTelemetryOutboundInterceptor | undefined;
+  let inbound: WorkflowTracing.OpenTelemetryInboundInterceptor | undefined;
+  let outbound: WorkflowTracing.OpenTelemetryOutboundInterceptor | undefined;
   let passOn: Payload | undefined;
-  const tracedInbound = () => (inbound ??= new OpenTelemetryInboundInterceptor());
+  const tracedInbound = () => (inbound ??= new (workflowTracing().OpenTelemetryInboundInterceptor)());
   const withCaller = <T extends Scheduled>(input: T): T => (passOn ? { ...input, headers: { ...input.headers, [TRACE_HEADER]: passOn } } : input);
   const gate: WorkflowInboundCallsInterceptor = {
     execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
@@ -50,7 +57,7 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
         passOn = header;
         return next(input);
       }
-      outbound = new OpenTelemetryOutboundInterceptor();
+      outbound = new (workflowTracing().OpenTelemetryOutboundInterceptor)();
       return tracedInbound().execute(input, next);
     },
     handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) {
@@ -68,5 +75,13 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
       return outbound ? outbound.startChildWorkflowExecution(input, next) : next(withCaller(input));
     },
   };
-  return { inbound: [gate], outbound: [calls], internals: [new OpenTelemetryInternalsInterceptor()] };
+  // OpenTelemetry's own only stops the context manager a traced run started.
+  const internals: WorkflowInternalsInterceptor = {
+    dispose(input, next) {
+      // Its dispose is async only in name: it stops the context manager and calls next at once.
+      if (inbound) void new (workflowTracing().OpenTelemetryInternalsInterceptor)().dispose(input, next);
+      else next(input);
+    },
+  };
+  return { inbound: [gate], outbound: [calls], internals: [internals] };
 };

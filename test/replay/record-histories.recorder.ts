@@ -10,6 +10,8 @@ import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
 import { paymentReceivedSignal } from '../../src/workflows/order-messages';
 import { startDeferredDeliveryEmail, startLatePayment, startRecovery } from '../../src/orders/order-runs';
 import { deferredEmailWorkflowId } from '../../src/workflows/workflow-ids';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTracedStack } from '../support/traced-stack';
 
 // One folder per shape of history production may hold (docs/versioning.md). No default: recording
 // today's code over a released generation would silently drop the shape it keeps under replay.
@@ -20,50 +22,50 @@ if (!GENERATION) {
 const OUT = path.join(__dirname, 'histories', GENERATION);
 mkdirSync(OUT, { recursive: true });
 
+async function save(stack: Stack, name: string, workflowId: string) {
+  const handle = stack.temporal.workflow.getHandle(workflowId);
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
+  writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history) + '\n');
+  // Child workflow ids derive from the workflow id, so replay needs the original one.
+  const indexFile = path.join(OUT, 'workflow-ids.json');
+  const index = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, 'utf8')) : {};
+  index[name] = workflowId;
+  writeFileSync(indexFile, JSON.stringify(index, Object.keys(index).sort(), 2) + '\n');
+}
+
+async function fresh(stack: Stack, keys = 1) {
+  const sku = uniqueSku('replay');
+  await createSkuWithKeys(
+    stack,
+    sku,
+    Array.from({ length: keys }, (_, i) => `REPLAY-${sku}-${i}`),
+  );
+  return sku;
+}
+
+const RECORDING_ENV = { PAYLOAD_ENCRYPTION_KEYS: `${REPLAY_KEY_ID}=${REPLAY_KEY_HEX}`, PAYMENT_DEADLINE: '2s', PAYMENT_POLL_INTERVAL: '0', RESTOCK_WAIT: '2s' };
+
 describe('record workflow histories for the replay corpus', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({
-      env: { PAYLOAD_ENCRYPTION_KEYS: `${REPLAY_KEY_ID}=${REPLAY_KEY_HEX}`, PAYMENT_DEADLINE: '2s', PAYMENT_POLL_INTERVAL: '0', RESTOCK_WAIT: '2s' },
-    });
+    stack = await startStack({ env: RECORDING_ENV });
   });
   afterAll(() => stack.stop());
 
-  async function save(name: string, workflowId: string) {
-    const handle = stack.temporal.workflow.getHandle(workflowId);
-    await handle.result().catch(() => undefined);
-    const history = await handle.fetchHistory();
-    writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history) + '\n');
-    // Child workflow ids derive from the workflow id, so replay needs the original one.
-    const indexFile = path.join(OUT, 'workflow-ids.json');
-    const index = existsSync(indexFile) ? JSON.parse(readFileSync(indexFile, 'utf8')) : {};
-    index[name] = workflowId;
-    writeFileSync(indexFile, JSON.stringify(index, Object.keys(index).sort(), 2) + '\n');
-  }
-
-  async function fresh(keys = 1) {
-    const sku = uniqueSku('replay');
-    await createSkuWithKeys(
-      stack,
-      sku,
-      Array.from({ length: keys }, (_, i) => `REPLAY-${sku}-${i}`),
-    );
-    return sku;
-  }
-
   it('delivered', async () => {
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     await payInSandbox(stack, order);
-    await save('delivered', `order-${order.orderNo}`);
+    await save(stack, 'delivered', `order-${order.orderNo}`);
   });
 
   it('expired (polling off)', async () => {
-    const order = await placeOrder(stack, await fresh());
-    await save('expired', `order-${order.orderNo}`);
+    const order = await placeOrder(stack, await fresh(stack));
+    await save(stack, 'expired', `order-${order.orderNo}`);
   });
 
   it('duplicate payment', async () => {
-    const order = await placeOrder(stack, await fresh(2));
+    const order = await placeOrder(stack, await fresh(stack, 2));
     const handle = stack.temporal.workflow.getHandle(`order-${order.orderNo}`);
     const report = { channel: 'epay', tradeNo: 'T-REPLAY-DUP', amountCents: order.amountCents, currency: 'CNY', source: 'callback' as const };
     await Promise.all([
@@ -71,11 +73,11 @@ describe('record workflow histories for the replay corpus', () => {
       handle.signal(paymentReceivedSignal, report),
       handle.signal(paymentReceivedSignal, { ...report, tradeNo: 'T-REPLAY-DUP-2' }),
     ]);
-    await save('duplicate-payment', `order-${order.orderNo}`);
+    await save(stack, 'duplicate-payment', `order-${order.orderNo}`);
   });
 
   it('amount mismatch → NEEDS_REVIEW → staff refund', async () => {
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     const fields = paidNotification(order.orderNo, `T-${order.orderNo}`, '0.01');
     await fetch(order.payUrl);
     await request('GET', `${stack.api.url}/api/payments/epay/notify?${new URLSearchParams(fields)}`);
@@ -83,44 +85,44 @@ describe('record workflow histories for the replay corpus', () => {
     // The sandbox holds no paid trade at 0.01, so the refund is refused: the order stays in review.
     await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: { note: 'wrong amount' } });
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).terminate('recording ends here');
-    await save('needs-review-refund-refused', `order-${order.orderNo}`);
+    await save(stack, 'needs-review-refund-refused', `order-${order.orderNo}`);
   });
 
   it('out of stock → restock wait → refund', async () => {
-    const sku = await fresh();
+    const sku = await fresh(stack);
     const order = await placeOrder(stack, sku);
     await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
     await payInSandbox(stack, order);
-    await save('out-of-stock-refunded', `order-${order.orderNo}`);
+    await save(stack, 'out-of-stock-refunded', `order-${order.orderNo}`);
   });
 
   it('restocked in time', async () => {
-    const sku = await fresh();
+    const sku = await fresh(stack);
     const order = await placeOrder(stack, sku);
     await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'AWAITING_STOCK');
     await createSkuWithKeys(stack, sku, [`REPLAY-${sku}-restock`]);
-    await save('restocked-delivered', `order-${order.orderNo}`);
+    await save(stack, 'restocked-delivered', `order-${order.orderNo}`);
   });
 
   it('cancelled by the buyer', async () => {
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     await request('POST', `${stack.api.url}/api/orders/${order.orderNo}/cancel`, { headers: { Authorization: `Bearer ${order.accessToken}` } });
-    await save('cancelled', `order-${order.orderNo}`);
+    await save(stack, 'cancelled', `order-${order.orderNo}`);
   });
 
   it('late payment after expiry (follow-up run)', async () => {
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     await fetch(order.payUrl);
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
     await request('POST', `${stack.sandboxUrl}/api/trades/${order.orderNo}/pay`);
     const late = await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
-    await save('late-payment-delivered', late.workflowId!);
+    await save(stack, 'late-payment-delivered', late.workflowId!);
   });
 
   it('staff refund of a delivered order (follow-up run)', async () => {
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
@@ -128,31 +130,31 @@ describe('record workflow histories for the replay corpus', () => {
       headers: adminHeaders(),
       json: { note: 'recorded' },
     });
-    await save('support-refund-delivered', refunded.body.workflowId);
+    await save(stack, 'support-refund-delivered', refunded.body.workflowId);
   });
 
   it('delivered at degrade level essential (email deferred), then its deferred email', async () => {
     await request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json: { mode: 'manual', level: 'essential' } });
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     await request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json: { mode: 'auto', level: 'normal' } });
     await payInSandbox(stack, order);
-    await save('delivered-essential', `order-${order.orderNo}`);
+    await save(stack, 'delivered-essential', `order-${order.orderNo}`);
     await startDeferredDeliveryEmail(stack, order.orderNo);
-    await save('deferred-email', deferredEmailWorkflowId(order.orderNo));
+    await save(stack, 'deferred-email', deferredEmailWorkflowId(order.orderNo));
   });
 
   it('staff refund of a delivered order, refused by the channel (the support run ends in review)', async () => {
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
     await setTradeFaults(stack, order.orderNo, { refuseRefunds: true });
     const refused = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, { headers: adminHeaders(), json: {} });
-    await save('support-refund-refused', refused.body.workflowId);
+    await save(stack, 'support-refund-refused', refused.body.workflowId);
   });
 
   it('recovery of a paid order whose run is gone', async () => {
-    const sku = await fresh();
+    const sku = await fresh(stack);
     const order = await placeOrder(stack, sku);
     await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
     await payInSandbox(stack, order);
@@ -161,11 +163,11 @@ describe('record workflow histories for the replay corpus', () => {
     await createSkuWithKeys(stack, sku, [`REPLAY-${sku}-recovered`]);
     const workflowId = await startRecovery({ db: stack.db, temporal: stack.temporal, config: stack.config, clock: () => new Date() }, order.orderNo);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
-    await save('recovery-delivered', workflowId);
+    await save(stack, 'recovery-delivered', workflowId);
   });
 
   it('a second payment reported late is refunded (late-payment run)', async () => {
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
@@ -178,7 +180,7 @@ describe('record workflow histories for the replay corpus', () => {
       .getHandle(workflowId)
       .result()
       .catch(() => undefined);
-    await save('late-payment-paid-twice', workflowId);
+    await save(stack, 'late-payment-paid-twice', workflowId);
   });
 
   it('reconciliation', async () => {
@@ -188,11 +190,11 @@ describe('record workflow histories for the replay corpus', () => {
       taskQueue: stack.config.temporal.taskQueue,
       args: [{ createdGraceMs: 3_600_000, deliverySlaMs: 3_600_000, pageSize: 100, rejectedRetentionMs: 30 * 86_400_000 }],
     });
-    await save('reconcile', id);
+    await save(stack, 'reconcile', id);
   });
 
   it('archiving settled orders (two batches: one order, then none left)', async () => {
-    const order = await placeOrder(stack, await fresh());
+    const order = await placeOrder(stack, await fresh(stack));
     await payInSandbox(stack, order);
     await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
     await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
@@ -204,6 +206,24 @@ describe('record workflow histories for the replay corpus', () => {
       taskQueue: stack.config.temporal.taskQueue,
       args: [{ olderThanMs: 90 * 86_400_000, batchSize: 1 }],
     });
-    await save('archive', id);
+    await save(stack, 'archive', id);
+  });
+});
+
+// A traced run takes the interceptors' other path (OpenTelemetry's own, loaded only then).
+describe('record a traced run for the replay corpus', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startTracedStack(new InMemorySpanExporter(), 1, { env: RECORDING_ENV });
+  });
+  afterAll(() => stack.stop());
+
+  it('delivered, traced', async () => {
+    const order = await placeOrder(stack, await fresh(stack));
+    await payInSandbox(stack, order);
+    const workflowId = `order-${order.orderNo}`;
+    await save(stack, 'delivered-traced', workflowId);
+    const started = (await stack.temporal.workflow.getHandle(workflowId).fetchHistory()).events![0].workflowExecutionStartedEventAttributes!;
+    expect(Object.keys(started.header?.fields ?? {})).toContain('_tracer-data');
   });
 });

@@ -39,6 +39,7 @@ describe.each(GENERATIONS)('replaying recorded histories: %s', (generation) => {
         'delivered-essential.json',
         'deferred-email.json',
         'support-refund-refused.json',
+        'delivered-traced.json',
       ]),
     );
   });

@@ -29,9 +29,10 @@ export function createDeliveryActivities({ db, channels, clock }: ActivityDeps) 
     /**
      * The common case in one step and one transaction: record the payment, reserve the keys, sell
      * them, DELIVERED (one statement when nothing is unusual: deliverAtOnce). Short of stock, the
-     * payment alone is committed (the order is PAID) and the workflow waits for a restock. Failures are typed: a database outage is retried until the
-     * database answers; keys that cannot be sold commit the payment alone and fail non-retryably
-     * (KeysNotSellable), so the workflow goes on to the restock wait or the refund.
+     * payment alone is committed (the order is PAID) and the workflow waits for a restock. Failures
+     * are typed: a database outage is retried until the database answers; keys that cannot be sold
+     * commit the payment alone and fail non-retryably (KeysNotSellable), so the workflow goes on to
+     * the restock wait or the refund.
      * Idempotent: a re-run finds the payment recorded and the keys sold, and reports the delivery.
      */
     async deliverPayment({ payment, proof, ...request }: DeliverPaymentRequest): Promise<PaymentDelivery> {

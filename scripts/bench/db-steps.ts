@@ -2,7 +2,8 @@
 // Temporal in the way: SQL statements and CPU milliseconds per activity, on a fresh database and the
 // local SMTP sink, for both delivery paths: one step (deliverPayment, then the email: every usable
 // payment) and paid first (record the payment, then reserve and issue, then the email: a restock wait
-// or a recovery). Prints a table; the figures feed docs/performance.md. Compare rows of one run, not runs on
+// or a recovery); and before them, placing an order: its insert alone (STOCK_HOLDS=off) and under the
+// SKU's lock, checked against the open orders (the default). Prints a table; the figures feed docs/performance.md. Compare rows of one run, not runs on
 // different days.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ import { createSmtpMailer } from '../../src/mail/mailer';
 import { createLogger } from '../../src/logging';
 import { startSmtpSink } from '../../src/dev/sandbox/smtp-sink';
 import type { ActivityDeps } from '../../src/activities';
+import { insertOrder, insertOrderWithinStock, type NewOrder } from '../../src/orders/insert-order';
 
 const { values: flags } = parseArgs({ options: { orders: { type: 'string', default: '300' } } });
 const ORDERS = Number(flags.orders);
@@ -56,6 +58,7 @@ async function main() {
     await db.cardKey.createMany({
       data: Array.from({ length: ORDERS * 2 }, (_, i) => ({ sku: 'steps', secret: deps.cipher.encrypt(`K-${i}`), fingerprint: `f${i}` })),
     });
+    const placement = await measurePlacement(db);
     const payment = (orderNo: string) => ({ channel: 'epay', tradeNo: `T-${orderNo}`, amountCents: 100, currency: 'CNY', source: 'callback' as const });
     const request = (orderNo: string) => ({ orderNo, sku: 'steps', quantity: 1, lowStockThreshold: 5 });
     // Each payment arrives as a stored, verified callback (the common case): delivery checks it against the inbox.
@@ -131,14 +134,13 @@ async function main() {
     }
     const delivered = await db.order.count({ where: { status: 'DELIVERED', emailedAt: { not: null } } });
     if (delivered !== ORDERS * 2) throw new Error(`only ${delivered} of ${ORDERS * 2} orders were delivered and emailed`);
-    console.log(`${ORDERS} orders delivered and emailed on each path; per order:`);
-    const row = (name: string, t: { statements: number; cpuMs: number; wallMs: number }) =>
-      console.log(
-        `  ${name.padEnd(16)}${(t.statements / ORDERS).toFixed(1).padStart(12)}${(t.cpuMs / ORDERS).toFixed(2).padStart(10)}${(t.wallMs / ORDERS).toFixed(2).padStart(10)}`,
-      );
+    console.log(`${ORDERS} orders placed both ways, delivered and emailed on each path; per order:`);
+    console.log('placing:');
+    console.log(`  ${'insert'.padEnd(24)}${'statements'.padStart(12)}${'CPU ms'.padStart(10)}${'wall ms'.padStart(10)}`);
+    for (const [name, t] of Object.entries(placement)) row(name, t);
     for (const [path, steps] of Object.entries(totals)) {
       console.log(`${path}:`);
-      console.log(`  ${'activity'.padEnd(16)}${'statements'.padStart(12)}${'CPU ms'.padStart(10)}${'wall ms'.padStart(10)}`);
+      console.log(`  ${'activity'.padEnd(24)}${'statements'.padStart(12)}${'CPU ms'.padStart(10)}${'wall ms'.padStart(10)}`);
       for (const [name, t] of Object.entries(steps)) row(name, t);
       row(
         'total',
@@ -151,6 +153,46 @@ async function main() {
     await sink.close();
     await dropDatabase(databaseUrl);
   }
+}
+
+type Totals = { statements: number; cpuMs: number; wallMs: number };
+
+function row(name: string, t: Totals): void {
+  console.log(
+    `  ${name.padEnd(24)}${(t.statements / ORDERS).toFixed(1).padStart(12)}${(t.cpuMs / ORDERS).toFixed(2).padStart(10)}${(t.wallMs / ORDERS).toFixed(2).padStart(10)}`,
+  );
+}
+
+/** Orders inserted both ways, alternating, each way on its own SKU (the held ones see every open order before them, as in a sale). */
+async function measurePlacement(db: ReturnType<typeof createDb>): Promise<Record<string, Totals>> {
+  await db.sku.createMany({ data: ['place-plain', 'place-held'].map((sku) => ({ sku, name: 'Placed key', priceCents: 100, currency: 'CNY' })) });
+  await db.cardKey.createMany({ data: Array.from({ length: ORDERS + 1 }, (_, i) => ({ sku: 'place-held', secret: `P-${i}`, fingerprint: `p${i}` })) });
+  const order = (sku: string, i: number): NewOrder => {
+    const now = new Date();
+    return {
+      ...{ orderNo: `PLACE${sku.at(-1)}${String(i).padStart(8, '0')}`, sku, skuName: 'Placed key', quantity: 1, unitPriceCents: 100, currency: 'CNY' },
+      ...{ email: `b${i}@example.com`, channel: 'epay', payType: null, idempotencyKey: `${sku}-${i}`, requestHash: 'h', clientIp: '127.0.0.1' },
+      ...{ expiresAt: new Date(now.getTime() + 3_600_000), createdAt: now, traceParent: null, locale: null, queryPasswordHash: null },
+    };
+  };
+  const ways: Record<string, (i: number) => Promise<unknown>> = {
+    insertOrder: (i) => insertOrder(db, order('place-plain', i)),
+    insertOrderWithinStock: async (i) => {
+      if (!(await insertOrderWithinStock(db, order('place-held', i)))) throw new Error(`order ${i} did not fit ${ORDERS + 1} keys`);
+    },
+  };
+  const totals = Object.fromEntries(Object.keys(ways).map((name) => [name, { statements: 0, cpuMs: 0, wallMs: 0 }]));
+  for (let i = 0; i < ORDERS; i++) {
+    for (const [name, way] of Object.entries(ways)) {
+      const before = { statements, cpu: process.cpuUsage(), wall: performance.now() };
+      await way(i);
+      const cpu = process.cpuUsage(before.cpu);
+      totals[name].statements += statements - before.statements;
+      totals[name].cpuMs += (cpu.user + cpu.system) / 1000;
+      totals[name].wallMs += performance.now() - before.wall;
+    }
+  }
+  return totals;
 }
 
 main().catch((error) => {

@@ -9,7 +9,8 @@ import type { Order } from '../generated/prisma/client';
 import { InvalidTransitionError, isUniqueViolation } from '../db/errors';
 import { transitionOrder } from '../db/order-transition';
 import { Prisma } from '../generated/prisma/client';
-import { expectedHeld, readStockPicture, type StockPicture } from '../stock/stock-holds';
+import { readStockPicture, stockFits, type StockPicture } from '../stock/stock-holds';
+import { insertOrder, insertOrderWithinStock, type NewOrder } from './insert-order';
 import type { StockRefusals } from '../stock/stock-refusals';
 import type { AdmissionGate } from '../admission/admission';
 import type { PerKeyQueue } from './per-key-queue';
@@ -157,11 +158,9 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderReques
   const queryPasswordHash = request.queryPassword ? await hashQueryPassword(request.queryPassword) : null;
   let order: Order;
   try {
-    const insert = (client: Prisma.TransactionClient) => insertOrder(deps, client, request, sku, channel, requestHash, idempotencyKey, queryPasswordHash);
+    const row = newOrder(deps, request, sku, channel, requestHash, idempotencyKey, queryPasswordHash);
     // With holds, the check above is made again under the SKU's lock; without them it is all there is.
-    order = await (config.order.stockHolds
-      ? deps.skuQueue.run(sku.sku, () => db.$transaction((tx) => recheckAndInsert(deps, tx, request.quantity, sku.sku, insert)))
-      : insert(db));
+    order = config.order.stockHolds ? await deps.skuQueue.run(sku.sku, () => insertWithinStock(deps, row)) : await insertOrder(db, row);
   } catch (error) {
     // Two requests with one idempotency key raced; the loser answers with the winner's order.
     if (scopedKey && isUniqueViolation(error)) {
@@ -186,7 +185,7 @@ function checkStock(deps: PlaceOrderDeps, sku: string, quantity: number, picture
     if (picture.available === 0) deps.stockRefusals.remember(sku, { kind: 'sold-out' });
     throw notEnoughKeys(sku, picture.available, quantity);
   }
-  if (deps.config.order.stockHolds && picture.available - expectedHeld(picture) < quantity) {
+  if (deps.config.order.stockHolds && !stockFits(picture, quantity)) {
     const keysBackAt = picture.firstHoldExpiry?.getTime() ?? now.getTime();
     // Only a single-key ask is remembered: a smaller order may still fit where a larger one did not.
     if (quantity === 1) deps.stockRefusals.remember(sku, { kind: 'held', keysBackAt });
@@ -202,50 +201,45 @@ function heldError(sku: string, keysBackAt: number, now: Date): PlaceOrderError 
   );
 }
 
-/**
- * Checks the stock against this order and the open unpaid orders before it again, and inserts the
- * order, under a per-SKU lock so two buyers cannot both take the last keys' worth of holds.
- */
-async function recheckAndInsert(
-  deps: PlaceOrderDeps,
-  tx: Prisma.TransactionClient,
-  quantity: number,
-  sku: string,
-  insert: (client: Prisma.TransactionClient) => Promise<Order>,
-): Promise<Order> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`order-hold:${sku}`}))`;
-  checkStock(deps, sku, quantity, await readStockPicture(tx, sku, quantity, deps.clock()));
-  return insert(tx);
+/** The order inserted under the SKU's lock; refused as checkStock refuses when, by then, it no longer fits. */
+async function insertWithinStock(deps: PlaceOrderDeps, row: NewOrder): Promise<Order> {
+  const order = await insertOrderWithinStock(deps.db, row);
+  if (order) return order;
+  const now = deps.clock();
+  checkStock(deps, row.sku, row.quantity, await readStockPicture(deps.db, row.sku, row.quantity, now));
+  // Orders ahead of it expired or were paid since: the buyer's next attempt is judged afresh.
+  throw heldError(row.sku, now.getTime(), now);
 }
 
-/** The order and its first timeline event, in one statement. */
-async function insertOrder(
+function newOrder(
   deps: PlaceOrderDeps,
-  client: Prisma.TransactionClient,
   request: PlaceOrderRequest,
   sku: { sku: string; name: string; priceCents: number; currency: string },
   channel: string,
   requestHash: string,
   idempotencyKey: string | undefined,
   queryPasswordHash: string | null,
-): Promise<Order> {
+): NewOrder {
   const now = deps.clock();
-  const [order] = await client.$queryRaw<Order[]>`
-      WITH placed AS (
-        INSERT INTO "Order" ("orderNo", "sku", "quantity", "unitPriceCents", "amountCents", "currency", "email", "channel",
-                             "payType", "idempotencyKey", "requestHash", "clientIp", "expiresAt", "createdAt", "updatedAt", "traceParent",
-                             "locale", "queryPasswordHash")
-        VALUES (${newOrderNo(now)}, ${sku.sku}, ${request.quantity}, ${sku.priceCents}, ${sku.priceCents * request.quantity}, ${sku.currency},
-                ${request.email}, ${channel}, ${request.payType ?? null}, ${idempotencyKey ?? null}, ${requestHash}, ${request.clientIp},
-                ${new Date(now.getTime() + deps.config.order.paymentDeadlineMs)}, ${now}, ${now}, ${keptTraceParent()},
-                ${request.locale ?? null}, ${queryPasswordHash})
-        RETURNING *
-      ), logged AS (
-        INSERT INTO "OrderEvent" ("orderNo", "type", "actor", "message", "createdAt")
-        SELECT "orderNo", 'CREATED', 'buyer', ${`${request.quantity} × ${sku.name}`}, ${now} FROM placed
-      )
-      SELECT * FROM placed`;
-  return order;
+  return {
+    orderNo: newOrderNo(now),
+    sku: sku.sku,
+    skuName: sku.name,
+    quantity: request.quantity,
+    unitPriceCents: sku.priceCents,
+    currency: sku.currency,
+    email: request.email,
+    channel,
+    payType: request.payType ?? null,
+    idempotencyKey: idempotencyKey ?? null,
+    requestHash,
+    clientIp: request.clientIp,
+    expiresAt: new Date(now.getTime() + deps.config.order.paymentDeadlineMs),
+    createdAt: now,
+    traceParent: keptTraceParent(),
+    locale: request.locale ?? null,
+    queryPasswordHash,
+  };
 }
 
 async function resumeExisting(deps: PlaceOrderDeps, order: Order, requestHash: string): Promise<PlacedOrder> {

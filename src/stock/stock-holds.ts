@@ -70,6 +70,11 @@ export async function readStockPicture(db: Prisma.TransactionClient, sku: string
   return stockPicture(counts);
 }
 
+/** Whether `quantity` keys are left once the open orders have taken what they are expected to. */
+export function stockFits(picture: StockPicture, quantity: number): boolean {
+  return picture.available - expectedHeld(picture) >= quantity;
+}
+
 /** Keys the open orders are expected to take: each held key counts at the chance its order is paid. */
 export function expectedHeld(picture: Pick<StockPicture, 'held' | 'payRatio'>): number {
   return Math.max(0, Math.ceil(picture.held * picture.payRatio - 1e-9));

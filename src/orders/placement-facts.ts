@@ -1,7 +1,7 @@
 import type { Db } from '../db/client';
 import type { Config } from '../config';
 import { limitCountColumns, type LimitCounts, type Orderer } from './order-limits';
-import { stockPicture, stockPictureSql, type StockCounts, type StockPicture } from '../stock/stock-holds';
+import { stockPictureSql, type StockPicture } from '../stock/stock-holds';
 
 /** The SKU as placing an order needs it. */
 export interface SkuForSale {
@@ -21,7 +21,7 @@ export interface PlacementFacts {
   stock: StockPicture;
 }
 
-type FactsRow = { [K in keyof SkuForSale]: SkuForSale[K] | null } & LimitCounts & StockCounts;
+type FactsRow = { [K in keyof SkuForSale]: SkuForSale[K] | null } & LimitCounts & StockPicture;
 
 /**
  * The SKU, the buyer's limits and the SKU's stock in one statement: every order attempt of a sale
@@ -40,10 +40,10 @@ export async function readPlacementFacts(
       ${limitCountColumns(limits, request, now)},
       ${stock.columns}
     FROM (SELECT 1) AS one LEFT JOIN "Sku" s ON s."sku" = ${request.sku}`;
-  const { sku, name, priceCents, currency, active, minQuantity, maxQuantity } = row;
+  const { sku, name, priceCents, currency, active, minQuantity, maxQuantity, available, held, firstHoldExpiry, expectedHeld } = row;
   return {
     sku: sku === null ? null : { sku, name: name!, priceCents: priceCents!, currency: currency!, active: active!, minQuantity: minQuantity!, maxQuantity },
     limits: row,
-    stock: stockPicture(row),
+    stock: { available, held, firstHoldExpiry, expectedHeld },
   };
 }

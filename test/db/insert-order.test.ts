@@ -1,5 +1,6 @@
 import { createDb, type Db } from '../../src/db/client';
 import { insertOrder, insertOrderWithinStock, type NewOrder } from '../../src/orders/insert-order';
+import { PRIOR_ORDERS, readStockPicture } from '../../src/stock/stock-holds';
 
 describe('inserting a new order on a real Postgres', () => {
   let db: Db;
@@ -31,6 +32,29 @@ describe('inserting a new order on a real Postgres', () => {
     expect([placed.status, placed.amountCents, placed.locale]).toEqual(['CREATED', 750, 'zh-CN']);
     const events = await db.orderEvent.findMany({ where: { orderNo: placed.orderNo } });
     expect(events.map((e) => [e.type, e.actor, e.message])).toEqual([['CREATED', 'buyer', '3 × Insert key']]);
+  });
+
+  it('expects open orders to take their keys at the share of recent orders that were paid, in whole keys, and never fewer than one in five', async () => {
+    const expected = async (sku: string, open: number, ended: { paid: number; unpaid: number }) => {
+      await withKeys(sku, 50);
+      const now = new Date();
+      const rows = [
+        ...Array.from({ length: open }, () => ({ status: 'AWAITING_PAYMENT' as const, paidAt: null })),
+        ...Array.from({ length: ended.paid }, () => ({ status: 'DELIVERED' as const, paidAt: now })),
+        ...Array.from({ length: ended.unpaid }, () => ({ status: 'EXPIRED' as const, paidAt: null })),
+      ];
+      await db.order.createMany({ data: rows.map((row) => ({ ...order(sku), skuName: undefined, amountCents: 250, ...row })) });
+      const picture = await readStockPicture(db, sku, 1, new Date(now.getTime() + 1));
+      expect(picture.held).toBe(open);
+      return picture.expectedHeld;
+    };
+    expect(await expected('exp-new', 7, { paid: 0, unpaid: 0 })).toBe(7);
+    expect(await expected('exp-half', 7, { paid: 0, unpaid: PRIOR_ORDERS })).toBe(4);
+    expect(await expected('exp-exact', 4, { paid: 0, unpaid: PRIOR_ORDERS })).toBe(2);
+    expect(await expected('exp-paid', 4, { paid: 30, unpaid: 0 })).toBe(4);
+    expect(await expected('exp-floor5', 5, { paid: 0, unpaid: 400 })).toBe(1);
+    expect(await expected('exp-floor6', 6, { paid: 0, unpaid: 400 })).toBe(2);
+    expect(await expected('exp-none', 0, { paid: 1, unpaid: 9 })).toBe(0);
   });
 
   it('lets buyers racing for the last keys hold no more keys than there are, and writes nothing for the ones refused', async () => {

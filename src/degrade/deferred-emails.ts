@@ -1,14 +1,14 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
 import { IntervalLoop } from '../interval-loop';
-import { startDeferredDeliveryEmail } from '../orders/order-runs';
+import { startDeferredDeliveryEmails } from '../orders/order-runs';
 import { orderWorkflowId } from '../workflows/workflow-ids';
 import { defersDeliveryEmail } from './degrade-levels';
 import { readDegradeSwitch } from './degrade-switch';
 
-/** Emails started per step: after a peak they go out over a few minutes, not all at once. */
+/** Emails handed to a batch per step: after a peak they go out over a few minutes, not all at once. */
 const BATCH = 200;
 /** A delivery this recent may still have its own run's email in flight. */
 const SETTLE_MS = 30_000;
@@ -17,9 +17,10 @@ const HORIZON_MS = 7 * 24 * 3_600_000;
 
 /**
  * Sends the delivery emails that runs at degrade level essential left out, once the switch is lean
- * or normal again: a DELIVERED order without `emailedAt` whose own run has closed gets a run of its
- * own (one per order, ever; the activity sends at most once). A run still open (its email retrying
- * through a mail outage) is left to finish.
+ * or normal again: the DELIVERED orders without `emailedAt` whose own runs have closed go to one
+ * batch run (deferredDeliveryEmailsWorkflow; the activity sends each at most once). A run still open
+ * (its email retrying through a mail outage) is left to finish; an email the batch could not send
+ * comes back in a later step, for as long as it stays unsent.
  */
 export class DeferredEmailSender {
   private readonly loop: IntervalLoop;
@@ -28,7 +29,7 @@ export class DeferredEmailSender {
     this.loop = new IntervalLoop(() => this.step(), deps.intervalMs, deps.logger, 'deferred email step');
   }
 
-  /** How many emails this step started (0 while the level still defers them). */
+  /** How many emails this step handed to a batch (0 while the level still defers them, or while a batch still runs). */
   async step(): Promise<number> {
     const { db, temporal, clock } = this.deps;
     if (defersDeliveryEmail((await readDegradeSwitch(db)).level)) return 0;
@@ -38,19 +39,11 @@ export class DeferredEmailSender {
       WHERE "status" = 'DELIVERED' AND "emailedAt" IS NULL
         AND "deliveredAt" < ${new Date(now - SETTLE_MS)} AND "deliveredAt" > ${new Date(now - HORIZON_MS)}
       ORDER BY "deliveredAt" LIMIT ${BATCH}`;
-    let started = 0;
-    for (const { orderNo } of due) {
-      if (await runIsOpen(temporal, orderNo)) continue;
-      try {
-        await startDeferredDeliveryEmail(this.deps, orderNo);
-        started += 1;
-      } catch (error) {
-        // Started before (it is sending, or has given up): nothing to add.
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      }
-    }
-    if (started > 0) this.deps.logger.info({ started }, 'deferred delivery emails started');
-    return started;
+    const orderNos: string[] = [];
+    for (const { orderNo } of due) if (!(await runIsOpen(temporal, orderNo))) orderNos.push(orderNo);
+    if (orderNos.length === 0 || !(await startDeferredDeliveryEmails(this.deps, orderNos))) return 0;
+    this.deps.logger.info({ emails: orderNos.length }, 'deferred delivery emails handed to a batch');
+    return orderNos.length;
   }
 
   start(): void {

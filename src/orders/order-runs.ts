@@ -7,7 +7,7 @@ import type { OrderStatus } from '../domain/order-status';
 import type { DegradeLevel } from '../degrade/degrade-levels';
 import type { WarmUp } from '../activities/prewarm';
 import {
-  deferredDeliveryEmailWorkflow,
+  deferredDeliveryEmailsWorkflow,
   latePaymentWorkflow,
   operatorNoticeWorkflow,
   prewarmWorkflow,
@@ -19,7 +19,7 @@ import {
 import type { ActionRequest, OrderRunInput, PaymentReport, SupportAction } from '../workflows/types';
 import {
   channelNoticeWorkflowId,
-  deferredEmailWorkflowId,
+  DEFERRED_EMAILS_WORKFLOW_ID,
   latePaymentWorkflowId,
   orderLinkWorkflowId,
   orderWorkflowId,
@@ -171,14 +171,22 @@ export async function startRecovery(deps: OrderRunDeps, orderNo: string): Promis
   return takeOver(deps, orderNo, workflowId);
 }
 
-/** The delivery email of an order whose run deferred it (degrade level essential): one run per order, ever. */
-export async function startDeferredDeliveryEmail(deps: Pick<OrderRunDeps, 'temporal' | 'config'>, orderNo: string): Promise<void> {
-  await deps.temporal.workflow.start(deferredDeliveryEmailWorkflow, {
-    workflowId: deferredEmailWorkflowId(orderNo),
-    taskQueue: deps.config.temporal.taskQueue,
-    args: [{ orderNo }],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-  });
+/**
+ * The delivery emails of orders whose runs deferred them (degrade level essential), as one batch.
+ * False when a batch is still running: its orders are taken care of, the others wait for the next.
+ */
+export async function startDeferredDeliveryEmails(deps: Pick<OrderRunDeps, 'temporal' | 'config'>, orderNos: string[]): Promise<boolean> {
+  try {
+    await deps.temporal.workflow.start(deferredDeliveryEmailsWorkflow, {
+      workflowId: DEFERRED_EMAILS_WORKFLOW_ID,
+      taskQueue: deps.config.temporal.taskQueue,
+      args: [{ orderNos }],
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw error;
+  }
 }
 
 /** A sale's prewarm through a worker; answers what the worker warmed. */

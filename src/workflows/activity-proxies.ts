@@ -112,5 +112,14 @@ const MAIL: ActivityOptions = {
  */
 export const mail = summarised({ ...MAIL, startToCloseTimeout: '10s', localRetryThreshold: '500ms' } as LocalActivityOptions, true);
 
+/**
+ * The buyer's email in a batch of deferred ones (deferredDeliveryEmailsWorkflow): a few tries, then
+ * the order waits for a later batch, so one email that keeps failing never holds up the others.
+ */
+export const mailInBatches = summarised(
+  { ...MAIL, startToCloseTimeout: '10s', localRetryThreshold: '500ms', retry: { ...MAIL.retry, maximumAttempts: 3 } } as LocalActivityOptions,
+  true,
+);
+
 /** The buyer's email as a regular activity, for Update handlers (see stepsInUpdates). */
 export const mailInUpdates = summarised(MAIL);

@@ -4,8 +4,3 @@ import { mail } from './activity-proxies';
 export async function sendOrderLinkWorkflow({ orderNo }: { orderNo: string }): Promise<void> {
   await mail.sendBuyerEmail({ orderNo, kind: 'link' });
 }
-
-/** The delivery email an order's run deferred at degrade level essential (sent once: the activity checks). */
-export async function deferredDeliveryEmailWorkflow({ orderNo }: { orderNo: string }): Promise<void> {
-  await mail.sendBuyerEmail({ orderNo, kind: 'delivery' });
-}

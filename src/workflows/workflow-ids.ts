@@ -14,8 +14,8 @@ export const recoveryWorkflowId = (orderNo: string, at: Date) => `order-${orderN
 
 export const orderLinkWorkflowId = (orderNo: string, at: Date) => `order-${orderNo}-link-${stamp(at)}`;
 
-/** A delivery email the order's run deferred (degrade level essential): one per order. */
-export const deferredEmailWorkflowId = (orderNo: string) => `order-${orderNo}-email`;
+/** The batch of delivery emails runs at degrade level essential deferred: one batch at a time. */
+export const DEFERRED_EMAILS_WORKFLOW_ID = 'deferred-delivery-emails';
 
 /** An operator notice started by a run; `key` names the event (never a position in a list that can grow). */
 export const operatorNoticeWorkflowId = (parentWorkflowId: string, key: string) => `${parentWorkflowId}-notice-${key}`;

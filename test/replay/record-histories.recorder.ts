@@ -8,8 +8,8 @@ import { uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
 import { REPLAY_KEY_HEX, REPLAY_KEY_ID } from './replay-key';
 import { paymentReceivedSignal } from '../../src/workflows/order-messages';
-import { startDeferredDeliveryEmail, startLatePayment, startRecovery } from '../../src/orders/order-runs';
-import { deferredEmailWorkflowId } from '../../src/workflows/workflow-ids';
+import { startDeferredDeliveryEmails, startLatePayment, startRecovery } from '../../src/orders/order-runs';
+import { DEFERRED_EMAILS_WORKFLOW_ID } from '../../src/workflows/workflow-ids';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startTracedStack } from '../support/traced-stack';
 
@@ -133,14 +133,14 @@ describe('record workflow histories for the replay corpus', () => {
     await save(stack, 'support-refund-delivered', refunded.body.workflowId);
   });
 
-  it('delivered at degrade level essential (email deferred), then its deferred email', async () => {
+  it('delivered at degrade level essential (email deferred), then the batch of deferred emails', async () => {
     await request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json: { mode: 'manual', level: 'essential' } });
     const order = await placeOrder(stack, await fresh(stack));
     await request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json: { mode: 'auto', level: 'normal' } });
     await payInSandbox(stack, order);
     await save(stack, 'delivered-essential', `order-${order.orderNo}`);
-    await startDeferredDeliveryEmail(stack, order.orderNo);
-    await save(stack, 'deferred-email', deferredEmailWorkflowId(order.orderNo));
+    expect(await startDeferredDeliveryEmails(stack, [order.orderNo])).toBe(true);
+    await save(stack, 'deferred-emails', DEFERRED_EMAILS_WORKFLOW_ID);
   });
 
   it('staff refund of a delivered order, refused by the channel (the support run ends in review)', async () => {

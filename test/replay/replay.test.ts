@@ -37,7 +37,7 @@ describe.each(GENERATIONS)('replaying recorded histories: %s', (generation) => {
         'recovery-delivered.json',
         'late-payment-paid-twice.json',
         'delivered-essential.json',
-        'deferred-email.json',
+        'deferred-emails.json',
         'support-refund-refused.json',
         'delivered-traced.json',
       ]),

@@ -119,6 +119,41 @@ describe('the degrade switch', () => {
     expect(await sender.step()).toBe(0);
   });
 
+  it('deferred emails: an order with a run still open is left to that run, and emailed by a batch once it has closed', async () => {
+    const sku = uniqueSku('open-run');
+    await createSkuWithKeys(stack, sku, []);
+    const orderNo = `DEGOPEN${String(Date.now()).slice(-8)}`;
+    // A follow-up run no worker picks up (nobody polls its queue) stands for one still at work on the order.
+    const follower = await stack.temporal.workflow.start('supportActionWorkflow', {
+      taskQueue: `nobody-${orderNo}`,
+      workflowId: `order-${orderNo}-resend-test`,
+      args: [],
+    });
+    const now = Date.now();
+    await stack.db.order.create({
+      data: {
+        ...{ orderNo, sku, quantity: 1, unitPriceCents: 100, amountCents: 100, currency: 'CNY', email: 'open@example.com', channel: 'epay' },
+        ...{
+          status: 'DELIVERED',
+          expiresAt: new Date(now),
+          paidAt: new Date(now - 60_000),
+          deliveredAt: new Date(now - 60_000),
+          workflowId: follower.workflowId,
+        },
+      },
+    });
+    const sender = new DeferredEmailSender({ ...stack, clock: () => new Date(), logger: createLogger('test', 'silent'), intervalMs: 1 });
+    const listed = async () => {
+      for await (const run of stack.temporal.workflow.list({ query: `WorkflowId = '${follower.workflowId}'` })) return run;
+      return undefined;
+    };
+    await waitFor(listed, 'the run in visibility');
+    expect(await sender.step()).toBe(0);
+    await follower.terminate('test over');
+    await waitFor(async () => (await sender.step()) === 1, 'the order handed to a batch once its run has closed');
+    await waitFor(async () => mailsFor(orderNo).length === 1, 'the deferred delivery email');
+  });
+
   it('auto: steps up at once when deliveries lag, holds a staff setting, and steps down one level after a calm spell', async () => {
     const thresholds = { leanAtMs: 30_000, essentialAtMs: 120_000, calmMs: 20_000 };
     let now = new Date();

@@ -47,7 +47,7 @@ export async function startApiServer(config: Config, options: { port?: number; m
   const db = createDb(config.databaseUrl);
   // Payment notifications get connections of their own: a flood of order attempts (a flash sale)
   // may queue for the main pool, but a channel's callback is answered at once.
-  const callbackDb = createDb(config.databaseUrl, { max: CALLBACK_POOL_SIZE, synchronousCommit: config.callbackCommit === 'sync' });
+  const callbackDb = createDb(config.databaseUrl, { max: CALLBACK_POOL_SIZE });
   await verifyCardKeyEncryptionKey(db, config.cardKeyEncryptionKey, describeDatabaseUrl(config.databaseUrl));
   const reads = config.apiRoutes === 'all' ? await startReadSide(config, db, logger) : primaryReads(db);
   const pendingSignals = new PendingSignals(config.callbackSignalWaitMs, logger);

@@ -81,12 +81,6 @@ export interface Config {
   };
   /** How long a payment callback's answer waits for its signal; the signal always finishes. */
   callbackSignalWaitMs: number;
-  /**
-   * 'async': the callbacks' pool commits without waiting for the WAL flush, so a stored callback is
-   * answered sooner, but a database crash just after the answer can lose it (the order's payment
-   * poll is then the only net). 'sync' (default): answered only once it is on disk.
-   */
-  callbackCommit: 'sync' | 'async';
   /** How often every channel instance is asked a signed query, to notice a dead gateway. */
   channelProbeIntervalMs: number;
   /** How many new orders are admitted (see src/admission/). */
@@ -304,7 +298,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       refundDelivered: raw.REFUND_DELIVERED,
     },
     callbackSignalWaitMs: raw.CALLBACK_SIGNAL_WAIT,
-    callbackCommit: raw.CALLBACK_COMMIT,
     channelProbeIntervalMs: raw.CHANNEL_PROBE_INTERVAL,
     admission: {
       mode: typeof raw.ADMISSION === 'number' ? 'fixed' : raw.ADMISSION,

@@ -171,7 +171,6 @@ export const envSchema = z.object({
   PAYMENT_DEADLINE: duration('PAYMENT_DEADLINE').default(15 * 60_000),
   PAYMENT_POLL_INTERVAL: duration('PAYMENT_POLL_INTERVAL').default(30_000),
   CALLBACK_SIGNAL_WAIT: duration('CALLBACK_SIGNAL_WAIT').default(25),
-  CALLBACK_COMMIT: z.enum(['sync', 'async']).default('sync'),
   CHANNEL_PROBE_INTERVAL: duration('CHANNEL_PROBE_INTERVAL').default(15_000),
   ADMISSION: z
     .string()

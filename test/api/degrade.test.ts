@@ -34,8 +34,6 @@ describe('the degrade switch', () => {
         OPERATOR_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
         OPERATOR_WEBHOOK_SECRET: 'degrade-webhook-secret-0123456789',
         LOW_STOCK_THRESHOLD: '5',
-        // The payments of this file's orders are stored through the callbacks' asynchronous-commit pool.
-        CALLBACK_COMMIT: 'async',
       },
     });
   });

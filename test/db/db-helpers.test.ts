@@ -27,19 +27,6 @@ describe('database helpers on a real Postgres', () => {
     expect(await countAvailableUpTo(db, 'no-such-sku', 5)).toBe(0);
   });
 
-  it('opens a pool whose commits do not wait for the WAL flush only when asked to', async () => {
-    const setting = async (client: Db) => (await client.$queryRaw<Array<{ synchronous_commit: string }>>`SHOW synchronous_commit`)[0].synchronous_commit;
-    const asyncDb = createDb(process.env.DATABASE_URL!, { max: 1, synchronousCommit: false });
-    try {
-      expect([await setting(db), await setting(asyncDb)]).toEqual(['on', 'off']);
-      // What it commits is there for every other connection at once.
-      await asyncDb.sku.create({ data: { sku: 'async-commit', name: 'Async key', priceCents: 1, currency: 'CNY' } });
-      expect(await db.sku.count({ where: { sku: 'async-commit' } })).toBe(1);
-    } finally {
-      await asyncDb.$disconnect();
-    }
-  });
-
   it('recognises a unique violation from the ORM and from a raw statement, and nothing else', async () => {
     const duplicate = { sku: 'count', secret: 'dup', fingerprint: 'f0' };
     const fromOrm = await db.cardKey.create({ data: duplicate }).catch((e: unknown) => e);

@@ -139,13 +139,6 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WORKFLOW_STACK_TRACES: 'yes' }, { secretsDir: dir })).toThrow(/WORKFLOW_STACK_TRACES/);
   });
 
-  it('commits payment callbacks synchronously unless CALLBACK_COMMIT=async, and names the variable when it is neither', () => {
-    const dir = tmpDir();
-    expect(loadConfig({}, { secretsDir: dir }).callbackCommit).toBe('sync');
-    expect(loadConfig({ CALLBACK_COMMIT: 'async' }, { secretsDir: dir }).callbackCommit).toBe('async');
-    expect(() => loadConfig({ CALLBACK_COMMIT: 'off' }, { secretsDir: dir })).toThrow(/CALLBACK_COMMIT/);
-  });
-
   it('accepts base64 and hex encryption keys', () => {
     const base64 = Buffer.alloc(32, 9).toString('base64');
     const config = loadConfig({ CARD_KEY_ENCRYPTION_KEY: base64, PAYLOAD_ENCRYPTION_KEYS: `new=${'ab'.repeat(32)},old=${base64}` }, { secretsDir: tmpDir() });

@@ -131,7 +131,7 @@ describe('npm run bench (smoke)', () => {
     expect(run.stdout).toMatch(/200 buyers for 20 keys: \d+ orders taken/);
   }, 420_000);
 
-  it('bench:steps delivers and emails every order on both paths (payment with the keys, and paid first) and prints statements and CPU per activity', () => {
+  it('bench:steps places orders both ways, delivers and emails every order on both paths (payment with the keys, and paid first), and prints statements and CPU per step', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/bench/db-steps.ts'), '--orders', '20'], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: process.env.DATABASE_URL },
@@ -140,8 +140,11 @@ describe('npm run bench (smoke)', () => {
     });
     expect({ status: run.status, out: run.stdout + run.stderr.slice(-1500) }).toEqual({
       status: 0,
-      out: expect.stringContaining('20 orders delivered and emailed on each path'),
+      out: expect.stringContaining('20 orders placed both ways, delivered and emailed on each path'),
     });
+    // The held placement is the lock and the guarded insert, with BEGIN and COMMIT around them.
+    const placed = Object.fromEntries([...run.stdout.matchAll(/^\s+(insertOrder\w*)\s+([\d.]+)/gm)].map((m) => [m[1], Number(m[2])]));
+    expect(placed).toEqual({ insertOrder: 1, insertOrderWithinStock: 4 });
     const totals = [...run.stdout.matchAll(/^\s+total\s+([\d.]+)\s+([\d.]+)/gm)].map((m) => Number(m[1]));
     expect(totals).toHaveLength(2);
     // Recording the payment inside the delivery's transaction costs no statement more than recording it first.

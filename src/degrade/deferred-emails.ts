@@ -7,6 +7,7 @@ import { startDeferredDeliveryEmails } from '../orders/order-runs';
 import { orderWorkflowId } from '../workflows/workflow-ids';
 import { defersDeliveryEmail } from './degrade-levels';
 import { readDegradeSwitch } from './degrade-switch';
+import { ResendBackoff } from './resend-backoff';
 
 /** Emails handed to a batch per step: after a peak they go out over a few minutes, not all at once. */
 const BATCH = 200;
@@ -14,6 +15,8 @@ const BATCH = 200;
 const SETTLE_MS = 30_000;
 /** Orders older than this are not looked at (an email that old is for staff to resend). */
 const HORIZON_MS = 7 * 24 * 3_600_000;
+/** An order whose email a batch could not send is handed again after this, doubling up to the buyer email's own 5 min cap. */
+const RESEND_AFTER = { firstMs: 30_000, maxMs: 5 * 60_000 };
 
 /**
  * Sends the delivery emails that runs at degrade level essential left out, once the switch is lean
@@ -24,6 +27,7 @@ const HORIZON_MS = 7 * 24 * 3_600_000;
  */
 export class DeferredEmailSender {
   private readonly loop: IntervalLoop;
+  private readonly backoff = new ResendBackoff(RESEND_AFTER);
 
   constructor(private readonly deps: { db: Db; temporal: Client; config: Config; clock: () => Date; logger: Logger; intervalMs: number }) {
     this.loop = new IntervalLoop(() => this.step(), deps.intervalMs, deps.logger, 'deferred email step');
@@ -42,8 +46,10 @@ export class DeferredEmailSender {
     // The order's own run, and the run now responsible for it if that is another (a recovery, a staff action).
     const runsOf = (order: (typeof due)[number]) => [orderWorkflowId(order.orderNo), ...(order.workflowId ? [order.workflowId] : [])];
     const open = await openRuns(temporal, [...new Set(due.flatMap(runsOf))]);
-    const orderNos = due.filter((order) => !runsOf(order).some((id) => open.has(id))).map((order) => order.orderNo);
+    const closed = due.filter((order) => !runsOf(order).some((id) => open.has(id))).map((order) => order.orderNo);
+    const orderNos = this.backoff.ready(closed, now);
     if (orderNos.length === 0 || !(await startDeferredDeliveryEmails(this.deps, orderNos))) return 0;
+    this.backoff.handedOver(orderNos, now);
     this.deps.logger.info({ emails: orderNos.length }, 'deferred delivery emails handed to a batch');
     return orderNos.length;
   }

@@ -110,16 +110,14 @@ const MAIL: ActivityOptions = {
  * never holds up delivery. As a local activity each retry waits on a durable timer, never inside the
  * workflow task (a task held open by mail retries keeps its slot; measured in docs/performance.md).
  */
-export const mail = summarised({ ...MAIL, startToCloseTimeout: '10s', localRetryThreshold: '500ms' } as LocalActivityOptions, true);
+const MAIL_LOCAL = { ...MAIL, startToCloseTimeout: '10s', localRetryThreshold: '500ms' } as LocalActivityOptions;
+export const mail = summarised(MAIL_LOCAL, true);
 
 /**
  * The buyer's email in a batch of deferred ones (deferredDeliveryEmailsWorkflow): a few tries, then
  * the order waits for a later batch, so one email that keeps failing never holds up the others.
  */
-export const mailInBatches = summarised(
-  { ...MAIL, startToCloseTimeout: '10s', localRetryThreshold: '500ms', retry: { ...MAIL.retry, maximumAttempts: 3 } } as LocalActivityOptions,
-  true,
-);
+export const mailInBatches = summarised({ ...MAIL_LOCAL, retry: { ...MAIL.retry, maximumAttempts: 3 } }, true);
 
 /** The buyer's email as a regular activity, for Update handlers (see stepsInUpdates). */
 export const mailInUpdates = summarised(MAIL);

@@ -40,7 +40,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
   const { db, config } = deps;
   const secure = config.publicBaseUrl.startsWith('https:');
   const site = { shopName: config.shopName, assets, secureCookies: secure };
-  const attempts = new AttemptLimiter(SIGN_IN_TRIES, SIGN_IN_WINDOW_MS);
+  const attempts = new AttemptLimiter(db, 'staff-sign-in', SIGN_IN_TRIES, SIGN_IN_WINDOW_MS);
 
   const context = (req: Request, res: Response): ConsoleContext => {
     setPageHeaders(res);
@@ -63,7 +63,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
 
   router.post('/admin/login', htmlForm, async (req, res) => {
     const ctx = context(req, res);
-    if (refusedAsTooMany(attempts, req, res, deps.clock(), (wait) => renderSignIn(ctx, { tooManySeconds: wait }))) return;
+    if (await refusedAsTooMany(attempts, req, res, deps.clock(), (wait) => renderSignIn(ctx, { tooManySeconds: wait }))) return;
     const staff = staffForToken(config.adminTokens, formText(req.body?.token)?.trim().slice(0, 512) ?? '');
     if (!staff) {
       res.status(401).type('html').send(renderSignIn(ctx, 'wrong'));

@@ -29,7 +29,7 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
   const secureCookies = deps.config.publicBaseUrl.startsWith('https:');
   const site = { shopName: deps.config.shopName, assets, secureCookies };
   const checkoutBody = createOrderBody([...deps.channels.keys()]);
-  const attempts = new AttemptLimiter(LOOKUP_TRIES_PER_WINDOW, LOOKUP_WINDOW_MS);
+  const attempts = new AttemptLimiter(deps.db, 'order-password', LOOKUP_TRIES_PER_WINDOW, LOOKUP_WINDOW_MS);
 
   const page = (req: Request, res: Response): PageContext => {
     setPageHeaders(res);
@@ -186,7 +186,8 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
 
   /** The order password opens the order in this browser; a wrong one and an unknown order read the same and take as long. */
   async function openWithPassword(req: Request, res: Response, ctx: PageContext, orderNo: string | undefined, password: string) {
-    if (refusedAsTooMany(attempts, req, res, deps.clock(), (wait) => renderLookup(ctx, { orderNo, outcome: 'too-many', retryAfterSeconds: wait }))) return;
+    if (await refusedAsTooMany(attempts, req, res, deps.clock(), (wait) => renderLookup(ctx, { orderNo, outcome: 'too-many', retryAfterSeconds: wait })))
+      return;
     const valid = orderNoParam.safeParse(orderNo);
     const order = valid.success
       ? ((await deps.db.order.findUnique({ where: { orderNo: valid.data }, select: { tokenVersion: true, queryPasswordHash: true } })) ??

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import type { OrderEventType } from '../domain/order-event-type';
 import { orderPageUrl } from '../links';
 import { buyerEmailText } from '../mail/buyer-email-text';
 import type { Locale } from '../domain/locale';
@@ -6,7 +7,7 @@ import { loadArchivedOrderWithSku } from '../db/archived-order';
 
 export type BuyerEmailKind = 'delivery' | 'resend' | 'refund' | 'link';
 
-const EVENT_TYPE: Record<BuyerEmailKind, string> = {
+const EVENT_TYPE: Record<BuyerEmailKind, OrderEventType> = {
   delivery: 'EMAIL_SENT',
   resend: 'EMAIL_RESENT',
   refund: 'EMAIL_REFUND_SENT',

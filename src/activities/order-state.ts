@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import type { OrderEventType } from '../domain/order-event-type';
 import { transitionOrder } from '../db/order-transition';
 import { OrderNotFoundError } from '../db/errors';
 
@@ -28,7 +29,7 @@ export function createOrderStateActivities({ db, clock }: ActivityDeps) {
     },
 
     /** A staff decision or note on the timeline, with who and why. */
-    async recordAction({ orderNo, actor, type, note }: { orderNo: string; actor: string; type: string; note?: string }): Promise<void> {
+    async recordAction({ orderNo, actor, type, note }: { orderNo: string; actor: string; type: OrderEventType; note?: string }): Promise<void> {
       await db.orderEvent.create({ data: { orderNo, type, actor, message: note ?? null, createdAt: clock() } });
     },
   };

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import type { OrderEventType } from '../domain/order-event-type';
 import type { PaymentProof, PaymentReport } from '../domain/payment-report';
 import { transitionOrder } from '../db/order-transition';
 import { InvalidTransitionError, UnverifiedPaymentError } from '../db/errors';
@@ -117,7 +118,9 @@ export async function confirmWithChannel(channels: ChannelRegistry, orderNo: str
 /** A payment report that could not be checked: on the timeline and in the metrics (an alert rule watches them). */
 export async function recordUnverified(db: Db, orderNo: string, channel: string, reason: string, at: Date): Promise<void> {
   metrics.paymentsUnverified.inc({ channel });
-  await db.orderEvent.create({ data: { orderNo, type: 'PAYMENT_UNVERIFIED', actor: 'system', message: reason.slice(0, 500), createdAt: at } });
+  await db.orderEvent.create({
+    data: { orderNo, type: 'PAYMENT_UNVERIFIED' satisfies OrderEventType, actor: 'system', message: reason.slice(0, 500), createdAt: at },
+  });
 }
 
 export function createPaymentActivities({ db, channels, clock }: ActivityDeps) {

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
+import type { OrderEventType } from '../domain/order-event-type';
 import { transitionOrder } from '../db/order-transition';
 import { ChannelRequestError } from '../payments/channel';
 import { metrics } from '../observability/metrics';
@@ -129,7 +130,9 @@ export function createExtraPaymentActivities({ db, channels, clock }: ActivityDe
       }
       await db.$transaction([
         db.refund.update({ where: { idempotencyKey }, data: { status: 'SUCCEEDED', channelRefundNo: result.refundNo } }),
-        db.orderEvent.create({ data: { orderNo, type: 'EXTRA_PAYMENT_REFUNDED', actor: 'system', message: reason, createdAt: clock() } }),
+        db.orderEvent.create({
+          data: { orderNo, type: 'EXTRA_PAYMENT_REFUNDED' satisfies OrderEventType, actor: 'system', message: reason, createdAt: clock() },
+        }),
       ]);
     },
   };

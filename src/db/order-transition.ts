@@ -1,3 +1,4 @@
+import type { OrderEventType } from '../domain/order-event-type';
 import type { OrderStatus } from '../domain/order-status';
 import { Prisma } from '../generated/prisma/client';
 import { InvalidTransitionError, OrderNotFoundError } from './errors';
@@ -9,7 +10,7 @@ export interface Transition {
   to: OrderStatus;
   from: readonly OrderStatus[];
   actor: string;
-  type: string;
+  type: OrderEventType;
   message?: string;
   reason?: string | null;
   /** The order's timestamp this move sets (kept if already set)… */

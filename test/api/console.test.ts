@@ -131,6 +131,13 @@ describe('the staff console over plain HTTP', () => {
     expect(events.map((e) => e.message).join(' ')).toContain('paid the rest by bank transfer');
     const shown = await request('GET', `${url}${approved.headers.get('location')}`, { headers: { cookie } });
     expect(shown.text).toContain('role="status"');
+    // The timeline in words a support agent reads, each beside the code that logs and Temporal show.
+    const zh = await request('GET', `${url}/admin/orders/${order.orderNo}?lang=zh`, { headers: { cookie } });
+    expect(zh.text).toContain('客服已批准 <code class="event-code">APPROVED</code>');
+    expect(zh.text).toContain('已收款，待人工核查 <code class="event-code">PAYMENT_NEEDS_REVIEW</code>');
+    const en = await request('GET', `${url}/admin/orders/${order.orderNo}?lang=en`, { headers: { cookie } });
+    expect(en.text).toContain('Approved by staff <code class="event-code">APPROVED</code>');
+    expect(en.text).toContain('Keys delivered <code class="event-code">DELIVERED</code>');
 
     // An action the order refuses comes back as a message on the order's page.
     const refused = await consolePost(`${url}/admin/orders/${order.orderNo}/cancel`, { _csrf: csrfOf(page.text) }, cookie);

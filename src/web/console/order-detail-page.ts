@@ -1,4 +1,5 @@
 import { escapeHtml } from '../../html';
+import type { OrderEventType } from '../../domain/order-event-type';
 import type { OrderStatus } from '../../domain/order-status';
 import { formatMoney, formatTime } from '../format';
 import { csrfField, renderConsolePage, table, type ConsoleContext } from './console-page';
@@ -39,6 +40,11 @@ export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, 
   const c = ct.order;
   const time = (d: Date) => escapeHtml(formatTime(d.toISOString(), locale));
   const status = (s: string) => t.order.statuses[s as OrderStatus] ?? s;
+  // The code beside the words: it is what logs, metrics and the Temporal Web UI show.
+  const eventLabel = (type: string) => {
+    const label = c.events[type as OrderEventType] as string | undefined;
+    return label ? `${escapeHtml(label)} <code class="event-code">${escapeHtml(type)}</code>` : escapeHtml(type);
+  };
   const notice = !outcome
     ? ''
     : 'done' in outcome
@@ -68,7 +74,7 @@ ${actions ? `<h2>${escapeHtml(c.actions)}</h2><div class="grid">${actions}</div>
 <h2>${escapeHtml(c.timeline)}</h2>
 ${table(
   [c.at, c.event, c.actor, c.message],
-  order.events.map((e) => [time(e.createdAt), escapeHtml(e.type), escapeHtml(e.actor), escapeHtml(e.message ?? '')]),
+  order.events.map((e) => [time(e.createdAt), eventLabel(e.type), escapeHtml(e.actor), escapeHtml(e.message ?? '')]),
   c.timeline,
 )}
 <h2>${escapeHtml(c.payments)}</h2>

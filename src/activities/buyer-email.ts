@@ -4,6 +4,7 @@ import { orderPageUrl } from '../links';
 import { buyerEmailText } from '../mail/buyer-email-text';
 import type { Locale } from '../domain/locale';
 import { loadArchivedOrderWithSku } from '../db/archived-order';
+import { recipientRefusal } from '../mail/recipient-refusal';
 
 export type BuyerEmailKind = 'delivery' | 'resend' | 'refund' | 'link';
 
@@ -47,8 +48,9 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
     /**
      * Emails the buyer. Runs after the state it reports is recorded, so a mail outage only delays
      * the email. `delivery` and `refund` are sent once per order; `resend` and `link` every time asked.
+     * An address the mail server refuses for good is 'rejected', on the timeline, and not tried again.
      */
-    async sendBuyerEmail({ orderNo, kind }: { orderNo: string; kind: BuyerEmailKind }): Promise<'sent' | 'already-sent'> {
+    async sendBuyerEmail({ orderNo, kind }: { orderNo: string; kind: BuyerEmailKind }): Promise<'sent' | 'already-sent' | 'rejected'> {
       // One statement for the order, its SKU's name and its sold keys (one row per key), where the
       // ORM would send three: this runs once per delivered order, on the hot path.
       const rows = await db.$queryRaw<EmailRow[]>`
@@ -79,12 +81,20 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
         keys,
         deliveryInstructions: order.deliveryInstructions,
       });
-      await mailer.send({
-        to: order.email,
-        subject,
-        text: lines.join('\n'),
-        messageId: `<${kind}-${orderNo}-${kind === 'delivery' || kind === 'refund' ? 'once' : Date.now()}@keyflow>`,
-      });
+      try {
+        await mailer.send({
+          to: order.email,
+          subject,
+          text: lines.join('\n'),
+          messageId: `<${kind}-${orderNo}-${kind === 'delivery' || kind === 'refund' ? 'once' : Date.now()}@keyflow>`,
+        });
+      } catch (error) {
+        const refusal = recipientRefusal(error);
+        if (refusal === undefined) throw error;
+        const message = `the mail server refused the buyer's address for good (${refusal}): the ${kind} email was not sent`;
+        if (!archived) await db.orderEvent.create({ data: { orderNo, type: 'EMAIL_REJECTED', actor: 'system', message, createdAt: clock() } });
+        return 'rejected';
+      }
       const at = clock();
       const message = `${kind} email sent`;
       if (archived) return 'sent';

@@ -23,7 +23,8 @@ const RESEND_AFTER = { firstMs: 30_000, maxMs: 5 * 60_000 };
  * or normal again: the DELIVERED orders without `emailedAt` whose own runs have closed go to one
  * batch run (deferredDeliveryEmailsWorkflow; the activity sends each at most once). A run still open
  * (its email retrying through a mail outage) is left to finish; an email the batch could not send
- * comes back in a later step, for as long as it stays unsent.
+ * comes back in a later step, for as long as it stays unsent, unless the mail server refused the
+ * buyer's address for good (EMAIL_REJECTED on the timeline).
  */
 export class DeferredEmailSender {
   private readonly loop: IntervalLoop;
@@ -42,6 +43,7 @@ export class DeferredEmailSender {
       SELECT "orderNo", "workflowId" FROM "Order"
       WHERE "status" = 'DELIVERED' AND "emailedAt" IS NULL
         AND "deliveredAt" < ${new Date(now - SETTLE_MS)} AND "deliveredAt" > ${new Date(now - HORIZON_MS)}
+        AND NOT EXISTS (SELECT 1 FROM "OrderEvent" e WHERE e."orderNo" = "Order"."orderNo" AND e."type" = 'EMAIL_REJECTED')
       ORDER BY "deliveredAt" LIMIT ${BATCH}`;
     // The order's own run, and the run now responsible for it if that is another (a recovery, a staff action).
     const runsOf = (order: (typeof due)[number]) => [orderWorkflowId(order.orderNo), ...(order.workflowId ? [order.workflowId] : [])];

@@ -375,6 +375,24 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).emailedAt).not.toBeNull();
   });
 
+  it('an address the mail server refuses for good ends the email there: the run completes, the timeline and the status query say why', async () => {
+    const sku = uniqueSku();
+    await createSkuWithKeys(stack, sku, ['KEY-R1']);
+    const order = await placeOrder(stack, sku, 1, 'nobody@mailbox.invalid');
+    await payInSandbox(stack, order);
+    const handle = stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo));
+    // Before, the email was retried every few minutes for ever and the run never closed.
+    const result = await Promise.race([handle.result(), new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
+    expect(result).toMatchObject({ status: 'DELIVERED' });
+    const rejected = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo, type: 'EMAIL_REJECTED' } });
+    expect(rejected.map((e) => e.message)).toEqual(["the mail server refused the buyer's address for good (550 5.1.1): the delivery email was not sent"]);
+    expect(JSON.stringify(rejected)).not.toContain('nobody@');
+    expect((await handle.query(statusQuery)).timeline.map((t) => t.note).join('\n')).toContain('refused the buyer’s address');
+    const stored = await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } });
+    expect([stored.status, stored.emailedAt]).toEqual(['DELIVERED', null]);
+    expect(stack.sink.messages().filter((m) => m.to === 'nobody@mailbox.invalid')).toHaveLength(0);
+  });
+
   it('refunds at once when stock ran out after payment and RESTOCK_WAIT is 0', async () => {
     const sku = uniqueSku();
     await createSkuWithKeys(stack, sku, ['KEY-S1']);

@@ -33,7 +33,7 @@ const MAX_KEPT = 1000;
 
 const serviceDown = () => Object.assign(new Error('mail service down (sandbox fault switch)'), { responseCode: 421 });
 
-/** A real SMTP server (smtp-server) that accepts any mail on loopback and keeps it for the mailbox. */
+/** A real SMTP server (smtp-server) that accepts mail on loopback and keeps it for the mailbox; addresses under `.invalid` it refuses for good. */
 export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   let faults: MailFaults = {};
@@ -54,6 +54,11 @@ export async function startSmtpSink(port: number, host = '127.0.0.1'): Promise<S
     // A sender that keeps connections open (a pooled transport) must see the outage too.
     onMailFrom(_address, _session, callback) {
       if (faults.down) return callback(refuse());
+      callback();
+    },
+    // As a real server answers for a mailbox that does not exist: for good (RFC 2606 reserves .invalid).
+    onRcptTo(address, _session, callback) {
+      if (address.address.toLowerCase().endsWith('.invalid')) return callback(Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }));
       callback();
     },
     onData(stream, session, callback) {

@@ -16,7 +16,9 @@ export async function finish(record: OrderRecord, extraPayments: readonly Candid
   if (record.status === 'DELIVERED' && record.deliveredByThisRun) {
     // The worker's deferred-email sender picks the order up (emailedAt is still empty) once the peak is over.
     if (defersDeliveryEmail(record.level)) record.note(`delivery email deferred (degrade level ${record.level}); the keys are on the order page`);
-    else await mail.sendBuyerEmail({ orderNo: record.order.orderNo, kind: 'delivery' });
+    else if ((await mail.sendBuyerEmail({ orderNo: record.order.orderNo, kind: 'delivery' })) === 'rejected') {
+      record.note('the mail server refused the buyer’s address: no delivery email; the keys are on the order page');
+    }
   }
   // A buyer who paid twice gets the second payment back; the order itself is settled.
   for (let i = 0; i < extraPayments.length; i += 1) await refundExtraPayment(record, extraPayments[i].report);

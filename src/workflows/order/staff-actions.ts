@@ -66,8 +66,10 @@ export class StaffActions {
   private async resend(request: ActionRequest): Promise<void> {
     const { orderNo } = this.record.order;
     await steps.recordAction({ orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
-    await mailInUpdates.sendBuyerEmail({ orderNo, kind: 'resend' });
-    this.record.note(`delivery email resent by ${request.actor}`);
+    const outcome = await mailInUpdates.sendBuyerEmail({ orderNo, kind: 'resend' });
+    this.record.note(
+      outcome === 'rejected' ? `resend by ${request.actor} refused: the mail server refuses the buyer’s address` : `delivery email resent by ${request.actor}`,
+    );
   }
 
   private async exclusive(action: () => Promise<void>): Promise<OrderView> {

@@ -1,0 +1,44 @@
+import { createSmtpMailer } from '../../src/mail/mailer';
+import { recipientRefusal } from '../../src/mail/recipient-refusal';
+import { startSmtpSink, type SmtpSink } from '../../src/dev/sandbox/smtp-sink';
+
+// Real SMTP answers through nodemailer, so the errors classified are the ones the worker sees.
+describe('a recipient refused for good, told apart from a mail server that is down', () => {
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    sink = await startSmtpSink(0);
+  });
+  afterAll(() => sink.close());
+
+  const sendTo = async (to: string): Promise<unknown> => {
+    const mailer = createSmtpMailer(`smtp://127.0.0.1:${sink.port}`, 'shop@example.com');
+    try {
+      await mailer.send({ to, subject: 'keys', text: 'KEY-1' });
+      return undefined;
+    } catch (error) {
+      return error;
+    } finally {
+      mailer.close();
+    }
+  };
+
+  it('a 550 to RCPT TO is a refusal, given by its codes without the address', async () => {
+    const error = await sendTo('nobody@mailbox.invalid');
+    expect(error).toBeInstanceOf(Error);
+    expect(recipientRefusal(error)).toBe('550 5.1.1');
+  });
+
+  it('a server refusing service (421) or a mail that went through is not', async () => {
+    expect(await sendTo('buyer@example.com')).toBeUndefined();
+    sink.setFaults({ down: true });
+    try {
+      const error = await sendTo('buyer@example.com');
+      expect(error).toBeInstanceOf(Error);
+      expect(recipientRefusal(error)).toBeUndefined();
+    } finally {
+      sink.setFaults({});
+    }
+    expect(recipientRefusal(Object.assign(new Error('connection refused'), { code: 'ECONNECTION' }))).toBeUndefined();
+    expect(recipientRefusal(Object.assign(new Error('auth'), { code: 'EAUTH', responseCode: 535 }))).toBeUndefined();
+  });
+});

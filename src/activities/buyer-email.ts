@@ -5,6 +5,7 @@ import { buyerEmailText } from '../mail/buyer-email-text';
 import type { Locale } from '../domain/locale';
 import { loadArchivedOrderWithSku } from '../db/archived-order';
 import { recipientRefusal } from '../mail/recipient-refusal';
+import { metrics } from '../observability/metrics';
 
 export type BuyerEmailKind = 'delivery' | 'resend' | 'refund' | 'link';
 
@@ -91,6 +92,7 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
       } catch (error) {
         const refusal = recipientRefusal(error);
         if (refusal === undefined) throw error;
+        metrics.buyerEmailsRefused.inc({ kind });
         const message = `the mail server refused the buyer's address for good (${refusal}): the ${kind} email was not sent`;
         if (!archived) await db.orderEvent.create({ data: { orderNo, type: 'EMAIL_REJECTED', actor: 'system', message, createdAt: clock() } });
         return 'rejected';

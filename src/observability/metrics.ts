@@ -80,6 +80,12 @@ export const metrics = {
     labelNames: ['channel'] as const,
     registers: [registry],
   }),
+  buyerEmailsRefused: new client.Counter({
+    name: 'keyflow_buyer_emails_refused_total',
+    help: 'Buyer emails not sent because the mail server refused the address for good (5.1.x), by kind (delivery, resend, refund, link)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
   activityRetries: new client.Counter({
     name: 'keyflow_activity_retries_total',
     help: 'Activity attempts that failed and will be retried, by activity and failure type (DatabaseUnavailable: waiting for Postgres)',
@@ -135,5 +141,6 @@ export function primeMetrics(channels: readonly string[]): void {
     metrics.paymentsUnverified.inc({ channel }, 0);
   }
   metrics.activityRetries.inc({ activity: 'deliverPayment', failure: 'DatabaseUnavailable' }, 0);
+  for (const kind of ['delivery', 'resend', 'refund', 'link']) metrics.buyerEmailsRefused.inc({ kind }, 0);
   for (const kind of FINDING_KINDS) for (const repaired of ['true', 'false']) metrics.reconciliationFindings.inc({ kind, repaired }, 0);
 }

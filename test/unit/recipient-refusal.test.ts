@@ -28,7 +28,7 @@ describe('a recipient refused for good, told apart from a mail server that is do
     expect(recipientRefusal(error)).toBe('550 5.1.1');
   });
 
-  it('a server refusing service (421) or a mail that went through is not', async () => {
+  it('a server refusing service (421), a refusal about policy (5.7.x) or without its enhanced code, or a mail that went through is not', async () => {
     expect(await sendTo('buyer@example.com')).toBeUndefined();
     sink.setFaults({ down: true });
     try {
@@ -40,5 +40,10 @@ describe('a recipient refused for good, told apart from a mail server that is do
     }
     expect(recipientRefusal(Object.assign(new Error('connection refused'), { code: 'ECONNECTION' }))).toBeUndefined();
     expect(recipientRefusal(Object.assign(new Error('auth'), { code: 'EAUTH', responseCode: 535 }))).toBeUndefined();
+    // A 5xx about policy is most often the shop's own mail settings: retried, never a verdict on the buyer.
+    const policy = { code: 'EENVELOPE', responseCode: 550, response: '550 5.7.1 <nobody@example.com>: Relay access denied' };
+    expect(recipientRefusal(Object.assign(new Error('relay'), policy))).toBeUndefined();
+    expect(recipientRefusal(Object.assign(new Error('bare'), { code: 'EENVELOPE', responseCode: 550, response: '550 rejected' }))).toBeUndefined();
+    expect(recipientRefusal(Object.assign(new Error('domain'), { ...policy, response: '550 5.1.2 bad destination domain' }))).toBe('550 5.1.2');
   });
 });

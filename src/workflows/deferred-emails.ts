@@ -6,6 +6,8 @@ const AT_ONCE = 10;
 export interface DeferredEmailsResult {
   /** Sent now, or found sent already. */
   sent: number;
+  /** The mail server refused the buyer's address for good (EMAIL_REJECTED): never tried again. */
+  refused: string[];
   /** Still failing after their tries: left for a later batch (their orders still have no emailedAt). */
   failed: string[];
   /** Not tried: every send of a group failed, so the mail server is taken to be down. */
@@ -19,13 +21,14 @@ export interface DeferredEmailsResult {
  * brings whatever is still unsent to a later batch.
  */
 export async function deferredDeliveryEmailsWorkflow({ orderNos }: { orderNos: string[] }): Promise<DeferredEmailsResult> {
-  const result: DeferredEmailsResult = { sent: 0, failed: [], notTried: 0 };
+  const result: DeferredEmailsResult = { sent: 0, refused: [], failed: [], notTried: 0 };
   for (let i = 0; i < orderNos.length; i += AT_ONCE) {
     const group = orderNos.slice(i, i + AT_ONCE);
     const outcomes = await Promise.allSettled(group.map((orderNo) => mailInBatches.sendBuyerEmail({ orderNo, kind: 'delivery' })));
     outcomes.forEach((outcome, j) => {
-      if (outcome.status === 'fulfilled') result.sent += 1;
-      else result.failed.push(group[j]);
+      if (outcome.status === 'rejected') result.failed.push(group[j]);
+      else if (outcome.value === 'rejected') result.refused.push(group[j]);
+      else result.sent += 1;
     });
     if (outcomes.every((outcome) => outcome.status === 'rejected')) {
       result.notTried = orderNos.length - i - group.length;

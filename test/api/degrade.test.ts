@@ -119,6 +119,25 @@ describe('the degrade switch', () => {
     expect(await sender.step()).toBe(0);
   });
 
+  it('deferred emails: an address the mail server refuses for good is tried by one batch, then never handed over again', async () => {
+    const sku = uniqueSku('refused');
+    await createSkuWithKeys(stack, sku, ['REF-1']);
+    await setSwitch({ mode: 'manual', level: 'essential' });
+    const order = await placeOrder(stack, sku, 1, 'gone@mailbox.invalid');
+    await payInSandbox(stack, order);
+    await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
+    await setSwitch({ mode: 'auto', level: 'normal' });
+    const later = () => new Date(Date.now() + 31_000);
+    const sender = new DeferredEmailSender({ ...stack, clock: later, logger: createLogger('test', 'silent'), intervalMs: 1 });
+    expect(await sender.step()).toBe(1);
+    const refused = () => stack.db.orderEvent.count({ where: { orderNo: order.orderNo, type: 'EMAIL_REJECTED' } });
+    await waitFor(async () => (await refused()) === 1, 'the refusal on the timeline');
+    // Another worker's sender (its own backoff, an hour on) finds nothing to send.
+    const another = new DeferredEmailSender({ ...stack, clock: () => new Date(Date.now() + 3_600_000), logger: createLogger('test', 'silent'), intervalMs: 1 });
+    expect(await another.step()).toBe(0);
+    expect(await refused()).toBe(1);
+  });
+
   it('deferred emails: an order with a run still open is left to that run, and emailed by a batch once it has closed', async () => {
     const sku = uniqueSku('open-run');
     await createSkuWithKeys(stack, sku, []);

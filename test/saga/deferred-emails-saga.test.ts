@@ -15,6 +15,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+const addressRefused: Overrides = { sendBuyerEmail: async () => 'rejected' };
+
 const mailDown: Overrides = {
   sendBuyerEmail: async () => {
     throw new Error('connect ECONNREFUSED 127.0.0.1:25');
@@ -33,15 +35,16 @@ const runBatch = (orderNos: string[]) =>
 
 describe('the deferred delivery emails, one batch per run (time-skipping server, activities mocked)', () => {
   it('sends each order’s delivery email once, and leaves one that keeps failing for a later batch without holding up the others', async () => {
-    const batch = orders('KDEFOK', 12, (i) => (i === 3 ? mailDown : {}));
-    expect(await runBatch(batch.map((o) => o.orderNo))).toEqual({ sent: 11, failed: [batch[3].orderNo], notTried: 0 });
+    const batch = orders('KDEFOK', 12, (i) => (i === 3 ? mailDown : i === 5 ? addressRefused : {}));
+    expect(await runBatch(batch.map((o) => o.orderNo))).toEqual({ sent: 10, refused: [batch[5].orderNo], failed: [batch[3].orderNo], notTried: 0 });
+    // A refused address is an answer, not a failure: asked once, like a sent one.
     expect(batch.map((o) => o.names().length)).toEqual(batch.map((_, i) => (i === 3 ? 3 : 1)));
     expect(batch[0].calls[0].arg).toEqual({ orderNo: batch[0].orderNo, kind: 'delivery' });
   });
 
   it('stops at the first group whose every email failed: the mail server is down, and the rest wait for a later batch', async () => {
     const batch = orders('KDEFDOWN', 25, () => mailDown);
-    expect(await runBatch(batch.map((o) => o.orderNo))).toEqual({ sent: 0, failed: batch.slice(0, 10).map((o) => o.orderNo), notTried: 15 });
+    expect(await runBatch(batch.map((o) => o.orderNo))).toEqual({ sent: 0, refused: [], failed: batch.slice(0, 10).map((o) => o.orderNo), notTried: 15 });
     expect(batch.slice(10).every((o) => o.names().length === 0)).toBe(true);
   });
 });

@@ -2,6 +2,11 @@ import client from 'prom-client';
 import type { Db } from '../db/client';
 import { registry } from './metrics';
 
+/** A delivery email is normally out within seconds; retries through a short mail blip take a few minutes. */
+const EMAIL_LATE_MS = 5 * 60_000;
+/** Older orders are not looked at (the deliveredAt index keeps the count a short range scan). */
+const EMAIL_HORIZON_MS = 7 * 24 * 3_600_000;
+
 /** Orders waiting right now, read from the database at scrape time (served by the API). */
 export function registerOrderGauges(db: Db): void {
   const gauge = (name: string, help: string, status: 'AWAITING_PAYMENT' | 'AWAITING_STOCK' | 'PAID' | 'NEEDS_REVIEW') =>
@@ -20,4 +25,18 @@ export function registerOrderGauges(db: Db): void {
   gauge('keyflow_orders_awaiting_stock', 'Paid orders waiting for a key import', 'AWAITING_STOCK');
   gauge('keyflow_orders_awaiting_delivery', 'Paid orders not yet delivered', 'PAID');
   gauge('keyflow_orders_needs_review', 'Orders waiting for staff', 'NEEDS_REVIEW');
+  registry.removeSingleMetric('keyflow_delivery_emails_waiting');
+  new client.Gauge({
+    name: 'keyflow_delivery_emails_waiting',
+    help: `Delivered orders whose delivery email has not gone out ${EMAIL_LATE_MS / 60_000} minutes on (mail down, or deferred at degrade level essential); refused addresses not counted`,
+    registers: [registry],
+    async collect() {
+      const late = new Date(Date.now() - EMAIL_LATE_MS);
+      const [{ waiting }] = await db.$queryRaw<Array<{ waiting: number }>>`
+        SELECT count(*)::int AS waiting FROM "Order" o
+        WHERE o."status" = 'DELIVERED' AND o."emailedAt" IS NULL AND o."deliveredAt" < ${late} AND o."deliveredAt" > ${new Date(Date.now() - EMAIL_HORIZON_MS)}
+          AND NOT EXISTS (SELECT 1 FROM "OrderEvent" e WHERE e."orderNo" = o."orderNo" AND e."type" = 'EMAIL_REJECTED')`;
+      this.set(waiting);
+    },
+  });
 }

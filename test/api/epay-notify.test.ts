@@ -213,6 +213,30 @@ describe('/metrics', () => {
     expect(text).toMatch(/^keyflow_orders_awaiting_payment \d+/m);
     expect(text).not.toContain('M-1');
   });
+
+  it('counts delivered orders whose email is late, leaving out addresses refused for good', async () => {
+    const waiting = async () => Number(/^keyflow_delivery_emails_waiting (\d+)/m.exec((await request('GET', stack.api.metricsUrl)).text)?.[1] ?? NaN);
+    const sku = uniqueSku('late-mail');
+    await createSkuWithKeys(stack, sku, []);
+    const before = await waiting();
+    const late = async (orderNo: string, minutesAgo: number) => {
+      const at = new Date(Date.now() - minutesAgo * 60_000);
+      await stack.db.order.create({
+        data: {
+          ...{ orderNo, sku, quantity: 1, unitPriceCents: 100, amountCents: 100, currency: 'CNY', email: 'late@example.com', channel: 'epay' },
+          ...{ status: 'DELIVERED', expiresAt: at, paidAt: at, deliveredAt: at },
+        },
+      });
+    };
+    const stamp = String(Date.now()).slice(-8);
+    await late(`LATEA${stamp}`, 10);
+    await late(`LATEB${stamp}`, 10);
+    await late(`LATEC${stamp}`, 1); // not late yet
+    expect(await waiting()).toBe(before + 2);
+    await stack.db.orderEvent.create({ data: { orderNo: `LATEB${stamp}`, type: 'EMAIL_REJECTED', actor: 'system', createdAt: new Date() } });
+    await stack.db.order.update({ where: { orderNo: `LATEA${stamp}` }, data: { emailedAt: new Date() } });
+    expect(await waiting()).toBe(before);
+  });
 });
 
 describe('a callback answered before its signal (CALLBACK_SIGNAL_WAIT=0)', () => {

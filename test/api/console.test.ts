@@ -246,4 +246,20 @@ describe('the staff console over plain HTTP', () => {
     await stack.db.staffSession.updateMany({ where: { staff: 'alice' }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await request('GET', `${url}/admin`, { headers: { cookie: stale } })).headers.get('location')).toBe('/admin/login?expired=1');
   });
+
+  it('ends a session left idle for 30 minutes; using it keeps it going, with at most one write a minute', async () => {
+    const cookie = await signIn();
+    const seen = async () => (await stack.db.staffSession.findFirstOrThrow({ where: { staff: 'alice' }, orderBy: { createdAt: 'desc' } })).lastSeenAt;
+    const idleFor = (minutes: number) =>
+      stack.db.staffSession.updateMany({ where: { staff: 'alice' }, data: { lastSeenAt: new Date(Date.now() - minutes * 60_000) } });
+    await idleFor(29);
+    expect((await request('GET', `${url}/admin`, { headers: { cookie } })).status).toBe(200);
+    const touched = await seen();
+    expect(Date.now() - touched.getTime()).toBeLessThan(10_000);
+    // Another page within the minute writes nothing.
+    expect((await request('GET', `${url}/admin/orders`, { headers: { cookie } })).status).toBe(200);
+    expect((await seen()).getTime()).toBe(touched.getTime());
+    await idleFor(31);
+    expect((await request('GET', `${url}/admin`, { headers: { cookie } })).headers.get('location')).toBe('/admin/login?expired=1');
+  });
 });

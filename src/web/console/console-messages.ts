@@ -66,7 +66,7 @@ const en = {
   signIn: {
     title: 'Staff sign-in',
     token: 'Staff token',
-    hint: 'One of the tokens in ADMIN_TOKENS. It is exchanged for a session that ends after 8 hours or when you sign out.',
+    hint: 'One of the tokens in ADMIN_TOKENS. It is exchanged for a session that ends after 8 hours, after 30 minutes without use, or when you sign out.',
     submit: 'Sign in',
     wrong: 'That token is not valid.',
     tooMany: (seconds: number) => `Too many tries; wait ${seconds} s.`,
@@ -212,7 +212,7 @@ const zhCN: ConsoleMessages = {
   signIn: {
     title: '员工登录',
     token: '员工令牌',
-    hint: 'ADMIN_TOKENS 中的一个令牌。登录后会话在 8 小时后或退出时结束。',
+    hint: 'ADMIN_TOKENS 中的一个令牌。登录后会话在 8 小时后、闲置 30 分钟后或退出时结束。',
     submit: '登录',
     wrong: '令牌无效。',
     tooMany: (seconds) => `尝试次数过多，请等待 ${seconds} 秒。`,

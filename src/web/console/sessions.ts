@@ -12,6 +12,10 @@ import { readCookie } from '../../api/cookies';
 export const SESSION_COOKIE = 'kf_staff';
 /** A working day: staff sign in again the next morning. */
 export const SESSION_TTL_MS = 8 * 3_600_000;
+/** A console left open on a desk ends by itself: 30 minutes without a request. */
+export const SESSION_IDLE_MS = 30 * 60_000;
+/** How stale lastSeenAt may get before a request writes it: one write a minute per staff member, not one per page. */
+const SEEN_GRANULARITY_MS = 60_000;
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -30,7 +34,7 @@ export async function startSession(db: Db, res: Response, staff: string, now: Da
   // Sign-ins are rare: expired rows are swept here rather than by a job of their own.
   await db.$transaction([
     db.staffSession.deleteMany({ where: { expiresAt: { lt: now } } }),
-    db.staffSession.create({ data: { tokenHash: hash(token), staff, createdAt: now, expiresAt } }),
+    db.staffSession.create({ data: { tokenHash: hash(token), staff, createdAt: now, expiresAt, lastSeenAt: now } }),
   ]);
   res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/admin', expires: expiresAt });
 }
@@ -39,7 +43,10 @@ export async function currentSession(db: Db, req: Request, now: Date): Promise<S
   const token = readCookie(req, SESSION_COOKIE);
   if (!token) return undefined;
   const row = await db.staffSession.findUnique({ where: { tokenHash: hash(token) } });
-  if (!row || row.expiresAt <= now) return undefined;
+  if (!row || row.expiresAt <= now || row.lastSeenAt.getTime() <= now.getTime() - SESSION_IDLE_MS) return undefined;
+  if (now.getTime() - row.lastSeenAt.getTime() >= SEEN_GRANULARITY_MS) {
+    await db.staffSession.updateMany({ where: { tokenHash: row.tokenHash }, data: { lastSeenAt: now } });
+  }
   return { staff: row.staff, expiresAt: row.expiresAt, csrf: csrfFor(token) };
 }
 

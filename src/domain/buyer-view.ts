@@ -1,5 +1,6 @@
 import type { OrderStatus } from './order-status';
 import type { Locale } from './locale';
+import type { OrderEventType } from './order-event-type';
 
 // What a buyer may read about their order: never a staff member's name, a note staff wrote, or an
 // internal error. Statuses and timeline events are told in words of the shop's own, not the reason
@@ -66,7 +67,7 @@ export function buyerReason(status: OrderStatus | string, reason: string | null,
 }
 
 /** Timeline events the buyer sees, and the words for them; every other event is for staff only. */
-const BUYER_EVENTS: Record<string, string> = {
+const BUYER_EVENTS: Partial<Record<OrderEventType, string>> = {
   CREATED: 'order placed',
   PAYMENT_REQUESTED: 'waiting for payment',
   PAID: 'payment received',
@@ -78,10 +79,13 @@ const BUYER_EVENTS: Record<string, string> = {
   REFUNDING: 'refund requested',
   REFUNDED: 'refunded',
   EMAIL_REFUND_SENT: 'refund email sent',
+  EMAIL_REJECTED: 'email not delivered: the mail server refused the address',
   NEEDS_REVIEW: 'being checked by the shop',
   PAYMENT_NEEDS_REVIEW: 'being checked by the shop',
 };
 
 export function buyerTimeline(events: Array<{ createdAt: Date; type: string }>): Array<{ at: string; type: string; message: string }> {
-  return events.filter((e) => e.type in BUYER_EVENTS).map((e) => ({ at: e.createdAt.toISOString(), type: e.type, message: BUYER_EVENTS[e.type] }));
+  return events
+    .filter((e) => e.type in BUYER_EVENTS)
+    .map((e) => ({ at: e.createdAt.toISOString(), type: e.type, message: BUYER_EVENTS[e.type as OrderEventType]! }));
 }

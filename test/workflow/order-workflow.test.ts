@@ -3,7 +3,7 @@ import type { OrderRunInput } from '../../src/workflows/types';
 import { WorkflowFailedError } from '@temporalio/client';
 import { paymentReceivedSignal, statusQuery } from '../../src/workflows/order-messages';
 import { orderWorkflowId } from '../../src/workflows/workflow-ids';
-import { createSkuWithKeys, payInSandbox, placeOrder, startStack, setTradeFaults, waitFor, waitForStatus, type Stack } from '../support/stack';
+import { createSkuWithKeys, payInSandbox, placeOrder, request, startStack, setTradeFaults, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { createPaymentActivities } from '../../src/activities/payment';
 import { createDeliveryActivities } from '../../src/activities/delivery';
@@ -391,6 +391,12 @@ describe('OrderWorkflow on the real dev server, Postgres, sandbox gateway and SM
     const stored = await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } });
     expect([stored.status, stored.emailedAt]).toEqual(['DELIVERED', null]);
     expect(stack.sink.messages().filter((m) => m.to === 'nobody@mailbox.invalid')).toHaveLength(0);
+    // The buyer, on the order page, learns why no email came: in the shop's words, without the server's codes.
+    const view = await request('GET', `${stack.api.url}/api/orders/${order.orderNo}?token=${encodeURIComponent(order.accessToken)}`);
+    expect(view.body.timeline.map((e: { type: string; message: string }) => [e.type, e.message]).at(-1)).toEqual([
+      'EMAIL_REJECTED',
+      'email not delivered: the mail server refused the address',
+    ]);
   });
 
   it('refunds at once when stock ran out after payment and RESTOCK_WAIT is 0', async () => {

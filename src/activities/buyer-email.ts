@@ -50,8 +50,10 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
      * Emails the buyer. Runs after the state it reports is recorded, so a mail outage only delays
      * the email. `delivery` and `refund` are sent once per order; `resend` and `link` every time asked.
      * An address the mail server refuses for good is 'rejected', on the timeline, and not tried again.
+     * A resend may go `to` another address (the buyer mistyped theirs); the timeline names it.
      */
-    async sendBuyerEmail({ orderNo, kind }: { orderNo: string; kind: BuyerEmailKind }): Promise<'sent' | 'already-sent' | 'rejected'> {
+    async sendBuyerEmail({ orderNo, kind, to }: { orderNo: string; kind: BuyerEmailKind; to?: string }): Promise<'sent' | 'already-sent' | 'rejected'> {
+      if (to !== undefined && kind !== 'resend') throw new Error(`a ${kind} email goes to the order's own address only`);
       // One statement for the order, its SKU's name and its sold keys (one row per key), where the
       // ORM would send three: this runs once per delivered order, on the hot path.
       const rows = await db.$queryRaw<EmailRow[]>`
@@ -84,7 +86,7 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
       });
       try {
         await mailer.send({
-          to: order.email,
+          to: to ?? order.email,
           subject,
           text: lines.join('\n'),
           messageId: `<${kind}-${orderNo}-${kind === 'delivery' || kind === 'refund' ? 'once' : Date.now()}@keyflow>`,
@@ -94,11 +96,13 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
         if (refusal === undefined) throw error;
         metrics.buyerEmailsRefused.inc({ kind });
         const message = `the mail server refused the buyer's address for good (${refusal}): the ${kind} email was not sent`;
-        if (!archived) await db.orderEvent.create({ data: { orderNo, type: 'EMAIL_REJECTED', actor: 'system', message, createdAt: clock() } });
+        // Another address refused is the staff member's answer (the Update fails), not a fact about the order's own.
+        if (!archived && to === undefined)
+          await db.orderEvent.create({ data: { orderNo, type: 'EMAIL_REJECTED', actor: 'system', message, createdAt: clock() } });
         return 'rejected';
       }
       const at = clock();
-      const message = `${kind} email sent`;
+      const message = to ? `${kind} email sent to ${to}` : `${kind} email sent`;
       if (archived) return 'sent';
       if (kind === 'delivery') {
         // The sent mark and its timeline entry in one statement (and so one transaction).

@@ -81,6 +81,9 @@ export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'Id
 
 export const actionBody = z.object({ note: storedText('note', 1000, { multiline: true }).optional() }).strict();
 
+/** A resend may go to an address the buyer gave support instead of the order's own (a typo at checkout). */
+export const resendBody = actionBody.extend({ to: emailField.optional() }).strict();
+
 export const resendLinkBody = z
   .object({
     orderNo: orderNoParam,

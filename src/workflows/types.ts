@@ -10,6 +10,8 @@ export type LatePaymentPolicy = 'fulfil' | 'refund';
 export interface ActionRequest {
   actor: string;
   note?: string;
+  /** Resend only: the address to send to instead of the order's own (the buyer mistyped it). */
+  to?: string;
 }
 
 export type SupportAction = 'approve' | 'refund' | 'resend';

@@ -138,6 +138,13 @@ describe('the staff console over plain HTTP', () => {
     const en = await request('GET', `${url}/admin/orders/${order.orderNo}?lang=en`, { headers: { cookie } });
     expect(en.text).toContain('Approved by staff <code class="event-code">APPROVED</code>');
     expect(en.text).toContain('Keys delivered <code class="event-code">DELIVERED</code>');
+    // A resend may go to an address the buyer gave support; the order keeps its own.
+    expect(en.text).toContain('name="to" type="email"');
+    const resent = await consolePost(`${url}/admin/orders/${order.orderNo}/resend`, { to: 'other@example.com', _csrf: csrfOf(en.text) }, cookie);
+    expect(resent.headers.get('location')).toBe(`/admin/orders/${order.orderNo}?done=resend`);
+    expect(stack.sink.messages().find((m) => m.to === 'other@example.com')?.text).toContain('APPROVE-1');
+    const typo = await consolePost(`${url}/admin/orders/${order.orderNo}/resend`, { to: 'not an address', _csrf: csrfOf(en.text) }, cookie);
+    expect(typo.headers.get('location')).toMatch(/\?refused=.*email/);
 
     // An action the order refuses comes back as a message on the order's page.
     const refused = await consolePost(`${url}/admin/orders/${order.orderNo}/cancel`, { _csrf: csrfOf(page.text) }, cookie);

@@ -193,6 +193,34 @@ describe('saga compensations and support actions', () => {
     expect(mails.every((m) => m.text.includes('RSD-1'))).toBe(true);
   });
 
+  it('resends to an address the buyer gave support when theirs was refused; a refused address is a refusal to staff, and only resend takes one', async () => {
+    const sku = uniqueSku('resend-to');
+    await createSkuWithKeys(stack, sku, ['RTO-1']);
+    const order = await placeOrder(stack, sku, 1, 'typo@mailbox.invalid');
+    await payInSandbox(stack, order);
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    const send = (json: object) => request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/resend`, { headers: adminHeaders(), json });
+    // Another refused address: staff are told, nothing is sent, the order's own refusal stays the only one.
+    const refused = await send({ to: 'still-wrong@mailbox.invalid', note: 'buyer called' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('refuses that address for good');
+    expect(await stack.db.orderEvent.count({ where: { orderNo: order.orderNo, type: 'EMAIL_REJECTED' } })).toBe(1);
+    const resent = await send({ to: 'Right@Example.com', note: 'buyer called with the right address' });
+    expect(resent.status).toBe(200);
+    const mail = stack.sink.messages().find((m) => m.to === 'right@example.com');
+    expect(mail?.text).toContain('RTO-1');
+    const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo, type: 'EMAIL_RESENT' } });
+    expect(events.map((e) => e.message)).toEqual(['resend email sent to right@example.com']);
+    // The order's own address is unchanged; only a resend takes another.
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).email).toBe('typo@mailbox.invalid');
+    const wrongAction = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, {
+      headers: adminHeaders(),
+      json: { to: 'x@example.com' },
+    });
+    expect(wrongAction.status).toBe(400);
+    expect((await send({ to: 'not an address' })).status).toBe(400);
+  });
+
   it('lets the buyer cancel before paying, not after; a repeated cancel is a no-op', async () => {
     const sku = uniqueSku('cancel');
     await createSkuWithKeys(stack, sku, ['C-1', 'C-2']);

@@ -3,9 +3,10 @@ import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { buyerToken } from '../buyer-access';
 import { HttpError, parseOr400 } from '../http-errors';
-import { actionBody, orderNoParam, resendLinkBody } from '../validation';
+import { actionBody, orderNoParam, resendBody, resendLinkBody } from '../validation';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
 import { reissueOrderLink, requestOrderLink } from '../../orders/order-link';
+import type { ActionRequest } from '../../workflows/types';
 
 const ACTION_STATUS: Record<ActionError['kind'], [number, string]> = {
   'not-found': [404, 'not_found'],
@@ -18,9 +19,9 @@ export function orderActionRoutes(deps: ApiDeps): Router {
   const router = Router();
   const json = express.json({ limit: '16kb' });
 
-  const act = async (orderNo: string, action: OrderAction, actor: string, note?: string) => {
+  const act = async (orderNo: string, action: OrderAction, request: ActionRequest) => {
     try {
-      const result = await performOrderAction(deps, orderNo, action, { actor, note });
+      const result = await performOrderAction(deps, orderNo, action, request);
       deps.reads.forgetOrder(orderNo);
       return result;
     } catch (error) {
@@ -45,8 +46,8 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     const action = String(req.params.action);
     if (!['cancel', 'approve', 'refund', 'resend'].includes(action)) throw new HttpError(404, 'not_found', `no action ${action}`);
     const orderNo = parseOr400(orderNoParam, req.params.orderNo);
-    const { note } = parseOr400(actionBody, req.body ?? {});
-    res.json(await act(orderNo, action as OrderAction, `staff:${res.locals.staff}`, note));
+    const { note, to } = parseOr400(action === 'resend' ? resendBody : actionBody, req.body ?? {}) as { note?: string; to?: string };
+    res.json(await act(orderNo, action as OrderAction, { actor: `staff:${res.locals.staff}`, note, to }));
   });
 
   router.post('/api/orders/:orderNo/cancel', json, async (req, res) => {
@@ -54,7 +55,7 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     const order = orderNo.success ? await deps.db.order.findUnique({ where: { orderNo: orderNo.data }, select: { tokenVersion: true } }) : null;
     if (!order || !deps.accessTokens.verify(orderNo.data!, order.tokenVersion, buyerToken(req, orderNo.data!)))
       throw new HttpError(404, 'not_found', 'no such order (or the access token is wrong)');
-    res.json(await act(orderNo.data!, 'cancel', 'buyer'));
+    res.json(await act(orderNo.data!, 'cancel', { actor: 'buyer' }));
   });
 
   // Answers at once and the same whatever happens next, so it cannot be used to probe for orders.

@@ -53,6 +53,7 @@ export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, 
   const actions = (order.archivedAt ? [] : (ACTIONS_BY_STATUS[order.status] ?? []))
     .map(
       (action) => `<form class="stack" method="post" action="/admin/orders/${encodeURIComponent(order.orderNo)}/${action}">${csrfField(ctx)}
+${action === 'resend' ? `<div><label for="to-resend">${escapeHtml(c.resendTo)}</label><input id="to-resend" name="to" type="email" maxlength="254" autocomplete="off"></div>` : ''}
 <div><label for="note-${action}">${escapeHtml(c.note)}</label><input id="note-${action}" name="note" maxlength="1000"></div>
 <button type="submit"${action === 'refund' || action === 'cancel' ? ' class="secondary"' : ''}>${escapeHtml(c.actionNames[action])}</button></form>`,
     )

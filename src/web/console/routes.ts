@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { ApiDeps } from '../../api/deps';
 import { staffForToken } from '../../api/auth';
-import { actionBody, adminOrdersQuery, orderNoParam } from '../../api/validation';
+import { actionBody, adminOrdersQuery, orderNoParam, resendBody } from '../../api/validation';
 import { searchOrders } from '../../orders/order-search';
 import { loadArchivedOrderWithSku } from '../../db/archived-order';
 import { shopSummary } from '../../orders/shop-summary';
@@ -199,7 +199,11 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
   router.post('/admin/orders/:orderNo/:action', async (req, res) => {
     const orderNo = orderNoParam.safeParse(req.params.orderNo);
     const action = ACTIONS.find((a) => a === req.params.action);
-    const note = actionBody.safeParse({ ...(formText(req.body?.note)?.trim() ? { note: formText(req.body?.note) } : {}) });
+    const to = action === 'resend' ? formText(req.body?.to)?.trim() : undefined;
+    const note = (action === 'resend' ? resendBody : actionBody).safeParse({
+      ...(formText(req.body?.note)?.trim() ? { note: formText(req.body?.note) } : {}),
+      ...(to ? { to } : {}),
+    });
     if (!orderNo.success || !action) {
       res.redirect(303, '/admin/orders');
       return;
@@ -210,7 +214,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
       return;
     }
     try {
-      await performOrderAction(deps, orderNo.data, action, { actor: `staff:${res.locals.session.staff}`, note: note.data.note });
+      await performOrderAction(deps, orderNo.data, action, { actor: `staff:${res.locals.session.staff}`, ...(note.data as { note?: string; to?: string }) });
       deps.reads.forgetOrder(orderNo.data);
       res.redirect(303, `${back}?done=${action}`);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { OrderStatus } from '../../domain/order-status';
 import { mailInUpdates, steps, stepsInUpdates } from '../activity-proxies';
 import { approveUpdate, refundUpdate, resendUpdate } from '../order-messages';
@@ -66,10 +66,13 @@ export class StaffActions {
   private async resend(request: ActionRequest): Promise<void> {
     const { orderNo } = this.record.order;
     await steps.recordAction({ orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
-    const outcome = await mailInUpdates.sendBuyerEmail({ orderNo, kind: 'resend' });
-    this.record.note(
-      outcome === 'rejected' ? `resend by ${request.actor} refused: the mail server refuses the buyer’s address` : `delivery email resent by ${request.actor}`,
-    );
+    const outcome = await mailInUpdates.sendBuyerEmail({ orderNo, kind: 'resend', ...(request.to ? { to: request.to } : {}) });
+    if (outcome === 'rejected') {
+      const why = `the mail server refuses ${request.to ? 'that' : 'the buyer’s'} address for good; nothing was sent`;
+      this.record.note(`resend by ${request.actor} not done: ${why}`);
+      throw ApplicationFailure.nonRetryable(why, 'AddressRefused');
+    }
+    this.record.note(`delivery email resent by ${request.actor}${request.to ? ' to an address the buyer gave support' : ''}`);
   }
 
   private async exclusive(action: () => Promise<void>): Promise<OrderView> {

@@ -15,8 +15,6 @@ const BATCH = 200;
 const SETTLE_MS = 30_000;
 /** Orders older than this are not looked at (an email that old is for staff to resend). */
 const HORIZON_MS = 7 * 24 * 3_600_000;
-/** Slack behind the settle time for a delivery whose statement committed late: the next scan looks this much further back. */
-const LATE_COMMIT_MS = 5 * 60_000;
 /** An order whose email a batch could not send is handed again after this, doubling up to the buyer email's own 5 min cap. */
 const RESEND_AFTER = { firstMs: 30_000, maxMs: 5 * 60_000 };
 
@@ -31,11 +29,6 @@ const RESEND_AFTER = { firstMs: 30_000, maxMs: 5 * 60_000 };
 export class DeferredEmailSender {
   private readonly loop: IntervalLoop;
   private readonly backoff = new ResendBackoff(RESEND_AFTER);
-  /**
-   * Every delivery before this has its email out (or its address refused): a step scans from here,
-   * not a week of deliveries every 10 s. In memory: a restarted worker scans the week once.
-   */
-  private scannedTo = 0;
 
   constructor(private readonly deps: { db: Db; temporal: Client; config: Config; clock: () => Date; logger: Logger; intervalMs: number }) {
     this.loop = new IntervalLoop(() => this.step(), deps.intervalMs, deps.logger, 'deferred email step');
@@ -46,14 +39,12 @@ export class DeferredEmailSender {
     const { db, temporal, clock } = this.deps;
     if (defersDeliveryEmail((await readDegradeSwitch(db)).level)) return 0;
     const now = clock().getTime();
-    const due = await db.$queryRaw<Array<{ orderNo: string; workflowId: string | null; deliveredAt: Date }>>`
-      SELECT "orderNo", "workflowId", "deliveredAt" FROM "Order"
+    const due = await db.$queryRaw<Array<{ orderNo: string; workflowId: string | null }>>`
+      SELECT "orderNo", "workflowId" FROM "Order"
       WHERE "status" = 'DELIVERED' AND "emailedAt" IS NULL
-        AND "deliveredAt" < ${new Date(now - SETTLE_MS)} AND "deliveredAt" > ${new Date(Math.max(now - HORIZON_MS, this.scannedTo))}
+        AND "deliveredAt" < ${new Date(now - SETTLE_MS)} AND "deliveredAt" > ${new Date(now - HORIZON_MS)}
         AND NOT EXISTS (SELECT 1 FROM "OrderEvent" e WHERE e."orderNo" = "Order"."orderNo" AND e."type" = 'EMAIL_REJECTED')
       ORDER BY "deliveredAt" LIMIT ${BATCH}`;
-    // The oldest still waiting holds the mark (rows come oldest first); none waiting moves it up to now.
-    this.scannedTo = Math.min(now - SETTLE_MS - LATE_COMMIT_MS, due.length ? due[0].deliveredAt.getTime() - 1 : Infinity);
     // The order's own run, and the run now responsible for it if that is another (a recovery, a staff action).
     const runsOf = (order: (typeof due)[number]) => [orderWorkflowId(order.orderNo), ...(order.workflowId ? [order.workflowId] : [])];
     const open = await openRuns(temporal, [...new Set(due.flatMap(runsOf))]);

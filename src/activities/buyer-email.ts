@@ -95,10 +95,11 @@ export function createBuyerEmailActivities({ db, cipher, accessTokens, mailer, p
         const refusal = recipientRefusal(error);
         if (refusal === undefined) throw error;
         metrics.buyerEmailsRefused.inc({ kind });
-        const message = `the mail server refused the buyer's address for good (${refusal}): the ${kind} email was not sent`;
         // Another address refused is the staff member's answer (the Update fails), not a fact about the order's own.
-        if (!archived && to === undefined)
+        if (!archived && to === undefined) {
+          const message = `the mail server refused the buyer's address for good (${refusal}): the ${kind} email was not sent`;
           await db.orderEvent.create({ data: { orderNo, type: 'EMAIL_REJECTED', actor: 'system', message, createdAt: clock() } });
+        }
         return 'rejected';
       }
       const at = clock();

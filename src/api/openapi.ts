@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { admissionAnswer, catalogueAnswer, degradeAnswer, errorAnswer, placedOrderAnswer, prewarmAnswer } from './response-schemas';
-import { actionBody, adminOrdersQuery, createOrderBody, putChannelBody, putDegradeBody, putSkuBody, resendBody, resendLinkBody } from './validation';
+import { actionBodyFor, adminOrdersQuery, createOrderBody, putChannelBody, putDegradeBody, putSkuBody, resendLinkBody } from './validation';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 /** An answer's body as the route sends it (JSON: dates as ISO strings). */
@@ -182,7 +182,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
               summary: `Staff ${action}`,
               parameters: [ORDER_NO],
               security: staff,
-              requestBody: { content: { 'application/json': { schema: json(action === 'resend' ? resendBody : actionBody) } } },
+              requestBody: { content: { 'application/json': { schema: json(actionBodyFor(action)) } } },
               responses: { 200: ok('new state'), 400: error, 401: error, 404: error, 409: error, 503: error },
             },
           },

@@ -84,6 +84,10 @@ export const actionBody = z.object({ note: storedText('note', 1000, { multiline:
 /** A resend may go to an address the buyer gave support instead of the order's own (a typo at checkout). */
 export const resendBody = actionBody.extend({ to: emailField.optional() }).strict();
 
+/** The body a staff action takes: only a resend takes `to`. */
+export const actionBodyFor = (action: string): z.ZodType<z.output<typeof resendBody>, z.input<typeof resendBody>> =>
+  action === 'resend' ? resendBody : actionBody;
+
 export const resendLinkBody = z
   .object({
     orderNo: orderNoParam,

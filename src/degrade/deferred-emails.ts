@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
+import { DELIVERY_EMAIL_OWED } from '../db/delivery-email-owed';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
 import { IntervalLoop } from '../interval-loop';
@@ -40,11 +41,9 @@ export class DeferredEmailSender {
     if (defersDeliveryEmail((await readDegradeSwitch(db)).level)) return 0;
     const now = clock().getTime();
     const due = await db.$queryRaw<Array<{ orderNo: string; workflowId: string | null }>>`
-      SELECT "orderNo", "workflowId" FROM "Order"
-      WHERE "status" = 'DELIVERED' AND "emailedAt" IS NULL
-        AND "deliveredAt" < ${new Date(now - SETTLE_MS)} AND "deliveredAt" > ${new Date(now - HORIZON_MS)}
-        AND NOT EXISTS (SELECT 1 FROM "OrderEvent" e WHERE e."orderNo" = "Order"."orderNo" AND e."type" = 'EMAIL_REJECTED')
-      ORDER BY "deliveredAt" LIMIT ${BATCH}`;
+      SELECT o."orderNo", o."workflowId" FROM "Order" o
+      WHERE ${DELIVERY_EMAIL_OWED} AND o."deliveredAt" < ${new Date(now - SETTLE_MS)} AND o."deliveredAt" > ${new Date(now - HORIZON_MS)}
+      ORDER BY o."deliveredAt" LIMIT ${BATCH}`;
     // The order's own run, and the run now responsible for it if that is another (a recovery, a staff action).
     const runsOf = (order: (typeof due)[number]) => [orderWorkflowId(order.orderNo), ...(order.workflowId ? [order.workflowId] : [])];
     const open = await openRuns(temporal, [...new Set(due.flatMap(runsOf))]);

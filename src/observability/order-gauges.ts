@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import type { Db } from '../db/client';
+import { DELIVERY_EMAIL_OWED } from '../db/delivery-email-owed';
 import { registry } from './metrics';
 
 /** A delivery email is normally out within seconds; retries through a short mail blip take a few minutes. */
@@ -38,8 +39,7 @@ export function registerOrderGauges(db: Db): void {
       const late = new Date(Date.now() - EMAIL_LATE_MS);
       const [{ waiting }] = await db.$queryRaw<Array<{ waiting: number }>>`
         SELECT count(*)::int AS waiting FROM "Order" o
-        WHERE o."status" = 'DELIVERED' AND o."emailedAt" IS NULL AND o."deliveredAt" < ${late} AND o."deliveredAt" > ${new Date(Date.now() - EMAIL_HORIZON_MS)}
-          AND NOT EXISTS (SELECT 1 FROM "OrderEvent" e WHERE e."orderNo" = o."orderNo" AND e."type" = 'EMAIL_REJECTED')`;
+        WHERE ${DELIVERY_EMAIL_OWED} AND o."deliveredAt" < ${late} AND o."deliveredAt" > ${new Date(Date.now() - EMAIL_HORIZON_MS)}`;
       this.set(waiting);
     },
   });

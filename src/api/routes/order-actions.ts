@@ -3,7 +3,7 @@ import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { buyerToken } from '../buyer-access';
 import { HttpError, parseOr400 } from '../http-errors';
-import { actionBody, orderNoParam, resendBody, resendLinkBody } from '../validation';
+import { actionBody, actionBodyFor, orderNoParam, resendLinkBody } from '../validation';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
 import { reissueOrderLink, requestOrderLink } from '../../orders/order-link';
 import type { ActionRequest } from '../../workflows/types';
@@ -46,7 +46,7 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     const action = String(req.params.action);
     if (!['cancel', 'approve', 'refund', 'resend'].includes(action)) throw new HttpError(404, 'not_found', `no action ${action}`);
     const orderNo = parseOr400(orderNoParam, req.params.orderNo);
-    const { note, to } = parseOr400(action === 'resend' ? resendBody : actionBody, req.body ?? {}) as { note?: string; to?: string };
+    const { note, to } = parseOr400(actionBodyFor(action), req.body ?? {});
     res.json(await act(orderNo, action as OrderAction, { actor: `staff:${res.locals.staff}`, note, to }));
   });
 

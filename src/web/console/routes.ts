@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { ApiDeps } from '../../api/deps';
 import { staffForToken } from '../../api/auth';
-import { actionBody, adminOrdersQuery, orderNoParam, resendBody } from '../../api/validation';
+import { actionBodyFor, adminOrdersQuery, orderNoParam } from '../../api/validation';
 import { searchOrders } from '../../orders/order-search';
 import { loadArchivedOrderWithSku } from '../../db/archived-order';
 import { shopSummary } from '../../orders/shop-summary';
@@ -200,7 +200,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
     const orderNo = orderNoParam.safeParse(req.params.orderNo);
     const action = ACTIONS.find((a) => a === req.params.action);
     const to = action === 'resend' ? formText(req.body?.to)?.trim() : undefined;
-    const note = (action === 'resend' ? resendBody : actionBody).safeParse({
+    const note = actionBodyFor(action ?? '').safeParse({
       ...(formText(req.body?.note)?.trim() ? { note: formText(req.body?.note) } : {}),
       ...(to ? { to } : {}),
     });
@@ -214,7 +214,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
       return;
     }
     try {
-      await performOrderAction(deps, orderNo.data, action, { actor: `staff:${res.locals.session.staff}`, ...(note.data as { note?: string; to?: string }) });
+      await performOrderAction(deps, orderNo.data, action, { actor: `staff:${res.locals.session.staff}`, ...note.data });
       deps.reads.forgetOrder(orderNo.data);
       res.redirect(303, `${back}?done=${action}`);
     } catch (error) {

@@ -66,7 +66,7 @@ export class StaffActions {
   private async resend(request: ActionRequest): Promise<void> {
     const { orderNo } = this.record.order;
     await steps.recordAction({ orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
-    const outcome = await mailInUpdates.sendBuyerEmail({ orderNo, kind: 'resend', ...(request.to ? { to: request.to } : {}) });
+    const outcome = await mailInUpdates.sendBuyerEmail({ orderNo, kind: 'resend', to: request.to });
     if (outcome === 'rejected') {
       const why = `the mail server refuses ${request.to ? 'that' : 'the buyer’s'} address for good; nothing was sent`;
       this.record.note(`resend by ${request.actor} not done: ${why}`);

@@ -133,6 +133,26 @@ describe('record workflow histories for the replay corpus', () => {
     await save(stack, 'support-refund-delivered', refunded.body.workflowId);
   });
 
+  it('delivered to an address the mail server refuses for good', async () => {
+    const order = await placeOrder(stack, await fresh(stack), 1, 'nobody@mailbox.invalid');
+    await payInSandbox(stack, order);
+    await save(stack, 'delivered-address-refused', `order-${order.orderNo}`);
+  });
+
+  it('staff resend of a delivered order to a refused address, then to the one the buyer gave (follow-up runs)', async () => {
+    const order = await placeOrder(stack, await fresh(stack), 1, 'typo@mailbox.invalid');
+    await payInSandbox(stack, order);
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    const resend = (to: string) =>
+      request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/resend`, { headers: adminHeaders(), json: { to, note: 'recorded' } });
+    const runOf = async () => (await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).workflowId!;
+    expect((await resend('still-wrong@mailbox.invalid')).status).toBe(409);
+    await save(stack, 'support-resend-refused', await runOf());
+    const resent = await resend('right@example.com');
+    expect(resent.status).toBe(200);
+    await save(stack, 'support-resend-elsewhere', resent.body.workflowId);
+  });
+
   it('delivered at degrade level essential (email deferred), then the batch of deferred emails', async () => {
     await request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json: { mode: 'manual', level: 'essential' } });
     const order = await placeOrder(stack, await fresh(stack));

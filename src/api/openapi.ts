@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { admissionAnswer, catalogueAnswer, degradeAnswer, errorAnswer, placedOrderAnswer, prewarmAnswer } from './response-schemas';
-import { actionBodyFor, adminOrdersQuery, createOrderBody, putChannelBody, putDegradeBody, putSkuBody, resendLinkBody } from './validation';
+import {
+  actionBody,
+  actionBodyFor,
+  adminOrdersQuery,
+  changeEmailBody,
+  createOrderBody,
+  putChannelBody,
+  putDegradeBody,
+  putSkuBody,
+  resendLinkBody,
+} from './validation';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 /** An answer's body as the route sends it (JSON: dates as ISO strings). */
@@ -188,6 +198,30 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           },
         ]),
       ),
+      '/api/admin/orders/{orderNo}/reissue-link': {
+        post: {
+          summary: 'Staff give the buyer a new order link: every earlier link and token stops working; the new one is mailed to the order’s address',
+          parameters: [ORDER_NO],
+          security: staff,
+          requestBody: { content: { 'application/json': { schema: json(actionBody) } } },
+          responses: { 200: ok('done'), 400: error, 401: error, 404: error },
+        },
+      },
+      '/api/admin/orders/{orderNo}/email': {
+        post: {
+          summary: 'Staff change the buyer’s email (a typo): later emails, the order-link lookup and a delivery email still owed use it',
+          parameters: [ORDER_NO],
+          security: staff,
+          requestBody: { content: { 'application/json': { schema: json(changeEmailBody) } } },
+          responses: {
+            200: ok('`changed` (false: the order had that address), `deliveryEmailOwed` (the worker sends it to the new address shortly)'),
+            400: error,
+            401: error,
+            404: error,
+            409: error,
+          },
+        },
+      },
       '/api/admin/admission': {
         get: {
           summary: 'Admission of new orders: mode, rate in force, measured lag, queue length',

@@ -88,6 +88,9 @@ export const resendBody = actionBody.extend({ to: emailField.optional() }).stric
 export const actionBodyFor = (action: string): z.ZodType<z.output<typeof resendBody>, z.input<typeof resendBody>> =>
   action === 'resend' ? resendBody : actionBody;
 
+/** Staff correct the order's own address. */
+export const changeEmailBody = actionBody.extend({ email: emailField }).strict();
+
 export const resendLinkBody = z
   .object({
     orderNo: orderNoParam,

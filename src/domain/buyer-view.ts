@@ -80,6 +80,7 @@ const BUYER_EVENTS: Partial<Record<OrderEventType, string>> = {
   REFUNDED: 'refunded',
   EMAIL_REFUND_SENT: 'refund email sent',
   EMAIL_REJECTED: 'email not delivered: the mail server refused the address',
+  EMAIL_CHANGED: 'email address updated by the shop',
   NEEDS_REVIEW: 'being checked by the shop',
   PAYMENT_NEEDS_REVIEW: 'being checked by the shop',
 };

@@ -149,6 +149,20 @@ describe('the staff console over plain HTTP', () => {
     // An action the order refuses comes back as a message on the order's page.
     const refused = await consolePost(`${url}/admin/orders/${order.orderNo}/cancel`, { _csrf: csrfOf(page.text) }, cookie);
     expect(refused.headers.get('location')).toMatch(/\?refused=/);
+
+    // Staff correct the order's own address; its page says what follows, and the timeline keeps both.
+    expect(en.text).toContain(`action="/admin/orders/${order.orderNo}/email"`);
+    const badEmail = await consolePost(`${url}/admin/orders/${order.orderNo}/email`, { email: 'nope', _csrf: csrfOf(en.text) }, cookie);
+    expect(badEmail.headers.get('location')).toMatch(/\?refused=.*email/);
+    const moved = await consolePost(`${url}/admin/orders/${order.orderNo}/email`, { email: 'fixed@example.com', note: 'typo', _csrf: csrfOf(en.text) }, cookie);
+    expect(moved.headers.get('location')).toBe(`/admin/orders/${order.orderNo}?done=email`);
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).email).toBe('fixed@example.com');
+    const movedPage = await request('GET', `${url}${moved.headers.get('location')}&lang=en`, { headers: { cookie } });
+    expect(movedPage.text).toContain('Email changed: later emails go to the new address');
+    expect(movedPage.text).toContain('Buyer’s email changed by staff <code class="event-code">EMAIL_CHANGED</code>');
+    expect(movedPage.text).toContain('to fixed@example.com: typo');
+    const again = await consolePost(`${url}/admin/orders/${order.orderNo}/email`, { email: 'FIXED@example.com', _csrf: csrfOf(en.text) }, cookie);
+    expect(again.headers.get('location')).toBe(`/admin/orders/${order.orderNo}?done=email-unchanged`);
   });
 
   it('creates and edits a SKU by form, previews an import (nothing imported until confirmed), imports, exports and voids unsold keys, all audited', async () => {

@@ -138,6 +138,49 @@ describe('the degrade switch', () => {
     expect(await refused()).toBe(1);
   });
 
+  it('staff change a refused address: the delivery email still owed goes to the new one, once; the timeline keeps both addresses', async () => {
+    const sku = uniqueSku('changed');
+    await createSkuWithKeys(stack, sku, ['CHG-1']);
+    const order = await placeOrder(stack, sku, 1, 'typo@mailbox.invalid');
+    await payInSandbox(stack, order);
+    await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
+    expect(await stack.db.orderEvent.count({ where: { orderNo: order.orderNo, type: 'EMAIL_REJECTED' } })).toBe(1);
+    const sender = new DeferredEmailSender({ ...stack, clock: () => new Date(Date.now() + 31_000), logger: createLogger('test', 'silent'), intervalMs: 1 });
+    expect(await sender.step()).toBe(0);
+
+    const change = (json: object, orderNo = order.orderNo, headers: Record<string, string> = adminHeaders()) =>
+      request('POST', `${stack.api.url}/api/admin/orders/${orderNo}/email`, { headers, json });
+    expect((await change({ email: 'right@example.com' }, order.orderNo, {})).status).toBe(401);
+    expect((await change({ email: 'not an address' })).status).toBe(400);
+    expect((await change({ email: 'right@example.com', to: 'x@example.com' })).status).toBe(400);
+    expect((await change({ email: 'right@example.com' }, 'NOSUCHORDER1')).status).toBe(404);
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).email).toBe('typo@mailbox.invalid');
+
+    const changed = await change({ email: ' Right@Example.com ', note: 'buyer called' });
+    expect(changed.body).toEqual({ orderNo: order.orderNo, email: 'right@example.com', changed: true, deliveryEmailOwed: true });
+    expect((await change({ email: 'right@example.com' })).body).toMatchObject({ changed: false });
+    const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo, type: 'EMAIL_CHANGED' } });
+    expect(events.map((e) => [e.actor, e.message])).toEqual([
+      [expect.stringMatching(/^staff:/), "buyer's email changed from typo@mailbox.invalid to right@example.com: buyer called"],
+    ]);
+
+    // The old address's refusal no longer counts: the sender hands the email over, and only once.
+    expect(await sender.step()).toBe(1);
+    const mail = await waitFor(
+      async () => stack.sink.messages().find((m) => m.to === 'right@example.com' && m.subject.includes(order.orderNo)),
+      'the delivery email',
+    );
+    expect(mail.text).toContain('CHG-1');
+    await waitFor(async () => (await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).emailedAt, 'emailedAt');
+    expect(await sender.step()).toBe(0);
+    // The buyer's page says the shop changed the address, in the shop's words.
+    const view = await request('GET', `${stack.api.url}/api/orders/${order.orderNo}?token=${encodeURIComponent(order.accessToken)}`);
+    expect(view.body.timeline.map((e: { type: string; message: string }) => [e.type, e.message])).toContainEqual([
+      'EMAIL_CHANGED',
+      'email address updated by the shop',
+    ]);
+  });
+
   it('deferred emails: an order with a run still open is left to that run, and emailed by a batch once it has closed', async () => {
     const sku = uniqueSku('open-run');
     await createSkuWithKeys(stack, sku, []);

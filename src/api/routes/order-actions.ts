@@ -3,10 +3,10 @@ import type { ApiDeps } from '../deps';
 import { requireStaff } from '../auth';
 import { buyerToken } from '../buyer-access';
 import { HttpError, parseOr400 } from '../http-errors';
-import { actionBody, actionBodyFor, orderNoParam, resendLinkBody } from '../validation';
+import { actionBody, actionBodyFor, changeEmailBody, orderNoParam, resendLinkBody } from '../validation';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
 import { reissueOrderLink, requestOrderLink } from '../../orders/order-link';
-import type { ActionRequest } from '../../workflows/types';
+import { changeOrderEmail } from '../../orders/order-email';
 
 const ACTION_STATUS: Record<ActionError['kind'], [number, string]> = {
   'not-found': [404, 'not_found'],
@@ -19,9 +19,9 @@ export function orderActionRoutes(deps: ApiDeps): Router {
   const router = Router();
   const json = express.json({ limit: '16kb' });
 
-  const act = async (orderNo: string, action: OrderAction, request: ActionRequest) => {
+  const act = async <T>(orderNo: string, action: () => Promise<T>): Promise<T> => {
     try {
-      const result = await performOrderAction(deps, orderNo, action, request);
+      const result = await action();
       deps.reads.forgetOrder(orderNo);
       return result;
     } catch (error) {
@@ -42,12 +42,18 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     res.json({ orderNo, message: "a new link is on its way to the order's own address; earlier links no longer work" });
   });
 
+  router.post('/api/admin/orders/:orderNo/email', requireStaff(deps.config.adminTokens), json, async (req, res) => {
+    const orderNo = parseOr400(orderNoParam, req.params.orderNo);
+    const { email, note } = parseOr400(changeEmailBody, req.body ?? {});
+    res.json(await act(orderNo, () => changeOrderEmail(deps, orderNo, email, `staff:${res.locals.staff}`, note)));
+  });
+
   router.post('/api/admin/orders/:orderNo/:action', requireStaff(deps.config.adminTokens), json, async (req, res) => {
     const action = String(req.params.action);
     if (!['cancel', 'approve', 'refund', 'resend'].includes(action)) throw new HttpError(404, 'not_found', `no action ${action}`);
     const orderNo = parseOr400(orderNoParam, req.params.orderNo);
     const { note, to } = parseOr400(actionBodyFor(action), req.body ?? {});
-    res.json(await act(orderNo, action as OrderAction, { actor: `staff:${res.locals.staff}`, note, to }));
+    res.json(await act(orderNo, () => performOrderAction(deps, orderNo, action as OrderAction, { actor: `staff:${res.locals.staff}`, note, to })));
   });
 
   router.post('/api/orders/:orderNo/cancel', json, async (req, res) => {
@@ -55,7 +61,7 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     const order = orderNo.success ? await deps.db.order.findUnique({ where: { orderNo: orderNo.data }, select: { tokenVersion: true } }) : null;
     if (!order || !deps.accessTokens.verify(orderNo.data!, order.tokenVersion, buyerToken(req, orderNo.data!)))
       throw new HttpError(404, 'not_found', 'no such order (or the access token is wrong)');
-    res.json(await act(orderNo.data!, 'cancel', { actor: 'buyer' }));
+    res.json(await act(orderNo.data!, () => performOrderAction(deps, orderNo.data!, 'cancel', { actor: 'buyer' })));
   });
 
   // Answers at once and the same whatever happens next, so it cannot be used to probe for orders.

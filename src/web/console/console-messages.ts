@@ -133,7 +133,13 @@ const en = {
     openInTemporal: 'Open its workflow in the Temporal Web UI',
     archived: (date: string) => `Archived on ${date}: settled long ago, kept for reading; no action applies to it.`,
     notFound: 'No such order.',
-    actionNames: { approve: 'Approve', refund: 'Refund', cancel: 'Cancel', resend: 'Resend the email' } as Record<string, string>,
+    actionNames: { approve: 'Approve', refund: 'Refund', cancel: 'Cancel', resend: 'Resend the email', email: 'Change the email' } as Record<string, string>,
+    newEmail: 'The buyer’s right address (as they gave it to you): every later email goes there',
+    emailChanged: (owed: boolean): string =>
+      owed
+        ? 'Email changed: the delivery email that could not be sent goes to the new address within a minute.'
+        : 'Email changed: later emails go to the new address (resend the email if the buyer needs their keys now).',
+    emailUnchanged: 'The order already has that address: nothing changed.',
     events: {
       CREATED: 'Order placed',
       PAYMENT_REQUESTED: 'Payment requested from the channel',
@@ -159,6 +165,7 @@ const en = {
       EMAIL_REFUND_SENT: 'Refund email sent',
       EMAIL_LINK_SENT: 'Order link emailed',
       EMAIL_REJECTED: 'Email not sent: the mail server refused the address',
+      EMAIL_CHANGED: 'Buyer’s email changed by staff',
       LINK_REQUESTED: 'Buyer asked for the order link',
       LINK_REISSUED: 'Order link reissued (earlier links stop working)',
       RETURN_CODE_USED: 'Buyer came back from the payment page',
@@ -280,7 +287,11 @@ const zhCN: ConsoleMessages = {
     openInTemporal: '在 Temporal Web UI 中打开工作流',
     archived: (date) => `已于 ${date} 归档：早已结清，仅供查阅，不能再操作。`,
     notFound: '没有这个订单。',
-    actionNames: { approve: '通过', refund: '退款', cancel: '取消', resend: '重发邮件' },
+    actionNames: { approve: '通过', refund: '退款', cancel: '取消', resend: '重发邮件', email: '修改邮箱' },
+    newEmail: '买家的正确邮箱（买家告诉您的地址）：之后的邮件都发到这里',
+    emailChanged: (owed) =>
+      owed ? '邮箱已修改：未能发出的发货邮件将在一分钟内发到新地址。' : '邮箱已修改：之后的邮件发到新地址（买家现在就需要卡密的话，请重发邮件）。',
+    emailUnchanged: '订单已经是这个邮箱，没有修改。',
     events: {
       CREATED: '下单',
       PAYMENT_REQUESTED: '已向支付渠道发起支付',
@@ -306,6 +317,7 @@ const zhCN: ConsoleMessages = {
       EMAIL_REFUND_SENT: '退款邮件已发送',
       EMAIL_LINK_SENT: '订单链接邮件已发送',
       EMAIL_REJECTED: '邮件未发送：邮件服务器拒收该地址',
+      EMAIL_CHANGED: '客服修改了买家邮箱',
       LINK_REQUESTED: '买家申请订单链接',
       LINK_REISSUED: '订单链接已重新签发（旧链接失效）',
       RETURN_CODE_USED: '买家从支付页面返回',

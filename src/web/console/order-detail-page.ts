@@ -45,10 +45,16 @@ export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, 
     const label = c.events[type as OrderEventType] as string | undefined;
     return label ? `${escapeHtml(label)} <code class="event-code">${escapeHtml(type)}</code>` : escapeHtml(type);
   };
+  const doneText = (done: string, now: string) =>
+    done === 'email-owed' || done === 'email'
+      ? c.emailChanged(done === 'email-owed')
+      : done === 'email-unchanged'
+        ? c.emailUnchanged
+        : c.done(c.actionNames[done] ?? done, status(now));
   const notice = !outcome
     ? ''
     : 'done' in outcome
-      ? `<p class="notice ok" role="status">${escapeHtml(c.done(c.actionNames[outcome.done] ?? outcome.done, status(outcome.status)))}</p>`
+      ? `<p class="notice ok" role="status">${escapeHtml(doneText(outcome.done, outcome.status))}</p>`
       : `<p class="notice bad" role="alert">${escapeHtml(c.refused(outcome.refused))}</p>`;
   const actions = (order.archivedAt ? [] : (ACTIONS_BY_STATUS[order.status] ?? []))
     .map(
@@ -58,6 +64,13 @@ ${action === 'resend' ? `<div><label for="to-resend">${escapeHtml(c.resendTo)}</
 <button type="submit"${action === 'refund' || action === 'cancel' ? ' class="secondary"' : ''}>${escapeHtml(c.actionNames[action])}</button></form>`,
     )
     .join('');
+  // Any live order: a typo may be found before payment (the refund email) or after delivery.
+  const emailForm = order.archivedAt
+    ? ''
+    : `<form class="stack" method="post" action="/admin/orders/${encodeURIComponent(order.orderNo)}/email">${csrfField(ctx)}
+<div><label for="new-email">${escapeHtml(c.newEmail)}</label><input id="new-email" name="email" type="email" maxlength="254" autocomplete="off" required></div>
+<div><label for="note-email">${escapeHtml(c.note)}</label><input id="note-email" name="note" maxlength="1000"></div>
+<button type="submit" class="secondary">${escapeHtml(c.actionNames.email)}</button></form>`;
   const temporal = `${ctx.temporalUiUrl}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows/${encodeURIComponent(order.workflowId)}`;
   const main = `<h1>${escapeHtml(c.title(order.orderNo))}</h1>
 ${notice}${order.archivedAt ? `<p class="notice ok" role="status">${escapeHtml(c.archived(formatTime(order.archivedAt.toISOString(), locale)))}</p>` : ''}
@@ -71,7 +84,7 @@ ${order.statusReason ? `<dt>${escapeHtml(c.reason)}</dt><dd>${escapeHtml(order.s
 <dt>${escapeHtml(ct.orders.placed)}</dt><dd>${time(order.createdAt)}</dd>
 </dl>
 <p><a href="${escapeHtml(temporal)}" rel="noreferrer">${escapeHtml(c.openInTemporal)}</a></p>
-${actions ? `<h2>${escapeHtml(c.actions)}</h2><div class="grid">${actions}</div>` : ''}
+${actions || emailForm ? `<h2>${escapeHtml(c.actions)}</h2><div class="grid">${actions}${emailForm}</div>` : ''}
 <h2>${escapeHtml(c.timeline)}</h2>
 ${table(
   [c.at, c.event, c.actor, c.message],

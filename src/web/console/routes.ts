@@ -1,11 +1,13 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import type { ApiDeps } from '../../api/deps';
 import { staffForToken } from '../../api/auth';
-import { actionBodyFor, adminOrdersQuery, orderNoParam } from '../../api/validation';
+import { actionBodyFor, adminOrdersQuery, changeEmailBody, orderNoParam } from '../../api/validation';
 import { searchOrders } from '../../orders/order-search';
 import { loadArchivedOrderWithSku } from '../../db/archived-order';
 import { shopSummary } from '../../orders/shop-summary';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
+import { changeOrderEmail } from '../../orders/order-email';
 import { channelReport } from '../../channels/channel-admin';
 import { readDegradeSwitch } from '../../degrade/degrade-switch';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
@@ -196,31 +198,60 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
       );
   });
 
+  /**
+   * A form posted from an order's page: back to that page with what happened (`done`, a key the
+   * page words) or why not (`refused`).
+   */
+  const orderForm =
+    <T extends object>(parse: (req: Request) => z.ZodSafeParseResult<T>, perform: (orderNo: string, input: T, staff: string) => Promise<string>) =>
+    async (req: Request, res: Response) => {
+      const orderNo = orderNoParam.safeParse(req.params.orderNo);
+      if (!orderNo.success) {
+        res.redirect(303, '/admin/orders');
+        return;
+      }
+      const back = `/admin/orders/${encodeURIComponent(orderNo.data)}`;
+      const input = parse(req);
+      if (!input.success) {
+        res.redirect(303, `${back}?${new URLSearchParams({ refused: input.error.issues.map((i) => i.message).join('; ') })}`);
+        return;
+      }
+      try {
+        const done = await perform(orderNo.data, input.data, `staff:${res.locals.session.staff}`);
+        deps.reads.forgetOrder(orderNo.data);
+        res.redirect(303, `${back}?${new URLSearchParams({ done })}`);
+      } catch (error) {
+        if (!(error instanceof ActionError)) throw error;
+        res.redirect(303, `${back}?${new URLSearchParams({ refused: error.message })}`);
+      }
+    };
+  const noteOf = (req: Request) => (formText(req.body?.note)?.trim() ? { note: formText(req.body?.note) } : {});
+
+  router.post(
+    '/admin/orders/:orderNo/email',
+    orderForm(
+      (req) => changeEmailBody.safeParse({ email: formText(req.body?.email) ?? '', ...noteOf(req) }),
+      async (orderNo, { email, note }, staff) => {
+        const change = await changeOrderEmail(deps, orderNo, email, staff, note);
+        return !change.changed ? 'email-unchanged' : change.deliveryEmailOwed ? 'email-owed' : 'email';
+      },
+    ),
+  );
+
   router.post('/admin/orders/:orderNo/:action', async (req, res) => {
-    const orderNo = orderNoParam.safeParse(req.params.orderNo);
     const action = ACTIONS.find((a) => a === req.params.action);
-    const to = action === 'resend' ? formText(req.body?.to)?.trim() : undefined;
-    const note = actionBodyFor(action ?? '').safeParse({
-      ...(formText(req.body?.note)?.trim() ? { note: formText(req.body?.note) } : {}),
-      ...(to ? { to } : {}),
-    });
-    if (!orderNo.success || !action) {
+    if (!action) {
       res.redirect(303, '/admin/orders');
       return;
     }
-    const back = `/admin/orders/${encodeURIComponent(orderNo.data)}`;
-    if (!note.success) {
-      res.redirect(303, `${back}?${new URLSearchParams({ refused: note.error.issues.map((i) => i.message).join('; ') })}`);
-      return;
-    }
-    try {
-      await performOrderAction(deps, orderNo.data, action, { actor: `staff:${res.locals.session.staff}`, ...note.data });
-      deps.reads.forgetOrder(orderNo.data);
-      res.redirect(303, `${back}?done=${action}`);
-    } catch (error) {
-      if (!(error instanceof ActionError)) throw error;
-      res.redirect(303, `${back}?${new URLSearchParams({ refused: error.message })}`);
-    }
+    const to = action === 'resend' ? formText(req.body?.to)?.trim() : undefined;
+    await orderForm(
+      () => actionBodyFor(action).safeParse({ ...noteOf(req), ...(to ? { to } : {}) }),
+      async (orderNo, request, staff) => {
+        await performOrderAction(deps, orderNo, action, { actor: staff, ...request });
+        return action;
+      },
+    )(req, res);
   });
 
   catalogueConsoleRoutes(router, deps, context);

@@ -163,6 +163,18 @@ describe('the staff console over plain HTTP', () => {
     expect(movedPage.text).toContain('to fixed@example.com: typo');
     const again = await consolePost(`${url}/admin/orders/${order.orderNo}/email`, { email: 'FIXED@example.com', _csrf: csrfOf(en.text) }, cookie);
     expect(again.headers.get('location')).toBe(`/admin/orders/${order.orderNo}?done=email-unchanged`);
+
+    // A new order link, to the (new) address; the link the buyer had stops working.
+    const oldLink = () => request('GET', `${url}/api/orders/${order.orderNo}?token=${encodeURIComponent(order.accessToken)}`);
+    expect((await oldLink()).status).toBe(200);
+    const reissued = await consolePost(`${url}/admin/orders/${order.orderNo}/reissue-link`, { note: 'link leaked', _csrf: csrfOf(en.text) }, cookie);
+    expect(reissued.headers.get('location')).toBe(`/admin/orders/${order.orderNo}?done=reissue-link`);
+    expect((await oldLink()).status).toBe(404);
+    const linkMail = await waitFor(async () => stack.sink.messages().find((m) => m.to === 'fixed@example.com' && m.text.includes('/orders/')), 'the new link');
+    expect(linkMail.text).toContain(order.orderNo);
+    const reissuedPage = await request('GET', `${url}${reissued.headers.get('location')}&lang=en`, { headers: { cookie } });
+    expect(reissuedPage.text).toContain('A new link is on its way');
+    expect(reissuedPage.text).toContain('<code class="event-code">LINK_REISSUED</code>');
   });
 
   it('creates and edits a SKU by form, previews an import (nothing imported until confirmed), imports, exports and voids unsold keys, all audited', async () => {

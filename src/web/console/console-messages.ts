@@ -126,6 +126,7 @@ const en = {
     inbox: 'Payment notifications (inbox)',
     none: 'None.',
     actions: 'Actions',
+    contact: 'The buyer’s email and order link',
     note: 'Note (saved on the timeline)',
     resendTo: 'Send to another address (only one the buyer gave you; empty: the order’s own)',
     done: (action: string, status: string) => `${action}: the order is now ${status}.`,
@@ -133,13 +134,22 @@ const en = {
     openInTemporal: 'Open its workflow in the Temporal Web UI',
     archived: (date: string) => `Archived on ${date}: settled long ago, kept for reading; no action applies to it.`,
     notFound: 'No such order.',
-    actionNames: { approve: 'Approve', refund: 'Refund', cancel: 'Cancel', resend: 'Resend the email', email: 'Change the email' } as Record<string, string>,
+    actionNames: {
+      approve: 'Approve',
+      refund: 'Refund',
+      cancel: 'Cancel',
+      resend: 'Resend the email',
+      email: 'Change the email',
+      'reissue-link': 'Send a new order link',
+    } as Record<string, string>,
+    reissueExplained: 'A new link to the order’s own address; every earlier link stops working (one that leaked, or a lost email).',
     newEmail: 'The buyer’s right address (as they gave it to you): every later email goes there',
     emailChanged: (owed: boolean): string =>
       owed
         ? 'Email changed: the delivery email that could not be sent goes to the new address within a minute.'
         : 'Email changed: later emails go to the new address (resend the email if the buyer needs their keys now).',
     emailUnchanged: 'The order already has that address: nothing changed.',
+    linkReissued: 'A new link is on its way to the order’s own address; earlier links no longer work.',
     events: {
       CREATED: 'Order placed',
       PAYMENT_REQUESTED: 'Payment requested from the channel',
@@ -280,6 +290,7 @@ const zhCN: ConsoleMessages = {
     inbox: '支付回调（收件箱）',
     none: '无。',
     actions: '操作',
+    contact: '买家邮箱与订单链接',
     note: '备注（记录在订单记录中）',
     resendTo: '发送到其他地址（仅限买家向您提供的地址；留空则发送到订单邮箱）',
     done: (action, status) => `${action}：订单现在是 ${status}。`,
@@ -287,11 +298,13 @@ const zhCN: ConsoleMessages = {
     openInTemporal: '在 Temporal Web UI 中打开工作流',
     archived: (date) => `已于 ${date} 归档：早已结清，仅供查阅，不能再操作。`,
     notFound: '没有这个订单。',
-    actionNames: { approve: '通过', refund: '退款', cancel: '取消', resend: '重发邮件', email: '修改邮箱' },
+    actionNames: { approve: '通过', refund: '退款', cancel: '取消', resend: '重发邮件', email: '修改邮箱', 'reissue-link': '发送新的订单链接' },
+    reissueExplained: '向订单邮箱发送新链接，之前的链接全部失效（链接泄露或邮件丢失时使用）。',
     newEmail: '买家的正确邮箱（买家告诉您的地址）：之后的邮件都发到这里',
     emailChanged: (owed) =>
       owed ? '邮箱已修改：未能发出的发货邮件将在一分钟内发到新地址。' : '邮箱已修改：之后的邮件发到新地址（买家现在就需要卡密的话，请重发邮件）。',
     emailUnchanged: '订单已经是这个邮箱，没有修改。',
+    linkReissued: '新链接已发往订单邮箱，之前的链接不再有效。',
     events: {
       CREATED: '下单',
       PAYMENT_REQUESTED: '已向支付渠道发起支付',

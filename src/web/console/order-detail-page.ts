@@ -45,32 +45,41 @@ export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, 
     const label = c.events[type as OrderEventType] as string | undefined;
     return label ? `${escapeHtml(label)} <code class="event-code">${escapeHtml(type)}</code>` : escapeHtml(type);
   };
-  const doneText = (done: string, now: string) =>
-    done === 'email-owed' || done === 'email'
-      ? c.emailChanged(done === 'email-owed')
-      : done === 'email-unchanged'
-        ? c.emailUnchanged
-        : c.done(c.actionNames[done] ?? done, status(now));
+  // The workflow actions answer the order's new state; the others say what follows from them.
+  const doneWords: Record<string, string> = {
+    'email-owed': c.emailChanged(true),
+    email: c.emailChanged(false),
+    'email-unchanged': c.emailUnchanged,
+    'reissue-link': c.linkReissued,
+  };
+  const doneText = (done: string, now: string) => doneWords[done] ?? c.done(c.actionNames[done] ?? done, status(now));
   const notice = !outcome
     ? ''
     : 'done' in outcome
       ? `<p class="notice ok" role="status">${escapeHtml(doneText(outcome.done, outcome.status))}</p>`
       : `<p class="notice bad" role="alert">${escapeHtml(c.refused(outcome.refused))}</p>`;
+  const orderPath = `/admin/orders/${encodeURIComponent(order.orderNo)}`;
+  const noteField = (id: string) => `<div><label for="note-${id}">${escapeHtml(c.note)}</label><input id="note-${id}" name="note" maxlength="1000"></div>`;
   const actions = (order.archivedAt ? [] : (ACTIONS_BY_STATUS[order.status] ?? []))
     .map(
-      (action) => `<form class="stack" method="post" action="/admin/orders/${encodeURIComponent(order.orderNo)}/${action}">${csrfField(ctx)}
+      (action) => `<form class="stack" method="post" action="${orderPath}/${action}">${csrfField(ctx)}
 ${action === 'resend' ? `<div><label for="to-resend">${escapeHtml(c.resendTo)}</label><input id="to-resend" name="to" type="email" maxlength="254" autocomplete="off"></div>` : ''}
-<div><label for="note-${action}">${escapeHtml(c.note)}</label><input id="note-${action}" name="note" maxlength="1000"></div>
+${noteField(action)}
 <button type="submit"${action === 'refund' || action === 'cancel' ? ' class="secondary"' : ''}>${escapeHtml(c.actionNames[action])}</button></form>`,
     )
     .join('');
-  // Any live order: a typo may be found before payment (the refund email) or after delivery.
-  const emailForm = order.archivedAt
+  // Any live order: a typo may be found before payment (the refund email) or after delivery; a
+  // buyer whose link leaked, or who lost it, may call at any time.
+  const dataForms = order.archivedAt
     ? ''
-    : `<form class="stack" method="post" action="/admin/orders/${encodeURIComponent(order.orderNo)}/email">${csrfField(ctx)}
+    : `<form class="stack" method="post" action="${orderPath}/email">${csrfField(ctx)}
 <div><label for="new-email">${escapeHtml(c.newEmail)}</label><input id="new-email" name="email" type="email" maxlength="254" autocomplete="off" required></div>
-<div><label for="note-email">${escapeHtml(c.note)}</label><input id="note-email" name="note" maxlength="1000"></div>
-<button type="submit" class="secondary">${escapeHtml(c.actionNames.email)}</button></form>`;
+${noteField('email')}
+<button type="submit" class="secondary">${escapeHtml(c.actionNames.email)}</button></form>
+<form class="stack" method="post" action="${orderPath}/reissue-link">${csrfField(ctx)}
+<p>${escapeHtml(c.reissueExplained)}</p>
+${noteField('reissue-link')}
+<button type="submit" class="secondary">${escapeHtml(c.actionNames['reissue-link'])}</button></form>`;
   const temporal = `${ctx.temporalUiUrl}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows/${encodeURIComponent(order.workflowId)}`;
   const main = `<h1>${escapeHtml(c.title(order.orderNo))}</h1>
 ${notice}${order.archivedAt ? `<p class="notice ok" role="status">${escapeHtml(c.archived(formatTime(order.archivedAt.toISOString(), locale)))}</p>` : ''}
@@ -84,7 +93,8 @@ ${order.statusReason ? `<dt>${escapeHtml(c.reason)}</dt><dd>${escapeHtml(order.s
 <dt>${escapeHtml(ct.orders.placed)}</dt><dd>${time(order.createdAt)}</dd>
 </dl>
 <p><a href="${escapeHtml(temporal)}" rel="noreferrer">${escapeHtml(c.openInTemporal)}</a></p>
-${actions || emailForm ? `<h2>${escapeHtml(c.actions)}</h2><div class="grid">${actions}${emailForm}</div>` : ''}
+${actions ? `<h2>${escapeHtml(c.actions)}</h2><div class="grid">${actions}</div>` : ''}
+${dataForms ? `<h2>${escapeHtml(c.contact)}</h2><div class="grid">${dataForms}</div>` : ''}
 <h2>${escapeHtml(c.timeline)}</h2>
 ${table(
   [c.at, c.event, c.actor, c.message],

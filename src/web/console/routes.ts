@@ -2,12 +2,13 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { z } from 'zod';
 import type { ApiDeps } from '../../api/deps';
 import { staffForToken } from '../../api/auth';
-import { actionBodyFor, adminOrdersQuery, changeEmailBody, orderNoParam } from '../../api/validation';
+import { actionBody, actionBodyFor, adminOrdersQuery, changeEmailBody, orderNoParam } from '../../api/validation';
 import { searchOrders } from '../../orders/order-search';
 import { loadArchivedOrderWithSku } from '../../db/archived-order';
 import { shopSummary } from '../../orders/shop-summary';
 import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
 import { changeOrderEmail } from '../../orders/order-email';
+import { reissueOrderLink } from '../../orders/order-link';
 import { channelReport } from '../../channels/channel-admin';
 import { readDegradeSwitch } from '../../degrade/degrade-switch';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
@@ -234,6 +235,17 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
       async (orderNo, { email, note }, staff) => {
         const change = await changeOrderEmail(deps, orderNo, email, staff, note);
         return !change.changed ? 'email-unchanged' : change.deliveryEmailOwed ? 'email-owed' : 'email';
+      },
+    ),
+  );
+
+  router.post(
+    '/admin/orders/:orderNo/reissue-link',
+    orderForm(
+      (req) => actionBody.safeParse(noteOf(req)),
+      async (orderNo, { note }, staff) => {
+        if (!(await reissueOrderLink(deps, orderNo, staff, note))) throw new ActionError('not-found', `order ${orderNo} does not exist`);
+        return 'reissue-link';
       },
     ),
   );

@@ -2,6 +2,7 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type {
   ActivityInput,
+  GetLogAttributesInput,
   LocalActivityInput,
   Next,
   SignalInput,
@@ -17,12 +18,12 @@ import type * as WorkflowTracing from '@temporalio/interceptors-opentelemetry/li
 /** Where the client interceptor puts the caller's trace context (@temporalio/interceptors-opentelemetry). */
 const TRACE_HEADER = '_tracer-data';
 
-/** Whether the caller's trace is kept: the W3C traceparent's sampled flag. */
-function sampled(header: Payload | undefined): boolean {
-  if (!header) return false;
+/** The caller's trace id when its trace is kept (the W3C traceparent's sampled flag), else undefined. */
+function keptTrace(header: Payload | undefined): string | undefined {
+  if (!header) return undefined;
   const carrier = defaultPayloadConverter.fromPayload<{ traceparent?: string }>(header);
-  const flags = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(carrier?.traceparent ?? '')?.[1];
-  return flags !== undefined && (parseInt(flags, 16) & 1) === 1;
+  const [, traceId, flags] = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(carrier?.traceparent ?? '') ?? [];
+  return flags !== undefined && (parseInt(flags, 16) & 1) === 1 ? traceId : undefined;
 }
 
 type Scheduled = ActivityInput | LocalActivityInput | StartChildWorkflowExecutionInput;
@@ -42,18 +43,21 @@ function workflowTracing(): typeof WorkflowTracing {
  * trace): a run started untraced or in a trace the sampler dropped creates no tracer and no span; it
  * passes the caller's context on to its activities as it came, so they are dropped with it instead
  * of starting traces of their own. The decision rests on headers recorded in history, so replay
- * decides the same.
+ * decides the same. A traced run's log lines carry its trace id (`trace_id`, as pino's lines do), so
+ * an order's logs lead to its trace.
  */
 export const interceptors: WorkflowInterceptorsFactory = () => {
   let inbound: WorkflowTracing.OpenTelemetryInboundInterceptor | undefined;
   let outbound: WorkflowTracing.OpenTelemetryOutboundInterceptor | undefined;
   let passOn: Payload | undefined;
+  let traceId: string | undefined;
   const tracedInbound = () => (inbound ??= new (workflowTracing().OpenTelemetryInboundInterceptor)());
   const withCaller = <T extends Scheduled>(input: T): T => (passOn ? { ...input, headers: { ...input.headers, [TRACE_HEADER]: passOn } } : input);
   const gate: WorkflowInboundCallsInterceptor = {
     execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
       const header = input.headers[TRACE_HEADER];
-      if (!sampled(header)) {
+      traceId = keptTrace(header);
+      if (!traceId) {
         passOn = header;
         return next(input);
       }
@@ -61,7 +65,7 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
       return tracedInbound().execute(input, next);
     },
     handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) {
-      return sampled(input.headers[TRACE_HEADER]) ? tracedInbound().handleSignal(input, next) : next(input);
+      return keptTrace(input.headers[TRACE_HEADER]) ? tracedInbound().handleSignal(input, next) : next(input);
     },
   };
   const calls: WorkflowOutboundCallsInterceptor = {
@@ -73,6 +77,9 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
     },
     startChildWorkflowExecution(input: StartChildWorkflowExecutionInput, next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>) {
       return outbound ? outbound.startChildWorkflowExecution(input, next) : next(withCaller(input));
+    },
+    getLogAttributes(input: GetLogAttributesInput, next: Next<WorkflowOutboundCallsInterceptor, 'getLogAttributes'>) {
+      return next(traceId ? { ...input, trace_id: traceId } : input);
     },
   };
   // OpenTelemetry's own only stops the context manager a traced run started.

@@ -34,9 +34,11 @@ describe('one trace per order (OpenTelemetry)', () => {
   const exporter = new InMemorySpanExporter();
   let stack: Stack;
   const cardKeys = ['TRACE-CARD-KEY-7Q2M-0001', 'TRACE-CARD-KEY-7Q2M-0002'];
+  // The SDK's lines, workflow logs among them, routed as the worker process routes them.
+  const sdkLog = capturedLogger('worker-sdk');
 
   beforeAll(async () => {
-    stack = await startTracedStack(exporter, 1);
+    stack = await startTracedStack(exporter, 1, { sdkLogger: sdkLog.logger });
   });
   afterAll(() => stack?.stop());
 
@@ -70,6 +72,10 @@ describe('one trace per order (OpenTelemetry)', () => {
     expect(mailChain.some((n) => n.startsWith('RunActivity:'))).toBe(true);
     expect(mailChain.at(-1)).toBe('POST /api/orders');
     for (const span of orderTrace) ancestry(span, orderTrace);
+    // The run's log lines name the trace, as the API's and the activities' do.
+    const runLines = sdkLog.lines.map((line) => JSON.parse(line)).filter((line) => line.orderNo === order.orderNo && /^order [A-Z_]+/.test(line.msg));
+    expect(runLines.map((line) => line.msg)).toContain('order DELIVERED: 2 key(s) issued');
+    expect(new Set(runLines.map((line) => line.trace_id))).toEqual(new Set([placement.spanContext().traceId]));
     const deliver = orderTrace.find((s) => s.name === 'keyflow.deliver')!;
     expect(deliver.attributes).toMatchObject({ [ATTR.orderNo]: order.orderNo, [ATTR.outcome]: 'delivered', 'keyflow.keys_issued': 2 });
     for (const activity of orderTrace.filter((s) => s.name.startsWith('RunActivity:'))) {

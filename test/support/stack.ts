@@ -9,7 +9,8 @@ import { startApiServer, type RunningApi } from '../../src/api/server';
 import { createOrderWorker } from '../../src/worker/worker';
 import { createGateway } from '../../src/dev/sandbox/gateway';
 import { startSmtpSink, type SmtpSink } from '../../src/dev/sandbox/smtp-sink';
-import { createLogger } from '../../src/logging';
+import { createLogger, type Logger } from '../../src/logging';
+import { installSdkRuntime } from '../../src/observability/sdk-runtime';
 import type { PlacedOrder } from '../../src/orders/place-order';
 import { reportPayment } from '../../src/orders/report-payment';
 import type { PaymentReport } from '../../src/domain/payment-report';
@@ -40,17 +41,20 @@ export interface StackOptions {
   backupGateway?: boolean;
   /** The worker probes the channels every CHANNEL_PROBE_INTERVAL (off: tests decide health themselves). */
   probeChannels?: boolean;
+  /** The SDK's log lines (workflow logs among them) go here as the worker's do in production, not to a quiet console. */
+  sdkLogger?: Logger;
 }
 
 export const TEST_EPAY_B = { pid: '2002', key: 'test-epay-b-key-0123456789abcdef' };
 
 let runtimeInstalled = false;
 
-/** SDK logs at WARN so test output shows what matters; once per test process. */
-function quietSdk(): void {
+/** SDK logs at WARN so test output shows what matters, or into `logger` as in production; once per test process. */
+function installSdk(logger: Logger | undefined): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger((process.env.TEST_SDK_LOG as 'WARN') ?? 'WARN') });
+  if (logger) installSdkRuntime(logger, undefined);
+  else Runtime.install({ logger: new DefaultLogger((process.env.TEST_SDK_LOG as 'WARN') ?? 'WARN') });
 }
 
 function listen(app: http.RequestListener, port = 0): Promise<http.Server> {
@@ -66,7 +70,7 @@ function listen(app: http.RequestListener, port = 0): Promise<http.Server> {
  * activities, the sandbox Epay gateway and a real SMTP server, all on the run's Temporal and Postgres.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  quietSdk();
+  installSdk(options.sdkLogger);
   const sink = await startSmtpSink(0);
   const gateway = createGateway({ merchant: TEST_EPAY, mailbox: sink, timeFactor: options.timeFactor ?? 0.001 });
   const sandboxServer = await listen(gateway.app);

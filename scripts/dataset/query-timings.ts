@@ -7,6 +7,7 @@ import { createReconciliationActivities, DATABASE_STEPS, type ReconcileThreshold
 import type { ActivityDeps } from '../../src/activities/deps';
 import { createLogger } from '../../src/logging';
 import { DeferredEmailSender } from '../../src/degrade/deferred-emails';
+import { countDeliveryEmailsOwed, DELIVERY_EMAIL_HORIZON_MS } from '../../src/db/delivery-email-owed';
 import type { Config } from '../../src/config';
 import type { Client } from '@temporalio/client';
 
@@ -66,6 +67,10 @@ export async function timeQueries(db: Db, { runs, orders }: { runs: number; orde
     ['staff: newest orders', () => searchOrders(db, { limit: 50 })],
     ["console: today's dashboard", () => shopSummary(db, now)],
     ['worker: deferred-email step (a week back)', () => sender().step()],
+    [
+      'metrics: late delivery emails (a week back)',
+      () => countDeliveryEmailsOwed(db, { after: new Date(now.getTime() - DELIVERY_EMAIL_HORIZON_MS), before: new Date(now.getTime() - 5 * 60_000) }),
+    ],
     ...DATABASE_STEPS.map((step): [string, () => Promise<unknown>] => [`reconciliation: ${step}`, () => reconciliation[step](thresholds)]),
   ];
   const timings: QueryTiming[] = [];

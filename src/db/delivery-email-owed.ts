@@ -1,12 +1,32 @@
 import { Prisma } from '../generated/prisma/client';
+import type { Db } from './client';
+
+/** A delivery email older than this is for staff to resend: no batch sends it, the late-email gauge does not count it. */
+export const DELIVERY_EMAIL_HORIZON_MS = 7 * 24 * 3_600_000;
 
 /**
  * A delivered order whose delivery email is still owed: not sent, and its address not refused for
- * good (EMAIL_REJECTED) since staff last changed it (EMAIL_CHANGED). `o` is the order row's alias.
- * Postgres's partial index `Order_delivered_unemailed` matches the first two conditions, so the
- * timeline is read only for the few orders those leave.
+ * good (EMAIL_REJECTED) since staff last changed it (EMAIL_CHANGED). Two partial indexes keep this
+ * cheap when a mail outage leaves thousands owed: `Order_delivered_unemailed` holds only the orders
+ * the first two conditions leave, and `OrderEvent_email_address` only those two kinds of timeline
+ * line (without it each read scanned the whole timeline table: 140 ms at 400,000 orders).
  */
-export const DELIVERY_EMAIL_OWED = Prisma.sql`o."status" = 'DELIVERED' AND o."emailedAt" IS NULL
+const OWED = Prisma.sql`o."status" = 'DELIVERED' AND o."emailedAt" IS NULL
   AND NOT EXISTS (
     SELECT 1 FROM "OrderEvent" e WHERE e."orderNo" = o."orderNo" AND e."type" = 'EMAIL_REJECTED'
       AND NOT EXISTS (SELECT 1 FROM "OrderEvent" c WHERE c."orderNo" = o."orderNo" AND c."type" = 'EMAIL_CHANGED' AND c."id" > e."id"))`;
+
+/** The orders delivered between `after` and `before` still owed their delivery email, oldest first. */
+export function deliveryEmailsOwed(db: Db, { after, before, limit }: { after: Date; before: Date; limit: number }) {
+  return db.$queryRaw<Array<{ orderNo: string; workflowId: string | null }>>`
+    SELECT o."orderNo", o."workflowId" FROM "Order" o
+    WHERE ${OWED} AND o."deliveredAt" < ${before} AND o."deliveredAt" > ${after}
+    ORDER BY o."deliveredAt" LIMIT ${limit}`;
+}
+
+/** How many orders delivered between `after` and `before` are still owed their delivery email. */
+export async function countDeliveryEmailsOwed(db: Db, { after, before }: { after: Date; before: Date }): Promise<number> {
+  const [{ owed }] = await db.$queryRaw<Array<{ owed: number }>>`
+    SELECT count(*)::int AS owed FROM "Order" o WHERE ${OWED} AND o."deliveredAt" < ${before} AND o."deliveredAt" > ${after}`;
+  return owed;
+}

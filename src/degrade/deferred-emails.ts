@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { DELIVERY_EMAIL_OWED } from '../db/delivery-email-owed';
+import { DELIVERY_EMAIL_HORIZON_MS, deliveryEmailsOwed } from '../db/delivery-email-owed';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
 import { IntervalLoop } from '../interval-loop';
@@ -14,8 +14,6 @@ import { ResendBackoff } from './resend-backoff';
 const BATCH = 200;
 /** A delivery this recent may still have its own run's email in flight. */
 const SETTLE_MS = 30_000;
-/** Orders older than this are not looked at (an email that old is for staff to resend). */
-const HORIZON_MS = 7 * 24 * 3_600_000;
 /** An order whose email a batch could not send is handed again after this, doubling up to the buyer email's own 5 min cap. */
 const RESEND_AFTER = { firstMs: 30_000, maxMs: 5 * 60_000 };
 
@@ -40,10 +38,7 @@ export class DeferredEmailSender {
     const { db, temporal, clock } = this.deps;
     if (defersDeliveryEmail((await readDegradeSwitch(db)).level)) return 0;
     const now = clock().getTime();
-    const due = await db.$queryRaw<Array<{ orderNo: string; workflowId: string | null }>>`
-      SELECT o."orderNo", o."workflowId" FROM "Order" o
-      WHERE ${DELIVERY_EMAIL_OWED} AND o."deliveredAt" < ${new Date(now - SETTLE_MS)} AND o."deliveredAt" > ${new Date(now - HORIZON_MS)}
-      ORDER BY o."deliveredAt" LIMIT ${BATCH}`;
+    const due = await deliveryEmailsOwed(db, { after: new Date(now - DELIVERY_EMAIL_HORIZON_MS), before: new Date(now - SETTLE_MS), limit: BATCH });
     // The order's own run, and the run now responsible for it if that is another (a recovery, a staff action).
     const runsOf = (order: (typeof due)[number]) => [orderWorkflowId(order.orderNo), ...(order.workflowId ? [order.workflowId] : [])];
     const open = await openRuns(temporal, [...new Set(due.flatMap(runsOf))]);

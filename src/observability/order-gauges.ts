@@ -1,16 +1,10 @@
 import client from 'prom-client';
 import type { Db } from '../db/client';
-import { DELIVERY_EMAIL_OWED } from '../db/delivery-email-owed';
+import { countDeliveryEmailsOwed, DELIVERY_EMAIL_HORIZON_MS } from '../db/delivery-email-owed';
 import { registry } from './metrics';
 
 /** A delivery email is normally out within seconds; retries through a short mail blip take a few minutes. */
 const EMAIL_LATE_MS = 5 * 60_000;
-/**
- * Deliveries of the last 6 hours only: the planner counts through the deliveredAt index (not the
- * partial one the deferred sender uses), 40 ms a scrape for a day at 57,000 orders a day; an outage
- * long enough to age out has been alerting for hours by then, and new deliveries keep it counted.
- */
-const EMAIL_HORIZON_MS = 6 * 3_600_000;
 
 /** Orders waiting right now, read from the database at scrape time (served by the API). */
 export function registerOrderGauges(db: Db): void {
@@ -33,14 +27,11 @@ export function registerOrderGauges(db: Db): void {
   registry.removeSingleMetric('keyflow_delivery_emails_waiting');
   new client.Gauge({
     name: 'keyflow_delivery_emails_waiting',
-    help: `Delivered orders whose delivery email has not gone out ${EMAIL_LATE_MS / 60_000} minutes on, among the last 6 hours' (mail down, or deferred at degrade level essential); refused addresses not counted`,
+    help: `Delivered orders whose delivery email has not gone out ${EMAIL_LATE_MS / 60_000} minutes on, among the last ${DELIVERY_EMAIL_HORIZON_MS / 86_400_000} days' (mail down, or deferred at degrade level essential); refused addresses not counted`,
     registers: [registry],
     async collect() {
-      const late = new Date(Date.now() - EMAIL_LATE_MS);
-      const [{ waiting }] = await db.$queryRaw<Array<{ waiting: number }>>`
-        SELECT count(*)::int AS waiting FROM "Order" o
-        WHERE ${DELIVERY_EMAIL_OWED} AND o."deliveredAt" < ${late} AND o."deliveredAt" > ${new Date(Date.now() - EMAIL_HORIZON_MS)}`;
-      this.set(waiting);
+      const now = Date.now();
+      this.set(await countDeliveryEmailsOwed(db, { after: new Date(now - DELIVERY_EMAIL_HORIZON_MS), before: new Date(now - EMAIL_LATE_MS) }));
     },
   });
 }

@@ -18,7 +18,7 @@ export interface EmailChange {
  * Staff correct the buyer's address (a typo found when the mail server refused it): every later
  * email, the order-link lookup and a delivery email still owed use the new one. The timeline keeps
  * both addresses and who changed them. A refusal of the old address no longer counts against the
- * order (DELIVERY_EMAIL_OWED looks only at refusals after the last change). Archived orders are
+ * order (src/db/delivery-email-owed.ts looks only at refusals after the last change). Archived orders are
  * read-only.
  */
 export async function changeOrderEmail(

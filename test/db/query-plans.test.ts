@@ -11,6 +11,7 @@ import { createReconciliationActivities, DATABASE_STEPS, type ReconcileThreshold
 import type { ActivityDeps } from '../../src/activities/deps';
 import { createArchiveActivities } from '../../src/activities/archive';
 import { createLogger } from '../../src/logging';
+import { countDeliveryEmailsOwed, deliveryEmailsOwed } from '../../src/db/delivery-email-owed';
 
 // On a generated shop history (large enough that the planner prefers an index wherever one fits),
 // every query buyers, staff and reconciliation run often is EXPLAINed exactly as Prisma sends it,
@@ -121,6 +122,26 @@ describe('query plans on a generated history', () => {
       let result: { findings: unknown[] } | undefined;
       await plansOf(step, async () => (result = await activities[step](thresholds)));
       expect({ step, findings: result!.findings }).toEqual({ step, findings: [] });
+    }
+  });
+
+  it('the delivery emails still owed (the deferred sender, the late-email gauge) are read through partial indexes, in a mail outage too', async () => {
+    // A mail outage: none of the last week's deliveries has had its email.
+    const weekAgo = new Date(now.getTime() - 7 * day);
+    await admin.query(`UPDATE "Order" SET "emailedAt" = NULL WHERE "status" = 'DELIVERED' AND "deliveredAt" > $1`, [weekAgo]);
+    await admin.query('ANALYZE "Order"');
+    try {
+      let owed = 0;
+      const indexes = await plansOf('delivery emails owed', async () => {
+        owed = await countDeliveryEmailsOwed(db, { after: weekAgo, before: now });
+        await deliveryEmailsOwed(db, { after: weekAgo, before: now, limit: 200 });
+      });
+      expect(owed).toBeGreaterThan(100);
+      expect(indexes).toEqual(expect.arrayContaining(['Order_delivered_unemailed', 'OrderEvent_email_address']));
+    } finally {
+      await admin.query(`UPDATE "Order" SET "emailedAt" = "deliveredAt" WHERE "status" = 'DELIVERED' AND "emailedAt" IS NULL AND "deliveredAt" > $1`, [
+        weekAgo,
+      ]);
     }
   });
 

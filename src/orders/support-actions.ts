@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowFailedError } from '@temporalio/client';
 import type { OrderRunDeps } from './order-runs';
 import { startSupportAction } from './order-runs';
@@ -24,6 +25,8 @@ export interface ActionResult {
   status: string;
   reason: string | null;
   workflowId: string;
+  /** The follow-up run was still at work when staff stopped waiting: its outcome goes on the timeline. */
+  pending?: true;
 }
 
 // Staff wait for the answer; a long refund retry loop keeps running after we answer.
@@ -32,9 +35,16 @@ const UPDATE_DEADLINE_MS = 20_000;
 /**
  * Performs a support or buyer action through Temporal, never by editing the database directly: an
  * Update on the order's running workflow, or, when that workflow has closed, a short follow-up run
- * with its own id. Returns the order's state afterwards.
+ * with its own id. Returns the order's state afterwards, or the state so far (`pending`) when a
+ * follow-up run is still at work after `waitMs` (a refund retrying through a channel outage).
  */
-export async function performOrderAction(deps: OrderRunDeps, orderNo: string, action: OrderAction, request: ActionRequest): Promise<ActionResult> {
+export async function performOrderAction(
+  deps: OrderRunDeps,
+  orderNo: string,
+  action: OrderAction,
+  request: ActionRequest,
+  { waitMs = UPDATE_DEADLINE_MS }: { waitMs?: number } = {},
+): Promise<ActionResult> {
   const order = await deps.db.order.findUnique({ where: { orderNo }, include: { skuRef: { select: { name: true } } } });
   if (!order) throw new ActionError('not-found', `order ${orderNo} does not exist`);
   if (action === 'refund' && order.status === 'DELIVERED' && !deps.config.order.refundDelivered) {
@@ -59,14 +69,18 @@ export async function performOrderAction(deps: OrderRunDeps, orderNo: string, ac
   }
   if (action === 'refund' && order.status === 'REFUNDED') return result(order, workflowId);
   const followUp = await startSupportAction(deps, order, action, request);
+  const stopWaiting = new AbortController();
+  let finished: boolean;
   try {
-    await followUp.result();
+    finished = await Promise.race([followUp.result().then(() => true), delay(waitMs, false, { signal: stopWaiting.signal })]);
   } catch (error) {
     if (error instanceof WorkflowFailedError) throw new ActionError('rejected', firstLine(rootCauseMessage(error)));
     throw error;
+  } finally {
+    stopWaiting.abort();
   }
   const after = await deps.db.order.findUniqueOrThrow({ where: { orderNo } });
-  return result(after, followUp.workflowId);
+  return { ...result(after, followUp.workflowId), ...(finished ? {} : { pending: true as const }) };
 }
 
 function result(order: { orderNo: string; status: string; statusReason: string | null }, workflowId: string): ActionResult {

@@ -119,5 +119,15 @@ export const mail = summarised(MAIL_LOCAL, true);
  */
 export const mailInBatches = summarised({ ...MAIL_LOCAL, retry: { ...MAIL.retry, maximumAttempts: 3 } }, true);
 
-/** The buyer's email as a regular activity, for Update handlers (see stepsInUpdates). */
-export const mailInUpdates = summarised(MAIL);
+/**
+ * The buyer's email for a staff action (a resend), as a regular activity (see stepsInUpdates).
+ * Staff wait for the answer, so it is tried for 15 s at most, within their 20 s: a mail server that
+ * is down, or one that refuses in a way not known to be final, gets the action refused with "try
+ * again later", rather than an Update (or a follow-up run) retrying for as long as mail is down while
+ * the order's other staff actions queue behind it.
+ */
+export const mailInUpdates = summarised({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s' },
+});

@@ -153,6 +153,23 @@ describe('record workflow histories for the replay corpus', () => {
     await save(stack, 'support-resend-elsewhere', resent.body.workflowId);
   });
 
+  it('staff resend while the mail server is down: refused after its 15 s of tries (a follow-up run)', async () => {
+    const order = await placeOrder(stack, await fresh(stack));
+    await payInSandbox(stack, order);
+    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    stack.sink.setFaults({ down: true });
+    try {
+      const resend = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/resend`, {
+        headers: adminHeaders(),
+        json: { note: 'recorded' },
+      });
+      expect([resend.status, resend.body.message]).toEqual([409, expect.stringContaining('try again later')]);
+    } finally {
+      stack.sink.setFaults({});
+    }
+    await save(stack, 'support-resend-mail-down', (await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).workflowId!);
+  });
+
   it('delivered at degrade level essential (email deferred), then the batch of deferred emails', async () => {
     await request('PUT', `${stack.api.url}/api/admin/degrade`, { headers: adminHeaders(), json: { mode: 'manual', level: 'essential' } });
     const order = await placeOrder(stack, await fresh(stack));

@@ -1,4 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { rootCauseMessage } from '../../src/error-text';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { orderWorkflow } from '../../src/workflows/order';
@@ -303,6 +305,30 @@ describe('the runs that take over a closed order (time-skipping server, activiti
       run(supportActionWorkflow, `support-${input.order.orderNo}`, { ...input, action: 'resend', request: { actor: 'staff:alice' } }),
     ).rejects.toThrow(/failed/);
     expect(names()).toEqual(['loadOrder']);
+  });
+
+  it('a support resend while mail is down is refused after 15 s of tries ("try again later"), not retried for as long as mail is down', async () => {
+    const { input, names } = order({
+      loadOrder: async () => ({ status: 'DELIVERED', reason: null }),
+      sendBuyerEmail: async () => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:25');
+      },
+    });
+    const handle = await env.client.workflow.start(supportActionWorkflow, {
+      args: [{ ...input, action: 'resend', request: { actor: 'staff:alice' } }],
+      taskQueue: saga.taskQueue,
+      workflowId: `support-${input.order.orderNo}`,
+    });
+    const failure = await handle.result().catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(rootCauseMessage(failure)).toBe('the mail server did not take the email within 15 s; nothing was sent, try again later');
+    // Tried a few times (1 s, 2 s, 4 s apart), all within the 15 s.
+    const tries = names().filter((n) => n === 'sendBuyerEmail').length;
+    expect(tries).toBeGreaterThanOrEqual(3);
+    expect(tries).toBeLessThanOrEqual(6);
+    const events = (await handle.fetchHistory()).events!;
+    const seconds = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0);
+    expect(seconds(events.at(-1)!) - seconds(events[0])).toBeLessThanOrEqual(20);
   });
 
   it('recovery: a paid order whose run is gone is delivered', async () => {

@@ -175,6 +175,15 @@ export async function createSkuWithKeys(stack: Stack, sku: string, keys: string[
 
 export type PlacedOrderBody = PlacedOrder;
 
+/** An order placed, paid and delivered, whose own run has closed (so staff actions take a follow-up run). */
+export async function deliveredAndClosed(stack: Stack, sku: string, email?: string): Promise<PlacedOrderBody> {
+  const order = await placeOrder(stack, sku, 1, email);
+  await payInSandbox(stack, order);
+  await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
+  await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
+  return order;
+}
+
 export async function placeOrder(stack: Stack, sku: string, quantity = 1, email = 'buyer@example.com'): Promise<PlacedOrderBody> {
   const response = await request('POST', `${stack.api.url}/api/orders`, { json: { sku, quantity, email, channel: 'epay' } });
   if (response.status !== 201) throw new Error(`place order: ${response.status} ${response.text}`);

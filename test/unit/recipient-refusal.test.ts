@@ -28,6 +28,14 @@ describe('a recipient refused for good, told apart from a mail server that is do
     expect(recipientRefusal(error)).toBe('550 5.1.1');
   });
 
+  it("a 501 to RCPT TO (the address's syntax, here from a server without enhanced codes) is a refusal too", async () => {
+    // Valid to the API's schema (labels of 63), too long a path for this server.
+    const label = 'a'.repeat(63);
+    const error = await sendTo(`0@${label}.${label}.${label}.${'a'.repeat(60)}`);
+    expect(error).toBeInstanceOf(Error);
+    expect(recipientRefusal(error)).toBe('501');
+  });
+
   it('a server refusing service (421), a refusal about policy (5.7.x) or without its enhanced code, or a mail that went through is not', async () => {
     expect(await sendTo('buyer@example.com')).toBeUndefined();
     sink.setFaults({ down: true });
@@ -45,5 +53,9 @@ describe('a recipient refused for good, told apart from a mail server that is do
     expect(recipientRefusal(Object.assign(new Error('relay'), policy))).toBeUndefined();
     expect(recipientRefusal(Object.assign(new Error('bare'), { code: 'EENVELOPE', responseCode: 550, response: '550 rejected' }))).toBeUndefined();
     expect(recipientRefusal(Object.assign(new Error('domain'), { ...policy, response: '550 5.1.2 bad destination domain' }))).toBe('550 5.1.2');
+    // The shop's own address refused (MAIL FROM) says nothing about the buyer's.
+    const sender = { code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 553, response: '553 5.1.8 sender domain does not exist' };
+    expect(recipientRefusal(Object.assign(new Error('sender'), sender))).toBeUndefined();
+    expect(recipientRefusal(Object.assign(new Error('sender'), { ...sender, responseCode: 501, response: '501 bad sender' }))).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { Client as PgClient } from 'pg';
 import {
   adminHeaders,
   createSkuWithKeys,
+  deliveredAndClosed,
   payInSandbox,
   placeOrder,
   request,
@@ -13,6 +14,7 @@ import {
 } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { checkInvariants } from '../../src/invariants/check';
+import { performOrderAction } from '../../src/orders/support-actions';
 
 describe('saga compensations and support actions', () => {
   let stack: Stack;
@@ -145,10 +147,7 @@ describe('saga compensations and support actions', () => {
   it('staff refund a delivered order as a follow-up run: keys become VOID', async () => {
     const sku = uniqueSku('refdel');
     await createSkuWithKeys(stack, sku, ['RD-1']);
-    const order = await placeOrder(stack, sku);
-    await payInSandbox(stack, order);
-    await waitForStatus(stack.db, order.orderNo, 'DELIVERED');
-    await stack.temporal.workflow.getHandle(`order-${order.orderNo}`).result();
+    const order = await deliveredAndClosed(stack, sku);
     const refunded = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/refund`, {
       headers: adminHeaders('test-support-token-0123456789'),
       json: { note: 'wrong product' },
@@ -160,6 +159,30 @@ describe('saga compensations and support actions', () => {
     expect(event).toMatchObject({ actor: 'staff:alice', message: 'wrong product' });
     const view = await request('GET', `${stack.api.url}/api/orders/${order.orderNo}?token=${order.accessToken}`);
     expect(view.body.cardKeys).toBeUndefined();
+  });
+
+  it('a follow-up run still at work when staff stop waiting answers pending with the state so far, and finishes on its own', async () => {
+    const sku = uniqueSku('pending');
+    await createSkuWithKeys(stack, sku, ['PD-1']);
+    const order = await deliveredAndClosed(stack, sku);
+    // The channel is down: the refund is retried, and the staff member is answered before it succeeds.
+    const gateway = (down: boolean) => request('PUT', `${stack.sandboxUrl}/api/faults`, { json: { down } });
+    await gateway(true);
+    try {
+      const outcome = await performOrderAction(
+        { ...stack, clock: () => new Date() },
+        order.orderNo,
+        'refund',
+        { actor: 'staff:alice', note: 'slow channel' },
+        { waitMs: 1_500 },
+      );
+      expect(outcome).toMatchObject({ pending: true, workflowId: expect.stringMatching(new RegExp(`^order-${order.orderNo}-refund-`)) });
+      expect(['DELIVERED', 'REFUNDING']).toContain(outcome.status);
+    } finally {
+      await gateway(false);
+    }
+    await waitForStatus(stack.db, order.orderNo, 'REFUNDED', 30_000);
+    expect(await stack.db.refund.count({ where: { orderNo: order.orderNo, status: 'SUCCEEDED' } })).toBe(1);
   });
 
   it('refuses to refund a delivered order when REFUND_DELIVERED=false', async () => {
@@ -204,6 +227,10 @@ describe('saga compensations and support actions', () => {
     const refused = await send({ to: 'still-wrong@mailbox.invalid', note: 'buyer called' });
     expect(refused.status).toBe(409);
     expect(refused.body.message).toContain('refuses that address for good');
+    // An address the server finds malformed (a bare 501, valid to the API's schema) is refused at once too, not retried.
+    const label = 'a'.repeat(63);
+    const malformed = await send({ to: `0@${label}.${label}.${label}.${'a'.repeat(60)}` });
+    expect([malformed.status, malformed.body.message]).toEqual([409, expect.stringContaining('refuses that address for good')]);
     expect(await stack.db.orderEvent.count({ where: { orderNo: order.orderNo, type: 'EMAIL_REJECTED' } })).toBe(1);
     const resent = await send({ to: 'Right@Example.com', note: 'buyer called with the right address' });
     expect(resent.status).toBe(200);

@@ -53,7 +53,8 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     if (!['cancel', 'approve', 'refund', 'resend'].includes(action)) throw new HttpError(404, 'not_found', `no action ${action}`);
     const orderNo = parseOr400(orderNoParam, req.params.orderNo);
     const { note, to } = parseOr400(actionBodyFor(action), req.body ?? {});
-    res.json(await act(orderNo, () => performOrderAction(deps, orderNo, action as OrderAction, { actor: `staff:${res.locals.staff}`, note, to })));
+    const outcome = await act(orderNo, () => performOrderAction(deps, orderNo, action as OrderAction, { actor: `staff:${res.locals.staff}`, note, to }));
+    res.status(outcome.pending ? 202 : 200).json(outcome);
   });
 
   router.post('/api/orders/:orderNo/cancel', json, async (req, res) => {

@@ -150,6 +150,7 @@ const en = {
         : 'Email changed: later emails go to the new address (resend the email if the buyer needs their keys now).',
     emailUnchanged: 'The order already has that address: nothing changed.',
     linkReissued: 'A new link is on its way to the order’s own address; earlier links no longer work.',
+    stillRunning: 'Still running after 20 seconds (a payment channel or the mail server is slow): its outcome will appear on the timeline. Do not repeat it.',
     events: {
       CREATED: 'Order placed',
       PAYMENT_REQUESTED: 'Payment requested from the channel',
@@ -305,6 +306,7 @@ const zhCN: ConsoleMessages = {
       owed ? '邮箱已修改：未能发出的发货邮件将在一分钟内发到新地址。' : '邮箱已修改：之后的邮件发到新地址（买家现在就需要卡密的话，请重发邮件）。',
     emailUnchanged: '订单已经是这个邮箱，没有修改。',
     linkReissued: '新链接已发往订单邮箱，之前的链接不再有效。',
+    stillRunning: '20 秒后仍在处理（支付渠道或邮件服务器较慢）：结果会显示在下方的订单记录中，请勿重复操作。',
     events: {
       CREATED: '下单',
       PAYMENT_REQUESTED: '已向支付渠道发起支付',

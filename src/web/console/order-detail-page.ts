@@ -51,6 +51,7 @@ export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, 
     email: c.emailChanged(false),
     'email-unchanged': c.emailUnchanged,
     'reissue-link': c.linkReissued,
+    pending: c.stillRunning,
   };
   const doneText = (done: string, now: string) => doneWords[done] ?? c.done(c.actionNames[done] ?? done, status(now));
   const notice = !outcome

@@ -260,8 +260,8 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
     await orderForm(
       () => actionBodyFor(action).safeParse({ ...noteOf(req), ...(to ? { to } : {}) }),
       async (orderNo, request, staff) => {
-        await performOrderAction(deps, orderNo, action, { actor: staff, ...request });
-        return action;
+        const outcome = await performOrderAction(deps, orderNo, action, { actor: staff, ...request });
+        return outcome.pending ? 'pending' : action;
       },
     )(req, res);
   });

@@ -3,6 +3,7 @@ import type { OrderStatus } from '../../domain/order-status';
 import { mailInUpdates, steps, stepsInUpdates } from '../activity-proxies';
 import { approveUpdate, refundUpdate, resendUpdate } from '../order-messages';
 import { refund } from './fulfilment';
+import { activityFailed } from '../activity-failure';
 import type { OrderRecord } from './record';
 import type { ActionRequest, OrderView, SupportAction } from '../types';
 
@@ -66,7 +67,16 @@ export class StaffActions {
   private async resend(request: ActionRequest): Promise<void> {
     const { orderNo } = this.record.order;
     await steps.recordAction({ orderNo, actor: request.actor, type: 'RESEND_REQUESTED', note: request.note });
-    const outcome = await mailInUpdates.sendBuyerEmail({ orderNo, kind: 'resend', to: request.to });
+    let outcome: Awaited<ReturnType<typeof mailInUpdates.sendBuyerEmail>>;
+    try {
+      outcome = await mailInUpdates.sendBuyerEmail({ orderNo, kind: 'resend', to: request.to });
+    } catch (error) {
+      if (!activityFailed(error)) throw error;
+      // The server's own words stay in the worker's log: they may name the address.
+      const why = 'the mail server did not take the email within 15 s; nothing was sent, try again later';
+      this.record.note(`resend by ${request.actor} not done: ${why}`);
+      throw ApplicationFailure.nonRetryable(why, 'MailNotSent');
+    }
     if (outcome === 'rejected') {
       const why = `the mail server refuses ${request.to ? 'that' : 'the buyer’s'} address for good; nothing was sent`;
       this.record.note(`resend by ${request.actor} not done: ${why}`);

@@ -126,6 +126,7 @@ const en = {
   },
   errors: {
     notFound: 'Page not found',
+    crossSite: 'This form was sent from another website, so nothing was done. Open the shop and try again there.',
     field: (field: string) => `Please check: ${field}`,
   },
 };
@@ -253,6 +254,7 @@ const zhCN: Messages = {
   },
   errors: {
     notFound: '页面不存在',
+    crossSite: '该表单来自其他网站，未做任何处理。请打开本店页面重新操作。',
     field: (field) => `请检查：${field}`,
   },
 };

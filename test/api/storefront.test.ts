@@ -79,7 +79,20 @@ describe('the storefront over plain HTTP (no JavaScript)', () => {
     expect(product.text).toContain('在 Steam 客户端兑换');
     expect(product.text).toContain('action="/checkout"');
 
-    const placed = await formPost(`${url}/checkout`, { sku: item, quantity: '1', email: 'Form.Buyer@Example.com' });
+    // Posted from another site (a page that would send this browser to pay for someone else's order): refused, nothing placed.
+    const fields = { sku: item, quantity: '1', email: 'Form.Buyer@Example.com' };
+    const forgeries: Array<Record<string, string>> = [
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site' },
+      { Origin: 'https://shop.example.evil' },
+      { Origin: 'null' },
+    ];
+    for (const forged of forgeries) {
+      const refused = await formPost(`${url}/checkout`, fields, { ...forged, 'Accept-Language': 'en' });
+      expect([refused.status, refused.text]).toEqual([403, expect.stringContaining('sent from another website')]);
+    }
+    expect(await stack.db.order.count({ where: { sku: item } })).toBe(0);
+    const placed = await formPost(`${url}/checkout`, fields, { 'Sec-Fetch-Site': 'same-origin', Origin: url });
     expect(placed.status).toBe(303);
     const payUrl = placed.headers.get('location')!;
     expect(payUrl.startsWith(stack.sandboxUrl)).toBe(true);
@@ -140,7 +153,10 @@ describe('the storefront over plain HTTP (no JavaScript)', () => {
     expect(page.text).toContain(`action="/orders/${orderNo}/cancel"`);
     expect((await request('POST', `${url}/orders/${orderNo}/cancel`)).status).toBe(404);
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe('AWAITING_PAYMENT');
-    const cancelled = await request('POST', `${url}/orders/${orderNo}/cancel`, { headers: { cookie } });
+    const forged = await request('POST', `${url}/orders/${orderNo}/cancel`, { headers: { cookie, Origin: 'https://elsewhere.example' } });
+    expect(forged.status).toBe(403);
+    expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe('AWAITING_PAYMENT');
+    const cancelled = await request('POST', `${url}/orders/${orderNo}/cancel`, { headers: { cookie, Origin: url } });
     expect(cancelled.status).toBe(303);
     expect(cancelled.headers.get('location')).toBe(`/orders/${orderNo}`);
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo } })).status).toBe('CANCELLED');

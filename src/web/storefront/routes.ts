@@ -18,6 +18,7 @@ import { renderLookup } from './lookup-page';
 import { AttemptLimiter, refusedAsTooMany } from '../attempt-limiter';
 import { verifyQueryPassword } from '../../crypto/query-password';
 import { loadArchivedOrder } from '../../db/archived-order';
+import { crossSiteForm } from '../same-origin';
 
 /** Order-password tries per client address per window, before it is told to wait. */
 const LOOKUP_TRIES_PER_WINDOW = 10;
@@ -48,6 +49,16 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
     entry,
     maxQuantity: Math.min(entry.maxQuantity ?? Infinity, deps.config.order.maxQuantity),
     payTypes: payTypesFor(entry.currency),
+  });
+
+  // The shop's forms are posted from its own pages only; the console's carry a CSRF token instead.
+  router.post(['/checkout', '/lookup', '/orders/:orderNo/cancel'], (req, res, next) => {
+    if (!crossSiteForm(req, deps.config.publicBaseUrl)) return next();
+    const ctx = page(req, res);
+    res
+      .status(403)
+      .type('html')
+      .send(renderPage(ctx, { title: ctx.t.errors.crossSite, main: `<h1>${ctx.t.errors.crossSite}</h1><p><a href="/">${ctx.t.product.back}</a></p>` }));
   });
 
   router.get('/', async (req, res) => {

@@ -21,6 +21,8 @@ const answer = (description: string, schema: z.ZodType) => ({
 const error = answer('error', errorAnswer);
 const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 const okList = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } } });
+/** An action (an Update, or a follow-up run) still at work when the caller stops waiting. */
+const stillRunning = ok('still running after 20 s (`pending: true`, the state so far): it finishes on its own; the outcome goes on the timeline');
 const path = (name: string, pattern: string) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern } });
 const ORDER_NO = path('orderNo', '^[A-Za-z0-9]{6,32}$');
 const SKU = path('sku', '^[a-z0-9-]{1,64}$');
@@ -123,7 +125,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           summary: 'Buyer cancels an unpaid order',
           parameters: [ORDER_NO],
           security: [{ orderToken: [] }],
-          responses: { 200: ok('new state'), 404: error, 409: error, 503: error },
+          responses: { 200: ok('new state'), 202: stillRunning, 404: error, 409: error, 503: error },
         },
       },
       '/api/orders/resend-link': {
@@ -195,7 +197,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
               requestBody: { content: { 'application/json': { schema: json(actionBodyFor(action)) } } },
               responses: {
                 200: ok('new state'),
-                202: ok('still running after 20 s (`pending: true`, the state so far): the outcome goes on the timeline'),
+                202: stillRunning,
                 400: error,
                 401: error,
                 404: error,

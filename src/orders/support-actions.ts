@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { OrderRunDeps } from './order-runs';
 import { startSupportAction } from './order-runs';
 import { approveUpdate, cancelUpdate, refundUpdate, resendUpdate } from '../workflows/order-messages';
@@ -25,25 +25,35 @@ export interface ActionResult {
   status: string;
   reason: string | null;
   workflowId: string;
-  /** The follow-up run was still at work when staff stopped waiting: its outcome goes on the timeline. */
+  /** The action was still at work when staff stopped waiting (it goes on): its outcome goes on the timeline. */
   pending?: true;
 }
 
 // Staff wait for the answer; a long refund retry loop keeps running after we answer.
-const UPDATE_DEADLINE_MS = 20_000;
+const STAFF_WAIT_MS = 20_000;
+
+/** `work`'s value, or undefined once `ms` have passed (the work goes on without us). */
+async function within<T>(work: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
+  const stopTimer = new AbortController();
+  try {
+    return await Promise.race([work.then((value) => ({ value })), delay(Math.max(0, ms), undefined, { signal: stopTimer.signal })]);
+  } finally {
+    stopTimer.abort();
+  }
+}
 
 /**
  * Performs a support or buyer action through Temporal, never by editing the database directly: an
  * Update on the order's running workflow, or, when that workflow has closed, a short follow-up run
- * with its own id. Returns the order's state afterwards, or the state so far (`pending`) when a
- * follow-up run is still at work after `waitMs` (a refund retrying through a channel outage).
+ * with its own id. Returns the order's state afterwards, or the state so far (`pending`) when the
+ * action is still at work after `waitMs` (a refund retrying through a channel outage).
  */
 export async function performOrderAction(
   deps: OrderRunDeps,
   orderNo: string,
   action: OrderAction,
   request: ActionRequest,
-  { waitMs = UPDATE_DEADLINE_MS }: { waitMs?: number } = {},
+  { waitMs = STAFF_WAIT_MS }: { waitMs?: number } = {},
 ): Promise<ActionResult> {
   const order = await deps.db.order.findUnique({ where: { orderNo }, include: { skuRef: { select: { name: true } } } });
   if (!order) throw new ActionError('not-found', `order ${orderNo} does not exist`);
@@ -51,11 +61,15 @@ export async function performOrderAction(
     throw new ActionError('rejected', 'refunding a delivered order is switched off here (REFUND_DELIVERED=false): its keys were handed over');
   }
   const workflowId = order.workflowId ?? orderWorkflowId(orderNo);
+  const deadline = Date.now() + waitMs;
   try {
-    const view: OrderView = await deps.temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      deps.temporal.workflow.getHandle(workflowId).executeUpdate(UPDATES[action], { args: [request] }),
+    // Accepted (the validator passed, the run has it) within the wait, or Temporal is unavailable.
+    const update = await deps.temporal.withDeadline(deadline, () =>
+      deps.temporal.workflow.getHandle(workflowId).startUpdate(UPDATES[action], { args: [request], waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
-    return { orderNo, status: view.status, reason: view.reason ?? null, workflowId };
+    const answer = await within<OrderView>(update.result(), deadline - Date.now());
+    if (!answer) return { ...result(await deps.db.order.findUniqueOrThrow({ where: { orderNo } }), workflowId), pending: true };
+    return { orderNo, status: answer.value.status, reason: answer.value.reason ?? null, workflowId };
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new ActionError('rejected', firstLine(rootCauseMessage(error)));
     if (!(error instanceof WorkflowNotFoundError))
@@ -69,15 +83,12 @@ export async function performOrderAction(
   }
   if (action === 'refund' && order.status === 'REFUNDED') return result(order, workflowId);
   const followUp = await startSupportAction(deps, order, action, request);
-  const stopWaiting = new AbortController();
   let finished: boolean;
   try {
-    finished = await Promise.race([followUp.result().then(() => true), delay(waitMs, false, { signal: stopWaiting.signal })]);
+    finished = (await within(followUp.result(), deadline - Date.now())) !== undefined;
   } catch (error) {
     if (error instanceof WorkflowFailedError) throw new ActionError('rejected', firstLine(rootCauseMessage(error)));
     throw error;
-  } finally {
-    stopWaiting.abort();
   }
   const after = await deps.db.order.findUniqueOrThrow({ where: { orderNo } });
   return { ...result(after, followUp.workflowId), ...(finished ? {} : { pending: true as const }) };

@@ -23,6 +23,19 @@ describe('saga compensations and support actions', () => {
   });
   afterAll(() => stack.stop());
 
+  /** Paid with no key left to sell and the refund refused by the channel: the live run waits in NEEDS_REVIEW. */
+  async function inReviewAfterRefusedRefund(sku: string) {
+    await createSkuWithKeys(stack, sku, [`${sku}-0`]);
+    const order = await placeOrder(stack, sku);
+    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
+    await setTradeFaults(stack, order.orderNo, { refuseRefunds: true });
+    await payInSandbox(stack, order);
+    await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW', 20_000);
+    return order;
+  }
+  /** The sandbox gateway's protocol side down (503) or back. */
+  const gateway = (down: boolean) => request('PUT', `${stack.sandboxUrl}/api/faults`, { json: { down } });
+
   const admin = (orderNo: string, action: string, note?: string) =>
     request('POST', `${stack.api.url}/api/admin/orders/${orderNo}/${action}`, { headers: adminHeaders(), json: note ? { note } : {} });
 
@@ -101,12 +114,8 @@ describe('saga compensations and support actions', () => {
 
   it('a refused refund goes to NEEDS_REVIEW; staff approve it after a restock', async () => {
     const sku = uniqueSku('refused');
-    await createSkuWithKeys(stack, sku, ['RF-0']);
-    const order = await placeOrder(stack, sku);
-    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
-    await setTradeFaults(stack, order.orderNo, { refuseRefunds: true });
-    await payInSandbox(stack, order);
-    const review = await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW', 20_000);
+    const order = await inReviewAfterRefusedRefund(sku);
+    const review = await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } });
     expect(review.statusReason).toMatch(/refund failed: Epay refused the refund/);
 
     const tooEarly = await admin(order.orderNo, 'approve', 'try without stock');
@@ -128,13 +137,7 @@ describe('saga compensations and support actions', () => {
   });
 
   it('a refused refund goes to NEEDS_REVIEW; staff refund it once the channel agrees', async () => {
-    const sku = uniqueSku('refund2');
-    await createSkuWithKeys(stack, sku, ['RR-0']);
-    const order = await placeOrder(stack, sku);
-    await stack.db.cardKey.updateMany({ where: { sku }, data: { status: 'VOID' } });
-    await setTradeFaults(stack, order.orderNo, { refuseRefunds: true });
-    await payInSandbox(stack, order);
-    await waitForStatus(stack.db, order.orderNo, 'NEEDS_REVIEW', 20_000);
+    const order = await inReviewAfterRefusedRefund(uniqueSku('refund2'));
     await setTradeFaults(stack, order.orderNo, {});
     const refunded = await admin(order.orderNo, 'refund', 'buyer asked');
     expect(refunded.body.status).toBe('REFUNDED');
@@ -142,6 +145,19 @@ describe('saga compensations and support actions', () => {
     expect(repeated.status).toBe(200);
     expect(repeated.body.status).toBe('REFUNDED');
     expect(await stack.db.refund.count({ where: { orderNo: order.orderNo, status: 'SUCCEEDED' } })).toBe(1);
+  });
+
+  it('a staff refund on a live run that is still retrying when staff stop waiting answers pending, and finishes on its own', async () => {
+    const order = await inReviewAfterRefusedRefund(uniqueSku('pending-live'));
+    await setTradeFaults(stack, order.orderNo, {});
+    await gateway(true);
+    try {
+      const outcome = await performOrderAction({ ...stack, clock: () => new Date() }, order.orderNo, 'refund', { actor: 'staff:alice' }, { waitMs: 1_500 });
+      expect(outcome).toMatchObject({ pending: true, workflowId: `order-${order.orderNo}` });
+    } finally {
+      await gateway(false);
+    }
+    await waitForStatus(stack.db, order.orderNo, 'REFUNDED', 30_000);
   });
 
   it('staff refund a delivered order as a follow-up run: keys become VOID', async () => {
@@ -166,7 +182,6 @@ describe('saga compensations and support actions', () => {
     await createSkuWithKeys(stack, sku, ['PD-1']);
     const order = await deliveredAndClosed(stack, sku);
     // The channel is down: the refund is retried, and the staff member is answered before it succeeds.
-    const gateway = (down: boolean) => request('PUT', `${stack.sandboxUrl}/api/faults`, { json: { down } });
     await gateway(true);
     try {
       const outcome = await performOrderAction(

@@ -62,7 +62,8 @@ export function orderActionRoutes(deps: ApiDeps): Router {
     const order = orderNo.success ? await deps.db.order.findUnique({ where: { orderNo: orderNo.data }, select: { tokenVersion: true } }) : null;
     if (!order || !deps.accessTokens.verify(orderNo.data!, order.tokenVersion, buyerToken(req, orderNo.data!)))
       throw new HttpError(404, 'not_found', 'no such order (or the access token is wrong)');
-    res.json(await act(orderNo.data!, () => performOrderAction(deps, orderNo.data!, 'cancel', { actor: 'buyer' })));
+    const outcome = await act(orderNo.data!, () => performOrderAction(deps, orderNo.data!, 'cancel', { actor: 'buyer' }));
+    res.status(outcome.pending ? 202 : 200).json(outcome);
   });
 
   // Answers at once and the same whatever happens next, so it cannot be used to probe for orders.

@@ -30,3 +30,17 @@ export async function countDeliveryEmailsOwed(db: Db, { after, before }: { after
     SELECT count(*)::int AS owed FROM "Order" o WHERE ${OWED} AND o."deliveredAt" < ${before} AND o."deliveredAt" > ${after}`;
   return owed;
 }
+
+/**
+ * Orders whose own address the mail server refused for good since `after`, and which staff have not
+ * given another address since: the buyers support should reach some other way. Newest first. Read
+ * through `OrderEvent_email_address`, which holds only those two kinds of line.
+ */
+export function refusedAddresses(db: Db, { after, limit }: { after: Date; limit: number }) {
+  return db.$queryRaw<Array<{ orderNo: string; status: string; refusedAt: Date }>>`
+    SELECT e."orderNo", o."status", max(e."createdAt") AS "refusedAt"
+    FROM "OrderEvent" e JOIN "Order" o ON o."orderNo" = e."orderNo"
+    WHERE e."type" = 'EMAIL_REJECTED' AND e."createdAt" > ${after}
+      AND NOT EXISTS (SELECT 1 FROM "OrderEvent" c WHERE c."orderNo" = e."orderNo" AND c."type" = 'EMAIL_CHANGED' AND c."id" > e."id")
+    GROUP BY e."orderNo", o."status" ORDER BY "refusedAt" DESC LIMIT ${limit}`;
+}

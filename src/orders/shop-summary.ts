@@ -1,4 +1,9 @@
 import type { Db } from '../db/client';
+import { refusedAddresses } from '../db/delivery-email-owed';
+
+/** How far back, and how many, the dashboard lists buyers whose address the mail server refused. */
+const REFUSED_DAYS = 7;
+const REFUSED_SHOWN = 20;
 
 /** The shop's day starts at midnight in China (UTC+8, no daylight saving), where its buyers are. */
 const SHOP_UTC_OFFSET_MS = 8 * 3_600_000;
@@ -21,12 +26,17 @@ export interface ShopSummary {
   deliveryLag: { p50: number | null; p95: number | null; delivered: number };
   reviewQueue: number;
   awaitingStock: number;
+  /** Orders whose buyer's address the mail server refused (the last week, not changed since), newest first. */
+  refusedEmails: Array<{ orderNo: string; status: string; refusedAt: Date }>;
 }
 
-/** What the console's dashboard shows: today's orders, revenue, payment success per channel, delivery lag and the queues. */
+/**
+ * What the console's dashboard shows: today's orders, revenue, payment success per channel, delivery
+ * lag, the queues, and the buyers whose address the mail server refused.
+ */
 export async function shopSummary(db: Db, now: Date): Promise<ShopSummary> {
   const since = startOfShopDay(now);
-  const [received, byChannel, lag, queues] = await Promise.all([
+  const [received, byChannel, lag, queues, refusedEmails] = await Promise.all([
     // Revenue is what channels paid today, not what orders asked for: a short payment counts as paid.
     db.$queryRaw<Array<{ currency: string; cents: bigint }>>`
       SELECT "currency", sum("amountCents") AS "cents" FROM "Payment" WHERE "paidAt" >= ${since} GROUP BY "currency" ORDER BY "currency"`,
@@ -41,6 +51,7 @@ export async function shopSummary(db: Db, now: Date): Promise<ShopSummary> {
     db.$queryRaw<Array<{ review: number; stock: number }>>`
       SELECT (SELECT count(*)::int FROM "Order" WHERE "status" = 'NEEDS_REVIEW') AS "review",
              (SELECT count(*)::int FROM "Order" WHERE "status" = 'AWAITING_STOCK') AS "stock"`,
+    refusedAddresses(db, { after: new Date(now.getTime() - REFUSED_DAYS * 86_400_000), limit: REFUSED_SHOWN }),
   ]);
   return {
     since,
@@ -52,5 +63,6 @@ export async function shopSummary(db: Db, now: Date): Promise<ShopSummary> {
     deliveryLag: lag[0],
     reviewQueue: queues[0].review,
     awaitingStock: queues[0].stock,
+    refusedEmails,
   };
 }

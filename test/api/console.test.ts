@@ -52,7 +52,7 @@ describe('the staff console over plain HTTP', () => {
     expect(dashboard.text).toContain('当前用户：alice');
   });
 
-  it('shows today on the dashboard: orders, revenue, delivery lag, the review queue and channels', async () => {
+  it('shows today on the dashboard: orders, revenue, delivery lag, the review queue, channels and refused addresses', async () => {
     const cookie = await signIn();
     const before = await request('GET', `${url}/admin?lang=en`, { headers: { cookie } });
     const reviewCount = (html: string) => Number(/Waiting for review<\/span><span class="price"><a[^>]*>(\d+)</.exec(html)![1]);
@@ -70,6 +70,19 @@ describe('the staff console over plain HTTP', () => {
     expect(after.text).toMatch(/Paid → delivered \(p50 \/ p95\)<\/span><span class="price">\d/);
     expect(reviewCount(after.text)).toBe(reviewCount(before.text) + 1);
     expect(after.text).toMatch(/<td>epay<\/td><td>[a-z]+<\/td><td>\d+ \/ \d+ \(\d+%\)<\/td>/);
+
+    // The buyers whose address the mail server refused, until staff change it.
+    await createSkuWithKeys(stack, sku, ['DASH-3']);
+    const refused = await placeOrder(stack, sku, 1, 'gone@mailbox.invalid');
+    await payInSandbox(stack, refused);
+    await waitFor(() => stack.db.orderEvent.findFirst({ where: { orderNo: refused.orderNo, type: 'EMAIL_REJECTED' } }), 'the refusal');
+    const listed = (html: string) => html.includes(`<a href="/admin/orders/${refused.orderNo}">${refused.orderNo}</a>`);
+    const dashboard = await request('GET', `${url}/admin?lang=en`, { headers: { cookie } });
+    expect(dashboard.text).toContain('Emails the mail server refused');
+    expect(listed(dashboard.text)).toBe(true);
+    const page = await request('GET', `${url}/admin/orders/${refused.orderNo}`, { headers: { cookie } });
+    await consolePost(`${url}/admin/orders/${refused.orderNo}/email`, { email: 'found@example.com', _csrf: csrfOf(page.text) }, cookie);
+    expect(listed((await request('GET', `${url}/admin?lang=en`, { headers: { cookie } })).text)).toBe(false);
   });
 
   it('finds orders by email, status and date; an order number opens the order', async () => {

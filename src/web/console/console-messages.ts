@@ -90,6 +90,10 @@ const en = {
     successToday: 'Paid / placed today',
     degrade: 'Degrade level',
     none: '—',
+    refused: 'Emails the mail server refused',
+    refusedHint: 'The last 7 days, newest first: the buyer’s address does not exist. Open the order, ask the buyer for the right one, and change it there.',
+    refusedAt: 'Refused',
+    noneRefused: 'None.',
   },
   orders: {
     title: 'Orders',
@@ -255,6 +259,10 @@ const zhCN: ConsoleMessages = {
     successToday: '今日付款 / 下单',
     degrade: '降级等级',
     none: '—',
+    refused: '被邮件服务器拒收的邮箱',
+    refusedHint: '最近 7 天，最新的在前：买家的邮箱地址不存在。请打开订单，向买家确认正确的邮箱并在订单页修改。',
+    refusedAt: '拒收时间',
+    noneRefused: '无。',
   },
   orders: {
     title: '订单',

@@ -3,6 +3,7 @@ import type { ShopSummary } from '../../orders/shop-summary';
 import type { ChannelReport } from '../../channels/channel-admin';
 import { formatMoney, formatTime } from '../format';
 import { renderConsolePage, table, type ConsoleContext } from './console-page';
+import type { OrderStatus } from '../../domain/order-status';
 
 const seconds = (value: number | null) => (value === null ? '—' : `${value.toFixed(value < 10 ? 2 : 0)} s`);
 
@@ -34,6 +35,21 @@ ${tile(d.stock, String(summary.awaitingStock), '/admin/orders?status=AWAITING_ST
 ${tile(d.degrade, degradeLevel)}
 </ul>
 <h2>${escapeHtml(d.channels)}</h2>
-${table([d.channel, d.health, d.successToday], rows, d.channels)}`;
+${table([d.channel, d.health, d.successToday], rows, d.channels)}
+<h2>${escapeHtml(d.refused)}</h2>
+<p class="hint">${escapeHtml(d.refusedHint)}</p>
+${
+  summary.refusedEmails.length === 0
+    ? `<p>${escapeHtml(d.noneRefused)}</p>`
+    : table(
+        [ct.orders.orderNo, d.refusedAt, ct.orders.status],
+        summary.refusedEmails.map((r) => [
+          `<a href="/admin/orders/${encodeURIComponent(r.orderNo)}">${escapeHtml(r.orderNo)}</a>`,
+          escapeHtml(formatTime(r.refusedAt.toISOString(), ctx.locale)),
+          escapeHtml(ctx.t.order.statuses[r.status as OrderStatus] ?? r.status),
+        ]),
+        d.refused,
+      )
+}`;
   return renderConsolePage(ctx, ct.nav.dashboard, main);
 }

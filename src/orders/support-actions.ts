@@ -1,5 +1,11 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import {
+  isGrpcDeadlineError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
+} from '@temporalio/client';
 import type { OrderRunDeps } from './order-runs';
 import { startSupportAction } from './order-runs';
 import { approveUpdate, cancelUpdate, refundUpdate, resendUpdate } from '../workflows/order-messages';
@@ -32,13 +38,16 @@ export interface ActionResult {
 // Staff wait for the answer; a long refund retry loop keeps running after we answer.
 const STAFF_WAIT_MS = 20_000;
 
-/** `work`'s value, or undefined once `ms` have passed (the work goes on without us). */
-async function within<T>(work: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
-  const stopTimer = new AbortController();
+/**
+ * The outcome of an action Temporal has taken, or undefined when `deadline` passes first: the action
+ * goes on in its run, and the long poll for its outcome stops here rather than going on unread.
+ */
+async function outcomeBy<T>(deps: OrderRunDeps, deadline: number, outcome: () => Promise<T>): Promise<{ value: T } | undefined> {
   try {
-    return await Promise.race([work.then((value) => ({ value })), delay(Math.max(0, ms), undefined, { signal: stopTimer.signal })]);
-  } finally {
-    stopTimer.abort();
+    return { value: await deps.temporal.withDeadline(deadline, outcome) };
+  } catch (error) {
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error)) return undefined;
+    throw error;
   }
 }
 
@@ -67,7 +76,7 @@ export async function performOrderAction(
     const update = await deps.temporal.withDeadline(deadline, () =>
       deps.temporal.workflow.getHandle(workflowId).startUpdate(UPDATES[action], { args: [request], waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
-    const answer = await within<OrderView>(update.result(), deadline - Date.now());
+    const answer = await outcomeBy<OrderView>(deps, deadline, () => update.result());
     if (!answer) return { ...result(await deps.db.order.findUniqueOrThrow({ where: { orderNo } }), workflowId), pending: true };
     return { orderNo, status: answer.value.status, reason: answer.value.reason ?? null, workflowId };
   } catch (error) {
@@ -85,7 +94,7 @@ export async function performOrderAction(
   const followUp = await startSupportAction(deps, order, action, request);
   let finished: boolean;
   try {
-    finished = (await within(followUp.result(), deadline - Date.now())) !== undefined;
+    finished = (await outcomeBy(deps, deadline, () => followUp.result())) !== undefined;
   } catch (error) {
     if (error instanceof WorkflowFailedError) throw new ActionError('rejected', firstLine(rootCauseMessage(error)));
     throw error;

@@ -80,9 +80,12 @@ describe('the staff console over plain HTTP', () => {
     const dashboard = await request('GET', `${url}/admin?lang=en`, { headers: { cookie } });
     expect(dashboard.text).toContain('Emails the mail server refused');
     expect(listed(dashboard.text)).toBe(true);
-    const page = await request('GET', `${url}/admin/orders/${refused.orderNo}`, { headers: { cookie } });
+    const orderPage = () => request('GET', `${url}/admin/orders/${refused.orderNo}?lang=en`, { headers: { cookie } });
+    const page = await orderPage();
+    expect(page.text).toMatch(/id="address-refused">The mail server refused this buyer’s address for good on /);
     await consolePost(`${url}/admin/orders/${refused.orderNo}/email`, { email: 'found@example.com', _csrf: csrfOf(page.text) }, cookie);
     expect(listed((await request('GET', `${url}/admin?lang=en`, { headers: { cookie } })).text)).toBe(false);
+    expect((await orderPage()).text).not.toContain('id="address-refused"');
   });
 
   it('finds orders by email, status and date; an order number opens the order', async () => {

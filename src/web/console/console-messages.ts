@@ -153,6 +153,8 @@ const en = {
         ? 'Email changed: the delivery email that could not be sent goes to the new address within a minute.'
         : 'Email changed: later emails go to the new address (resend the email if the buyer needs their keys now).',
     emailUnchanged: 'The order already has that address: nothing changed.',
+    addressRefused: (time: string) =>
+      `The mail server refused this buyer’s address for good on ${time}: they have had no email from the shop. Ask them for the right address and change it below (the delivery email still owed goes there).`,
     linkReissued: 'A new link is on its way to the order’s own address; earlier links no longer work.',
     stillRunning: 'Still running after 20 seconds (a payment channel or the mail server is slow): its outcome will appear on the timeline. Do not repeat it.',
     events: {
@@ -313,6 +315,8 @@ const zhCN: ConsoleMessages = {
     emailChanged: (owed) =>
       owed ? '邮箱已修改：未能发出的发货邮件将在一分钟内发到新地址。' : '邮箱已修改：之后的邮件发到新地址（买家现在就需要卡密的话，请重发邮件）。',
     emailUnchanged: '订单已经是这个邮箱，没有修改。',
+    addressRefused: (time) =>
+      `邮件服务器已于 ${time} 永久拒收该买家的邮箱：买家没有收到本店的任何邮件。请向买家确认正确的邮箱并在下方修改（尚未发出的发货邮件会发到新地址）。`,
     linkReissued: '新链接已发往订单邮箱，之前的链接不再有效。',
     stillRunning: '20 秒后仍在处理（支付渠道或邮件服务器较慢）：结果会显示在下方的订单记录中，请勿重复操作。',
     events: {

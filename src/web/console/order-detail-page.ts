@@ -81,9 +81,15 @@ ${noteField('email')}
 <p>${escapeHtml(c.reissueExplained)}</p>
 ${noteField('reissue-link')}
 <button type="submit" class="secondary">${escapeHtml(c.actionNames['reissue-link'])}</button></form>`;
+  // The buyer's address refused and not changed since: what to do is the first thing staff read.
+  const refusal = order.events.findLast((e) => e.type === 'EMAIL_REJECTED' || e.type === 'EMAIL_CHANGED');
+  const refusedNotice =
+    refusal?.type === 'EMAIL_REJECTED' && !order.archivedAt
+      ? `<p class="notice bad" id="address-refused">${escapeHtml(c.addressRefused(formatTime(refusal.createdAt.toISOString(), locale)))}</p>`
+      : '';
   const temporal = `${ctx.temporalUiUrl}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows/${encodeURIComponent(order.workflowId)}`;
   const main = `<h1>${escapeHtml(c.title(order.orderNo))}</h1>
-${notice}${order.archivedAt ? `<p class="notice ok" role="status">${escapeHtml(c.archived(formatTime(order.archivedAt.toISOString(), locale)))}</p>` : ''}
+${notice}${refusedNotice}${order.archivedAt ? `<p class="notice ok" role="status">${escapeHtml(c.archived(formatTime(order.archivedAt.toISOString(), locale)))}</p>` : ''}
 <dl class="facts">
 <dt>${escapeHtml(ct.orders.status)}</dt><dd class="status" id="status" data-status="${order.status}">${escapeHtml(status(order.status))}</dd>
 ${order.statusReason ? `<dt>${escapeHtml(c.reason)}</dt><dd>${escapeHtml(order.statusReason)}</dd>` : ''}

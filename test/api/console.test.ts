@@ -188,6 +188,9 @@ describe('the staff console over plain HTTP', () => {
     expect((await oldLink()).status).toBe(404);
     const linkMail = await waitFor(async () => stack.sink.messages().find((m) => m.to === 'fixed@example.com' && m.text.includes('/orders/')), 'the new link');
     expect(linkMail.text).toContain(order.orderNo);
+    // An action still at work when the console stops waiting says so, and not to repeat it.
+    const pendingPage = await request('GET', `${url}/admin/orders/${order.orderNo}?done=pending&lang=en`, { headers: { cookie } });
+    expect(pendingPage.text).toContain('Still running after 20 seconds');
     const reissuedPage = await request('GET', `${url}${reissued.headers.get('location')}&lang=en`, { headers: { cookie } });
     expect(reissuedPage.text).toContain('A new link is on its way');
     expect(reissuedPage.text).toContain('<code class="event-code">LINK_REISSUED</code>');

@@ -224,7 +224,9 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           security: staff,
           requestBody: { content: { 'application/json': { schema: json(changeEmailBody) } } },
           responses: {
-            200: ok('`changed` (false: the order had that address), `deliveryEmailOwed` (the worker sends it to the new address shortly)'),
+            200: ok(
+              '`changed` (false: the order had that address), `deliveryEmailOwed` (the worker sends it to the new address shortly), `runTold` (an open run shows the new address in the Web UI)',
+            ),
             400: error,
             401: error,
             404: error,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { adminHeaders, createSkuWithKeys, payInSandbox, placeOrder, request, startStack, waitFor, waitForStatus, type Stack } from '../support/stack';
 import { uniqueSku } from '../support/config';
 import { orderWorkflowId } from '../../src/workflows/workflow-ids';
+import { BuyerEmailKey } from '../../src/workflows/search-attributes';
 import { DegradeController } from '../../src/degrade/degrade-controller';
 import { DeferredEmailSender } from '../../src/degrade/deferred-emails';
 import { createLogger } from '../../src/logging';
@@ -140,7 +141,7 @@ describe('the degrade switch', () => {
 
   it('staff change a refused address: the delivery email still owed goes to the new one, once; the timeline keeps both addresses', async () => {
     const sku = uniqueSku('changed');
-    await createSkuWithKeys(stack, sku, ['CHG-1']);
+    await createSkuWithKeys(stack, sku, ['CHG-1', 'CHG-2']);
     const order = await placeOrder(stack, sku, 1, 'typo@mailbox.invalid');
     await payInSandbox(stack, order);
     await stack.temporal.workflow.getHandle(orderWorkflowId(order.orderNo)).result();
@@ -157,7 +158,7 @@ describe('the degrade switch', () => {
     expect((await stack.db.order.findUniqueOrThrow({ where: { orderNo: order.orderNo } })).email).toBe('typo@mailbox.invalid');
 
     const changed = await change({ email: ' Right@Example.com ', note: 'buyer called' });
-    expect(changed.body).toEqual({ orderNo: order.orderNo, email: 'right@example.com', changed: true, deliveryEmailOwed: true });
+    expect(changed.body).toEqual({ orderNo: order.orderNo, email: 'right@example.com', changed: true, deliveryEmailOwed: true, runTold: false });
     expect((await change({ email: 'right@example.com' })).body).toMatchObject({ changed: false });
     const events = await stack.db.orderEvent.findMany({ where: { orderNo: order.orderNo, type: 'EMAIL_CHANGED' } });
     expect(events.map((e) => [e.actor, e.message])).toEqual([
@@ -179,6 +180,12 @@ describe('the degrade switch', () => {
       'EMAIL_CHANGED',
       'email address updated by the shop',
     ]);
+
+    // An order whose run is still open: the Web UI finds it by the new address too.
+    const live = await placeOrder(stack, sku, 1, 'before@example.com');
+    expect((await change({ email: 'after@example.com' }, live.orderNo)).body).toMatchObject({ changed: true, deliveryEmailOwed: false, runTold: true });
+    const shown = async () => (await stack.temporal.workflow.getHandle(orderWorkflowId(live.orderNo)).describe()).typedSearchAttributes.get(BuyerEmailKey);
+    await waitFor(async () => (await shown()) === 'after@example.com', 'the new address in the run’s search attributes');
   });
 
   it('deferred emails: an order with a run still open is left to that run, and emailed by a batch once it has closed', async () => {

@@ -112,6 +112,17 @@ describe('record workflow histories for the replay corpus', () => {
     await save(stack, 'cancelled', `order-${order.orderNo}`);
   });
 
+  it('staff change the buyer’s email while the order waits for payment, then it is paid and delivered', async () => {
+    const order = await placeOrder(stack, await fresh(stack), 1, 'typo@example.com');
+    const changed = await request('POST', `${stack.api.url}/api/admin/orders/${order.orderNo}/email`, {
+      headers: adminHeaders(),
+      json: { email: 'fixed@example.com', note: 'recorded' },
+    });
+    expect(changed.body).toMatchObject({ changed: true, runTold: true });
+    await payInSandbox(stack, order);
+    await save(stack, 'email-changed-delivered', `order-${order.orderNo}`);
+  });
+
   it('late payment after expiry (follow-up run)', async () => {
     const order = await placeOrder(stack, await fresh(stack));
     await fetch(order.payUrl);

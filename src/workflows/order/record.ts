@@ -1,8 +1,8 @@
 import { ApplicationFailure, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderStatus } from '../../domain/order-status';
 import type { OperatorEvent } from '../../activities/operator-webhook';
-import { restockedSignal, statusQuery } from '../order-messages';
-import { OrderStatusKey, PaidAtKey } from '../search-attributes';
+import { buyerEmailChangedSignal, restockedSignal, statusQuery } from '../order-messages';
+import { BuyerEmailKey, OrderStatusKey, PaidAtKey } from '../search-attributes';
 import { tellOperator } from '../operator-notice';
 import { causeInBrief } from '../../error-text';
 import { logsTimelineNotes, sendsLowStockNotices, writesIntermediateSearchAttributes, type DegradeLevel } from '../../degrade/degrade-levels';
@@ -43,6 +43,11 @@ export class OrderRecord {
     this.status = status;
     setHandler(statusQuery, () => this.view());
     setHandler(restockedSignal, () => void (this.restocks += 1));
+    setHandler(buyerEmailChangedSignal, (change) => {
+      // Only where the start put the address there (SEARCH_BUYER_EMAIL); a malformed signal changes nothing.
+      if (typeof change?.email === 'string' && workflowInfo().typedSearchAttributes.get(BuyerEmailKey) !== undefined)
+        upsertSearchAttributes([{ key: BuyerEmailKey, value: change.email }]);
+    });
   }
 
   /** The degrade level the order was placed at (runs started before the switch existed: normal). */

@@ -11,10 +11,11 @@ export const DELIVERY_EMAIL_HORIZON_MS = 7 * 24 * 3_600_000;
  * the first two conditions leave, and `OrderEvent_email_address` only those two kinds of timeline
  * line (without it each read scanned the whole timeline table: 140 ms at 400,000 orders).
  */
+/** The refusal `e` (an EMAIL_REJECTED line) still stands: no address change came after it. */
+const REFUSAL_STANDS = Prisma.sql`NOT EXISTS (SELECT 1 FROM "OrderEvent" c WHERE c."orderNo" = e."orderNo" AND c."type" = 'EMAIL_CHANGED' AND c."id" > e."id")`;
+
 const OWED = Prisma.sql`o."status" = 'DELIVERED' AND o."emailedAt" IS NULL
-  AND NOT EXISTS (
-    SELECT 1 FROM "OrderEvent" e WHERE e."orderNo" = o."orderNo" AND e."type" = 'EMAIL_REJECTED'
-      AND NOT EXISTS (SELECT 1 FROM "OrderEvent" c WHERE c."orderNo" = o."orderNo" AND c."type" = 'EMAIL_CHANGED' AND c."id" > e."id"))`;
+  AND NOT EXISTS (SELECT 1 FROM "OrderEvent" e WHERE e."orderNo" = o."orderNo" AND e."type" = 'EMAIL_REJECTED' AND ${REFUSAL_STANDS})`;
 
 /** The orders delivered between `after` and `before` still owed their delivery email, oldest first. */
 export function deliveryEmailsOwed(db: Db, { after, before, limit }: { after: Date; before: Date; limit: number }) {
@@ -40,7 +41,6 @@ export function refusedAddresses(db: Db, { after, limit }: { after: Date; limit:
   return db.$queryRaw<Array<{ orderNo: string; status: string; refusedAt: Date }>>`
     SELECT e."orderNo", o."status", max(e."createdAt") AS "refusedAt"
     FROM "OrderEvent" e JOIN "Order" o ON o."orderNo" = e."orderNo"
-    WHERE e."type" = 'EMAIL_REJECTED' AND e."createdAt" > ${after}
-      AND NOT EXISTS (SELECT 1 FROM "OrderEvent" c WHERE c."orderNo" = e."orderNo" AND c."type" = 'EMAIL_CHANGED' AND c."id" > e."id")
+    WHERE e."type" = 'EMAIL_REJECTED' AND e."createdAt" > ${after} AND ${REFUSAL_STANDS}
     GROUP BY e."orderNo", o."status" ORDER BY "refusedAt" DESC LIMIT ${limit}`;
 }

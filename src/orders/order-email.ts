@@ -3,6 +3,7 @@ import type { OrderRunDeps } from './order-runs';
 import { normaliseEmail } from './order-runs';
 import { ActionError } from './support-actions';
 import { isUniqueViolation } from '../db/errors';
+import { firstLine, rootCauseMessage } from '../error-text';
 import { buyerEmailChangedSignal } from '../workflows/order-messages';
 import { orderWorkflowId } from '../workflows/workflow-ids';
 
@@ -68,6 +69,6 @@ async function tellRun(deps: Pick<OrderRunDeps, 'temporal'>, workflowId: string,
     return true;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return false;
-    throw new ActionError('unavailable', `the address is changed, but the order's run could not be told (${(error as Error).message.split('\n')[0]})`);
+    throw new ActionError('unavailable', `the address is changed, but the order's run could not be told (${firstLine(rootCauseMessage(error))})`);
   }
 }

@@ -52,8 +52,9 @@ export function storefrontRoutes(deps: ApiDeps, assets: Assets): Router {
   });
 
   // The shop's forms are posted from its own pages only; the console's carry a CSRF token instead.
+  const shopOrigin = new URL(deps.config.publicBaseUrl).origin;
   router.post(['/checkout', '/lookup', '/orders/:orderNo/cancel'], (req, res, next) => {
-    if (!crossSiteForm(req, deps.config.publicBaseUrl)) return next();
+    if (!crossSiteForm(req, shopOrigin)) return next();
     const ctx = page(req, res);
     res
       .status(403)

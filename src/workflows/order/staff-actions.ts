@@ -73,16 +73,18 @@ export class StaffActions {
     } catch (error) {
       if (!activityFailed(error)) throw error;
       // The server's own words stay in the worker's log: they may name the address.
-      const why = 'the mail server did not take the email within 15 s; nothing was sent, try again later';
-      this.record.note(`resend by ${request.actor} not done: ${why}`);
-      throw ApplicationFailure.nonRetryable(why, 'MailNotSent');
+      return this.resendNotDone(request, 'the mail server did not take the email within 15 s; nothing was sent, try again later', 'MailNotSent');
     }
     if (outcome === 'rejected') {
-      const why = `the mail server refuses ${request.to ? 'that' : 'the buyer’s'} address for good; nothing was sent`;
-      this.record.note(`resend by ${request.actor} not done: ${why}`);
-      throw ApplicationFailure.nonRetryable(why, 'AddressRefused');
+      return this.resendNotDone(request, `the mail server refuses ${request.to ? 'that' : 'the buyer’s'} address for good; nothing was sent`, 'AddressRefused');
     }
     this.record.note(`delivery email resent by ${request.actor}${request.to ? ' to an address the buyer gave support' : ''}`);
+  }
+
+  /** A resend that sent nothing: on the run's timeline, and the staff member's answer. */
+  private resendNotDone(request: ActionRequest, why: string, type: 'MailNotSent' | 'AddressRefused'): never {
+    this.record.note(`resend by ${request.actor} not done: ${why}`);
+    throw ApplicationFailure.nonRetryable(why, type);
   }
 
   private async exclusive(action: () => Promise<void>): Promise<OrderView> {

@@ -28,6 +28,19 @@ function isControl(c: string, multiline: boolean): boolean {
   return code < 0x20 || code === 0x7f;
 }
 
+/**
+ * A whole number named in every message: text that is no number ("abc" in a form, "2" in JSON)
+ * reads "must be a whole number" too, not the validator's "expected number, received NaN".
+ */
+const wholeNumber = (field: string, { min, max, unit = 'a whole number' }: { min: number; max?: number; unit?: string }) => {
+  const range = max === undefined ? `${field} must be at least ${min}` : `${field} must be from ${min} to ${max}`;
+  const n = z
+    .number({ error: (issue) => (issue.code === 'invalid_type' ? `${field} must be ${unit}` : undefined) })
+    .int(`${field} must be ${unit}`)
+    .min(min, range);
+  return max === undefined ? n : n.max(max, range);
+};
+
 /** A buyer's address as typed (spaces, capitals) is accepted; the description says it is an email, so fuzzers and clients send one. */
 const emailField = z.string().trim().toLowerCase().pipe(z.email('email must be an email address').max(254)).meta({ format: 'email', maxLength: 254 });
 
@@ -42,7 +55,7 @@ export function createOrderBody(channels: readonly string[]) {
   return z
     .object({
       sku: skuParam,
-      quantity: z.number().int('quantity must be a whole number').min(1, 'quantity must be at least 1'),
+      quantity: wholeNumber('quantity', { min: 1 }),
       email: emailField,
       channel: channels.length
         ? z.enum(['auto', ...channels] as [string, ...string[]], { error: `channel must be auto or one of: ${channels.join(', ')}` }).optional()
@@ -60,16 +73,16 @@ export function createOrderBody(channels: readonly string[]) {
 export const putSkuBody = z
   .object({
     name: storedText('name', 200).pipe(z.string().min(1, 'name is required')),
-    priceCents: z.number().int('priceCents must be a whole number of cents').min(1).max(100_000_000),
+    priceCents: wholeNumber('priceCents', { min: 1, max: 100_000_000, unit: 'a whole number of cents' }),
     currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be a 3-letter ISO code like CNY'),
     active: z.boolean().optional(),
     // The storefront's fields: omitted keeps what is stored (older clients PUT without them), null clears.
     description: storedText('description', 4000, { multiline: true }).nullable().optional(),
     deliveryInstructions: storedText('deliveryInstructions', 4000, { multiline: true }).nullable().optional(),
     category: storedText('category', 100).nullable().optional(),
-    minQuantity: z.number().int('minQuantity must be a whole number').min(1).max(10_000).optional(),
-    maxQuantity: z.number().int('maxQuantity must be a whole number').min(1).max(10_000).nullable().optional(),
-    sortOrder: z.number().int('sortOrder must be a whole number').min(-1_000_000).max(1_000_000).optional(),
+    minQuantity: wholeNumber('minQuantity', { min: 1, max: 10_000 }).optional(),
+    maxQuantity: wholeNumber('maxQuantity', { min: 1, max: 10_000 }).nullable().optional(),
+    sortOrder: wholeNumber('sortOrder', { min: -1_000_000, max: 1_000_000 }).optional(),
   })
   .strict()
   .refine((b) => b.maxQuantity == null || b.minQuantity === undefined || b.maxQuantity >= b.minQuantity, {

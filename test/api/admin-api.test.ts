@@ -95,6 +95,15 @@ describe('admin API over HTTP', () => {
     expect(body.error).toBe('invalid_request');
   });
 
+  it('names the field when a number arrives as text or out of range', async () => {
+    const put = (json: object) => request('PUT', `${url}/api/admin/skus/ok-slug`, { headers: adminHeaders(), json });
+    const asText = await put({ name: 'x', priceCents: '12', currency: 'CNY', minQuantity: 'two' });
+    expect(asText.status).toBe(400);
+    expect(asText.body.message).toBe('priceCents: priceCents must be a whole number of cents; minQuantity: minQuantity must be a whole number');
+    const outOfRange = await put({ name: 'x', priceCents: 1, currency: 'CNY', sortOrder: 2_000_000 });
+    expect(outOfRange.body.message).toBe('sortOrder: sortOrder must be from -1000000 to 1000000');
+  });
+
   it('imports keys in one go, reporting duplicates and every rejected line by number', async () => {
     const sku = uniqueSku('imp');
     await createSkuWithKeys(stack, sku, ['EXISTING-1']);

@@ -207,6 +207,17 @@ describe('the staff console over plain HTTP', () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('maxQuantity');
+    // Text where a number belongs reads as such, found by fuzzing the console's forms.
+    const notNumbers = await consolePost(
+      `${url}/admin/skus`,
+      { _csrf: csrf, sku, name: 'X', price: '1', currency: 'CNY', minQuantity: 'abc', maxQuantity: '0', sortOrder: '1.5' },
+      cookie,
+    );
+    expect(notNumbers.status).toBe(400);
+    expect(notNumbers.text).toContain('minQuantity must be a whole number');
+    expect(notNumbers.text).toContain('maxQuantity must be from 1 to 10000');
+    expect(notNumbers.text).toContain('sortOrder must be a whole number');
+    expect(notNumbers.text).not.toContain('NaN');
     expect(await stack.db.sku.findUnique({ where: { sku } })).toBeNull();
     const created = await consolePost(
       `${url}/admin/skus`,

@@ -70,10 +70,13 @@ export function createOrderBody(channels: readonly string[]) {
     .strict();
 }
 
+/** A SKU's price in cents: the console words the same bounds as a decimal price. */
+export const PRICE_CENTS = { min: 1, max: 100_000_000 } as const;
+
 export const putSkuBody = z
   .object({
     name: storedText('name', 200).pipe(z.string().min(1, 'name is required')),
-    priceCents: wholeNumber('priceCents', { min: 1, max: 100_000_000, unit: 'a whole number of cents' }),
+    priceCents: wholeNumber('priceCents', { ...PRICE_CENTS, unit: 'a whole number of cents' }),
     currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be a 3-letter ISO code like CNY'),
     active: z.boolean().optional(),
     // The storefront's fields: omitted keeps what is stored (older clients PUT without them), null clears.

@@ -218,6 +218,12 @@ describe('the staff console over plain HTTP', () => {
     expect(notNumbers.text).toContain('maxQuantity must be from 1 to 10000');
     expect(notNumbers.text).toContain('sortOrder must be a whole number');
     expect(notNumbers.text).not.toContain('NaN');
+    // A price that reads as one but is out of bounds is told, not answered with a bare 400.
+    for (const price of ['0', '1000000.01']) {
+      const outOfBounds = await consolePost(`${url}/admin/skus`, { _csrf: csrf, sku, name: 'X', price, currency: 'CNY' }, cookie);
+      expect(outOfBounds.status).toBe(400);
+      expect(outOfBounds.text).toContain('价格: 0.01 – 1000000.00');
+    }
     expect(await stack.db.sku.findUnique({ where: { sku } })).toBeNull();
     const created = await consolePost(
       `${url}/admin/skus`,

@@ -1,10 +1,10 @@
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../../api/deps';
-import { putSkuBody, skuParam } from '../../api/validation';
+import { PRICE_CENTS, putSkuBody, skuParam } from '../../api/validation';
 import { saveSku, SkuBoundsError } from '../../catalogue/skus';
 import { exportUnsoldKeys, restock, voidUnsoldKeys } from '../../orders/restock';
 import { previewImport, stockBySku } from '../../stock/import-keys';
-import { decimalToCents } from '../../payments/money';
+import { centsToDecimal, decimalToCents } from '../../payments/money';
 import { escapeHtml } from '../../html';
 import { formText } from '../forms';
 import type { ConsoleContext } from './console-page';
@@ -97,11 +97,19 @@ export function catalogueConsoleRoutes(router: Router, deps: ApiDeps, context: (
     const existing = slug.success ? await db.sku.findUnique({ where: { sku: slug.data } }) : null;
     if (!creating && !existing) return notFound(ctx, res);
     const body = skuBody(form);
+    const issues = body.success ? [] : body.error.issues;
+    // The form takes a decimal price: a price the API would refuse is told as one, never in cents.
+    const priceProblem =
+      decimalToCents(form.price ?? '') === undefined
+        ? `${ctx.ct.catalogue.price}: 12.50`
+        : issues.some((i) => i.path[0] === 'priceCents')
+          ? `${ctx.ct.catalogue.price}: ${centsToDecimal(PRICE_CENTS.min)} – ${centsToDecimal(PRICE_CENTS.max)}`
+          : undefined;
     const problems = [
       ...(slug.success ? [] : [`sku: ${slug.error.issues[0].message}`]),
       ...(creating && existing ? [`sku: ${slug.data} already exists`] : []),
-      ...(decimalToCents(form.price ?? '') === undefined ? [`${ctx.ct.catalogue.price}: 12.50`] : []),
-      ...(body.success ? [] : body.error.issues.filter((i) => i.path[0] !== 'priceCents').map((i) => `${String(i.path[0] ?? '')}: ${i.message}`)),
+      ...(priceProblem ? [priceProblem] : []),
+      ...issues.filter((i) => i.path[0] !== 'priceCents').map((i) => `${String(i.path[0] ?? '')}: ${i.message}`),
     ];
     const stock = existing ? await stockBySku(db, existing.sku) : undefined;
     if (problems.length || !body.success || !slug.success) {

@@ -1,11 +1,13 @@
 // `npm run fuzz`: property-based fuzzing of the running API from its own OpenAPI description
 // (schemathesis, installed into .venv), over seeded data (a SKU with keys; orders unpaid, delivered,
-// cancelled) in five passes: anonymous (every operation, paths fuzzed too); a new buyer (orders and
+// cancelled) in six passes: anonymous (every operation, paths fuzzed too); a new buyer (orders and
 // link requests for the seeded SKU and order); the buyer of the delivered order and of the unpaid one
-// (their tokens and order numbers); and staff (a valid token; SKU and order numbers drawn from the
-// seeded ones). Passes when no request got a 5xx, no pass changed a seeded row it had no valid
-// business changing (compared key by key), and the invariants hold after the staff pass. Prints
-// which operations answered 2xx at least once.
+// (their tokens and order numbers); correctly signed payment notifications; and staff (a valid token;
+// SKU and order numbers drawn from the seeded ones). The HTML pages and forms (html-pages.ts) get
+// three more: a shop visitor, the unpaid order's buyer with its cookie, and staff signed in to the
+// console, every form carrying the session's CSRF token. Passes when no request got a 5xx, no pass
+// changed a seeded row it had no valid business changing (compared key by key), and the invariants
+// hold at the end. Prints which operations answered 2xx (or 3xx) at least once.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,8 +18,10 @@ import { createDb, type Db } from '../../src/db/client';
 import { PROJECT_ROOT, VENV_BIN } from '../../src/paths';
 import { checkInvariants } from '../../src/invariants/check';
 import { startLocalStack, type LocalStack } from '../local-stack';
+import { htmlPagesDescription } from './html-pages';
 
-const { values: flags } = parseArgs({ options: { 'max-examples': { type: 'string', default: '40' } } });
+// --only <text>: just the passes whose name contains it (to reproduce one finding).
+const { values: flags } = parseArgs({ options: { 'max-examples': { type: 'string', default: '40' }, only: { type: 'string' } } });
 const SCHEMATHESIS = 'schemathesis==4.32.5';
 const SKU = 'fuzz-seed';
 
@@ -30,8 +34,12 @@ interface Seeded {
   resendable: SeededOrder;
 }
 
+/** Which description a pass fuzzes: the public API's, or the shop's or the console's pages. */
+type Surface = 'api' | 'shop' | 'console';
+
 interface Pass {
   name: string;
+  surface?: Surface;
   headers?: Record<string, string>;
   /** schemathesis `parameters`: fixed values (`"path.sku" = "…"`) or dictionary bindings. */
   parameters?: Record<string, string | { dictionary: string }>;
@@ -39,6 +47,7 @@ interface Pass {
   /** Fixed values for the operations whose path matches, over the pass's own. */
   operations?: Array<{ pathRegex: string; parameters: Record<string, string> }>;
   includePathRegex?: string;
+  excludePathRegex?: string;
   /** schemathesis hooks module (scripts/fuzz/<file>) and its environment. */
   hooks?: { file: string; env: Record<string, string> };
   /** Seeded rows a valid request of this pass may change (`order <orderNo>`); every other must stay as it was. Unset: the staff pass, judged by the invariants. */
@@ -55,7 +64,16 @@ async function main() {
   let status = 1;
   try {
     const seeded = await seed(stack, db);
-    const before = await snapshot(db);
+    // Signed in before the shop pass fuzzes the sign-in form, whose wrong tokens lock this address out for a while.
+    const staffSession = await signInToConsole(stack);
+    const orders = [seeded.awaiting.orderNo, seeded.delivered.orderNo, seeded.cancelled.orderNo];
+    // Well-formed form fields: the shop's name the seeded SKU and orders; the console's create new SKUs, so only its void confirmation names the seeded one.
+    const descriptions = await writeDescriptions(stack, work, {
+      shop: { sku: [SKU], orderNo: orders, email: ['fuzz-pages@example.com'], quantity: ['1', '2'] },
+      console: { email: ['fuzz-pages@example.com'], confirm: [SKU] },
+    });
+    // The passes that may change nothing (or one order) come first: the staff passes may switch the
+    // degrade level to auto, after which it moves by itself.
     const passes: Pass[] = [
       { name: 'anonymous', mayChange: [] },
       {
@@ -77,6 +95,23 @@ async function main() {
         parameters: { 'path.orderNo': seeded.awaiting.orderNo },
         includePathRegex: '^/api/orders/\\{orderNo\\}',
         mayChange: [`order ${seeded.awaiting.orderNo}`],
+      },
+      {
+        name: 'shop visitor',
+        surface: 'shop',
+        parameters: { 'path.sku': { dictionary: 'skus' }, 'path.orderNo': { dictionary: 'orders' } },
+        dictionaries: { skus: [SKU, 'no-such-sku'], orders },
+        mayChange: [],
+        hooks: { file: 'html_pages.py', env: {} },
+      },
+      {
+        name: 'buyer of the unpaid order, in the browser',
+        surface: 'shop',
+        headers: { Cookie: `kf_order_${seeded.awaiting.orderNo}=${seeded.awaiting.accessToken}` },
+        parameters: { 'path.orderNo': seeded.awaiting.orderNo },
+        includePathRegex: '^/orders/',
+        mayChange: [`order ${seeded.awaiting.orderNo}`],
+        hooks: { file: 'html_pages.py', env: {} },
       },
       {
         // Correctly signed notifications with fuzzed contents, for the seeded orders and random ones.
@@ -102,17 +137,32 @@ async function main() {
         operations: [{ pathRegex: '/resend$', parameters: { 'path.orderNo': seeded.resendable.orderNo } }],
         includePathRegex: '^/api/admin/',
       },
+      {
+        name: 'staff in the console',
+        surface: 'console',
+        headers: { Cookie: staffSession.cookie },
+        parameters: { 'path.sku': SKU, 'path.orderNo': { dictionary: 'orders' } },
+        dictionaries: { orders },
+        operations: [{ pathRegex: '/\\{action\\}$', parameters: { 'path.orderNo': seeded.resendable.orderNo } }],
+        // Signing out would leave the rest of the pass at the sign-in page.
+        excludePathRegex: '^/admin/logout$',
+        hooks: { file: 'html_pages.py', env: { KEYFLOW_FUZZ_CSRF: staffSession.csrf } },
+      },
     ];
-    const templates = await operationTemplates(stack);
+    const templates = operationTemplates(descriptions);
     const answered = new Map<string, Set<number>>();
     const failures: string[] = [];
-    for (const pass of passes) {
-      const exit = runPass(stack, templates, pass, work, answered);
+    let before = await snapshot(db);
+    for (const pass of passes.filter((p) => !flags.only || p.name.includes(flags.only))) {
+      const exit = runPass(stack, descriptions[pass.surface ?? 'api'], templates, pass, work, answered);
       if (exit !== 0) failures.push(`the ${pass.name} pass: schemathesis exit code ${exit}`);
+      // Each pass is judged on what it changed itself: an earlier pass may have had business changing a row.
+      const after = await snapshot(db);
       if (pass.mayChange) {
-        const changed = changedSeededRows(before, await snapshot(db)).filter((key) => !pass.mayChange!.includes(key));
+        const changed = changedSeededRows(before, after).filter((key) => !pass.mayChange!.includes(key));
         if (changed.length) failures.push(`the ${pass.name} pass changed seeded rows: ${changed.slice(0, 5).join('; ')}`);
       }
+      before = after;
     }
     const violations = await checkInvariants(db, { graceMs: 60_000 });
     for (const v of violations) {
@@ -172,6 +222,41 @@ async function seed(stack: LocalStack, db: Db): Promise<Seeded> {
   return { awaiting, delivered, cancelled, resendable };
 }
 
+/** A console session for the staff pass: its cookie, and the CSRF token its forms carry. */
+async function signInToConsole(stack: LocalStack): Promise<{ cookie: string; csrf: string }> {
+  const signIn = await fetch(`${stack.api}/admin/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: stack.adminToken }),
+    redirect: 'manual',
+  });
+  const cookie = signIn.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('kf_staff='))
+    ?.split(';')[0];
+  if (signIn.status !== 303 || !cookie) throw new Error(`seeding: the console sign-in answered ${signIn.status}, without a session cookie`);
+  const dashboard = await (await fetch(`${stack.api}/admin`, { headers: { Cookie: cookie } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(dashboard)?.[1];
+  if (!csrf) throw new Error('seeding: the console dashboard has no form with a CSRF token');
+  return { cookie, csrf };
+}
+
+/** Where each surface's description is: the API serves its own; the pages' are written to files. */
+async function writeDescriptions(
+  stack: LocalStack,
+  work: string,
+  known: Record<'shop' | 'console', Record<string, string[]>>,
+): Promise<Record<Surface, { location: string; doc: Description }>> {
+  const api = `${stack.api}/api/openapi.json`;
+  const written = (which: 'shop' | 'console') => {
+    const location = path.join(work, `${which}-pages.json`);
+    const doc = htmlPagesDescription(which, known[which]);
+    writeFileSync(location, JSON.stringify(doc));
+    return { location, doc };
+  };
+  return { api: { location: api, doc: (await (await fetch(api)).json()) as Description }, shop: written('shop'), console: written('console') };
+}
+
 /** Every business row, keyed, as comparable JSON. */
 async function snapshot(db: Db): Promise<Map<string, string>> {
   const rows = new Map<string, string>();
@@ -192,7 +277,19 @@ function changedSeededRows(before: Map<string, string>, after: Map<string, strin
 }
 
 /** One schemathesis run with its own config file; the answers it got are added to `answered` (operation → statuses). */
-function runPass(stack: LocalStack, templates: Templates, pass: Pass, work: string, answered: Map<string, Set<number>>): number | null {
+function runPass(
+  stack: LocalStack,
+  description: { location: string },
+  templates: Templates,
+  pass: Pass,
+  work: string,
+  answered: Map<string, Set<number>>,
+): number | null {
+  // The pages are described loosely (any status, any type): a 5xx is a finding there, and a refusal that does not say why (html_pages.py).
+  const checks =
+    (pass.surface ?? 'api') === 'api'
+      ? 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance'
+      : 'not_a_server_error,refusal_says_why';
   const toml = (value: unknown) => JSON.stringify(value);
   const lines = [
     ...(pass.headers
@@ -227,9 +324,11 @@ function runPass(stack: LocalStack, templates: Templates, pass: Pass, work: stri
       '--config-file',
       config,
       'run',
-      `${stack.api}/api/openapi.json`,
+      description.location,
+      '--url',
+      stack.api,
       '--checks',
-      'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+      checks,
       '--max-examples',
       flags['max-examples']!,
       '--phases',
@@ -240,6 +339,7 @@ function runPass(stack: LocalStack, templates: Templates, pass: Pass, work: stri
       har,
       '--no-color',
       ...(pass.includePathRegex ? ['--include-path-regex', pass.includePathRegex] : []),
+      ...(pass.excludePathRegex ? ['--exclude-path-regex', pass.excludePathRegex] : []),
     ],
     {
       stdio: 'inherit',
@@ -269,27 +369,30 @@ function runPass(stack: LocalStack, templates: Templates, pass: Pass, work: stri
   return run.status;
 }
 
+type Description = { paths: Record<string, object> };
 type Templates = Array<{ method: string; path: string; pattern: RegExp }>;
 
-/** Every operation the description names, with a pattern that matches its concrete paths. */
-async function operationTemplates(stack: LocalStack): Promise<Templates> {
-  const doc = (await (await fetch(`${stack.api}/api/openapi.json`)).json()) as { paths: Record<string, object> };
-  return Object.entries(doc.paths).flatMap(([p, methods]) =>
-    Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path: p, pattern: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`) })),
+/** Every operation the descriptions name, with a pattern that matches its concrete paths. */
+function operationTemplates(descriptions: Record<Surface, { doc: Description }>): Templates {
+  return Object.values(descriptions).flatMap(({ doc }) =>
+    Object.entries(doc.paths).flatMap(([p, methods]) =>
+      Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path: p, pattern: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`) })),
+    ),
   );
 }
 
 function report(templates: Templates, answered: Map<string, Set<number>>): void {
   console.log('\noperation                                              statuses seen (all passes)');
-  let without2xx = 0;
+  let withoutSuccess = 0;
   for (const { method, path: p } of templates) {
     const key = `${method} ${p}`;
     const statuses = [...(answered.get(key) ?? [])].sort((a, b) => a - b);
-    const ok = statuses.some((s) => s >= 200 && s < 300);
-    if (!ok) without2xx += 1;
+    // A page's form that worked answers with a redirect.
+    const ok = statuses.some((s) => s >= 200 && s < 400);
+    if (!ok) withoutSuccess += 1;
     console.log(`${ok ? ' ' : '!'} ${key.padEnd(54)} ${statuses.join(' ') || 'not reached'}`);
   }
-  console.log(`${templates.length} operations, ${without2xx} without a 2xx answer (marked !)`);
+  console.log(`${templates.length} operations, ${withoutSuccess} without a 2xx or 3xx answer (marked !)`);
 }
 
 main().catch((error) => {

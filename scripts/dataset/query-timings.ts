@@ -20,11 +20,18 @@ export interface QueryTiming {
 
 const DAY = 86_400_000;
 
-/** Each query `runs` times with varied arguments (orders, buyers, statuses and days of the generated set), one at a time. */
-export async function timeQueries(db: Db, { runs, orders }: { runs: number; orders: number }): Promise<QueryTiming[]> {
+/**
+ * Each query `runs` times with varied arguments (orders, buyers, statuses and days of the generated
+ * set), one at a time. `archived`: how many of the oldest orders were moved to the archive; the
+ * order page and the lookup are then timed for a hot order and for an archived one apart.
+ */
+export async function timeQueries(db: Db, { runs, orders, archived = 0 }: { runs: number; orders: number; archived?: number }): Promise<QueryTiming[]> {
   const now = new Date();
   const pick = (n: number) => Math.floor(Math.random() * n);
-  const orderNo = () => `G${String(pick(orders)).padStart(12, '0')}`;
+  // Generated order numbers count up with time, so the archived ones are the lowest.
+  const orderNo = (from = 0, to = orders) => `G${String(from + pick(to - from)).padStart(12, '0')}`;
+  const hotOrderNo = () => orderNo(archived);
+  const archivedOrderNo = () => orderNo(0, archived);
   const email = () => `buyer${pick(Math.max(Math.floor(orders / 4), 1))}@example.com`;
   const statuses = ['DELIVERED', 'EXPIRED', 'CANCELLED', 'REFUNDED', 'FAILED', 'AWAITING_PAYMENT'] as const;
   const reconciliation = createReconciliationActivities({
@@ -46,15 +53,34 @@ export async function timeQueries(db: Db, { runs, orders }: { runs: number; orde
     });
   const thresholds: ReconcileThresholds = { createdGraceMs: 60_000, deliverySlaMs: 120_000, pageSize: 100, rejectedRetentionMs: 30 * DAY };
   const queries: Array<[string, () => Promise<unknown>]> = [
-    [
-      'buyer: order page (view, timeline, keys)',
-      async () => {
-        const no = orderNo();
-        await loadOrderSnapshot(db, no);
-        await db.cardKey.findMany({ where: { orderNo: no, status: 'SOLD' }, select: { secret: true } });
-      },
-    ],
-    ['buyer: lookup by order number and email', () => db.order.findUnique({ where: { orderNo: orderNo() }, select: { email: true, status: true } })],
+    ...(
+      [
+        ['', hotOrderNo],
+        [', archived', archivedOrderNo],
+      ] as const
+    )
+      .filter(([kind]) => kind === '' || archived > 0)
+      .flatMap(([kind, someOrderNo]): Array<[string, () => Promise<unknown>]> => [
+        [
+          `buyer: order page (view, timeline, keys)${kind}`,
+          async () => {
+            const no = someOrderNo();
+            await loadOrderSnapshot(db, no);
+            await db.cardKey.findMany({ where: { orderNo: no, status: 'SOLD' }, select: { secret: true } });
+          },
+        ],
+        // What requestOrderLink reads: the hot row, else the archived one.
+        [
+          `buyer: lookup by order number and email${kind}`,
+          async () => {
+            const no = someOrderNo();
+            return (
+              (await db.order.findUnique({ where: { orderNo: no }, select: { email: true, status: true } })) ??
+              db.orderArchive.findUnique({ where: { orderNo: no }, select: { email: true, status: true } })
+            );
+          },
+        ],
+      ]),
     ['staff: search by email', () => searchOrders(db, { email: email(), limit: 50 })],
     ['staff: search by status', () => searchOrders(db, { status: statuses[pick(statuses.length)], limit: 50 })],
     [

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { BYTES_PER_ORDER, checkDiskFor, NotEnoughDiskError } from '../../src/dev/dataset/generate-dataset';
+import { ARCHIVED_BYTES_PER_ORDER, BYTES_PER_ORDER, checkDiskFor, NotEnoughDiskError } from '../../src/dev/dataset/generate-dataset';
 
 describe('the dataset generator checks the disk first', () => {
   it('refuses a dataset that would not fit, saying how much it needs and has', () => {
@@ -19,5 +19,10 @@ describe('the dataset generator checks the disk first', () => {
     const { neededBytes, freeBytes } = checkDiskFor(1000, os.tmpdir());
     expect(neededBytes).toBeGreaterThan(1000 * BYTES_PER_ORDER);
     expect(freeBytes).toBeGreaterThan(neededBytes);
+  });
+
+  it('counts the archive in when the history is to be archived', () => {
+    const plain = checkDiskFor(1000, os.tmpdir()).neededBytes;
+    expect(checkDiskFor(1000, os.tmpdir(), { archiving: true }).neededBytes - plain).toBe(1000 * ARCHIVED_BYTES_PER_ORDER);
   });
 });

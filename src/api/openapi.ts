@@ -27,6 +27,17 @@ const path = (name: string, pattern: string) => ({ name, in: 'path', required: t
 const ORDER_NO = path('orderNo', '^[A-Za-z0-9]{6,32}$');
 const SKU = path('sku', '^[a-z0-9-]{1,64}$');
 const staff = [{ staffToken: [] }];
+/** The access token as `?token=`, as the email's link carries it: the buyer's operations take it beside the bearer header. */
+const ORDER_TOKEN = { name: 'token', in: 'query', required: false, schema: { type: 'string' } };
+
+/**
+ * Where a buyer goes from an answer that names their order: reading it and cancelling it with the
+ * token the placement answered (OpenAPI links, which clients and the fuzzer's stateful phase follow).
+ */
+const orderLinks = (orderNo: string, token: string) => ({
+  readOrder: { operationId: 'readOrder', parameters: { orderNo, 'query.token': token } },
+  cancelOrder: { operationId: 'cancelOrder', parameters: { orderNo, 'query.token': token } },
+});
 
 /** An Epay notification's fields (GET query or form POST), signed with the merchant's MD5 key. */
 const EPAY_NOTIFICATION = {
@@ -88,6 +99,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       '/api/skus': { get: { summary: 'Catalogue', responses: { 200: answer('active SKUs with available counts', catalogueAnswer) } } },
       '/api/orders': {
         post: {
+          operationId: 'placeOrder',
           summary: 'Place an order',
           parameters: [
             { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' } },
@@ -101,7 +113,13 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           ],
           requestBody: { required: true, content: { 'application/json': { schema: json(createOrderBody(channels)) } } },
           responses: {
-            201: answer('the order, with its pay URL, access token and the channel instance chosen', placedOrderAnswer),
+            201: {
+              ...answer('the order, with its pay URL, access token and the channel instance chosen', placedOrderAnswer),
+              links: {
+                ...orderLinks('$response.body#/orderNo', '$response.body#/accessToken'),
+                requestOrderLink: { operationId: 'requestOrderLink', requestBody: { orderNo: '$response.body#/orderNo', email: '$request.body#/email' } },
+              },
+            },
             400: error,
             404: error,
             409: error,
@@ -114,22 +132,34 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/orders/{orderNo}': {
         get: {
+          operationId: 'readOrder',
           summary: 'The order, for the holder of its access token',
-          parameters: [ORDER_NO, { name: 'token', in: 'query', required: false, schema: { type: 'string' } }],
+          parameters: [ORDER_NO, ORDER_TOKEN],
           security: [{ orderToken: [] }, {}],
-          responses: { 200: ok('order view'), 404: error },
+          responses: {
+            200: { ...ok('order view'), links: { cancelOrder: orderLinks('$request.path.orderNo', '$request.query.token').cancelOrder } },
+            404: error,
+          },
         },
       },
       '/api/orders/{orderNo}/cancel': {
         post: {
+          operationId: 'cancelOrder',
           summary: 'Buyer cancels an unpaid order',
-          parameters: [ORDER_NO],
-          security: [{ orderToken: [] }],
-          responses: { 200: ok('new state'), 202: stillRunning, 404: error, 409: error, 503: error },
+          parameters: [ORDER_NO, ORDER_TOKEN],
+          security: [{ orderToken: [] }, {}],
+          responses: {
+            200: { ...ok('new state'), links: { readOrder: orderLinks('$request.path.orderNo', '$request.query.token').readOrder } },
+            202: stillRunning,
+            404: error,
+            409: error,
+            503: error,
+          },
         },
       },
       '/api/orders/resend-link': {
         post: {
+          operationId: 'requestOrderLink',
           summary: "Mail the order link to the order's own address",
           requestBody: { required: true, content: { 'application/json': { schema: json(resendLinkBody) } } },
           responses: { 202: ok('accepted either way'), 400: error },

@@ -211,4 +211,53 @@ describe('GET /api/openapi.json', () => {
       }
     }
   });
+
+  it('links a placed order to reading and cancelling it with the token its answer gave, as a client following them would', async () => {
+    type Link = { operationId: string; parameters?: Record<string, string>; requestBody?: Record<string, string> };
+    type Operation = { operationId?: string; responses: Record<string, { links?: Record<string, Link> }> };
+    const doc = (await request('GET', `${stack.api.url}/api/openapi.json`)).body as { paths: Record<string, Record<string, Operation>> };
+    const operations = new Map(
+      Object.entries(doc.paths).flatMap(([template, methods]) =>
+        Object.entries(methods).map(([method, op]) => [op.operationId, { template, method: method.toUpperCase(), op }] as const),
+      ),
+    );
+    // Follows one link from an exchange: OpenAPI runtime expressions on the request and the answer.
+    type Exchange = { path: Record<string, string>; query: Record<string, string>; body: Record<string, unknown>; answer: Record<string, string> };
+    const follow = async (link: Link, from: Exchange) => {
+      const value = (expression: string) => {
+        const [, source, name] = /^\$(request\.path|request\.query|request\.body#\/|response\.body#\/)\.?(.+)$/.exec(expression)!;
+        return String({ 'request.path': from.path, 'request.query': from.query, 'request.body#/': from.body, 'response.body#/': from.answer }[source]![name]);
+      };
+      const target = operations.get(link.operationId)!;
+      const path: Record<string, string> = {};
+      const query: Record<string, string> = {};
+      for (const [name, expression] of Object.entries(link.parameters ?? {})) {
+        if (name.startsWith('query.')) query[name.slice('query.'.length)] = value(expression);
+        else path[name.replace(/^path\./, '')] = value(expression);
+      }
+      const body = Object.fromEntries(Object.entries(link.requestBody ?? {}).map(([k, e]) => [k, value(e)]));
+      const url = `${stack.api.url}${target.template.replace(/\{(\w+)\}/g, (_, p: string) => path[p])}?${new URLSearchParams(query)}`;
+      const response = await request(target.method, url, target.method === 'GET' ? {} : { json: body });
+      return { status: response.status, exchange: { path, query, body, answer: response.body }, op: target.op };
+    };
+
+    const sku = uniqueSku('links');
+    await createSkuWithKeys(stack, sku, ['LINK-1']);
+    const placedBody = { sku, quantity: 1, email: 'links@example.com', channel: 'epay' };
+    const placed = await request('POST', `${stack.api.url}/api/orders`, { json: placedBody });
+    expect(placed.status).toBe(201);
+    const place = operations.get('placeOrder')!.op;
+    const fromPlaced: Exchange = { path: {}, query: {}, body: placedBody, answer: placed.body };
+
+    const read = await follow(place.responses['201'].links!.readOrder, fromPlaced);
+    expect(read.status).toBe(200);
+    expect(read.exchange.answer).toMatchObject({ orderNo: placed.body.orderNo, status: 'AWAITING_PAYMENT' });
+    const cancel = await follow(read.op.responses['200'].links!.cancelOrder, read.exchange);
+    expect(cancel.status).toBe(200);
+    expect(cancel.exchange.answer).toMatchObject({ orderNo: placed.body.orderNo, status: 'CANCELLED' });
+    const again = await follow(cancel.op.responses['200'].links!.readOrder, cancel.exchange);
+    expect(again.exchange.answer).toMatchObject({ status: 'CANCELLED' });
+    const mailed = await follow(place.responses['201'].links!.requestOrderLink, fromPlaced);
+    expect(mailed.status).toBe(202);
+  });
 });

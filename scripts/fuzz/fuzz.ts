@@ -1,13 +1,15 @@
 // `npm run fuzz`: property-based fuzzing of the running API from its own OpenAPI description
 // (schemathesis, installed into .venv), over seeded data (a SKU with keys; orders unpaid, delivered,
-// cancelled) in six passes: anonymous (every operation, paths fuzzed too); a new buyer (orders and
-// link requests for the seeded SKU and order); the buyer of the delivered order and of the unpaid one
-// (their tokens and order numbers); correctly signed payment notifications; and staff (a valid token;
-// SKU and order numbers drawn from the seeded ones). The HTML pages and forms (html-pages.ts) get
-// three more: a shop visitor, the unpaid order's buyer with its cookie, and staff signed in to the
-// console, every form carrying the session's CSRF token. Passes when no request got a 5xx, no pass
-// changed a seeded row it had no valid business changing (compared key by key), and the invariants
-// hold at the end. Prints which operations answered 2xx (or 3xx) at least once.
+// cancelled) in seven passes: anonymous (every operation, paths fuzzed too); a new buyer (orders and
+// link requests for the seeded SKU and order); a new buyer following the description's links in
+// chains (place an order, read it with its token, cancel it: the stateful phase); the buyer of the
+// delivered order and of the unpaid one (their tokens and order numbers); correctly signed payment
+// notifications; and staff (a valid token; SKU and order numbers drawn from the seeded ones). The
+// HTML pages and forms (html-pages.ts) get three more: a shop visitor, the unpaid order's buyer with
+// its cookie, and staff signed in to the console, every form carrying the session's CSRF token.
+// Passes when no request got a 5xx, no pass changed a seeded row it had no valid business changing
+// (compared key by key), and the invariants hold at the end. Prints which operations answered 2xx
+// (or 3xx) at least once.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,12 +44,14 @@ interface Pass {
   surface?: Surface;
   headers?: Record<string, string>;
   /** schemathesis `parameters`: fixed values (`"path.sku" = "…"`) or dictionary bindings. */
-  parameters?: Record<string, string | { dictionary: string }>;
+  parameters?: Record<string, string | number | { dictionary: string }>;
   dictionaries?: Record<string, string[]>;
   /** Fixed values for the operations whose path matches, over the pass's own. */
   operations?: Array<{ pathRegex: string; parameters: Record<string, string> }>;
   includePathRegex?: string;
   excludePathRegex?: string;
+  /** schemathesis phases; default: examples, coverage and fuzzing (each operation on its own). */
+  phases?: string;
   /** schemathesis hooks module (scripts/fuzz/<file>) and its environment. */
   hooks?: { file: string; env: Record<string, string> };
   /** Seeded rows a valid request of this pass may change (`order <orderNo>`); every other must stay as it was. Unset: the staff pass, judged by the invariants. */
@@ -80,6 +84,17 @@ async function main() {
         name: 'new buyer',
         parameters: { 'body.sku': SKU, 'body.orderNo': seeded.delivered.orderNo },
         includePathRegex: '^/api/orders(/resend-link)?$',
+        mayChange: [],
+      },
+      {
+        // Chains of calls along the description's links: place an order, read it with its token, cancel it, read it again.
+        name: 'new buyer following their order',
+        // Orders that can be placed (one key, an address with room for open orders), from an address of their own.
+        headers: { 'X-Forwarded-For': '10.9.1.1' },
+        parameters: { 'body.sku': SKU, 'body.quantity': 1, 'body.channel': 'epay', 'body.email': { dictionary: 'emails' } },
+        dictionaries: { emails: Array.from({ length: 40 }, (_, i) => `fuzz-follow-${i}@example.com`) },
+        includePathRegex: '^/api/orders',
+        phases: 'stateful',
         mayChange: [],
       },
       {
@@ -302,7 +317,7 @@ function runPass(
     ...(pass.parameters
       ? [
           '[parameters]',
-          ...Object.entries(pass.parameters).map(([k, v]) => `${toml(k)} = ${typeof v === 'string' ? toml(v) : `{ dictionary = ${toml(v.dictionary)} }`}`),
+          ...Object.entries(pass.parameters).map(([k, v]) => `${toml(k)} = ${typeof v !== 'object' ? toml(v) : `{ dictionary = ${toml(v.dictionary)} }`}`),
         ]
       : []),
     ...Object.entries(pass.dictionaries ?? {}).flatMap(([name, values]) => [`[dictionaries.${name}]`, `values = ${toml(values)}`]),
@@ -332,7 +347,7 @@ function runPass(
       '--max-examples',
       flags['max-examples']!,
       '--phases',
-      'examples,coverage,fuzzing',
+      pass.phases ?? 'examples,coverage,fuzzing',
       '--report',
       'har',
       '--report-har-path',

@@ -156,7 +156,7 @@ async function main() {
         name: 'staff in the console',
         surface: 'console',
         headers: { Cookie: staffSession.cookie },
-        parameters: { 'path.sku': SKU, 'path.orderNo': { dictionary: 'orders' } },
+        parameters: { 'path.sku': SKU, 'path.orderNo': { dictionary: 'orders' }, 'path.name': 'epay-backup' },
         dictionaries: { orders },
         operations: [{ pathRegex: '/\\{action\\}$', parameters: { 'path.orderNo': seeded.resendable.orderNo } }],
         // Signing out would leave the rest of the pass at the sign-in page.

@@ -70,6 +70,24 @@ const PAGES: Page[] = [
   { method: 'post', path: '/admin/skus/{sku}/import', console: true, form: { keys: text(2000) } },
   { method: 'post', path: '/admin/skus/{sku}/void-unsold', console: true, form: { confirm: text(80) } },
   { method: 'post', path: '/admin/skus/{sku}/export-unsold', console: true },
+  { method: 'get', path: '/admin/sale', console: true, query: { done: text(30) } },
+  {
+    method: 'post',
+    path: '/admin/sale/degrade',
+    console: true,
+    form: {
+      mode: { type: 'string', enum: ['auto', 'manual', 'off'] },
+      level: { type: 'string', enum: ['normal', 'lean', 'essential', 'none'] },
+      reason: text(600),
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/sale/channels/{name}',
+    console: true,
+    form: { enabled: { type: 'string', enum: ['', 'on', 'off', 'maybe'] }, weight: like('^[0-9]{0,4}([.][0-9]{1,3})?$') },
+  },
+  { method: 'post', path: '/admin/sale/prewarm', console: true, form: { sku: text(80) } },
 ];
 
 /** Path parameters by name; `action` is one of the console's order actions or anything else. */

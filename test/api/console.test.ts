@@ -17,8 +17,11 @@ describe('the staff console over plain HTTP', () => {
   });
   afterAll(() => stack.stop());
 
+  // Each test signs in from an address of its own: sign-in tries are bounded per address (10 in 10 minutes).
+  let signIns = 0;
   async function signIn(token = TEST_SUPPORT_TOKEN): Promise<string> {
-    const answer = await consolePost(`${url}/admin/login`, { token });
+    signIns += 1;
+    const answer = await formPost(`${url}/admin/login`, { token }, { 'X-Forwarded-For': `10.77.0.${signIns}` });
     expect(answer.status).toBe(303);
     return answer.headers.get('set-cookie')!.split(';')[0];
   }
@@ -278,6 +281,61 @@ describe('the staff console over plain HTTP', () => {
     expect(audit.map((a) => a.action)).toEqual(['sku.create', 'keys.import', 'keys.export-unsold', 'keys.void-unsold']);
     expect(JSON.stringify(audit)).not.toContain('NEW-1');
     expect((await request('GET', `${url}/admin/audit`, { headers: { cookie } })).text).toContain('keys.export-unsold');
+  });
+
+  it('runs a sale from the browser: the degrade switch, a channel override and prewarming a SKU, each change audited and a bad one told why', async () => {
+    const cookie = await signIn();
+    const sale = await request('GET', `${url}/admin/sale?lang=en`, { headers: { cookie } });
+    expect(sale.status).toBe(200);
+    expect(sale.text).toContain('Admission before payment');
+    const csrf = csrfOf(sale.text);
+
+    const manual = await consolePost(`${url}/admin/sale/degrade`, { _csrf: csrf, mode: 'manual', level: 'lean', reason: '大促 20:00' }, cookie);
+    expect(manual.status).toBe(303);
+    expect(manual.headers.get('location')).toBe('/admin/sale?done=degrade');
+    expect(await stack.db.degradeSwitch.findUniqueOrThrow({ where: { name: 'orders' } })).toMatchObject({
+      level: 'lean',
+      mode: 'manual',
+      reason: '大促 20:00',
+      changedBy: 'alice',
+    });
+    const after = await request('GET', `${url}/admin/sale?done=degrade&lang=en`, { headers: { cookie } });
+    expect(after.text).toContain('The degrade switch is set.');
+    expect(after.text).toContain('no low-stock notices to the operator');
+    const noLevel = await consolePost(`${url}/admin/sale/degrade`, { _csrf: csrf, mode: 'manual', level: 'extreme' }, cookie);
+    expect(noLevel.status).toBe(400);
+    expect(noLevel.text).toMatch(/role="alert"[\s\S]*level:/);
+    const forged = await consolePost(`${url}/admin/sale/degrade`, { mode: 'manual', level: 'essential' }, cookie);
+    expect(forged.status).toBe(403);
+    expect((await stack.db.degradeSwitch.findUniqueOrThrow({ where: { name: 'orders' } })).level).toBe('lean');
+
+    const off = await consolePost(`${url}/admin/sale/channels/epay`, { _csrf: csrf, enabled: 'off', weight: '2.5' }, cookie);
+    expect(off.status).toBe(303);
+    expect(await stack.db.channelOverride.findUnique({ where: { name: 'epay' } })).toMatchObject({ enabled: false, weight: 2.5, updatedBy: 'alice' });
+    expect((await request('GET', `${url}/admin/sale?lang=en`, { headers: { cookie } })).text).toContain('<option value="off" selected>');
+    const badWeight = await consolePost(`${url}/admin/sale/channels/epay`, { _csrf: csrf, enabled: '', weight: 'lots' }, cookie);
+    expect(badWeight.status).toBe(400);
+    expect(badWeight.text).toContain('weight must be from 0 to 1000');
+    const unknown = await consolePost(`${url}/admin/sale/channels/nope`, { _csrf: csrf, enabled: 'on' }, cookie);
+    expect(unknown.status).toBe(404);
+    const cleared = await consolePost(`${url}/admin/sale/channels/epay`, { _csrf: csrf, enabled: '', weight: '' }, cookie);
+    expect(cleared.status).toBe(303);
+    expect(await stack.db.channelOverride.findUnique({ where: { name: 'epay' } })).toBeNull();
+
+    const sku = uniqueSku('warm');
+    await createSkuWithKeys(stack, sku, ['WARM-1', 'WARM-2']);
+    const warmed = await consolePost(`${url}/admin/sale/prewarm?lang=en`, { _csrf: csrf, sku }, cookie);
+    expect(warmed.status).toBe(200);
+    expect(warmed.text).toContain(`${sku}: 2 unsold, 0 held by unpaid orders`);
+    expect(warmed.text).not.toContain('could not warm up');
+    expect((await consolePost(`${url}/admin/sale/prewarm`, { _csrf: csrf, sku: 'no-such-sku' }, cookie)).status).toBe(404);
+
+    const audit = await stack.db.staffAudit.findMany({
+      where: { staff: 'alice', action: { in: ['degrade.set', 'channel.override'] } },
+      orderBy: { id: 'asc' },
+    });
+    expect(audit.map((a) => a.action)).toEqual(['degrade.set', 'channel.override', 'channel.override']);
+    await consolePost(`${url}/admin/sale/degrade`, { _csrf: csrf, mode: 'auto', level: 'normal' }, cookie);
   });
 
   it('opens an archived order read-only, with its timeline and payment, and offers no action', async () => {

@@ -17,7 +17,7 @@ export const csrfField = (ctx: ConsoleContext) => `<input type="hidden" name="_c
 export function renderConsolePage(ctx: ConsoleContext, title: string, main: string): string {
   const { ct } = ctx;
   const links = ctx.session
-    ? `<a href="/admin">${escapeHtml(ct.nav.dashboard)}</a><a href="/admin/orders">${escapeHtml(ct.nav.orders)}</a><a href="/admin/orders?status=NEEDS_REVIEW">${escapeHtml(ct.nav.review)}</a><a href="/admin/skus">${escapeHtml(ct.nav.catalogue)}</a><a href="/admin/audit">${escapeHtml(ct.nav.audit)}</a>
+    ? `<a href="/admin">${escapeHtml(ct.nav.dashboard)}</a><a href="/admin/orders">${escapeHtml(ct.nav.orders)}</a><a href="/admin/orders?status=NEEDS_REVIEW">${escapeHtml(ct.nav.review)}</a><a href="/admin/skus">${escapeHtml(ct.nav.catalogue)}</a><a href="/admin/sale">${escapeHtml(ct.nav.sale)}</a><a href="/admin/audit">${escapeHtml(ct.nav.audit)}</a>
 <a href="${escapeHtml(ctx.temporalUiUrl)}/namespaces/${encodeURIComponent(ctx.temporalNamespace)}/workflows">${escapeHtml(ct.nav.temporal)}</a>
 <form class="inline" method="post" action="/admin/logout">${csrfField(ctx)}<button type="submit" class="secondary">${escapeHtml(ct.nav.signOut)}</button></form>`
     : '';

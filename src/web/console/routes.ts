@@ -25,6 +25,7 @@ import { renderOrderDetail, type ActionOutcome } from './order-detail-page';
 import { escapeHtml } from '../../html';
 import { formText, htmlForm } from '../forms';
 import { catalogueConsoleRoutes } from './catalogue-routes';
+import { saleConsoleRoutes } from './sale-routes';
 import { renderAudit } from './catalogue-pages';
 
 /** A key import's text is larger than any other form (the admin API takes 5 MB too). */
@@ -267,6 +268,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
   });
 
   catalogueConsoleRoutes(router, deps, context);
+  saleConsoleRoutes(router, deps, context);
 
   router.get('/admin/audit', async (req, res) => {
     const [entries, runs] = await Promise.all([

@@ -155,6 +155,14 @@ describe('a buyer in the storefront (headless Chromium)', () => {
     await page.getByText('已导入 2 个卡密').waitFor();
     expect(await stack.db.cardKey.count({ where: { sku } })).toBe(3);
 
+    // Before a sale: the sale controls, and prewarming the SKU.
+    await page.getByRole('link', { name: '大促控制' }).click();
+    await page.getByLabel('SKU', { exact: true }).selectOption(sku);
+    await page.getByRole('button', { name: '预热', exact: true }).click();
+    await page.getByText(`${sku}：未售 3 个`).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(IMAGES, 'console-sale.png'), fullPage: true });
+
     // The review queue, the order, approve with a note.
     await page.getByRole('link', { name: '待审核' }).first().click();
     await page.getByRole('link', { name: order.orderNo }).click();

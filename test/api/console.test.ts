@@ -302,6 +302,8 @@ describe('the staff console over plain HTTP', () => {
     const after = await request('GET', `${url}/admin/sale?done=degrade&lang=en`, { headers: { cookie } });
     expect(after.text).toContain('The degrade switch is set.');
     expect(after.text).toContain('no low-stock notices to the operator');
+    // The dashboard's degrade tile shows the level and leads here.
+    expect((await request('GET', `${url}/admin?lang=en`, { headers: { cookie } })).text).toContain('<a href="/admin/sale">lean</a>');
     const noLevel = await consolePost(`${url}/admin/sale/degrade`, { _csrf: csrf, mode: 'manual', level: 'extreme' }, cookie);
     expect(noLevel.status).toBe(400);
     expect(noLevel.text).toMatch(/role="alert"[\s\S]*level:/);

@@ -32,7 +32,7 @@ ${tile(d.revenue, summary.revenue.map((r) => formatMoney(r.cents, r.currency)).j
 ${tile(d.lag, `${seconds(summary.deliveryLag.p50)} / ${seconds(summary.deliveryLag.p95)}`)}
 ${tile(d.review, String(summary.reviewQueue), '/admin/orders?status=NEEDS_REVIEW')}
 ${tile(d.stock, String(summary.awaitingStock), '/admin/orders?status=AWAITING_STOCK')}
-${tile(d.degrade, degradeLevel)}
+${tile(d.degrade, degradeLevel, '/admin/sale')}
 </ul>
 <h2>${escapeHtml(d.channels)}</h2>
 ${table([d.channel, d.health, d.successToday], rows, d.channels)}

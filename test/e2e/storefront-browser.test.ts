@@ -4,11 +4,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { adminHeaders, placeOrder, request, startStack, waitForStatus, type Stack } from '../support/stack';
 import { TEST_SUPPORT_TOKEN, uniqueSku } from '../support/config';
 import { paidNotification } from '../support/epay-recipe';
-import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import { CHROMIUM_ARGS, ensureChromium, ensureCjkFont } from '../support/chromium';
 import { PROJECT_ROOT } from '../../src/paths';
 
 // The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; ordinary runs leave docs/ alone.
-const IMAGES = path.join(PROJECT_ROOT, process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/images' : 'test-artifacts');
+const UPDATING_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
+const IMAGES = path.join(PROJECT_ROOT, UPDATING_SCREENSHOTS ? 'docs/images' : 'test-artifacts');
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Console errors and uncaught exceptions on a page: a shop page must have none. */
@@ -41,6 +42,7 @@ describe('a buyer in the storefront (headless Chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
     const executablePath = ensureChromium();
+    if (UPDATING_SCREENSHOTS) ensureCjkFont();
     mkdirSync(IMAGES, { recursive: true });
     stack = await startStack();
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });

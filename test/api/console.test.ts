@@ -288,6 +288,7 @@ describe('the staff console over plain HTTP', () => {
     const sale = await request('GET', `${url}/admin/sale?lang=en`, { headers: { cookie } });
     expect(sale.status).toBe(200);
     expect(sale.text).toContain('Admission before payment');
+    expect(sale.text).toMatch(/In auto mode: lean from [\d.]+ (s|min) of delivery lag, essential from [\d.]+ (s|min)/);
     const csrf = csrfOf(sale.text);
 
     const manual = await consolePost(`${url}/admin/sale/degrade`, { _csrf: csrf, mode: 'manual', level: 'lean', reason: '大促 20:00' }, cookie);

@@ -61,6 +61,8 @@ const en = {
     level: 'Level',
     mode: 'Mode',
     modes: { auto: 'auto (follows the tier-2 alert’s condition)', manual: 'manual (holds this level)' } as Record<string, string>,
+    autoRule: (lean: string, essential: string, calm: string) =>
+      `In auto mode: lean from ${lean} of delivery lag, essential from ${essential}; one level back after ${calm} below it.`,
     reason: 'Reason (audited)',
     leavesOut: 'This level leaves out:',
     nothingLeftOut: 'nothing; every optional step runs.',
@@ -282,6 +284,7 @@ const zhCN: ConsoleMessages = {
     level: '级别',
     mode: '模式',
     modes: { auto: '自动（跟随二级告警的条件）', manual: '手动（保持此级别）' },
+    autoRule: (lean, essential, calm) => `自动模式：发货延迟达 ${lean} 进入 lean，达 ${essential} 进入 essential；低于阈值持续 ${calm} 后回退一级。`,
     reason: '原因（记入审计）',
     leavesOut: '此级别省去：',
     nothingLeftOut: '无，所有可选步骤照常执行。',

@@ -19,6 +19,9 @@ export interface SaleControls {
 /** What the page says after a form: a change made (`done`), one refused (with why), or a prewarm's report. */
 export type SaleOutcome = { done: string } | { refused: string[] } | { prewarmed: PrewarmReport };
 
+/** A configured duration as staff read it: `30 s`, `2 min`. */
+const duration = (ms: number) => (ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`);
+
 const select = (id: string, name: string, options: Record<string, string>, chosen: string) =>
   `<select id="${id}" name="${name}">${Object.entries(options)
     .map(([value, label]) => `<option value="${escapeHtml(value)}"${value === chosen ? ' selected' : ''}>${escapeHtml(label)}</option>`)
@@ -44,6 +47,7 @@ export function renderSaleControls(ctx: ConsoleContext, controls: SaleControls, 
     degrade.changedBy ? ` · ${escapeHtml(c.setBy(degrade.changedBy, formatTime(degrade.changedAt.toISOString(), ctx.locale)))}` : ''
   }${degrade.reason ? ` · ${escapeHtml(degrade.reason)}` : ''}</p>
 ${leavesOut}
+<p class="hint">${escapeHtml(c.autoRule(duration(degrade.auto.leanAtMs), duration(degrade.auto.essentialAtMs), duration(degrade.auto.calmMs)))}</p>
 <form class="stack" method="post" action="/admin/sale/degrade">${csrfField(ctx)}
 <div><label for="degrade-mode">${escapeHtml(c.mode)}</label>${select('degrade-mode', 'mode', c.modes, degrade.mode)}</div>
 <div><label for="degrade-level">${escapeHtml(c.level)}</label>${select('degrade-level', 'level', Object.fromEntries(DEGRADE_LEVELS.map((l) => [l, l])), degrade.level)}</div>

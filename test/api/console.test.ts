@@ -168,6 +168,14 @@ describe('the staff console over plain HTTP', () => {
     // An action the order refuses comes back as a message on the order's page.
     const refused = await consolePost(`${url}/admin/orders/${order.orderNo}/cancel`, { _csrf: csrfOf(page.text) }, cookie);
     expect(refused.headers.get('location')).toMatch(/\?refused=/);
+    const refusedPage = await request('GET', `${url}${refused.headers.get('location')}&lang=en`, { headers: { cookie } });
+    expect(refusedPage.text).toMatch(/role="alert">[^<]*only an unpaid order can be cancelled/);
+    // A link someone else made cannot put its own words in the page's notices.
+    for (const forged of ['refused=Call+0000+now', `refused=Call+0000+now&sig=${'A'.repeat(22)}`, 'done=Call+0000+now']) {
+      const forgedPage = await request('GET', `${url}/admin/orders/${order.orderNo}?${forged}&lang=en`, { headers: { cookie } });
+      expect(forgedPage.status).toBe(200);
+      expect(forgedPage.text).not.toContain('Call 0000');
+    }
 
     // Staff correct the order's own address; its page says what follows, and the timeline keeps both.
     expect(en.text).toContain(`action="/admin/orders/${order.orderNo}/email"`);
@@ -302,6 +310,7 @@ describe('the staff console over plain HTTP', () => {
     });
     const after = await request('GET', `${url}/admin/sale?done=degrade&lang=en`, { headers: { cookie } });
     expect(after.text).toContain('The degrade switch is set.');
+    expect((await request('GET', `${url}/admin/sale?done=Call+0000+now&lang=en`, { headers: { cookie } })).text).not.toContain('Call 0000');
     expect(after.text).toContain('no low-stock notices to the operator');
     // The dashboard's degrade tile shows the level and leads here.
     expect((await request('GET', `${url}/admin?lang=en`, { headers: { cookie } })).text).toContain('<a href="/admin/sale">lean</a>');

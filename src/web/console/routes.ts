@@ -17,7 +17,7 @@ import { AttemptLimiter, refusedAsTooMany } from '../attempt-limiter';
 import { pageContext, setPageHeaders } from '../page';
 import { consoleMessages } from './console-messages';
 import { renderConsolePage, type ConsoleContext } from './console-page';
-import { csrfMatches, currentSession, endSession, startSession } from './sessions';
+import { csrfMatches, currentSession, endSession, noticeSignature, noticeSigned, startSession } from './sessions';
 import { renderSignIn } from './sign-in-page';
 import { renderDashboard } from './dashboard-page';
 import { renderOrders, type OrderFilters } from './orders-page';
@@ -187,8 +187,9 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
       select: { receivedAt: true, verdict: true, reason: true },
     });
     const done = formText(req.query.done);
-    const refused = formText(req.query.refused);
-    const outcome: ActionOutcome | undefined = done ? { done, status: order.status } : refused ? { refused: refused.slice(0, 300) } : undefined;
+    const refused = formText(req.query.refused)?.slice(0, 300);
+    const signedRefusal = refused !== undefined && noticeSigned(res.locals.session, refused, req.query.sig);
+    const outcome: ActionOutcome | undefined = done ? { done, status: order.status } : signedRefusal ? { refused } : undefined;
     res
       .type('html')
       .send(
@@ -213,9 +214,13 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
         return;
       }
       const back = `/admin/orders/${encodeURIComponent(orderNo.data)}`;
+      const refusedWith = (message: string) => {
+        const refused = message.slice(0, 300);
+        return `${back}?${new URLSearchParams({ refused, sig: noticeSignature(res.locals.session, refused) })}`;
+      };
       const input = parse(req);
       if (!input.success) {
-        res.redirect(303, `${back}?${new URLSearchParams({ refused: input.error.issues.map((i) => i.message).join('; ') })}`);
+        res.redirect(303, refusedWith(input.error.issues.map((i) => i.message).join('; ')));
         return;
       }
       try {
@@ -224,7 +229,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
         res.redirect(303, `${back}?${new URLSearchParams({ done })}`);
       } catch (error) {
         if (!(error instanceof ActionError)) throw error;
-        res.redirect(303, `${back}?${new URLSearchParams({ refused: error.message })}`);
+        res.redirect(303, refusedWith(error.message));
       }
     };
   const noteOf = (req: Request) => (formText(req.body?.note)?.trim() ? { note: formText(req.body?.note) } : {});

@@ -31,10 +31,13 @@ const select = (id: string, name: string, options: Record<string, string>, chose
 export function renderSaleControls(ctx: ConsoleContext, controls: SaleControls, outcome?: SaleOutcome): string {
   const c = ctx.ct.sale;
   const { degrade, admission } = controls;
+  // Only the page's own words: a link someone sends staff cannot put its text in a notice.
   const notice = !outcome
     ? ''
     : 'done' in outcome
-      ? `<p class="notice ok" role="status">${escapeHtml(c.done[outcome.done] ?? outcome.done)}</p>`
+      ? c.done[outcome.done]
+        ? `<p class="notice ok" role="status">${escapeHtml(c.done[outcome.done])}</p>`
+        : ''
       : 'refused' in outcome
         ? `<div class="notice bad" role="alert"><p>${escapeHtml(c.invalid)}</p><ul>${outcome.refused.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>`
         : prewarmNotice(ctx, outcome.prewarmed);

@@ -59,3 +59,15 @@ export async function endSession(db: Db, req: Request, res: Response): Promise<v
 export function csrfMatches(session: StaffSession, given: unknown): boolean {
   return typeof given === 'string' && constantTimeEqual(session.csrf, given);
 }
+
+/**
+ * A signature for text a redirect carries to the next page (why an action was refused), keyed by the
+ * session: the page shows the text only when it came from this session's own form, so a link
+ * someone sends staff cannot put words of its own in the console's notices.
+ */
+export const noticeSignature = (session: StaffSession, text: string) =>
+  createHmac('sha256', session.csrf).update(`notice\n${text}`).digest('base64url').slice(0, 22);
+
+export function noticeSigned(session: StaffSession, text: string, signature: unknown): boolean {
+  return typeof signature === 'string' && constantTimeEqual(noticeSignature(session, text), signature);
+}

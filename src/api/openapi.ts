@@ -27,6 +27,8 @@ const path = (name: string, pattern: string) => ({ name, in: 'path', required: t
 const ORDER_NO = path('orderNo', '^[A-Za-z0-9]{6,32}$');
 const SKU = path('sku', '^[a-z0-9-]{1,64}$');
 const staff = [{ staffToken: [] }];
+/** `epay-backup` → `EpayBackup`, for operationIds. */
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
 /** The access token as `?token=`, as the email's link carries it: the buyer's operations take it beside the bearer header. */
 const ORDER_TOKEN = { name: 'token', in: 'query', required: false, schema: { type: 'string' } };
 
@@ -96,7 +98,9 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { staffToken: { type: 'http', scheme: 'bearer' }, orderToken: { type: 'http', scheme: 'bearer' } } },
     paths: {
-      '/api/skus': { get: { summary: 'Catalogue', responses: { 200: answer('active SKUs with available counts', catalogueAnswer) } } },
+      '/api/skus': {
+        get: { operationId: 'listCatalogue', summary: 'Catalogue', responses: { 200: answer('active SKUs with available counts', catalogueAnswer) } },
+      },
       '/api/orders': {
         post: {
           operationId: 'placeOrder',
@@ -170,6 +174,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           `/api/payments/${channel}/notify`,
           {
             post: {
+              operationId: `notify${pascal(channel)}`,
               summary: `${channel} payment notification`,
               requestBody: { content: type === 'epay' ? { 'application/x-www-form-urlencoded': { schema: EPAY_NOTIFICATION } } : { '*/*': { schema: {} } } },
               responses: { 200: { description: 'acknowledged' }, 204: { description: 'acknowledged' }, 400: { description: 'rejected' } },
@@ -179,16 +184,24 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       ),
       '/api/admin/skus/{sku}': {
         put: {
+          operationId: 'putSku',
           summary: 'Create or update a SKU',
           parameters: [SKU],
           security: staff,
           requestBody: { required: true, content: { 'application/json': { schema: json(putSkuBody) } } },
           responses: { 200: ok('updated'), 201: ok('created'), 400: error, 401: error },
         },
-        get: { summary: 'SKU with stock by status', parameters: [SKU], security: staff, responses: { 200: ok('sku'), 401: error, 404: error } },
+        get: {
+          operationId: 'getSku',
+          summary: 'SKU with stock by status',
+          parameters: [SKU],
+          security: staff,
+          responses: { 200: ok('sku'), 401: error, 404: error },
+        },
       },
       '/api/admin/skus/{sku}/keys': {
         post: {
+          operationId: 'importKeys',
           summary: 'Import keys, one per line',
           parameters: [SKU],
           security: staff,
@@ -198,6 +211,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/admin/orders': {
         get: {
+          operationId: 'staffListOrders',
           summary: 'List orders',
           security: staff,
           parameters: queryParams,
@@ -210,6 +224,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/admin/orders/{orderNo}': {
         get: {
+          operationId: 'staffGetOrder',
           summary: 'Order with payments, inbox and timeline',
           parameters: [ORDER_NO],
           security: staff,
@@ -221,6 +236,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           `/api/admin/orders/{orderNo}/${action}`,
           {
             post: {
+              operationId: `staff${pascal(action)}`,
               summary: `Staff ${action}`,
               parameters: [ORDER_NO],
               security: staff,
@@ -240,6 +256,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       ),
       '/api/admin/orders/{orderNo}/reissue-link': {
         post: {
+          operationId: 'staffReissueLink',
           summary: 'Staff give the buyer a new order link: every earlier link and token stops working; the new one is mailed to the order’s address',
           parameters: [ORDER_NO],
           security: staff,
@@ -249,6 +266,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/admin/orders/{orderNo}/email': {
         post: {
+          operationId: 'staffChangeEmail',
           summary: 'Staff change the buyer’s email (a typo): later emails, the order-link lookup and a delivery email still owed use it',
           parameters: [ORDER_NO],
           security: staff,
@@ -266,6 +284,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/admin/admission': {
         get: {
+          operationId: 'getAdmission',
           summary: 'Admission of new orders: mode, rate in force, measured lag, queue length',
           security: staff,
           responses: { 200: answer('admission', admissionAnswer), 401: error },
@@ -273,6 +292,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/admin/skus/{sku}/prewarm': {
         post: {
+          operationId: 'prewarmSku',
           summary: 'Before a sale: warm the database pools, the SKU’s keys, routing and a worker; answers what was warmed',
           parameters: [SKU],
           security: staff,
@@ -281,11 +301,13 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/admin/degrade': {
         get: {
+          operationId: 'getDegrade',
           summary: 'The degrade switch: level in force, mode, who set it, what each level leaves out',
           security: staff,
           responses: { 200: answer('switch', degradeAnswer), 401: error },
         },
         put: {
+          operationId: 'setDegrade',
           summary: 'Set the degrade switch (manual with a level holds it; auto hands it to the worker)',
           security: staff,
           requestBody: { required: true, content: { 'application/json': { schema: json(putDegradeBody) } } },
@@ -294,6 +316,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/admin/channels': {
         get: {
+          operationId: 'listChannels',
           summary: 'Channel instances with health, score and overrides',
           security: staff,
           responses: { 200: okList('one entry per instance'), 401: error },
@@ -301,6 +324,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
       },
       '/api/admin/channels/{name}': {
         put: {
+          operationId: 'setChannel',
           summary: "Override an instance's enabled flag or weight (null clears)",
           parameters: [path('name', '^[a-z0-9-]{1,64}$')],
           security: staff,
@@ -308,9 +332,11 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           responses: { 200: ok('the instance'), 400: error, 401: error, 404: error },
         },
       },
-      '/api/admin/reconciliation/runs': { get: { summary: 'Recent reconciliation runs', security: staff, responses: { 200: ok('runs'), 401: error } } },
-      '/healthz': { get: { summary: 'Process is up', responses: { 200: ok('ok') } } },
-      '/readyz': { get: { summary: 'Postgres and Temporal reachable', responses: { 200: ok('ready'), 503: ok('not ready') } } },
+      '/api/admin/reconciliation/runs': {
+        get: { operationId: 'listReconciliationRuns', summary: 'Recent reconciliation runs', security: staff, responses: { 200: ok('runs'), 401: error } },
+      },
+      '/healthz': { get: { operationId: 'health', summary: 'Process is up', responses: { 200: ok('ok') } } },
+      '/readyz': { get: { operationId: 'readiness', summary: 'Postgres and Temporal reachable', responses: { 200: ok('ready'), 503: ok('not ready') } } },
     },
   };
 }

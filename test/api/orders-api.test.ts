@@ -202,6 +202,10 @@ describe('GET /api/openapi.json', () => {
     expect(order.properties.channel.enum).toEqual(['auto', 'epay']);
     expect(order.additionalProperties).toBe(false);
     expect(order.properties.sku.pattern).toBe('^[a-z0-9-]{1,64}$');
+    // Every operation is named once, so generated clients and links can refer to it.
+    const ids = Object.values<Record<string, { operationId?: string }>>(body.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
+    expect(ids.filter((id) => !id)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
     for (const [template, operations] of Object.entries<Record<string, unknown>>(body.paths)) {
       const url = `${stack.api.url}${template.replace('{orderNo}', 'ABCDEF123').replace('{sku}', 'some-sku')}`;
       for (const method of Object.keys(operations)) {

@@ -1,10 +1,11 @@
 // `npm run fuzz`: property-based fuzzing of the running API from its own OpenAPI description
 // (schemathesis, installed into .venv), over seeded data (a SKU with keys; orders unpaid, delivered,
-// cancelled) in seven passes: anonymous (every operation, paths fuzzed too); a new buyer (orders and
+// cancelled) in eight passes: anonymous (every operation, paths fuzzed too); a new buyer (orders and
 // link requests for the seeded SKU and order); a new buyer following the description's links in
 // chains (place an order, read it with its token, cancel it: the stateful phase); the buyer of the
 // delivered order and of the unpaid one (their tokens and order numbers); correctly signed payment
-// notifications; and staff (a valid token; SKU and order numbers drawn from the seeded ones). The
+// notifications; staff (a valid token; SKU and order numbers drawn from the seeded ones); and staff
+// following the links from the order list to an order's actions. The
 // HTML pages and forms (html-pages.ts) get three more: a shop visitor, the unpaid order's buyer with
 // its cookie, and staff signed in to the console, every form carrying the session's CSRF token.
 // Passes when no request got a 5xx, no pass changed a seeded row it had no valid business changing
@@ -151,6 +152,13 @@ async function main() {
         dictionaries: { orders: [seeded.awaiting.orderNo, seeded.delivered.orderNo, seeded.cancelled.orderNo] },
         operations: [{ pathRegex: '/resend$', parameters: { 'path.orderNo': seeded.resendable.orderNo } }],
         includePathRegex: '^/api/admin/',
+      },
+      {
+        // From the order list to an order to its actions, along the description's links.
+        name: 'staff following orders',
+        headers: { Authorization: `Bearer ${stack.adminToken}` },
+        includePathRegex: '^/api/admin/orders',
+        phases: 'stateful',
       },
       {
         name: 'staff in the console',

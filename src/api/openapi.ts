@@ -27,6 +27,7 @@ const path = (name: string, pattern: string) => ({ name, in: 'path', required: t
 const ORDER_NO = path('orderNo', '^[A-Za-z0-9]{6,32}$');
 const SKU = path('sku', '^[a-z0-9-]{1,64}$');
 const staff = [{ staffToken: [] }];
+const STAFF_ACTIONS = ['cancel', 'approve', 'refund', 'resend'] as const;
 /** `epay-backup` → `EpayBackup`, for operationIds. */
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
 /** The access token as `?token=`, as the email's link carries it: the buyer's operations take it beside the bearer header. */
@@ -216,7 +217,10 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           security: staff,
           parameters: queryParams,
           responses: {
-            200: ok('a page of orders, hot and archived together (each marked `archived`), newest first; `nextCursor` names the next page'),
+            200: {
+              ...ok('a page of orders, hot and archived together (each marked `archived`), newest first; `nextCursor` names the next page'),
+              links: { staffGetOrder: { operationId: 'staffGetOrder', parameters: { orderNo: '$response.body#/orders/0/orderNo' } } },
+            },
             400: error,
             401: error,
           },
@@ -228,11 +232,25 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
           summary: 'Order with payments, inbox and timeline',
           parameters: [ORDER_NO],
           security: staff,
-          responses: { 200: ok('order'), 400: error, 401: error, 404: error },
+          responses: {
+            // From an order's page to what staff may do to it.
+            200: {
+              ...ok('order'),
+              links: Object.fromEntries(
+                [...STAFF_ACTIONS.map((a) => `staff${pascal(a)}`), 'staffReissueLink', 'staffChangeEmail'].map((operationId) => [
+                  operationId,
+                  { operationId, parameters: { orderNo: '$request.path.orderNo' } },
+                ]),
+              ),
+            },
+            400: error,
+            401: error,
+            404: error,
+          },
         },
       },
       ...Object.fromEntries(
-        ['cancel', 'approve', 'refund', 'resend'].map((action) => [
+        STAFF_ACTIONS.map((action) => [
           `/api/admin/orders/{orderNo}/${action}`,
           {
             post: {

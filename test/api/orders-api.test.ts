@@ -206,6 +206,12 @@ describe('GET /api/openapi.json', () => {
     const ids = Object.values<Record<string, { operationId?: string }>>(body.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
     expect(ids.filter((id) => !id)).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
+    // And every link leads to one of them.
+    const linked = Object.values<Record<string, { responses: Record<string, { links?: Record<string, { operationId: string }> }> }>>(body.paths).flatMap(
+      (ops) => Object.values(ops).flatMap((op) => Object.values(op.responses).flatMap((r) => Object.values(r.links ?? {}).map((l) => l.operationId))),
+    );
+    expect(linked.length).toBeGreaterThan(5);
+    expect(linked.filter((id) => !ids.includes(id))).toEqual([]);
     for (const [template, operations] of Object.entries<Record<string, unknown>>(body.paths)) {
       const url = `${stack.api.url}${template.replace('{orderNo}', 'ABCDEF123').replace('{sku}', 'some-sku')}`;
       for (const method of Object.keys(operations)) {

@@ -328,6 +328,9 @@ describe('the staff console over plain HTTP', () => {
     const badWeight = await consolePost(`${url}/admin/sale/channels/epay`, { _csrf: csrf, enabled: '', weight: 'lots' }, cookie);
     expect(badWeight.status).toBe(400);
     expect(badWeight.text).toContain('weight must be from 0 to 1000');
+    const notAChoice = await consolePost(`${url}/admin/sale/channels/epay`, { _csrf: csrf, enabled: 'constructor', weight: '1' }, cookie);
+    expect(notAChoice.status).toBe(400);
+    expect(notAChoice.text).toContain('enabled must be empty (as configured), on or off');
     const unknown = await consolePost(`${url}/admin/sale/channels/nope`, { _csrf: csrf, enabled: 'on' }, cookie);
     expect(unknown.status).toBe(404);
     const cleared = await consolePost(`${url}/admin/sale/channels/epay`, { _csrf: csrf, enabled: '', weight: '' }, cookie);

@@ -57,7 +57,8 @@ export function saleConsoleRoutes(router: Router, deps: ApiDeps, context: (req: 
   router.post('/admin/sale/channels/:name', async (req, res) => {
     const name = req.params.name;
     if (!deps.channels.has(name)) return page(req, res, 404, { refused: [`no channel instance ${name}`] });
-    const enabled = ENABLED_CHOICES[formText(req.body?.enabled) ?? ''];
+    const choice = formText(req.body?.enabled) ?? '';
+    const enabled = Object.hasOwn(ENABLED_CHOICES, choice) ? ENABLED_CHOICES[choice] : undefined;
     const weightText = formText(req.body?.weight)?.trim() ?? '';
     const weight = weightText === '' ? null : /^\d{1,4}(\.\d{1,3})?$/.test(weightText) ? Number(weightText) : undefined;
     const change = putChannelBody.safeParse({ enabled, weight });

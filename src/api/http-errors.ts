@@ -19,11 +19,18 @@ export class HttpError extends Error {
   }
 }
 
+/** Each problem a validation found, with the field it concerns: `{ path: 'weight', message }`. */
+const issuesOf = (error: z.ZodError) => error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+const asLines = (issues: ReturnType<typeof issuesOf>) => issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+
+/** Each problem as a line a person reads: `weight: weight must be from 0 to 1000`. */
+export const issueLines = (error: z.ZodError): string[] => asLines(issuesOf(error));
+
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    throw new HttpError(400, 'invalid_request', issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), issues);
+    const issues = issuesOf(result.error);
+    throw new HttpError(400, 'invalid_request', asLines(issues).join('; '), issues);
   }
   return result.data;
 }

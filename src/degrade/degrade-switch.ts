@@ -31,7 +31,13 @@ export async function degradeStatus(db: Prisma.TransactionClient, thresholds: { 
  * Staff set the switch: `manual` with a level holds it there until changed; `auto` hands it back to
  * the worker (which starts from the level given, or the current one). One transaction with the audit row.
  */
-export async function setDegradeSwitch(db: Db, change: { mode: DegradeMode; level?: DegradeLevel; reason?: string }, staff: string): Promise<void> {
+export interface DegradeChange {
+  mode: DegradeMode;
+  level?: DegradeLevel;
+  reason?: string;
+}
+
+async function setDegradeSwitch(db: Db, change: DegradeChange, staff: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const before = await readDegradeSwitch(tx);
     const level = change.level ?? before.level;
@@ -76,8 +82,9 @@ export class DegradeLevelCache {
     return this.reading;
   }
 
-  /** After staff change it here, this process's next order sees it at once. */
-  forget(): void {
+  /** Staff set the switch (the admin API, the console): this process's next order sees the new level at once. */
+  async set(change: DegradeChange, staff: string): Promise<void> {
+    await setDegradeSwitch(this.db, change, staff);
     this.known = undefined;
   }
 }

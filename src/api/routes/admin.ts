@@ -13,7 +13,7 @@ import { searchOrders } from '../../orders/order-search';
 import { loadArchivedOrder } from '../../db/archived-order';
 import { admissionStatus } from '../../admission/admission';
 import { channelReport, setChannelOverride } from '../../channels/channel-admin';
-import { degradeStatus, setDegradeSwitch } from '../../degrade/degrade-switch';
+import { degradeStatus } from '../../degrade/degrade-switch';
 
 export function adminRoutes(deps: ApiDeps): Router {
   const { db } = deps;
@@ -78,8 +78,7 @@ export function adminRoutes(deps: ApiDeps): Router {
 
   router.put('/api/admin/degrade', express.json({ limit: '2kb' }), async (req, res) => {
     const change = parseOr400(putDegradeBody, req.body);
-    await setDegradeSwitch(db, change, res.locals.staff);
-    deps.degrade.forget();
+    await deps.degrade.set(change, res.locals.staff);
     deps.logger.warn({ staff: res.locals.staff, ...change }, 'degrade switch set');
     res.json(await degradeStatus(db, deps.config.degrade));
   });

@@ -1,9 +1,10 @@
 import type { Request, Response, Router } from 'express';
 import type { ApiDeps } from '../../api/deps';
 import { putChannelBody, putDegradeBody, skuParam } from '../../api/validation';
+import { issueLines } from '../../api/http-errors';
 import { admissionStatus } from '../../admission/admission';
 import { channelReport, setChannelOverride } from '../../channels/channel-admin';
-import { degradeStatus, setDegradeSwitch } from '../../degrade/degrade-switch';
+import { degradeStatus } from '../../degrade/degrade-switch';
 import { prewarmSale } from '../../orders/prewarm-sale';
 import { formText } from '../forms';
 import type { ConsoleContext } from './console-page';
@@ -36,8 +37,6 @@ export function saleConsoleRoutes(router: Router, deps: ApiDeps, context: (req: 
       .type('html')
       .send(renderSaleControls(context(req, res), controls, outcome));
   }
-  const issues = (error: { issues: Array<{ path: PropertyKey[]; message: string }> }) =>
-    error.issues.map((i) => (i.path.length ? `${String(i.path[0])}: ${i.message}` : i.message));
 
   router.get('/admin/sale', async (req, res) => {
     const done = formText(req.query.done);
@@ -47,9 +46,8 @@ export function saleConsoleRoutes(router: Router, deps: ApiDeps, context: (req: 
   router.post('/admin/sale/degrade', async (req, res) => {
     const reason = formText(req.body?.reason)?.trim();
     const change = putDegradeBody.safeParse({ mode: formText(req.body?.mode), level: formText(req.body?.level), ...(reason ? { reason } : {}) });
-    if (!change.success) return page(req, res, 400, { refused: issues(change.error) });
-    await setDegradeSwitch(db, change.data, staff(res));
-    deps.degrade.forget();
+    if (!change.success) return page(req, res, 400, { refused: issueLines(change.error) });
+    await deps.degrade.set(change.data, staff(res));
     deps.logger.warn({ staff: staff(res), ...change.data }, 'degrade switch set');
     res.redirect(303, '/admin/sale?done=degrade');
   });
@@ -66,7 +64,7 @@ export function saleConsoleRoutes(router: Router, deps: ApiDeps, context: (req: 
       const refused = [
         ...(enabled === undefined ? ['enabled must be empty (as configured), on or off'] : []),
         ...(weight === undefined ? ['weight must be from 0 to 1000'] : []),
-        ...(change.success ? [] : issues(change.error)),
+        ...(change.success ? [] : issueLines(change.error)),
       ];
       return page(req, res, 400, { refused: [...new Set(refused)] });
     }

@@ -3,7 +3,7 @@ import type { Sku } from '../../generated/prisma/client';
 import type { ImportResult } from '../../stock/import-keys';
 import { centsToDecimal } from '../../payments/money';
 import { formatMoney } from '../format';
-import { csrfField, renderConsolePage, table, type ConsoleContext } from './console-page';
+import { csrfField, problemList, renderConsolePage, table, type ConsoleContext } from './console-page';
 
 export type StockCounts = Record<'AVAILABLE' | 'RESERVED' | 'SOLD' | 'VOID', number>;
 const STOCK_STATES = ['AVAILABLE', 'RESERVED', 'SOLD', 'VOID'] as const;
@@ -65,7 +65,7 @@ export function renderSkuPage(ctx: ConsoleContext, { form, stock, problems, noti
   const title = existing ? form.name || form.sku! : c.newSku;
   const main = `<p><a href="/admin/skus">← ${escapeHtml(c.title)}</a></p><h1>${escapeHtml(title)}</h1>
 ${notice ? `<p class="notice ok" role="status">${escapeHtml(notice)}</p>` : ''}
-${problems?.length ? `<div class="notice bad" role="alert"><p>${escapeHtml(c.invalid)}</p><ul>${problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul></div>` : ''}
+${problems?.length ? problemList(c.invalid, problems) : ''}
 <form class="stack" method="post" action="${action}">${csrfField(ctx)}
 ${existing ? `<input type="hidden" name="sku" value="${escapeHtml(form.sku!)}">` : input('sku', c.sku, 'required maxlength="64" pattern="[a-z0-9-]{1,64}"')}
 ${input('name', c.name, 'required maxlength="200"')}

@@ -25,6 +25,10 @@ export function renderConsolePage(ctx: ConsoleContext, title: string, main: stri
   return renderPage(ctx, { title, main: `${who}${main}`, nav: { label: `${ctx.shopName} · ${ct.title}`, home: '/admin', links } });
 }
 
+/** A form's refusal: a heading and each problem found, read out as an alert. */
+export const problemList = (heading: string, problems: readonly string[]) =>
+  `<div class="notice bad" role="alert"><p>${escapeHtml(heading)}</p><ul>${problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul></div>`;
+
 /** A table with a header row; cells are HTML the caller escaped. */
 export function table(headers: string[], rows: string[][], caption: string): string {
   return `<div class="table"><table><caption>${escapeHtml(caption)}</caption><thead><tr>${headers.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows

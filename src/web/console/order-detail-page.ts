@@ -56,13 +56,11 @@ export function renderOrderDetail(ctx: ConsoleContext, order: StaffOrderDetail, 
   // Only the page's own words for `done`: a link someone sends staff cannot put its text in a notice.
   const doneText = (done: string, now: string) => doneWords[done] ?? (c.actionNames[done] ? c.done(c.actionNames[done], status(now)) : undefined);
   const done = outcome && 'done' in outcome ? doneText(outcome.done, outcome.status) : undefined;
-  const notice = !outcome
-    ? ''
-    : 'done' in outcome
-      ? done
-        ? `<p class="notice ok" role="status">${escapeHtml(done)}</p>`
-        : ''
-      : `<p class="notice bad" role="alert">${escapeHtml(c.refused(outcome.refused))}</p>`;
+  const notice = done
+    ? `<p class="notice ok" role="status">${escapeHtml(done)}</p>`
+    : outcome && 'refused' in outcome
+      ? `<p class="notice bad" role="alert">${escapeHtml(c.refused(outcome.refused))}</p>`
+      : '';
   const orderPath = `/admin/orders/${encodeURIComponent(order.orderNo)}`;
   const noteField = (id: string) => `<div><label for="note-${id}">${escapeHtml(c.note)}</label><input id="note-${id}" name="note" maxlength="1000"></div>`;
   const actions = (order.archivedAt ? [] : (ACTIONS_BY_STATUS[order.status] ?? []))

@@ -5,7 +5,7 @@ import type { admissionStatus } from '../../admission/admission';
 import type { PrewarmReport } from '../../orders/prewarm-sale';
 import { DEGRADE_LEVELS } from '../../degrade/degrade-levels';
 import { formatTime } from '../format';
-import { csrfField, renderConsolePage, table, type ConsoleContext } from './console-page';
+import { csrfField, problemList, renderConsolePage, table, type ConsoleContext } from './console-page';
 
 export interface SaleControls {
   degrade: Awaited<ReturnType<typeof degradeStatus>>;
@@ -31,16 +31,7 @@ const select = (id: string, name: string, options: Record<string, string>, chose
 export function renderSaleControls(ctx: ConsoleContext, controls: SaleControls, outcome?: SaleOutcome): string {
   const c = ctx.ct.sale;
   const { degrade, admission } = controls;
-  // Only the page's own words: a link someone sends staff cannot put its text in a notice.
-  const notice = !outcome
-    ? ''
-    : 'done' in outcome
-      ? c.done[outcome.done]
-        ? `<p class="notice ok" role="status">${escapeHtml(c.done[outcome.done])}</p>`
-        : ''
-      : 'refused' in outcome
-        ? `<div class="notice bad" role="alert"><p>${escapeHtml(c.invalid)}</p><ul>${outcome.refused.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>`
-        : prewarmNotice(ctx, outcome.prewarmed);
+  const notice = outcomeNotice(ctx, outcome);
 
   const leavesOut = degrade.leavesOut.length
     ? `<p>${escapeHtml(c.leavesOut)}</p><ul>${degrade.leavesOut.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`
@@ -85,6 +76,18 @@ ${leavesOut}
 
   const main = `<h1>${escapeHtml(c.title)}</h1><p class="hint">${escapeHtml(c.hint)}</p>${notice}${degradeForm}${admissionPart}${channelsPart}${prewarmPart}`;
   return renderConsolePage(ctx, c.title, main);
+}
+
+function outcomeNotice(ctx: ConsoleContext, outcome: SaleOutcome | undefined): string {
+  const c = ctx.ct.sale;
+  if (!outcome) return '';
+  if ('done' in outcome) {
+    // Only the page's own words: a link someone sends staff cannot put its text in a notice.
+    const words = c.done[outcome.done];
+    return words ? `<p class="notice ok" role="status">${escapeHtml(words)}</p>` : '';
+  }
+  if ('refused' in outcome) return problemList(c.invalid, outcome.refused);
+  return prewarmNotice(ctx, outcome.prewarmed);
 }
 
 function prewarmNotice(ctx: ConsoleContext, report: PrewarmReport): string {

@@ -5,9 +5,9 @@
 // chains (place an order, read it with its token, cancel it: the stateful phase); the buyer of the
 // delivered order and of the unpaid one (their tokens and order numbers); correctly signed payment
 // notifications; staff (a valid token; SKU and order numbers drawn from the seeded ones); and staff
-// following the links from the order list to an order's actions. The
-// HTML pages and forms (html-pages.ts) get three more: a shop visitor, the unpaid order's buyer with
-// its cookie, and staff signed in to the console, every form carrying the session's CSRF token.
+// following the links from the order list to an order's actions. The HTML pages and forms
+// (html-pages.ts) get three more: a shop visitor, the unpaid order's buyer with its cookie, and staff
+// signed in to the console, every form carrying the session's CSRF token.
 // Passes when no request got a 5xx, no pass changed a seeded row it had no valid business changing
 // (compared key by key), and the invariants hold at the end. Prints which operations answered 2xx
 // (or 3xx) at least once.
@@ -53,7 +53,7 @@ interface Pass {
   excludePathRegex?: string;
   /** schemathesis phases; default: examples, coverage and fuzzing (each operation on its own). */
   phases?: string;
-  /** schemathesis hooks module (scripts/fuzz/<file>) and its environment. */
+  /** schemathesis hooks module (scripts/fuzz/<file>) and its environment; a pass over the pages always has html_pages.py. */
   hooks?: { file: string; env: Record<string, string> };
   /** Seeded rows a valid request of this pass may change (`order <orderNo>`); every other must stay as it was. Unset: the staff pass, judged by the invariants. */
   mayChange?: string[];
@@ -118,7 +118,6 @@ async function main() {
         parameters: { 'path.sku': { dictionary: 'skus' }, 'path.orderNo': { dictionary: 'orders' } },
         dictionaries: { skus: [SKU, 'no-such-sku'], orders },
         mayChange: [],
-        hooks: { file: 'html_pages.py', env: {} },
       },
       {
         name: 'buyer of the unpaid order, in the browser',
@@ -127,7 +126,6 @@ async function main() {
         parameters: { 'path.orderNo': seeded.awaiting.orderNo },
         includePathRegex: '^/orders/',
         mayChange: [`order ${seeded.awaiting.orderNo}`],
-        hooks: { file: 'html_pages.py', env: {} },
       },
       {
         // Correctly signed notifications with fuzzed contents, for the seeded orders and random ones.
@@ -309,10 +307,11 @@ function runPass(
   answered: Map<string, Set<number>>,
 ): number | null {
   // The pages are described loosely (any status, any type): a 5xx is a finding there, and a refusal that does not say why (html_pages.py).
-  const checks =
-    (pass.surface ?? 'api') === 'api'
-      ? 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance'
-      : 'not_a_server_error,refusal_says_why';
+  const pages = (pass.surface ?? 'api') !== 'api';
+  const checks = pages
+    ? 'not_a_server_error,refusal_says_why'
+    : 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance';
+  const hooks = pass.hooks ?? (pages ? { file: 'html_pages.py', env: {} } : undefined);
   const toml = (value: unknown) => JSON.stringify(value);
   const lines = [
     ...(pass.headers
@@ -367,12 +366,12 @@ function runPass(
     {
       stdio: 'inherit',
       timeout: 900_000,
-      ...(pass.hooks
+      ...(hooks
         ? {
             env: {
               ...process.env,
-              ...pass.hooks.env,
-              SCHEMATHESIS_HOOKS: path.basename(pass.hooks.file, '.py'),
+              ...hooks.env,
+              SCHEMATHESIS_HOOKS: path.basename(hooks.file, '.py'),
               PYTHONPATH: path.join(PROJECT_ROOT, 'scripts/fuzz'),
             },
           }

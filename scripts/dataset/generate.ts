@@ -5,7 +5,7 @@
 // the cluster running.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { createDb } from '../../src/db/client';
+import { createDb, type Db } from '../../src/db/client';
 import { ensureDatabase } from '../../src/db/database';
 import { migrate } from '../../src/db/migrator';
 import { MIGRATIONS_DIR } from '../../src/paths';
@@ -15,7 +15,6 @@ import { freePort } from '../../src/dev/launcher/free-port';
 import { checkDiskFor, generateDataset, NotEnoughDiskError } from '../../src/dev/dataset/generate-dataset';
 import { timeQueries } from './query-timings';
 import { createArchiveActivities } from '../../src/activities/archive';
-import type { Db } from '../../src/db/client';
 
 const { values: flags } = parseArgs({
   options: {
@@ -60,9 +59,9 @@ async function main() {
     });
     const db = createDb(url, { max: 2 });
     try {
-      const [{ bytes }] = await db.$queryRaw<Array<{ bytes: bigint }>>`SELECT pg_database_size(current_database()) AS bytes`;
+      const bytes = await databaseBytes(db);
       console.log(
-        `generated ${orders.toLocaleString('en')} orders in ${Math.round((Date.now() - started) / 1000)} s: database ${(Number(bytes) / 2 ** 30).toFixed(2)} GiB (${Math.round(Number(bytes) / orders)} bytes per order)`,
+        `generated ${orders.toLocaleString('en')} orders in ${Math.round((Date.now() - started) / 1000)} s: database ${gib(bytes)} (${Math.round(bytes / orders)} bytes per order)`,
       );
       const archived = flags['archive-after'] === undefined ? 0 : await archive(db, Number(flags['archive-after']) * 86_400_000);
       console.log(`query timings over ${flags.runs} runs each (ms):`);
@@ -83,6 +82,13 @@ async function main() {
   cluster.remove();
 }
 
+async function databaseBytes(db: Db): Promise<number> {
+  const [{ bytes }] = await db.$queryRaw<Array<{ bytes: bigint }>>`SELECT pg_database_size(current_database()) AS bytes`;
+  return Number(bytes);
+}
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
 /** Runs the archive step until nothing older than `olderThanMs` is left; returns how many orders moved. */
 async function archive(db: Db, olderThanMs: number): Promise<number> {
   const { archiveSettledOrders } = createArchiveActivities({ db, clock: () => new Date() });
@@ -100,9 +106,8 @@ async function archive(db: Db, olderThanMs: number): Promise<number> {
   }
   // As autovacuum would have between hourly runs: the moved rows' dead versions out of the hot tables' indexes.
   await db.$executeRawUnsafe('VACUUM ANALYZE');
-  const [{ bytes }] = await db.$queryRaw<Array<{ bytes: bigint }>>`SELECT pg_database_size(current_database()) AS bytes`;
   console.log(
-    `archived ${archived.toLocaleString('en')} orders in ${Math.round((Date.now() - started) / 1000)} s (the archive step, 5,000 a transaction): database ${(Number(bytes) / 2 ** 30).toFixed(2)} GiB`,
+    `archived ${archived.toLocaleString('en')} orders in ${Math.round((Date.now() - started) / 1000)} s (the archive step, 5,000 a transaction): database ${gib(await databaseBytes(db))}`,
   );
   return archived;
 }

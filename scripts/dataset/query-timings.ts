@@ -52,35 +52,31 @@ export async function timeQueries(db: Db, { runs, orders, archived = 0 }: { runs
       intervalMs: 0,
     });
   const thresholds: ReconcileThresholds = { createdGraceMs: 60_000, deliverySlaMs: 120_000, pageSize: 100, rejectedRetentionMs: 30 * DAY };
+  /** The buyer's order page and lookup, for an order `someOrderNo` picks; `kind` names which in the report. */
+  const buyerQueries = (kind: string, someOrderNo: () => string): Array<[string, () => Promise<unknown>]> => [
+    [
+      `buyer: order page (view, timeline, keys)${kind}`,
+      async () => {
+        const no = someOrderNo();
+        await loadOrderSnapshot(db, no);
+        await db.cardKey.findMany({ where: { orderNo: no, status: 'SOLD' }, select: { secret: true } });
+      },
+    ],
+    // What requestOrderLink reads: the hot row, else the archived one.
+    [
+      `buyer: lookup by order number and email${kind}`,
+      async () => {
+        const no = someOrderNo();
+        return (
+          (await db.order.findUnique({ where: { orderNo: no }, select: { email: true, status: true } })) ??
+          db.orderArchive.findUnique({ where: { orderNo: no }, select: { email: true, status: true } })
+        );
+      },
+    ],
+  ];
   const queries: Array<[string, () => Promise<unknown>]> = [
-    ...(
-      [
-        ['', hotOrderNo],
-        [', archived', archivedOrderNo],
-      ] as const
-    )
-      .filter(([kind]) => kind === '' || archived > 0)
-      .flatMap(([kind, someOrderNo]): Array<[string, () => Promise<unknown>]> => [
-        [
-          `buyer: order page (view, timeline, keys)${kind}`,
-          async () => {
-            const no = someOrderNo();
-            await loadOrderSnapshot(db, no);
-            await db.cardKey.findMany({ where: { orderNo: no, status: 'SOLD' }, select: { secret: true } });
-          },
-        ],
-        // What requestOrderLink reads: the hot row, else the archived one.
-        [
-          `buyer: lookup by order number and email${kind}`,
-          async () => {
-            const no = someOrderNo();
-            return (
-              (await db.order.findUnique({ where: { orderNo: no }, select: { email: true, status: true } })) ??
-              db.orderArchive.findUnique({ where: { orderNo: no }, select: { email: true, status: true } })
-            );
-          },
-        ],
-      ]),
+    ...buyerQueries('', hotOrderNo),
+    ...(archived > 0 ? buyerQueries(', archived', archivedOrderNo) : []),
     ['staff: search by email', () => searchOrders(db, { email: email(), limit: 50 })],
     ['staff: search by status', () => searchOrders(db, { status: statuses[pick(statuses.length)], limit: 50 })],
     [

@@ -1,7 +1,10 @@
 // The shop's and the console's HTML pages and forms as an OpenAPI description, for `npm run fuzz`
 // only: the pages are for browsers, so the public description (/api/openapi.json) leaves them out,
 // but a form post is input like any other. Responses are described loosely (any status, HTML or a
-// redirect): what the fuzzer judges here is no 5xx and no seeded row changed without reason.
+// redirect): what the fuzzer judges here is no 5xx, no refusal that does not say why, and no seeded
+// row changed without reason.
+
+import { ORDER_ACTIONS } from '../../src/orders/support-actions';
 
 type Field = { type: 'string'; minLength?: number; maxLength?: number; enum?: string[]; pattern?: string };
 type Fields = Record<string, Field>;
@@ -9,7 +12,6 @@ type Fields = Record<string, Field>;
 const text = (maxLength?: number): Field => ({ type: 'string', ...(maxLength ? { maxLength } : {}) });
 /** Mostly well-formed, so that a good share of the fuzzed SKU forms get past the checks to the save. */
 const like = (pattern: string): Field => ({ type: 'string', pattern });
-const ORDER_ACTIONS = ['approve', 'refund', 'cancel', 'resend'];
 const SKU_FIELDS: Fields = {
   sku: like('^[a-z0-9][a-z0-9-]{0,30}$'),
   name: { type: 'string', minLength: 1, maxLength: 200 },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORDER_ACTIONS } from '../orders/support-actions';
 import { admissionAnswer, catalogueAnswer, degradeAnswer, errorAnswer, placedOrderAnswer, prewarmAnswer } from './response-schemas';
 import {
   actionBody,
@@ -27,7 +28,6 @@ const path = (name: string, pattern: string) => ({ name, in: 'path', required: t
 const ORDER_NO = path('orderNo', '^[A-Za-z0-9]{6,32}$');
 const SKU = path('sku', '^[a-z0-9-]{1,64}$');
 const staff = [{ staffToken: [] }];
-const STAFF_ACTIONS = ['cancel', 'approve', 'refund', 'resend'] as const;
 /** `epay-backup` → `EpayBackup`, for operationIds. */
 const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
 /** The access token as `?token=`, as the email's link carries it: the buyer's operations take it beside the bearer header. */
@@ -237,7 +237,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
             200: {
               ...ok('order'),
               links: Object.fromEntries(
-                [...STAFF_ACTIONS.map((a) => `staff${pascal(a)}`), 'staffReissueLink', 'staffChangeEmail'].map((operationId) => [
+                [...ORDER_ACTIONS.map((a) => `staff${pascal(a)}`), 'staffReissueLink', 'staffChangeEmail'].map((operationId) => [
                   operationId,
                   { operationId, parameters: { orderNo: '$request.path.orderNo' } },
                 ]),
@@ -250,7 +250,7 @@ function describe(instances: ReadonlyArray<{ name: string; type: string }>, serv
         },
       },
       ...Object.fromEntries(
-        STAFF_ACTIONS.map((action) => [
+        ORDER_ACTIONS.map((action) => [
           `/api/admin/orders/{orderNo}/${action}`,
           {
             post: {

@@ -15,7 +15,9 @@ import { firstLine, rootCauseMessage } from '../error-text';
 
 export type OrderAction = 'cancel' | SupportAction;
 
-const UPDATES = { cancel: cancelUpdate, approve: approveUpdate, refund: refundUpdate, resend: resendUpdate };
+const UPDATES = { cancel: cancelUpdate, approve: approveUpdate, refund: refundUpdate, resend: resendUpdate } satisfies Record<OrderAction, unknown>;
+/** Every action on an order (staff take them all; the buyer only cancels). */
+export const ORDER_ACTIONS = Object.keys(UPDATES) as readonly OrderAction[];
 
 export class ActionError extends Error {
   constructor(

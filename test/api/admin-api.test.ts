@@ -132,6 +132,12 @@ describe('admin API over HTTP', () => {
     expect(again.body).toMatchObject({ imported: 0, duplicate: 5 });
   });
 
+  it('answers an order action it does not know with 404, naming it', async () => {
+    const { status, body } = await request('POST', `${url}/api/admin/orders/KABCDEF12345/frobnicate`, { headers: adminHeaders(), json: {} });
+    expect(status).toBe(404);
+    expect(body.message).toBe('no action frobnicate');
+  });
+
   it('refuses keys for an unknown SKU (404) or sent as JSON (415)', async () => {
     const unknown = await request('POST', `${url}/api/admin/skus/no-such-sku/keys`, {
       headers: { ...adminHeaders(), 'Content-Type': 'text/plain' },

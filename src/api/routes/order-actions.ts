@@ -4,7 +4,7 @@ import { requireStaff } from '../auth';
 import { buyerToken } from '../buyer-access';
 import { HttpError, parseOr400 } from '../http-errors';
 import { actionBody, actionBodyFor, changeEmailBody, orderNoParam, resendLinkBody } from '../validation';
-import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
+import { ActionError, ORDER_ACTIONS, performOrderAction } from '../../orders/support-actions';
 import { reissueOrderLink, requestOrderLink } from '../../orders/order-link';
 import { changeOrderEmail } from '../../orders/order-email';
 
@@ -49,11 +49,11 @@ export function orderActionRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/api/admin/orders/:orderNo/:action', requireStaff(deps.config.adminTokens), json, async (req, res) => {
-    const action = String(req.params.action);
-    if (!['cancel', 'approve', 'refund', 'resend'].includes(action)) throw new HttpError(404, 'not_found', `no action ${action}`);
+    const action = ORDER_ACTIONS.find((a) => a === req.params.action);
+    if (!action) throw new HttpError(404, 'not_found', `no action ${String(req.params.action)}`);
     const orderNo = parseOr400(orderNoParam, req.params.orderNo);
     const { note, to } = parseOr400(actionBodyFor(action), req.body ?? {});
-    const outcome = await act(orderNo, () => performOrderAction(deps, orderNo, action as OrderAction, { actor: `staff:${res.locals.staff}`, note, to }));
+    const outcome = await act(orderNo, () => performOrderAction(deps, orderNo, action, { actor: `staff:${res.locals.staff}`, note, to }));
     res.status(outcome.pending ? 202 : 200).json(outcome);
   });
 

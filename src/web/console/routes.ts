@@ -6,7 +6,7 @@ import { actionBody, actionBodyFor, adminOrdersQuery, changeEmailBody, orderNoPa
 import { searchOrders } from '../../orders/order-search';
 import { loadArchivedOrderWithSku } from '../../db/archived-order';
 import { shopSummary } from '../../orders/shop-summary';
-import { ActionError, performOrderAction, type OrderAction } from '../../orders/support-actions';
+import { ActionError, ORDER_ACTIONS, performOrderAction } from '../../orders/support-actions';
 import { changeOrderEmail } from '../../orders/order-email';
 import { reissueOrderLink } from '../../orders/order-link';
 import { channelReport } from '../../channels/channel-admin';
@@ -31,7 +31,6 @@ import { renderAudit } from './catalogue-pages';
 /** A key import's text is larger than any other form (the admin API takes 5 MB too). */
 const keysForm = express.urlencoded({ extended: false, limit: '5mb', parameterLimit: 5 });
 const formFor = (path: string) => (/\/import(\/preview)?$/.test(path) ? keysForm : htmlForm);
-const ACTIONS: readonly OrderAction[] = ['approve', 'refund', 'cancel', 'resend'];
 /** Staff-token guesses per address per window. */
 const SIGN_IN_TRIES = 10;
 const SIGN_IN_WINDOW_MS = 10 * 60_000;
@@ -257,7 +256,7 @@ export function consoleRoutes(deps: ApiDeps, assets: Assets): Router {
   );
 
   router.post('/admin/orders/:orderNo/:action', async (req, res) => {
-    const action = ACTIONS.find((a) => a === req.params.action);
+    const action = ORDER_ACTIONS.find((a) => a === req.params.action);
     if (!action) {
       res.redirect(303, '/admin/orders');
       return;
